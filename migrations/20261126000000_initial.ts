@@ -1,0 +1,111 @@
+import type {Knex} from 'knex'
+
+/**
+ * The tables of the mastoc server's schema that the importer writes (design.md). Instants are
+ * `timestamptz` on PostgreSQL (microseconds, UTC) and canonical ISO text on SQLite.
+ */
+export async function up(knex: Knex): Promise<void> {
+  const instant = (table: Knex.CreateTableBuilder, name: string) =>
+    table.timestamp(name, {useTz: true, precision: 6}).notNullable()
+
+  await knex.schema.createTable('gyms', (table) => {
+    table.uuid('id').primary()
+    table.string('stokt_id', 36).notNullable().unique()
+    table.string('display_name', 255).notNullable()
+    table.text('location_string')
+    table.string('source', 16).notNullable().defaultTo('stokt')
+    instant(table, 'created_at')
+    instant(table, 'updated_at')
+  })
+
+  await knex.schema.createTable('faces', (table) => {
+    table.uuid('id').primary()
+    table.string('stokt_id', 36).notNullable().unique()
+    table.uuid('gym_id').notNullable().references('id').inTable('gyms')
+    table.text('picture_path')
+    table.integer('picture_width')
+    table.integer('picture_height')
+    table.jsonb('feet_rules_options')
+    table.boolean('has_symmetry').notNullable().defaultTo(false)
+    table.string('source', 16).notNullable().defaultTo('stokt')
+    instant(table, 'synced_at')
+    instant(table, 'created_at')
+    instant(table, 'updated_at')
+    table.index(['gym_id'])
+  })
+
+  await knex.schema.createTable('holds', (table) => {
+    table.increments('id').primary()
+    table.bigInteger('stokt_id').notNullable().unique()
+    table.uuid('face_id').notNullable().references('id').inTable('faces')
+    table.text('polygon_str').notNullable()
+    table.text('touch_polygon_str')
+    table.text('top_polygon_str')
+    table.text('path_str')
+    table.double('centroid_x')
+    table.double('centroid_y')
+    table.double('area')
+    table.text('center_tape_str')
+    table.text('right_tape_str')
+    table.text('left_tape_str')
+    instant(table, 'created_at')
+    instant(table, 'updated_at')
+    table.index(['face_id'])
+  })
+
+  await knex.schema.createTable('users', (table) => {
+    table.uuid('id').primary()
+    table.string('stokt_id', 36).notNullable().unique()
+    table.string('full_name', 255).notNullable()
+    table.text('avatar_path')
+    table.string('source', 16).notNullable().defaultTo('stokt')
+    instant(table, 'created_at')
+    instant(table, 'updated_at')
+  })
+
+  await knex.schema.createTable('climbs', (table) => {
+    table.uuid('id').primary()
+    table.string('stokt_id', 36).notNullable().unique()
+    table.uuid('face_id').notNullable().references('id').inTable('faces')
+    table.uuid('setter_id').references('id').inTable('users')
+    table.string('name', 255).notNullable()
+    table.text('holds_list').notNullable()
+    table.text('mirror_holds_list').notNullable().defaultTo('')
+    table.string('grade_font', 16)
+    table.double('grade_ircra')
+    table.text('feet_rule')
+    table.text('description')
+    table.boolean('is_private').notNullable().defaultTo(false)
+    table.boolean('is_benchmark').notNullable().defaultTo(false)
+    table.integer('climbed_by').notNullable().defaultTo(0)
+    table.integer('total_likes').notNullable().defaultTo(0)
+    table.integer('total_comments').notNullable().defaultTo(0)
+    table.string('source', 16).notNullable().defaultTo('stokt')
+    instant(table, 'created_at')
+    instant(table, 'synced_at')
+    instant(table, 'updated_at')
+    table.index(['face_id'])
+    table.index(['setter_id'])
+  })
+
+  await knex.schema.createTable('import_runs', (table) => {
+    table.uuid('id').primary()
+    table.string('command', 32).notNullable()
+    table.string('strategy', 16).notNullable()
+    table.string('gym_stokt_id', 36).notNullable()
+    table.boolean('dry_run').notNullable()
+    table.text('options')
+    table.timestamp('started_at', {useTz: true, precision: 6}).notNullable()
+    table.timestamp('finished_at', {useTz: true, precision: 6})
+    table.string('status', 16).notNullable()
+    table.text('summary')
+    table.text('error')
+    table.index(['gym_stokt_id', 'started_at'])
+  })
+}
+
+export async function down(knex: Knex): Promise<void> {
+  for (const table of ['import_runs', 'climbs', 'users', 'holds', 'faces', 'gyms']) {
+    await knex.schema.dropTableIfExists(table)
+  }
+}

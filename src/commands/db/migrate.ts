@@ -1,0 +1,21 @@
+import {Command} from '@oclif/core'
+
+import {DEFAULT_DATABASE, databaseFlag} from '../../flags.js'
+import {migrateDatabase} from '../../lib/db/admin.js'
+
+export default class DbMigrate extends Command {
+  static override summary = "Create or update mastoc's tables in the database."
+  static override description = 'Imports run this first by themselves; use it to prepare a database ahead of time.'
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --database postgres://mastoc@localhost:5432/mastoc',
+  ]
+  static override flags = {database: databaseFlag}
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(DbMigrate)
+    const result = await migrateDatabase(flags.database ?? DEFAULT_DATABASE)
+    if (!result.ok) this.error(result.message, {exit: 1})
+    this.log(result.message)
+  }
+}

@@ -1,0 +1,18 @@
+import {Command} from '@oclif/core'
+
+import {DEFAULT_DATABASE, databaseFlag, jsonFlag} from '../flags.js'
+import {readStatus} from '../lib/db/admin.js'
+import {formatStatus} from '../lib/output/statusText.js'
+
+export default class Status extends Command {
+  static override summary = 'Show row counts and the latest import runs.'
+  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
+  static override flags = {database: databaseFlag, json: jsonFlag}
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Status)
+    const result = await readStatus(flags.database ?? DEFAULT_DATABASE)
+    if (!result.ok) this.error(result.message, {exit: 1})
+    this.log(flags.json ? JSON.stringify(result.status, null, 2) : formatStatus(result.status))
+  }
+}

@@ -1,0 +1,88 @@
+import {Flags} from '@oclif/core'
+
+/** Flags shared by the commands, defined once. Each env var is read by oclif, flag first. */
+
+export const MONTOBOARD_GYM_ID = 'be149ef2-317d-4c73-8d7d-50074577d2fa'
+export const DEFAULT_DATABASE = './mastoc.db'
+export const DEFAULT_STOKT_URL = 'https://www.sostokt.com'
+export const ALL_CLIMBS_MAX_AGE = 9999
+
+export const databaseFlag = Flags.string({
+  summary: 'Target database: a postgres:// URL or a SQLite file path.',
+  description: `A postgres:// or postgresql:// URL, or a SQLite file path (a "sqlite:" prefix is allowed). Default ${DEFAULT_DATABASE}.`,
+  env: 'DATABASE_URL',
+  helpValue: '<url|path>',
+})
+
+export const jsonFlag = Flags.boolean({
+  summary: 'Print only the summary, as JSON, on stdout.',
+  default: false,
+})
+
+export const importFlags = {
+  database: databaseFlag,
+  gym: Flags.string({
+    summary: `Stokt gym id. Default Montoboard (${MONTOBOARD_GYM_ID}), or the snapshot's gym.`,
+    env: 'MASTOC_GYM',
+    helpValue: '<uuid>',
+  }),
+  'stokt-url': Flags.string({
+    summary: "Stokt's base URL.",
+    env: 'STOKT_URL',
+    default: DEFAULT_STOKT_URL,
+    helpValue: '<url>',
+  }),
+  token: Flags.string({
+    summary: 'A Stokt token (prefer the STOKT_TOKEN env var: flags show in ps).',
+    env: 'STOKT_TOKEN',
+    helpValue: '<token>',
+  }),
+  username: Flags.string({
+    summary: 'Stokt login email, used when no token is given.',
+    env: 'STOKT_USERNAME',
+    helpValue: '<email>',
+  }),
+  password: Flags.string({
+    summary: 'Stokt password (prefer the STOKT_PASSWORD env var: flags show in ps).',
+    env: 'STOKT_PASSWORD',
+    helpValue: '<password>',
+  }),
+  'batch-size': Flags.integer({
+    summary: 'Records per batch transaction.',
+    default: 100,
+    min: 1,
+    max: 10_000,
+  }),
+  batch: Flags.boolean({
+    summary: 'Batch strategy; --no-batch writes row by row (one lookup and one transaction per record).',
+    default: true,
+    allowNo: true,
+  }),
+  'dry-run': Flags.boolean({
+    summary: 'Fetch, validate and compute the whole import, report it, write nothing.',
+    default: false,
+  }),
+  'max-age': Flags.integer({
+    summary: 'Only climbs created in the last N days.',
+    default: ALL_CLIMBS_MAX_AGE,
+    min: 1,
+    max: ALL_CLIMBS_MAX_AGE,
+  }),
+  concurrency: Flags.integer({
+    summary: 'Stokt requests in flight at once.',
+    default: 4,
+    min: 1,
+    max: 16,
+  }),
+  'save-snapshot': Flags.directory({
+    summary: 'Also write what Stokt served to this directory (never the token).',
+    helpValue: '<dir>',
+    exclusive: ['from-snapshot'],
+  }),
+  'from-snapshot': Flags.directory({
+    summary: 'Read this snapshot directory instead of Stokt: no network, no credentials.',
+    helpValue: '<dir>',
+    exists: true,
+  }),
+  json: jsonFlag,
+}

@@ -1,0 +1,38 @@
+import {Command} from '@oclif/core'
+
+import {DEFAULT_DATABASE, MONTOBOARD_GYM_ID, importFlags} from '../../flags.js'
+import {buildImportOptions, UsageError} from '../import/importConfig.js'
+import {ImportFailure, runImport, type ImportCommand} from '../import/importer.js'
+import {StoktError} from '../stokt/source.js'
+import {createReporter, reporterMode} from '../output/progress.js'
+import {formatSummary} from '../output/summaryText.js'
+
+/**
+ * The four `import` commands differ only in what they import: each translates its flags into one
+ * `runImport` call, prints the summary, and sets the exit code of design.md.
+ */
+export abstract class ImportBaseCommand extends Command {
+  static override flags = importFlags
+
+  protected abstract readonly what: ImportCommand
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(this.constructor as typeof ImportBaseCommand)
+    const reporter = createReporter(reporterMode(flags.json))
+    try {
+      const options = await buildImportOptions(this.what, flags, {database: DEFAULT_DATABASE, gym: MONTOBOARD_GYM_ID}, (retry) =>
+        reporter.warn(`${retry.call}: ${retry.reason}; retrying in ${(retry.delayMs / 1000).toFixed(1)} s`),
+      )
+      const result = await runImport(options, reporter)
+      reporter.stop()
+      this.log(flags.json ? JSON.stringify(result.summary, null, 2) : formatSummary(result.summary))
+      // Partial failure: the summary is printed, and the exit code says a person should look.
+      process.exitCode = result.exitCode
+    } catch (error) {
+      reporter.stop()
+      if (error instanceof UsageError) this.error(error.message, {exit: 2})
+      if (error instanceof ImportFailure || error instanceof StoktError) this.error(error.message, {exit: 1})
+      throw error
+    }
+  }
+}

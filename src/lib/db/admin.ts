@@ -1,0 +1,49 @@
+import {migrateToLatest, openDatabase, parseDatabaseTarget} from './connection.js'
+import {describeDatabaseError} from './errors.js'
+import {KnexImportStore, type RunRow, type TableCounts} from './store.js'
+
+export type AdminResult<T> = ({ok: true} & T) | {ok: false; message: string}
+
+/** `mastoc db migrate`: the schema brought up to date, and what was applied. */
+export async function migrateDatabase(databaseValue: string): Promise<AdminResult<{message: string}>> {
+  return withDatabase(databaseValue, async (db, display) => {
+    const applied = await migrateToLatest(db)
+    return {
+      message: applied.length === 0 ? `${display} is up to date.` : `${display}: applied ${applied.join(', ')}.`,
+    }
+  })
+}
+
+export interface DatabaseStatus {
+  counts: TableCounts
+  runs: RunRow[]
+}
+
+/** `mastoc status`: row counts and the latest runs, newest first. */
+export async function readStatus(databaseValue: string, runs = 10): Promise<AdminResult<{status: DatabaseStatus}>> {
+  return withDatabase(databaseValue, async (db, _display, dialect) => {
+    await migrateToLatest(db)
+    const store = new KnexImportStore(db, dialect)
+    return {status: {counts: await store.counts(), runs: await store.latestRuns(runs)}}
+  })
+}
+
+async function withDatabase<T>(
+  databaseValue: string,
+  work: (db: ReturnType<typeof openDatabase>, display: string, dialect: 'sqlite' | 'postgres') => Promise<T>,
+): Promise<AdminResult<T>> {
+  let target
+  try {
+    target = parseDatabaseTarget(databaseValue)
+  } catch (error) {
+    return {ok: false, message: (error as Error).message}
+  }
+  const db = openDatabase(target)
+  try {
+    return {ok: true, ...(await work(db, target.display, target.dialect))}
+  } catch (error) {
+    return {ok: false, message: `the database ${target.display} failed: ${describeDatabaseError(error)}`}
+  } finally {
+    await db.destroy()
+  }
+}

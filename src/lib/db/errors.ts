@@ -1,0 +1,24 @@
+/**
+ * Database errors, told apart: a record the database refuses (a constraint, a value it will not
+ * store) costs only that record; anything else (connection lost, disk full, read-only) fails the run.
+ */
+export function isRecordLevelError(error: unknown): boolean {
+  const code = (error as {code?: unknown})?.code
+  if (typeof code !== 'string') return false
+  // PostgreSQL: 22xxx data exceptions, 23xxx integrity constraint violations.
+  if (/^2[23][0-9A-Z]{3}$/.test(code)) return true
+  return code.startsWith('SQLITE_CONSTRAINT') || code === 'SQLITE_MISMATCH' || code === 'SQLITE_TOOBIG'
+}
+
+/**
+ * A database error in a sentence a person can read. knex prepends the whole SQL, every value
+ * inlined, to the driver's message: only the driver's part is kept.
+ */
+export function describeDatabaseError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error)
+  const separator = message.lastIndexOf(' - ')
+  const core = (separator >= 0 ? message.slice(separator + 3) : message).trim()
+  const code = (error as {code?: unknown})?.code
+  const text = typeof code === 'string' && !core.includes(code) ? `${core} (${code})` : core
+  return text.length > 300 ? `${text.slice(0, 300)}…` : text
+}

@@ -1,0 +1,30 @@
+import type {Knex} from 'knex'
+
+import * as initial from '../../../migrations/20261126000000_initial.js'
+
+interface Migration {
+  up(knex: Knex): Promise<void>
+  down(knex: Knex): Promise<void>
+}
+
+/**
+ * The migrations, imported rather than globbed from a directory: the same names are recorded
+ * whether they run from the compiled CLI, from vitest, or from the knex CLI through knexfile.ts.
+ */
+const MIGRATIONS: ReadonlyArray<[name: string, migration: Migration]> = [['20261126000000_initial', initial]]
+
+export class MastocMigrationSource implements Knex.MigrationSource<string> {
+  async getMigrations(): Promise<string[]> {
+    return MIGRATIONS.map(([name]) => name)
+  }
+
+  getMigrationName(name: string): string {
+    return name
+  }
+
+  async getMigration(name: string): Promise<Migration> {
+    const found = MIGRATIONS.find(([candidate]) => candidate === name)
+    if (!found) throw new Error(`unknown migration ${name}`)
+    return found[1]
+  }
+}

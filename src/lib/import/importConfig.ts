@@ -1,0 +1,104 @@
+import {readFile} from 'node:fs/promises'
+import {join} from 'node:path'
+
+import {parseDatabaseTarget} from '../db/connection.js'
+import {StoktClient, type RetryInfo} from '../stokt/client.js'
+import {SnapshotSource, SnapshotWriter, TeeSource} from '../stokt/snapshot.js'
+import type {StoktSource} from '../stokt/source.js'
+import type {ImportCommand, ImportOptions} from './importer.js'
+
+/** The import flags as oclif parsed them (flag, else env var, else default). */
+export interface ImportFlagValues {
+  database?: string
+  gym?: string
+  'stokt-url': string
+  token?: string
+  username?: string
+  password?: string
+  'batch-size': number
+  batch: boolean
+  'dry-run': boolean
+  'max-age': number
+  concurrency: number
+  'save-snapshot'?: string
+  'from-snapshot'?: string
+}
+
+export interface ConfigDefaults {
+  database: string
+  gym: string
+}
+
+/** The command line is wrong or incomplete: exit 2, like oclif's own usage errors. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'UsageError'
+  }
+}
+
+/** Flags → one import's options: the only place defaults that depend on other flags are decided. */
+export async function buildImportOptions(
+  command: ImportCommand,
+  flags: ImportFlagValues,
+  defaults: ConfigDefaults,
+  onRetry?: (info: RetryInfo) => void,
+): Promise<ImportOptions> {
+  let database
+  try {
+    database = parseDatabaseTarget(flags.database ?? defaults.database)
+  } catch (error) {
+    throw new UsageError((error as Error).message)
+  }
+  const snapshotDir = flags['from-snapshot']
+  const gymId = flags.gym ?? (snapshotDir ? await snapshotGymId(snapshotDir) : undefined) ?? defaults.gym
+  const source = snapshotDir ? new SnapshotSource(snapshotDir) : liveSource(flags, onRetry)
+
+  return {
+    command,
+    database,
+    gymId,
+    source,
+    strategy: flags.batch ? 'batch' : 'row-by-row',
+    batchSize: flags['batch-size'],
+    dryRun: flags['dry-run'],
+    maxAge: flags['max-age'],
+    concurrency: flags.concurrency,
+    recordedOptions: {
+      batchSize: flags['batch-size'],
+      maxAge: flags['max-age'],
+      source: snapshotDir ? 'snapshot' : 'stokt',
+      ...(snapshotDir ? {fromSnapshot: snapshotDir} : {stoktUrl: flags['stokt-url']}),
+      ...(flags['save-snapshot'] ? {saveSnapshot: flags['save-snapshot']} : {}),
+    },
+  }
+}
+
+function liveSource(flags: ImportFlagValues, onRetry?: (info: RetryInfo) => void): StoktSource {
+  const hasLogin = Boolean(flags.username) && Boolean(flags.password)
+  if (!flags.token && !hasLogin) {
+    throw new UsageError(
+      'Stokt needs credentials: --token (STOKT_TOKEN), or --username and --password (STOKT_USERNAME, STOKT_PASSWORD). ' +
+        'To import offline, use --from-snapshot DIR.',
+    )
+  }
+  const client = new StoktClient({
+    baseUrl: flags['stokt-url'],
+    token: flags.token || undefined,
+    username: hasLogin ? flags.username : undefined,
+    password: hasLogin ? flags.password : undefined,
+    onRetry,
+  })
+  const saveDir = flags['save-snapshot']
+  return saveDir ? new TeeSource(client, new SnapshotWriter(saveDir)) : client
+}
+
+/** The gym a snapshot holds, so `--from-snapshot` needs no `--gym`. */
+async function snapshotGymId(dir: string): Promise<string | undefined> {
+  try {
+    const summary = JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8')) as {id?: unknown}
+    return typeof summary.id === 'string' ? summary.id : undefined
+  } catch {
+    return undefined // SnapshotSource reports the missing or broken file when it is read
+  }
+}

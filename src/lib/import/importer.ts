@@ -1,0 +1,305 @@
+import {randomUUID} from 'node:crypto'
+
+import {migrateToLatest, openDatabase, type DatabaseTarget} from '../db/connection.js'
+import {describeDatabaseError} from '../db/errors.js'
+import {KnexImportStore, type ImportStore} from '../db/store.js'
+import {CLIMBS, FACES, GYMS, HOLDS, USERS, type EntityName} from '../db/tables.js'
+import {ClimbSchema, ClimbSetterSchema, holdIdsOf} from '../stokt/schema/climb.js'
+import {parseRecord, receivedId} from '../stokt/schema/common.js'
+import {GymSummarySchema} from '../stokt/schema/gym.js'
+import {FaceSetupSchema, HoldSchema} from '../stokt/schema/setup.js'
+import {WallsSchema} from '../stokt/schema/walls.js'
+import {StoktError, type StoktSource} from '../stokt/source.js'
+import {mapWithConcurrency} from './concurrency.js'
+import {nowInstant} from './instant.js'
+import {climbRow, faceRow, gymRow, holdRow, userRow} from './mapping.js'
+import {createStrategy, type StrategyName, type WriteStrategy} from './strategy.js'
+import {SUMMARY_ENTITY, SummaryTally, type ImportSummary, type Outcome, type SummaryEntity} from './summary.js'
+import {IdRegistry, type RowGroup, type SourceRow} from './upsert.js'
+
+export type ImportCommand = 'holds' | 'users' | 'climbs' | 'all'
+
+export interface ImportOptions {
+  command: ImportCommand
+  database: DatabaseTarget
+  gymId: string
+  /** Opened by the caller; closed here. */
+  source: StoktSource
+  strategy: StrategyName
+  batchSize: number
+  dryRun: boolean
+  maxAge: number
+  /** Face setups fetched at once. */
+  concurrency: number
+  /** Recorded in the run history: the flags that matter, never a secret. */
+  recordedOptions: Record<string, unknown>
+}
+
+/** Output, decided by the caller: progress bars, plain lines, or nothing. */
+export interface ImportReporter {
+  phase(message: string): void
+  progress(entity: SummaryEntity, done: number, total: number | undefined): void
+  warn(message: string): void
+}
+
+export interface ImportResult {
+  summary: ImportSummary
+  /** 0 all imported, 3 some records rejected (design.md). */
+  exitCode: 0 | 3
+}
+
+/** The run failed: exit 1, with a message a person can act on and no stack trace. */
+export class ImportFailure extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'ImportFailure'
+  }
+}
+
+export const silentReporter: ImportReporter = {phase() {}, progress() {}, warn() {}}
+
+/** Opens the database, migrates it, runs the import and records the run. */
+export async function runImport(options: ImportOptions, reporter: ImportReporter = silentReporter): Promise<ImportResult> {
+  const db = openDatabase(options.database)
+  try {
+    await prepareDatabase(db, options.database)
+    const store = new KnexImportStore(db, options.database.dialect)
+    const runId = randomUUID()
+    const startedAt = nowInstant()
+    await store.startRun({
+      id: runId,
+      command: `import ${options.command}`,
+      strategy: options.strategy,
+      gymStoktId: options.gymId,
+      dryRun: options.dryRun,
+      options: options.recordedOptions,
+      startedAt,
+    })
+    const importer = new GymImporter(options, store, reporter)
+    try {
+      const result = await importer.run()
+      await store.finishRun(runId, {
+        status: options.dryRun ? 'dry-run' : result.exitCode === 0 ? 'succeeded' : 'partial',
+        finishedAt: nowInstant(),
+        summary: result.summary,
+        error: null,
+      })
+      return result
+    } catch (error) {
+      const failure = asImportFailure(error, options.database)
+      await store
+        .finishRun(runId, {status: 'failed', finishedAt: nowInstant(), summary: importer.partialSummary(), error: failure.message})
+        .catch(() => {})
+      throw failure
+    }
+  } finally {
+    await options.source.close().catch(() => {})
+    await db.destroy()
+  }
+}
+
+/** Reachable and writable before anything is fetched; then the schema brought up to date. */
+async function prepareDatabase(db: ReturnType<typeof openDatabase>, target: DatabaseTarget): Promise<void> {
+  try {
+    await db.raw('select 1')
+    await migrateToLatest(db)
+  } catch (error) {
+    throw new ImportFailure(`cannot use the database ${target.display}: ${describeDatabaseError(error)}`)
+  }
+}
+
+function asImportFailure(error: unknown, target: DatabaseTarget): ImportFailure {
+  if (error instanceof ImportFailure) return error
+  if (error instanceof StoktError) return new ImportFailure(error.message)
+  return new ImportFailure(`the database ${target.display} failed: ${describeDatabaseError(error)}`)
+}
+
+/** The hold ids of each face, to check the holds lists of climbs. */
+type FaceHolds = Map<string, Set<number>>
+
+class GymImporter {
+  private readonly tally = new SummaryTally()
+  private readonly ids = new IdRegistry()
+  private readonly strategy: WriteStrategy
+  private readonly startedMs = Date.now()
+  private readonly done = new Map<SummaryEntity, number>()
+  private readonly totals = new Map<SummaryEntity, number | undefined>()
+
+  constructor(
+    private readonly options: ImportOptions,
+    store: ImportStore,
+    private readonly reporter: ImportReporter,
+  ) {
+    this.strategy = createStrategy(options.strategy, {store, ids: this.ids, dryRun: options.dryRun, now: () => nowInstant()})
+  }
+
+  async run(): Promise<ImportResult> {
+    const {command} = this.options
+    let faceHolds: FaceHolds = new Map()
+    if (command !== 'users') faceHolds = await this.importGymAndFaces(command !== 'climbs')
+    if (command !== 'holds') await this.importClimbs(command !== 'users', faceHolds)
+    const summary = this.partialSummary()
+    return {summary, exitCode: summary.rejected.length > 0 ? 3 : 0}
+  }
+
+  partialSummary(): ImportSummary {
+    return this.tally.toSummary({
+      gym: this.options.gymId,
+      strategy: this.options.strategy,
+      batchSize: this.options.batchSize,
+      dryRun: this.options.dryRun,
+      durationMs: Date.now() - this.startedMs,
+    })
+  }
+
+  /** The gym, its faces and (with `withHolds`) their holds. */
+  private async importGymAndFaces(withHolds: boolean): Promise<FaceHolds> {
+    const {source, gymId} = this.options
+    this.reporter.phase(`Reading gym ${gymId} from ${source.description}`)
+    const summaryRaw = await source.gymSummary(gymId)
+    const summary = parseRecord(GymSummarySchema, summaryRaw)
+    if (!summary.ok) throw new ImportFailure(`Stokt's summary of gym ${gymId} is unusable: ${summary.reason}`)
+    const walls = parseRecord(WallsSchema, await source.walls(gymId))
+    if (!walls.ok) throw new ImportFailure(`Stokt's walls of gym ${gymId} are unusable: ${walls.reason}`)
+    const faceIds = [...new Set(walls.value.flatMap((wall) => wall.faces.map((face) => face.id)))]
+
+    this.reporter.phase(`Reading ${faceIds.length} face setup${faceIds.length === 1 ? '' : 's'}`)
+    const setupsRaw = await mapWithConcurrency(faceIds, this.options.concurrency, (faceId) => source.faceSetup(faceId))
+
+    this.track('faces', faceIds.length)
+    const faceRows: SourceRow[] = []
+    const validSetups: {faceId: string; holds: unknown[]}[] = []
+    setupsRaw.forEach((raw, index) => {
+      const setup = parseRecord(FaceSetupSchema, raw)
+      const faceId = faceIds[index]
+      if (!setup.ok) return this.reject('face', receivedId(raw) ?? faceId, setup.reason, raw)
+      if (setup.value.id !== faceId) return this.reject('face', faceId, `id: the setup of face ${faceId} is of face ${setup.value.id}`, raw)
+      faceRows.push(faceRow(summary.value.id, setup.value, raw))
+      validSetups.push({faceId, holds: setup.value.holds})
+    })
+
+    this.reporter.phase('Writing the gym and its faces')
+    let gymOutcome: Outcome | undefined
+    await this.strategy.write([{spec: GYMS, rows: [gymRow(summary.value, summaryRaw)]}, {spec: FACES, rows: faceRows}], (entity, outcome) => {
+      if (entity === 'gym') gymOutcome = outcome
+      else this.record(entity, outcome)
+    })
+    if (gymOutcome?.kind === 'error') throw new ImportFailure(`gym ${gymId} could not be written: ${gymOutcome.reason}`)
+
+    const faceHolds: FaceHolds = new Map()
+    const holdRows: SourceRow[] = []
+    if (withHolds) this.track('holds', validSetups.reduce((sum, setup) => sum + setup.holds.length, 0))
+    for (const {faceId, holds} of validSetups) {
+      if (this.ids.get('face', faceId) === undefined) continue // the face itself was rejected
+      const holdIds = new Set<number>()
+      faceHolds.set(faceId, holdIds)
+      for (const raw of holds) {
+        const hold = parseRecord(HoldSchema, raw)
+        if (hold.ok) {
+          holdIds.add(hold.value.id)
+          if (withHolds) holdRows.push(holdRow(faceId, hold.value, raw))
+        } else if (withHolds) {
+          this.reject('hold', receivedId(raw), `face ${faceId}: ${hold.reason}`, raw)
+        }
+      }
+    }
+    if (withHolds) {
+      this.reporter.phase(`Writing ${holdRows.length} holds`)
+      for (let start = 0; start < holdRows.length; start += this.options.batchSize) {
+        await this.writeGroups([{spec: HOLDS, rows: holdRows.slice(start, start + this.options.batchSize)}])
+      }
+    }
+    return faceHolds
+  }
+
+  /** Climbs page by page as they arrive; the setters each batch needs are written first, in its transaction. */
+  private async importClimbs(withClimbs: boolean, faceHolds: FaceHolds): Promise<void> {
+    const {source, gymId, maxAge, batchSize} = this.options
+    this.reporter.phase(`Reading climbs of the last ${maxAge} days from ${source.description}`)
+    this.track('users', undefined)
+    if (withClimbs) this.track('climbs', undefined)
+    const seenClimbs = new Set<string>()
+    const seenSetters = new Set<string>()
+    let users: SourceRow[] = []
+    let climbs: SourceRow[] = []
+    const flush = async () => {
+      const groups: RowGroup[] = [{spec: USERS, rows: users}]
+      if (withClimbs) groups.push({spec: CLIMBS, rows: climbs})
+      users = []
+      climbs = []
+      await this.writeGroups(groups)
+    }
+
+    for await (const page of source.climbPages(gymId, maxAge)) {
+      if (withClimbs && page.count !== undefined) this.totals.set('climbs', Math.max(page.count, this.totals.get('climbs') ?? 0))
+      for (const raw of page.results) {
+        const climbId = receivedId(raw)
+        // The list is newest first: climbs created while paging push older ones onto the next page.
+        if (climbId !== null && seenClimbs.has(climbId)) continue
+        if (climbId !== null) seenClimbs.add(climbId)
+
+        const setter = setterOf(raw)
+        const setterId = receivedId(setter)
+        if (setter !== null && !seenSetters.has(String(setterId))) {
+          seenSetters.add(String(setterId))
+          const parsed = parseRecord(ClimbSetterSchema, setter)
+          if (parsed.ok) users.push(userRow(parsed.value, setter))
+          else this.reject('user', setterId, `climbSetters of climb ${climbId ?? '(no id)'}: ${parsed.reason}`, setter)
+        }
+        if (withClimbs) {
+          const row = this.climbRowOf(raw, climbId, faceHolds)
+          if (row !== undefined) climbs.push(row)
+        }
+        if ((withClimbs ? climbs.length : users.length) >= batchSize) await flush()
+      }
+    }
+    await flush()
+  }
+
+  /** A climb's row, or undefined when it is rejected (its reason recorded). */
+  private climbRowOf(raw: unknown, climbId: string | null, faceHolds: FaceHolds): SourceRow | undefined {
+    const parsed = parseRecord(ClimbSchema, raw)
+    if (!parsed.ok) return this.reject('climb', climbId, parsed.reason, raw)
+    const climb = parsed.value
+    const holdIds = faceHolds.get(climb.faceId)
+    if (holdIds === undefined) {
+      return this.reject('climb', climbId, `faceId: ${climb.faceId} is not a face of gym ${this.options.gymId} that was imported`, raw)
+    }
+    for (const [field, text] of [['holdsList', climb.holdsList], ['mirrorHoldsList', climb.mirrorHoldsList]] as const) {
+      const unknown = holdIdsOf(text).find((holdId) => !holdIds.has(holdId))
+      if (unknown !== undefined) return this.reject('climb', climbId, `${field}: hold ${unknown} is not on face ${climb.faceId}`, raw)
+    }
+    return climbRow(climb, raw)
+  }
+
+  private async writeGroups(groups: RowGroup[]): Promise<void> {
+    if (groups.every((group) => group.rows.length === 0)) return
+    await this.strategy.write(groups, (entity, outcome) => this.record(entity, outcome))
+  }
+
+  private reject(entity: EntityName, stoktId: string | null, reason: string, raw: unknown): undefined {
+    this.record(entity, {kind: 'error', stoktId, reason, raw})
+    return undefined
+  }
+
+  private record(entity: EntityName, outcome: Outcome): void {
+    this.tally.add(entity, outcome)
+    const summaryEntity = SUMMARY_ENTITY[entity]
+    if (summaryEntity === undefined) return
+    const done = (this.done.get(summaryEntity) ?? 0) + 1
+    this.done.set(summaryEntity, done)
+    this.reporter.progress(summaryEntity, done, this.totals.get(summaryEntity))
+  }
+
+  private track(entity: SummaryEntity, total: number | undefined): void {
+    this.tally.track(entity)
+    this.totals.set(entity, total)
+    this.reporter.progress(entity, 0, total)
+  }
+}
+
+/** `climbSetters` as received: null when missing or null, so a climb without setter has no user. */
+function setterOf(raw: unknown): unknown {
+  if (raw === null || typeof raw !== 'object') return null
+  return (raw as {climbSetters?: unknown}).climbSetters ?? null
+}

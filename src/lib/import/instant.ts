@@ -1,0 +1,44 @@
+/**
+ * Instants are kept as one canonical text form, `YYYY-MM-DDTHH:MM:SS.ffffffZ` (UTC, microseconds),
+ * because Stokt sends microseconds that a JS Date would drop, SQLite has no timestamp type, and
+ * comparing a fresh value with a stored one must be exact for a re-run to write nothing.
+ */
+const INSTANT =
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?\s*(Z|[+-]\d{2}(?::?\d{2})?)$/i
+
+/** The canonical UTC form of an ISO-8601 / PostgreSQL timestamp with an offset; undefined if it is not one. */
+export function toCanonicalInstant(text: string): string | undefined {
+  const match = INSTANT.exec(text.trim())
+  if (!match) return undefined
+  const [, year, month, day, hour, minute, second, fraction = '', offset] = match
+  const fields = [year, month, day, hour, minute, second].map(Number)
+  const localMs = Date.UTC(fields[0], fields[1] - 1, fields[2], fields[3], fields[4], fields[5])
+  const local = new Date(localMs)
+  // Date.UTC rolls 2025-02-30 over into March: a round trip catches impossible dates.
+  if (
+    local.getUTCFullYear() !== fields[0] ||
+    local.getUTCMonth() !== fields[1] - 1 ||
+    local.getUTCDate() !== fields[2] ||
+    local.getUTCHours() !== fields[3] ||
+    local.getUTCMinutes() !== fields[4] ||
+    local.getUTCSeconds() !== fields[5]
+  ) {
+    return undefined
+  }
+  const utc = new Date(localMs - offsetMinutes(offset) * 60_000)
+  return `${utc.toISOString().slice(0, 19)}.${fraction.padEnd(6, '0').slice(0, 6)}Z`
+}
+
+function offsetMinutes(offset: string): number {
+  if (offset.toUpperCase() === 'Z') return 0
+  const sign = offset.startsWith('-') ? -1 : 1
+  const digits = offset.slice(1).replace(':', '')
+  const hours = Number(digits.slice(0, 2))
+  const minutes = digits.length > 2 ? Number(digits.slice(2, 4)) : 0
+  return sign * (hours * 60 + minutes)
+}
+
+/** Now, in the canonical form. */
+export function nowInstant(clock: () => Date = () => new Date()): string {
+  return `${clock().toISOString().slice(0, 23)}000Z`
+}

@@ -1,0 +1,79 @@
+import type {ClimbSetter, Climb} from '../stokt/schema/climb.js'
+import type {GymSummary} from '../stokt/schema/gym.js'
+import type {FaceSetup, Hold} from '../stokt/schema/setup.js'
+import type {SourceRow} from './upsert.js'
+
+/** Stokt → mastoc rows, as design.md maps them. Inputs are already validated. */
+
+export function gymRow(summary: GymSummary, raw?: unknown): SourceRow {
+  return {
+    stoktId: summary.id,
+    values: {display_name: summary.displayName, location_string: summary.locationString},
+    raw,
+  }
+}
+
+export function faceRow(gymStoktId: string, setup: FaceSetup, raw?: unknown): SourceRow {
+  return {
+    stoktId: setup.id,
+    values: {
+      picture_path: setup.picture?.name ?? null,
+      picture_width: setup.picture?.width ?? null,
+      picture_height: setup.picture?.height ?? null,
+      feet_rules_options: setup.feetRulesOptions ?? [],
+      has_symmetry: setup.hasSymmetry ?? false,
+    },
+    refs: {gym_id: {entity: 'gym', stoktId: gymStoktId, field: 'gym'}},
+    raw,
+  }
+}
+
+export function holdRow(faceStoktId: string, hold: Hold, raw?: unknown): SourceRow {
+  return {
+    stoktId: hold.id,
+    values: {
+      polygon_str: hold.polygonStr,
+      touch_polygon_str: hold.touchPolygonStr,
+      top_polygon_str: hold.topPolygonStr,
+      path_str: hold.pathStr,
+      centroid_x: hold.centroidStr?.[0] ?? null,
+      centroid_y: hold.centroidStr?.[1] ?? null,
+      area: hold.area ?? null,
+      center_tape_str: hold.centerTapeStr,
+      right_tape_str: hold.rightTapeStr,
+      left_tape_str: hold.leftTapeStr,
+    },
+    refs: {face_id: {entity: 'face', stoktId: faceStoktId, field: 'faceId'}},
+    raw,
+  }
+}
+
+export function userRow(setter: ClimbSetter, raw?: unknown): SourceRow {
+  return {stoktId: setter.id, values: {full_name: setter.fullName, avatar_path: setter.avatar}, raw}
+}
+
+export function climbRow(climb: Climb, raw?: unknown): SourceRow {
+  return {
+    stoktId: climb.id,
+    values: {
+      name: climb.name,
+      holds_list: climb.holdsList,
+      mirror_holds_list: climb.mirrorHoldsList,
+      grade_font: climb.crowdGrade?.font ?? null,
+      grade_ircra: climb.crowdGrade?.ircra ?? null,
+      feet_rule: climb.feetRule,
+      description: climb.description,
+      is_private: climb.isPrivate,
+      is_benchmark: climb.isBenchmark,
+      climbed_by: climb.climbedBy,
+      total_likes: climb.totalLikes,
+      total_comments: climb.totalComments,
+      created_at: climb.dateCreated,
+    },
+    refs: {
+      face_id: {entity: 'face', stoktId: climb.faceId, field: 'faceId'},
+      setter_id: {entity: 'user', stoktId: climb.climbSetters?.id ?? null, field: 'climbSetters.id'},
+    },
+    raw,
+  }
+}

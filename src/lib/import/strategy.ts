@@ -1,0 +1,78 @@
+import {describeDatabaseError, isRecordLevelError} from '../db/errors.js'
+import type {EntityName} from '../db/tables.js'
+import type {Outcome} from './summary.js'
+import {type RowGroup, type UpsertContext, upsertRows} from './upsert.js'
+
+export type StrategyName = 'batch' | 'row-by-row'
+
+export type OutcomeListener = (entity: EntityName, outcome: Outcome) => void
+
+/** How a batch of records reaches the database. Both strategies leave the same rows and outcomes. */
+export interface WriteStrategy {
+  readonly name: StrategyName
+  /** Writes the groups in order and reports every record's outcome once it is committed. */
+  write(groups: RowGroup[], onOutcome: OutcomeListener): Promise<void>
+}
+
+/** The whole batch in one transaction: one lookup per table, multi-row inserts. */
+export class BatchStrategy implements WriteStrategy {
+  readonly name = 'batch'
+  private readonly fallback: RowByRowStrategy
+
+  constructor(private readonly context: UpsertContext) {
+    this.fallback = new RowByRowStrategy(context)
+  }
+
+  async write(groups: RowGroup[], onOutcome: OutcomeListener): Promise<void> {
+    let results: [EntityName, Outcome[]][]
+    try {
+      results = await this.context.store.transaction(async (tx) => {
+        const written: [EntityName, Outcome[]][] = []
+        for (const group of groups) written.push([group.spec.entity, await upsertRows(this.context, tx, group)])
+        return written
+      })
+    } catch (error) {
+      this.context.ids.discard()
+      if (!isRecordLevelError(error)) throw error
+      // The database refused something in this batch: it was rolled back whole; redo it record by
+      // record so that only the offending record is rejected.
+      await this.fallback.write(groups, onOutcome)
+      return
+    }
+    this.context.ids.commit()
+    for (const [entity, outcomes] of results) for (const outcome of outcomes) onOutcome(entity, outcome)
+  }
+}
+
+/** One lookup and one transaction per record: the design the batch replaced, kept to compare. */
+export class RowByRowStrategy implements WriteStrategy {
+  readonly name = 'row-by-row'
+
+  constructor(private readonly context: UpsertContext) {}
+
+  async write(groups: RowGroup[], onOutcome: OutcomeListener): Promise<void> {
+    for (const group of groups) {
+      for (const row of group.rows) {
+        let outcome: Outcome
+        try {
+          ;[outcome] = await this.context.store.transaction((tx) => upsertRows(this.context, tx, {spec: group.spec, rows: [row]}))
+          this.context.ids.commit()
+        } catch (error) {
+          this.context.ids.discard()
+          if (!isRecordLevelError(error)) throw error
+          outcome = {
+            kind: 'error',
+            stoktId: String(row.stoktId),
+            reason: `the database refused it: ${describeDatabaseError(error)}`,
+            raw: row.raw,
+          }
+        }
+        onOutcome(group.spec.entity, outcome)
+      }
+    }
+  }
+}
+
+export function createStrategy(name: StrategyName, context: UpsertContext): WriteStrategy {
+  return name === 'batch' ? new BatchStrategy(context) : new RowByRowStrategy(context)
+}

@@ -1,0 +1,130 @@
+import {randomUUID} from 'node:crypto'
+
+import type {ExistingRow, ImportStore, NewRow, ChangedRow, OwnedValues, StoreTransaction} from '../db/store.js'
+import type {EntityName, TableSpec} from '../db/tables.js'
+import type {FieldChange, Outcome} from './summary.js'
+
+/** A record ready to write: its owned columns, with references still as Stokt ids. */
+export interface SourceRow {
+  stoktId: string | number
+  values: OwnedValues
+  /** column → the referenced record (`face_id` → a face's Stokt id); null stays null. */
+  refs?: Record<string, {entity: EntityName; stoktId: string | null; field: string}>
+  /** The record as received, kept for the rejects file. */
+  raw?: unknown
+}
+
+/** The rows of one table within a batch, written in order (setters before their climbs). */
+export interface RowGroup {
+  spec: TableSpec
+  rows: SourceRow[]
+}
+
+/**
+ * Stokt id → mastoc id of what this run has written or found, so references resolve without a
+ * query. Ids learned inside a transaction are staged and only kept once it commits.
+ */
+export class IdRegistry {
+  private readonly committed = new Map<string, string>()
+  private staged = new Map<string, string>()
+
+  get(entity: EntityName, stoktId: string): string | undefined {
+    const key = `${entity}:${stoktId}`
+    return this.staged.get(key) ?? this.committed.get(key)
+  }
+
+  stage(entity: EntityName, stoktId: string, id: string): void {
+    this.staged.set(`${entity}:${stoktId}`, id)
+  }
+
+  commit(): void {
+    for (const [key, id] of this.staged) this.committed.set(key, id)
+    this.staged = new Map()
+  }
+
+  discard(): void {
+    this.staged = new Map()
+  }
+}
+
+export interface UpsertContext {
+  store: ImportStore
+  ids: IdRegistry
+  dryRun: boolean
+  now: () => string
+}
+
+/**
+ * The shared upsert: one lookup of the rows' Stokt ids, then one multi-row insert of the new ones
+ * and an update of only those whose owned columns changed. Both strategies call it — the batch
+ * with a whole batch, row-by-row with one record — so they cannot disagree.
+ */
+export async function upsertRows(context: UpsertContext, tx: StoreTransaction, group: RowGroup): Promise<Outcome[]> {
+  const {spec} = group
+  const outcomes: Outcome[] = new Array(group.rows.length)
+  const resolved: {index: number; row: SourceRow; values: OwnedValues}[] = []
+  group.rows.forEach((row, index) => {
+    const result = resolveReferences(context.ids, row)
+    if (typeof result === 'string') outcomes[index] = {kind: 'error', stoktId: String(row.stoktId), reason: result, raw: row.raw}
+    else resolved.push({index, row, values: result})
+  })
+
+  const existing = await context.store.findByStoktIds(
+    tx,
+    spec,
+    resolved.map(({row}) => row.stoktId),
+  )
+  const inserts: NewRow[] = []
+  const updates: ChangedRow[] = []
+  for (const {index, row, values} of resolved) {
+    const key = String(row.stoktId)
+    const current: ExistingRow | undefined = existing.get(key)
+    if (current === undefined) {
+      const id = spec.id === 'uuid' ? randomUUID() : undefined
+      inserts.push({id, stoktId: row.stoktId, values})
+      if (id !== undefined) context.ids.stage(spec.entity, key, id)
+      outcomes[index] = {kind: 'created', stoktId: key}
+      continue
+    }
+    if (typeof current.id === 'string') context.ids.stage(spec.entity, key, current.id)
+    const changes = changedFields(spec, current.values, values)
+    if (changes.length === 0) {
+      outcomes[index] = {kind: 'unchanged', stoktId: key}
+    } else {
+      updates.push({id: current.id, values})
+      outcomes[index] = {kind: 'updated', stoktId: key, changes}
+    }
+  }
+  if (!context.dryRun) {
+    const now = context.now()
+    await context.store.insertRows(tx, spec, inserts, now)
+    await context.store.updateRows(tx, spec, updates, now)
+  }
+  return outcomes
+}
+
+function resolveReferences(ids: IdRegistry, row: SourceRow): OwnedValues | string {
+  if (!row.refs) return row.values
+  const values = {...row.values}
+  for (const [column, ref] of Object.entries(row.refs)) {
+    if (ref.stoktId === null) {
+      values[column] = null
+      continue
+    }
+    const id = ids.get(ref.entity, ref.stoktId)
+    if (id === undefined) return `${ref.field}: ${ref.entity} ${ref.stoktId} was not imported`
+    values[column] = id
+  }
+  return values
+}
+
+export function changedFields(spec: TableSpec, before: OwnedValues, after: OwnedValues): FieldChange[] {
+  const changes: FieldChange[] = []
+  for (const [column, kind] of Object.entries(spec.columns)) {
+    const from = before[column] ?? null
+    const to = after[column] ?? null
+    const same = kind === 'json' ? JSON.stringify(from) === JSON.stringify(to) : Object.is(from, to)
+    if (!same) changes.push({field: column, from, to})
+  }
+  return changes
+}

@@ -1,0 +1,61 @@
+import {z} from 'zod'
+
+import {boundedText, clip, optionalText, stoktCount, stoktInstant, stoktUuid} from './common.js'
+
+/** `climbSetters` of a climb: the only place Stokt shows a gym's users. */
+export const ClimbSetterSchema = z.object({
+  id: stoktUuid,
+  fullName: boundedText(255),
+  avatar: optionalText,
+})
+
+export type ClimbSetter = z.output<typeof ClimbSetterSchema>
+
+const HOLD_TOKEN = /^[SOFT]\d+$/
+
+/** "S829284 F829104 …": every token a type (Start, Other, Foot, Top) and a hold id. */
+const holdsListText = (allowEmpty: boolean) =>
+  z.string({error: 'expected a string'}).superRefine((text, ctx) => {
+    const tokens = splitHoldsList(text)
+    if (tokens.length === 0 && !allowEmpty) {
+      ctx.addIssue({code: 'custom', message: 'no holds'})
+      return
+    }
+    const bad = tokens.find((token) => !HOLD_TOKEN.test(token))
+    if (bad !== undefined) ctx.addIssue({code: 'custom', message: `token '${clip(bad, 20)}' is not S/O/F/T + hold id`})
+  })
+
+/** One of `climbs.results[]`: what the importer keeps. */
+export const ClimbSchema = z.object({
+  id: stoktUuid,
+  climbSetters: ClimbSetterSchema.nullish().transform((setter) => setter ?? null),
+  name: boundedText(255),
+  holdsList: holdsListText(false),
+  mirrorHoldsList: holdsListText(true).nullish().transform((text) => text ?? ''),
+  feetRule: optionalText,
+  description: optionalText,
+  dateCreated: stoktInstant,
+  isPrivate: z.boolean({error: 'expected true or false'}),
+  isBenchmark: z.boolean({error: 'expected true or false'}),
+  crowdGrade: z
+    .object({
+      font: z.string({error: 'expected a string'}).nullish(),
+      ircra: z.number({error: 'expected a number'}).nullish(),
+    })
+    .nullish(),
+  faceId: stoktUuid,
+  climbedBy: stoktCount,
+  totalLikes: stoktCount,
+  totalComments: stoktCount,
+})
+
+export type Climb = z.output<typeof ClimbSchema>
+
+export function splitHoldsList(text: string): string[] {
+  return text.split(/\s+/).filter((token) => token.length > 0)
+}
+
+/** The hold ids a holds list names, in order. */
+export function holdIdsOf(text: string): number[] {
+  return splitHoldsList(text).map((token) => Number(token.slice(1)))
+}

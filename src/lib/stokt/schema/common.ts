@@ -1,0 +1,72 @@
+import {z} from 'zod'
+
+import {toCanonicalInstant} from '../../import/instant.js'
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** A Stokt UUID id, kept as received. */
+export const stoktUuid = z.string({error: 'expected a UUID string'}).regex(UUID, {error: 'not a UUID'})
+
+/** A count Stokt keeps (likes, comments…): a whole number, never negative. */
+export const stoktCount = z
+  .number({error: 'expected a number'})
+  .int({error: 'expected a whole number'})
+  .nonnegative({error: 'must not be negative'})
+
+/** A date-time with an offset, as Stokt sends it; becomes a canonical UTC instant. */
+export const stoktInstant = z.string({error: 'expected a date-time string'}).transform((text, ctx) => {
+  const instant = toCanonicalInstant(text)
+  if (instant === undefined) {
+    ctx.addIssue({code: 'custom', message: `'${clip(text)}' is not a date-time with an offset`})
+    return z.NEVER
+  }
+  return instant
+})
+
+/** Text that fits a column of `max` characters: longer is rejected, never truncated. */
+export const boundedText = (max: number) =>
+  z.string({error: 'expected a string'}).max(max, {error: (issue) => `is ${String((issue.input as string).length)} characters, more than ${max}`})
+
+/** Optional text: missing and null both become null. */
+export const optionalText = z.string({error: 'expected a string'}).nullish().transform((value) => value ?? null)
+
+/** A decimal Stokt sends as a string ("2226.00") or a number. */
+export const stoktDecimal = z.union([
+  z.number({error: 'expected a number'}),
+  z
+    .string({error: 'expected a decimal'})
+    .regex(/^\s*-?\d+(\.\d+)?\s*$/, {error: 'expected a decimal such as "2226.00"'})
+    .transform(Number),
+])
+
+export type ParseResult<T> = {ok: true; value: T} | {ok: false; reason: string}
+
+/** Validates one record; the reason names each failing field by its path: "crowdGrade.font: expected a string". */
+export function parseRecord<S extends z.ZodType>(schema: S, raw: unknown): ParseResult<z.output<S>> {
+  const result = schema.safeParse(raw)
+  if (result.success) return {ok: true, value: result.data}
+  return {ok: false, reason: describeIssues(result.error.issues)}
+}
+
+export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .slice(0, 5)
+    .map((issue) => {
+      const field = issue.path.length > 0 ? issue.path.join('.') : 'record'
+      const message = issue.code === 'invalid_type' && issue.message.includes('received undefined') ? 'missing' : issue.message
+      return `${field}: ${message}`
+    })
+    .join('; ')
+}
+
+/** The id a record was received with, for rejects, whatever its type; null when absent. */
+export function receivedId(raw: unknown): string | null {
+  if (raw === null || typeof raw !== 'object' || !('id' in raw)) return null
+  const {id} = raw as {id: unknown}
+  if (id === undefined || id === null) return null
+  return typeof id === 'string' ? id : JSON.stringify(id)
+}
+
+export function clip(text: string, max = 60): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text
+}

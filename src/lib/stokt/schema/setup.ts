@@ -1,0 +1,42 @@
+import {z} from 'zod'
+
+import {optionalText, stoktDecimal, stoktUuid} from './common.js'
+
+/** `GET /api/faces/{faceId}/setup` without its holds, which are validated one by one. */
+export const FaceSetupSchema = z.object({
+  id: stoktUuid,
+  picture: z
+    .object({
+      name: z.string({error: 'expected a string'}),
+      width: z.number().int().positive().nullish(),
+      height: z.number().int().positive().nullish(),
+    })
+    .nullish(),
+  feetRulesOptions: z.array(z.string({error: 'expected a string'})).nullish(),
+  hasSymmetry: z.boolean({error: 'expected true or false'}).nullish(),
+  holds: z.array(z.unknown(), {error: 'expected an array of holds'}),
+})
+
+export type FaceSetup = z.output<typeof FaceSetupSchema>
+
+/** "572.53 2397.11" → [572.53, 2397.11]. */
+const centroid = z
+  .string({error: 'expected "x y"'})
+  .regex(/^\s*-?\d+(\.\d+)?\s+-?\d+(\.\d+)?\s*$/, {error: 'expected two numbers "x y"'})
+  .transform((text) => text.trim().split(/\s+/).map(Number) as [number, number])
+
+/** One of `setup.holds[]`. */
+export const HoldSchema = z.object({
+  id: z.number({error: 'expected an integer hold id'}).int({error: 'expected an integer hold id'}).positive(),
+  area: stoktDecimal.nullish(),
+  polygonStr: z.string({error: 'expected a string'}),
+  touchPolygonStr: optionalText,
+  topPolygonStr: optionalText,
+  pathStr: optionalText,
+  centroidStr: centroid.nullish(),
+  centerTapeStr: optionalText,
+  rightTapeStr: optionalText,
+  leftTapeStr: optionalText,
+})
+
+export type Hold = z.output<typeof HoldSchema>

@@ -1,0 +1,514 @@
+/**
+ * Snapshots: what Stokt served for one gym, saved to a directory and read back instead of Stokt.
+ *
+ * Layout of a snapshot directory:
+ * - `summary.json`, `walls.json`, `setup-<faceId>.json`: the payloads as served.
+ * - `climbs.json`: a JSON array of every climb record in page order (the pages' `results`, concatenated).
+ *   Written one record per line (`[`, records joined by `,\n`, `]`) so it stays valid JSON and can
+ *   be streamed; any other valid JSON array (pretty-printed, one line) reads too.
+ * - `manifest.json`: {@link SnapshotManifest}, written last. Optional when reading, so a directory
+ *   laid out by hand (summary, walls, setups, climbs.json) reads as a snapshot.
+ *
+ * An interrupted save never reads as complete: the writer creates `climbs.json.partial` before
+ * anything else and renames it to `climbs.json` only after `manifest.json` is written. A directory
+ * holding `climbs.json.partial` but no manifest is refused, and one with a manifest but no
+ * `climbs.json` serves no climbs.
+ *
+ * A snapshot saved by a run that never read the climbs (`import holds`) has an empty `climbs.json`
+ * and `"complete": {"climbs": false}` in its manifest; reading its climbs is refused rather than
+ * served as "this gym has no climbs".
+ */
+import { createReadStream } from 'node:fs'
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import readline from 'node:readline'
+import { StoktError, type ClimbsPage, type StoktSource } from './source.js'
+
+export const SNAPSHOT_FORMAT = 'mastoc-stokt-snapshot'
+export const SNAPSHOT_VERSION = 1
+/** Stokt's `max_age` meaning "every climb". */
+export const ALL_CLIMBS_MAX_AGE = 9999
+
+export interface SnapshotManifest {
+  format: typeof SNAPSHOT_FORMAT
+  version: typeof SNAPSHOT_VERSION
+  gymId: string
+  /** When the snapshot was finished (ISO 8601, UTC). */
+  savedAt: string
+  /** The `max_age` the climbs were fetched with; null when climbs were not read. */
+  maxAge: number | null
+  /** Pages of climbs read from Stokt. */
+  pages: number
+  /** Climb records in climbs.json. */
+  climbs: number
+  /** False when the run that saved the snapshot never read the climbs: climbs.json is then empty. */
+  complete: { climbs: boolean }
+}
+
+export interface FinishOptions {
+  gymId: string
+  maxAge: number | null
+  pages: number
+  /** Default true; false records a snapshot whose run never read the climbs. */
+  climbsComplete?: boolean
+}
+
+const MANIFEST = 'manifest.json'
+const SUMMARY = 'summary.json'
+const WALLS = 'walls.json'
+const CLIMBS = 'climbs.json'
+const CLIMBS_PARTIAL = 'climbs.json.partial'
+const DAY_MS = 86_400_000
+
+/** Files a writer replaces in its directory: a previous snapshot's, never anything else. */
+const SNAPSHOT_FILE = /^(manifest|summary|walls|climbs)\.json(\.partial|\.tmp)?$|^setup-.+\.json(\.tmp)?$/
+
+function setupFileName(faceId: string): string | undefined {
+  // A face id becomes a file name: refuse anything that could step out of the directory.
+  return /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(faceId) ? `setup-${faceId}.json` : undefined
+}
+
+/** Writes a snapshot directory; see the module comment for the layout and its guarantees. */
+export class SnapshotWriter {
+  private prepared?: Promise<fs.FileHandle>
+  private climbCount = 0
+  private finished = false
+
+  constructor(readonly dir: string) {}
+
+  async writeSummary(summary: unknown): Promise<void> {
+    await this.writeJsonFile(SUMMARY, summary)
+  }
+
+  async writeWalls(walls: unknown): Promise<void> {
+    await this.writeJsonFile(WALLS, walls)
+  }
+
+  async writeSetup(faceId: string, setup: unknown): Promise<void> {
+    const name = setupFileName(faceId)
+    if (!name) throw new Error(`cannot save the setup of face "${faceId}": not a usable file name`)
+    await this.writeJsonFile(name, setup)
+  }
+
+  /** Appends a page's records to climbs.json (streamed to disk, one record per line). */
+  async appendClimbs(records: readonly unknown[]): Promise<void> {
+    const file = await this.prepare()
+    if (records.length === 0) return
+    const lines = records.map((record) => JSON.stringify(record) ?? 'null')
+    const separator = this.climbCount === 0 ? '' : ',\n'
+    await file.write(separator + lines.join(',\n'))
+    this.climbCount += records.length
+  }
+
+  /** Closes climbs.json and writes manifest.json: only now does the snapshot read as complete. */
+  async finish(options: FinishOptions): Promise<SnapshotManifest> {
+    const file = await this.prepare()
+    this.finished = true
+    await file.write(this.climbCount === 0 ? ']\n' : '\n]\n')
+    await file.close()
+    const manifest: SnapshotManifest = {
+      format: SNAPSHOT_FORMAT,
+      version: SNAPSHOT_VERSION,
+      gymId: options.gymId,
+      savedAt: new Date().toISOString(),
+      maxAge: options.maxAge,
+      pages: options.pages,
+      climbs: this.climbCount,
+      complete: { climbs: options.climbsComplete ?? true },
+    }
+    // Manifest before climbs.json: a crash between the two leaves a snapshot without climbs.json,
+    // which serves no climbs, rather than one without a manifest, which would read as complete.
+    await this.writeJsonFile(MANIFEST, manifest)
+    await fs.rename(path.join(this.dir, CLIMBS_PARTIAL), path.join(this.dir, CLIMBS))
+    return manifest
+  }
+
+  /** Stops writing without finishing: the snapshot stays marked as interrupted. */
+  async abandon(): Promise<void> {
+    if (this.finished || !this.prepared) return
+    this.finished = true
+    const file = await this.prepared.catch(() => undefined)
+    await file?.close()
+  }
+
+  /**
+   * Once, before the first write: creates the directory, removes a previous snapshot's files
+   * (manifest first) and opens climbs.json.partial, whose presence marks the save as unfinished.
+   */
+  private prepare(): Promise<fs.FileHandle> {
+    if (this.finished) return Promise.reject(new Error(`snapshot ${this.dir} is already finished`))
+    this.prepared ??= (async () => {
+      await fs.mkdir(this.dir, { recursive: true })
+      await fs.rm(path.join(this.dir, MANIFEST), { force: true })
+      for (const name of await fs.readdir(this.dir)) {
+        if (SNAPSHOT_FILE.test(name)) await fs.rm(path.join(this.dir, name), { force: true })
+      }
+      const file = await fs.open(path.join(this.dir, CLIMBS_PARTIAL), 'w')
+      await file.write('[\n')
+      return file
+    })()
+    return this.prepared
+  }
+
+  private async writeJsonFile(name: string, value: unknown): Promise<void> {
+    await this.prepare()
+    // Through a temporary name, so a file is either whole or absent.
+    const target = path.join(this.dir, name)
+    await fs.writeFile(`${target}.tmp`, `${JSON.stringify(value, null, 1)}\n`)
+    await fs.rename(`${target}.tmp`, target)
+  }
+}
+
+export interface SnapshotSourceOptions {
+  /** Records per page served by climbPages; default 100. */
+  pageSize?: number
+  /** The "now" that `maxAge` counts back from; default the current time. */
+  now?: Date
+}
+
+/** Serves a snapshot directory as if it were Stokt. */
+export class SnapshotSource implements StoktSource {
+  readonly description: string
+  private readonly pageSize: number
+  private readonly now: Date
+  private manifestRead?: Promise<SnapshotManifest | undefined>
+
+  constructor(
+    readonly dir: string,
+    options: SnapshotSourceOptions = {},
+  ) {
+    this.description = `snapshot ${dir}`
+    this.pageSize = options.pageSize ?? 100
+    this.now = options.now ?? new Date()
+    if (!Number.isInteger(this.pageSize) || this.pageSize < 1) {
+      throw new Error(`snapshot page size must be a positive whole number, not ${options.pageSize}`)
+    }
+  }
+
+  async gymSummary(gymId: string): Promise<unknown> {
+    const summary = await this.readJson(SUMMARY)
+    await this.checkGym(gymId, summary)
+    return summary
+  }
+
+  async walls(gymId: string): Promise<unknown> {
+    await this.checkGym(gymId)
+    return this.readJson(WALLS)
+  }
+
+  async faceSetup(faceId: string): Promise<unknown> {
+    await this.manifest()
+    const name = setupFileName(faceId)
+    const missing = () =>
+      new StoktError(`${this.description} has no setup for face ${faceId}`, `read setup of face ${faceId}`)
+    if (!name) throw missing()
+    return this.readJson(name, missing)
+  }
+
+  async *climbPages(gymId: string, maxAge: number): AsyncGenerator<ClimbsPage> {
+    await this.checkGym(gymId)
+    const manifest = await this.manifest()
+    const call = `read ${path.join(this.dir, CLIMBS)}`
+    if (manifest && !manifest.complete.climbs) {
+      throw new StoktError(`${this.description} holds no climbs: the run that saved it did not read them`, call)
+    }
+    this.checkCoverage(manifest, maxAge, call)
+
+    const filtering = maxAge < ALL_CLIMBS_MAX_AGE
+    const cutoff = this.now.getTime() - maxAge * DAY_MS
+    const count = filtering ? undefined : manifest?.climbs
+    let page = 0
+    let results: unknown[] = []
+    for await (const record of this.climbRecords(call)) {
+      if (filtering && createdBefore(record, cutoff)) continue
+      results.push(record)
+      if (results.length === this.pageSize) {
+        yield { page: ++page, count, results }
+        results = []
+      }
+    }
+    // Like Stokt, an empty list is still one (empty) page.
+    if (results.length > 0 || page === 0) yield { page: ++page, count, results }
+  }
+
+  async close(): Promise<void> {}
+
+  /** manifest.json when present (validated); refuses a snapshot whose save was interrupted. */
+  private manifest(): Promise<SnapshotManifest | undefined> {
+    this.manifestRead ??= (async () => {
+      if (!(await this.exists(MANIFEST))) {
+        if (await this.exists(CLIMBS_PARTIAL)) {
+          throw new StoktError(
+            `${this.description} is incomplete: the run that saved it was interrupted (${CLIMBS_PARTIAL} is there, ${MANIFEST} is not)`,
+            `read ${path.join(this.dir, MANIFEST)}`,
+          )
+        }
+        return undefined
+      }
+      return this.parseManifest(await this.readJson(MANIFEST))
+    })()
+    return this.manifestRead
+  }
+
+  private parseManifest(value: unknown): SnapshotManifest {
+    const call = `read ${path.join(this.dir, MANIFEST)}`
+    const invalid = (why: string) => new StoktError(`${this.description}: ${MANIFEST} ${why}`, call)
+    if (!isRecord(value) || value.format !== SNAPSHOT_FORMAT) throw invalid(`is not a ${SNAPSHOT_FORMAT} manifest`)
+    if (value.version !== SNAPSHOT_VERSION) {
+      throw invalid(`has version ${JSON.stringify(value.version)}; this mastoc reads version ${SNAPSHOT_VERSION}`)
+    }
+    if (typeof value.gymId !== 'string') throw invalid('has no gymId')
+    if (typeof value.savedAt !== 'string' || Number.isNaN(Date.parse(value.savedAt))) throw invalid('has no savedAt date')
+    if (value.maxAge !== null && typeof value.maxAge !== 'number') throw invalid('has no maxAge')
+    if (typeof value.pages !== 'number' || typeof value.climbs !== 'number') throw invalid('has no pages or climbs count')
+    const complete = isRecord(value.complete) ? value.complete : {}
+    return {
+      format: SNAPSHOT_FORMAT,
+      version: SNAPSHOT_VERSION,
+      gymId: value.gymId,
+      savedAt: value.savedAt,
+      maxAge: value.maxAge,
+      pages: value.pages,
+      climbs: value.climbs,
+      complete: { climbs: complete.climbs !== false },
+    }
+  }
+
+  /** The gym a snapshot is of: summary.json's `id`, else the manifest's `gymId`. */
+  private async checkGym(gymId: string, summary?: unknown): Promise<void> {
+    const manifest = await this.manifest()
+    // A run that never asked for the summary saved none: the manifest then says which gym it is.
+    const served = summary ?? (manifest && !(await this.exists(SUMMARY)) ? undefined : await this.readJson(SUMMARY))
+    const snapshotGym = isRecord(served) && typeof served.id === 'string' ? served.id : manifest?.gymId
+    if (snapshotGym === undefined) {
+      throw new StoktError(`${this.description} does not say which gym it is (${SUMMARY} has no id)`, `read ${SUMMARY}`)
+    }
+    if (snapshotGym !== gymId) {
+      throw new StoktError(`${this.description} is of gym ${snapshotGym}, not ${gymId}`, `read ${SUMMARY}`)
+    }
+  }
+
+  /** A snapshot saved with a smaller max_age lacks older climbs: refuse to pass it off as more. */
+  private checkCoverage(manifest: SnapshotManifest | undefined, maxAge: number, call: string): void {
+    if (!manifest || manifest.maxAge === null || manifest.maxAge >= ALL_CLIMBS_MAX_AGE) return
+    const savedSince = Date.parse(manifest.savedAt) - manifest.maxAge * DAY_MS
+    const wantedSince = maxAge >= ALL_CLIMBS_MAX_AGE ? -Infinity : this.now.getTime() - maxAge * DAY_MS
+    if (wantedSince < savedSince) {
+      throw new StoktError(
+        `${this.description} holds only the climbs created in the ${manifest.maxAge} days before ${manifest.savedAt}; it cannot serve max age ${maxAge}`,
+        call,
+      )
+    }
+  }
+
+  /**
+   * The records of climbs.json in order. The one-record-per-line form is streamed; any other
+   * layout (pretty-printed, one line) is recognised on its first lines and parsed whole.
+   */
+  private async *climbRecords(call: string): AsyncGenerator<unknown> {
+    const file = path.join(this.dir, CLIMBS)
+    if (!(await this.exists(CLIMBS))) {
+      const partial = (await this.exists(CLIMBS_PARTIAL)) ? ` (only ${CLIMBS_PARTIAL}: the save was interrupted)` : ''
+      throw await this.missingError(CLIMBS, `${this.description} has no ${CLIMBS}${partial}`)
+    }
+    const stream = createReadStream(file, { encoding: 'utf8' })
+    const lines = readline.createInterface({ input: stream, crlfDelay: Infinity })
+    let lineNumber = 0
+    let opened = false
+    let closed = false
+    let recordsServed = 0
+    let streamed = true
+    try {
+      for await (const rawLine of lines) {
+        lineNumber++
+        const line = rawLine.trim()
+        if (line === '') continue
+        if (closed) throw new StoktError(`${file} has more after its closing ] (line ${lineNumber})`, call)
+        if (!opened) {
+          opened = line === '['
+          if (!opened) {
+            streamed = false
+            break
+          }
+          continue
+        }
+        if (line === ']') {
+          closed = true
+          continue
+        }
+        const record = parseRecordLine(line)
+        if (record === undefined) {
+          // Not one record per line: a pretty-printed file shows it before any record is served.
+          if (recordsServed === 0) {
+            streamed = false
+            break
+          }
+          throw new StoktError(`${file} line ${lineNumber} is not a JSON record`, call)
+        }
+        recordsServed++
+        yield record.value
+      }
+    } finally {
+      lines.close()
+      stream.destroy()
+    }
+    if (!streamed) {
+      yield* await this.wholeClimbsFile(file, call)
+      return
+    }
+    if (!closed) throw new StoktError(`${file} ends before its closing ]: it is truncated`, call)
+  }
+
+  private async wholeClimbsFile(file: string, call: string): Promise<unknown[]> {
+    const parsed = await this.readJson(CLIMBS)
+    if (!Array.isArray(parsed)) throw new StoktError(`${file} is not a JSON array`, call)
+    return parsed
+  }
+
+  private async readJson(name: string, whenMissing?: () => StoktError): Promise<unknown> {
+    const file = path.join(this.dir, name)
+    let text: string
+    try {
+      text = await fs.readFile(file, 'utf8')
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw await this.missingError(name, whenMissing ? whenMissing().message : `${this.description} has no ${name}`)
+      }
+      throw new StoktError(`${this.description}: cannot read ${file}: ${(error as Error).message}`, `read ${file}`)
+    }
+    try {
+      return JSON.parse(text) as unknown
+    } catch (error) {
+      throw new StoktError(`${file} is not valid JSON: ${(error as Error).message}`, `read ${file}`)
+    }
+  }
+
+  /** The error for a missing file, unless the whole directory is missing, which says more. */
+  private async missingError(name: string, message: string): Promise<StoktError> {
+    const file = path.join(this.dir, name)
+    const dirExists = await fs.stat(this.dir).then(
+      (stat) => stat.isDirectory(),
+      () => false,
+    )
+    return dirExists
+      ? new StoktError(`${message} (${file} does not exist)`, `read ${file}`)
+      : new StoktError(`${this.description}: no such directory ${this.dir}`, `read ${file}`)
+  }
+
+  private async exists(name: string): Promise<boolean> {
+    return fs.access(path.join(this.dir, name)).then(
+      () => true,
+      () => false,
+    )
+  }
+}
+
+/** Passes every call through to `inner` and saves what was served to a snapshot. */
+export class TeeSource implements StoktSource {
+  readonly description: string
+  private gymId?: string
+  private maxAge: number | null = null
+  private pages = 0
+  private climbs: 'not requested' | 'reading' | 'complete' = 'not requested'
+  /** A call to `inner` failed: what was saved may lack something, so the snapshot is not finished. */
+  private failed = false
+
+  constructor(
+    private readonly inner: StoktSource,
+    private readonly writer: SnapshotWriter,
+  ) {
+    this.description = inner.description
+  }
+
+  async gymSummary(gymId: string): Promise<unknown> {
+    const summary = await this.passThrough(() => this.inner.gymSummary(gymId))
+    this.gymId ??= gymId
+    await this.writer.writeSummary(summary)
+    return summary
+  }
+
+  async walls(gymId: string): Promise<unknown> {
+    const walls = await this.passThrough(() => this.inner.walls(gymId))
+    this.gymId ??= gymId
+    await this.writer.writeWalls(walls)
+    return walls
+  }
+
+  async faceSetup(faceId: string): Promise<unknown> {
+    const setup = await this.passThrough(() => this.inner.faceSetup(faceId))
+    await this.writer.writeSetup(faceId, setup)
+    return setup
+  }
+
+  async *climbPages(gymId: string, maxAge: number): AsyncGenerator<ClimbsPage> {
+    if (this.climbs !== 'not requested') {
+      // The snapshot holds the first reading of the climbs; later ones are served, not saved.
+      yield* this.inner.climbPages(gymId, maxAge)
+      return
+    }
+    this.climbs = 'reading'
+    this.gymId ??= gymId
+    this.maxAge = maxAge
+    const pages = this.inner.climbPages(gymId, maxAge)[Symbol.asyncIterator]()
+    for (;;) {
+      const next = await this.passThrough(() => pages.next())
+      if (next.done) break
+      await this.writer.appendClimbs(next.value.results)
+      this.pages++
+      yield next.value
+    }
+    this.climbs = 'complete'
+  }
+
+  /**
+   * Finishes the snapshot when everything asked was served: climbs read to the end, or never
+   * asked for (then marked so in the manifest). Otherwise leaves it marked as interrupted.
+   */
+  async close(): Promise<void> {
+    try {
+      const finishable = !this.failed && this.gymId !== undefined && this.climbs !== 'reading'
+      if (finishable) {
+        await this.writer.finish({
+          gymId: this.gymId!,
+          maxAge: this.maxAge,
+          pages: this.pages,
+          climbsComplete: this.climbs === 'complete',
+        })
+      } else {
+        await this.writer.abandon()
+      }
+    } finally {
+      await this.inner.close()
+    }
+  }
+
+  private async passThrough<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call()
+    } catch (error) {
+      this.failed = true
+      throw error
+    }
+  }
+}
+
+/** `{value}` for a line of the one-record-per-line form (`{…},` or `{…}`), else undefined. */
+function parseRecordLine(line: string): { value: unknown } | undefined {
+  const json = line.endsWith(',') ? line.slice(0, -1) : line
+  try {
+    return { value: JSON.parse(json) as unknown }
+  } catch {
+    return undefined
+  }
+}
+
+/** True when the record's `dateCreated` parses and is older than the cutoff; unparseable dates are kept. */
+function createdBefore(record: unknown, cutoffMs: number): boolean {
+  if (!isRecord(record) || typeof record.dateCreated !== 'string') return false
+  const created = Date.parse(record.dateCreated)
+  return !Number.isNaN(created) && created < cutoffMs
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}

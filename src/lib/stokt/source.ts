@@ -1,0 +1,40 @@
+/**
+ * Where the importer reads a gym from: Stokt itself (StoktClient) or a snapshot directory
+ * (SnapshotSource). Payloads are returned as received (`unknown`): the importer validates every
+ * record itself, so one malformed record can be rejected without losing its neighbours.
+ */
+export interface ClimbsPage {
+  /** 1-based page number, in the order pages were read. */
+  page: number
+  /** `count` as this page announced it (it can grow while paging: newest climbs come first). */
+  count: number | undefined
+  /** The page's `results`, each record as received. */
+  results: unknown[]
+}
+
+export interface StoktSource {
+  /** A short, secret-free description for messages: "Stokt at https://www.sostokt.com", "snapshot ./snap". */
+  readonly description: string
+  /** `GET /api/gyms/{gymId}/summary`. */
+  gymSummary(gymId: string): Promise<unknown>
+  /** `GET /api/gyms/{gymId}/walls`. */
+  walls(gymId: string): Promise<unknown>
+  /** `GET /api/faces/{faceId}/setup`. */
+  faceSetup(faceId: string): Promise<unknown>
+  /** `GET /api/gyms/{gymId}/climbs?max_age={maxAge}`, every page, following `next`, as they arrive. */
+  climbPages(gymId: string, maxAge: number): AsyncIterable<ClimbsPage>
+  /** Releases sockets and files; writes a snapshot's closing manifest. */
+  close(): Promise<void>
+}
+
+/** A Stokt call that failed for good (after retries); the message names the call and never a secret. */
+export class StoktError extends Error {
+  constructor(
+    message: string,
+    readonly call: string,
+    readonly status?: number,
+  ) {
+    super(message)
+    this.name = 'StoktError'
+  }
+}

@@ -1,0 +1,411 @@
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { afterEach, describe, expect, it } from 'vitest'
+import { StoktClient, type RetryInfo, type StoktClientOptions } from '../../../src/lib/stokt/client.js'
+import { StoktError, type ClimbsPage } from '../../../src/lib/stokt/source.js'
+import { generateGym } from '../../support/gymGenerator.js'
+import { startStoktServer, type RecordedRequest, type StoktServer } from '../../support/stoktServer.js'
+
+const USERNAME = 'setter@example.com'
+const PASSWORD = 'correct horse'
+const TOKEN = 'test-token-0123456789abcdef'
+
+const gym = generateGym({ seed: 7, faces: 2, holdsPerFace: 20, climbs: 60, setters: 5 })
+
+/** Everything started by a test, closed after it whatever happens. */
+const cleanups: (() => Promise<void>)[] = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+async function serve(options: Partial<Parameters<typeof startStoktServer>[0]> = {}): Promise<StoktServer> {
+  const server = await startStoktServer({ gym, pageSize: 25, ...options })
+  cleanups.push(() => server.close())
+  return server
+}
+
+function clientFor(server: StoktServer, options: Partial<StoktClientOptions> = {}): StoktClient {
+  const client = new StoktClient({
+    baseUrl: server.url,
+    username: USERNAME,
+    password: PASSWORD,
+    retryBaseDelayMs: 1,
+    timeoutMs: 5_000,
+    ...options,
+  })
+  cleanups.push(() => client.close())
+  return client
+}
+
+async function allPages(pages: AsyncIterable<ClimbsPage>): Promise<ClimbsPage[]> {
+  const collected: ClimbsPage[] = []
+  for await (const page of pages) collected.push(page)
+  return collected
+}
+
+async function failure(promise: Promise<unknown>): Promise<StoktError> {
+  const error = await promise.then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  )
+  expect(error).toBeInstanceOf(StoktError)
+  return error as StoktError
+}
+
+function json(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): true {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers })
+  res.end(JSON.stringify(body))
+  return true
+}
+
+const apiCalls = (server: StoktServer) => server.requests.filter((request) => request.path !== '/api/token-auth')
+const logins = (server: StoktServer) => server.requests.filter((request) => request.path === '/api/token-auth')
+const isSummary = (request: RecordedRequest) => request.path === `/api/gyms/${gym.gymId}/summary`
+const isWalls = (request: RecordedRequest) => request.path === `/api/gyms/${gym.gymId}/walls`
+const isClimbs = (request: RecordedRequest) => request.path === `/api/gyms/${gym.gymId}/climbs`
+
+describe('StoktClient authentication', () => {
+  it('logs in once with the username and password, then sends the token on every call', async () => {
+    const server = await serve()
+    const client = clientFor(server)
+
+    expect(await client.gymSummary(gym.gymId)).toEqual(gym.summary)
+    expect(await client.walls(gym.gymId)).toEqual(gym.walls)
+
+    const [login] = logins(server)
+    expect(logins(server)).toHaveLength(1)
+    expect(login.method).toBe('POST')
+    expect(login.headers['content-type']).toMatch(/application\/x-www-form-urlencoded/)
+    expect(Object.fromEntries(new URLSearchParams(login.body))).toEqual({ username: USERNAME, password: PASSWORD })
+    expect(apiCalls(server)).toHaveLength(2)
+    for (const request of apiCalls(server)) {
+      expect(request.headers.authorization).toBe(`Token ${TOKEN}`)
+      expect(request.headers.accept).toBe('application/json')
+      expect(request.headers['user-agent']).toBe('mastoc-importer')
+    }
+  })
+
+  it('logs in once even when the first calls run concurrently', async () => {
+    const server = await serve({ latencyMs: 20 })
+    const client = clientFor(server)
+    const faceIds = [...gym.setups.keys()]
+
+    const setups = await Promise.all(faceIds.map((faceId) => client.faceSetup(faceId)))
+
+    expect(setups).toEqual(faceIds.map((faceId) => gym.setups.get(faceId)))
+    expect(logins(server)).toHaveLength(1)
+  })
+
+  it('uses a bare token as is, without logging in', async () => {
+    const server = await serve()
+    const client = clientFor(server, { token: TOKEN, username: undefined, password: undefined })
+
+    await client.gymSummary(gym.gymId)
+
+    expect(logins(server)).toHaveLength(0)
+    expect(server.requests.map((request) => request.headers.authorization)).toEqual([`Token ${TOKEN}`])
+  })
+
+  it('says the credentials were refused, naming the user but never the password', async () => {
+    const server = await serve()
+    const wrongPassword = 'hunter2-not-the-password'
+    const client = clientFor(server, { password: wrongPassword })
+
+    const error = await failure(client.gymSummary(gym.gymId))
+
+    expect(error.message).toContain(`Stokt refused the credentials for ${USERNAME}`)
+    expect(error.message).not.toContain(wrongPassword)
+    expect(JSON.stringify(error)).not.toContain(wrongPassword)
+    expect(apiCalls(server)).toHaveLength(0)
+  })
+
+  it('logs in again once after a 401 mid-run, then repeats the call', async () => {
+    let refusedOnce = false
+    const server = await serve({
+      intercept: (request, res) => {
+        if (!isWalls(request) || refusedOnce) return false
+        refusedOnce = true
+        return json(res, 401, { detail: 'Invalid token.' })
+      },
+    })
+    const client = clientFor(server)
+
+    await client.gymSummary(gym.gymId)
+    expect(await client.walls(gym.gymId)).toEqual(gym.walls)
+
+    expect(logins(server)).toHaveLength(2)
+    expect(server.requests.filter(isWalls)).toHaveLength(2)
+  })
+
+  it('gives up after a second 401, having logged in again only once', async () => {
+    const server = await serve({
+      intercept: (request, res) => isWalls(request) && json(res, 401, { detail: 'Invalid token.' }),
+    })
+    const client = clientFor(server)
+
+    const error = await failure(client.walls(gym.gymId))
+
+    expect(error.message).toContain('Stokt refused the token (HTTP 401)')
+    expect(error.message).toContain(`GET /api/gyms/${gym.gymId}/walls`)
+    expect(error.message).not.toContain(TOKEN)
+    expect(error.message).not.toContain(PASSWORD)
+    expect(error.status).toBe(401)
+    expect(logins(server)).toHaveLength(2)
+  })
+
+  it('fails at once on a 401 with a bare token', async () => {
+    const server = await serve()
+    const badToken = 'not-a-valid-token-42'
+    const client = clientFor(server, { token: badToken, username: undefined, password: undefined })
+
+    const error = await failure(client.gymSummary(gym.gymId))
+
+    expect(error.message).toContain('Stokt refused the token (HTTP 401)')
+    expect(error.message).not.toContain(badToken)
+    expect(server.requests).toHaveLength(1)
+  })
+
+  it('refuses to be built without a token or credentials', () => {
+    expect(() => new StoktClient({ baseUrl: 'http://127.0.0.1:1', username: USERNAME })).toThrow(StoktError)
+  })
+})
+
+describe('StoktClient calls', () => {
+  it('serves the summary, walls and setups as received, with a trailing slash on the base URL', async () => {
+    const server = await serve()
+    const client = clientFor(server, { baseUrl: `${server.url}/` })
+
+    expect(await client.gymSummary(gym.gymId)).toEqual(gym.summary)
+    expect(await client.walls(gym.gymId)).toEqual(gym.walls)
+    for (const [faceId, setup] of gym.setups) expect(await client.faceSetup(faceId)).toEqual(setup)
+    expect(apiCalls(server).every((request) => !request.path.startsWith('//'))).toBe(true)
+  })
+
+  it('names the unknown gym or face on a 404', async () => {
+    const server = await serve()
+    const client = clientFor(server)
+
+    expect((await failure(client.gymSummary('no-such-gym'))).message).toContain('Stokt has no gym no-such-gym')
+    expect((await failure(client.faceSetup('no-such-face'))).message).toContain('Stokt has no face no-such-face')
+  })
+
+  it('rejects a body that is not JSON, naming the call', async () => {
+    const server = await serve({
+      intercept: (request, res) => {
+        if (!isSummary(request)) return false
+        res.writeHead(200, { 'content-type': 'text/html' })
+        res.end('<html>Maintenance</html>')
+        return true
+      },
+    })
+    const client = clientFor(server)
+
+    const error = await failure(client.gymSummary(gym.gymId))
+
+    expect(error.message).toContain(`GET /api/gyms/${gym.gymId}/summary`)
+    expect(error.message).toContain('not JSON')
+  })
+})
+
+describe('StoktClient climb pages', () => {
+  it('follows next through every page, yielding each as it arrives', async () => {
+    const server = await serve()
+    const client = clientFor(server)
+
+    const pages = await allPages(client.climbPages(gym.gymId, 9999))
+
+    expect(pages.map((page) => page.page)).toEqual([1, 2, 3])
+    expect(pages.map((page) => page.results.length)).toEqual([25, 25, 10])
+    expect(pages.every((page) => page.count === gym.climbs.length)).toBe(true)
+    expect(pages.flatMap((page) => page.results)).toEqual(gym.climbs)
+    const climbCalls = server.requests.filter(isClimbs)
+    expect(climbCalls[0].query.get('max_age')).toBe('9999')
+    expect(climbCalls).toHaveLength(3)
+  })
+
+  it('passes max_age to the server', async () => {
+    const server = await serve()
+    const client = clientFor(server)
+
+    await allPages(client.climbPages(gym.gymId, 30))
+
+    expect(server.requests.filter(isClimbs)[0].query.get('max_age')).toBe('30')
+  })
+
+  it('rejects a page that is not {count, next, results: []}, naming the page', async () => {
+    const server = await serve({
+      intercept: (request, res) => isClimbs(request) && json(res, 200, { count: 3, next: null, results: 'oops' }),
+    })
+    const client = clientFor(server)
+
+    const error = await failure(allPages(client.climbPages(gym.gymId, 9999)))
+
+    expect(error.message).toContain(`GET /api/gyms/${gym.gymId}/climbs page 1`)
+    expect(error.message).toContain('{count, next, results: []}')
+  })
+
+  it('refuses a next link to another origin and never sends the token there', async () => {
+    const elsewhere: http.IncomingMessage[] = []
+    const trap = http.createServer((request, res) => {
+      elsewhere.push(request)
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ count: 0, next: null, previous: null, results: [] }))
+    })
+    await new Promise<void>((resolve) => trap.listen(0, '127.0.0.2', resolve))
+    cleanups.push(() => new Promise<void>((resolve) => trap.close(() => resolve())))
+    const trapOrigin = `http://127.0.0.2:${(trap.address() as AddressInfo).port}`
+
+    const server = await serve({
+      intercept: (request, res) => {
+        if (!isClimbs(request) || request.query.has('page')) return false
+        return json(res, 200, {
+          count: gym.climbs.length,
+          next: `${trapOrigin}/api/gyms/${gym.gymId}/climbs?max_age=9999&page=2`,
+          previous: null,
+          results: gym.climbs.slice(0, 25),
+        })
+      },
+    })
+    const client = clientFor(server)
+    const received: ClimbsPage[] = []
+
+    const error = await failure(
+      (async () => {
+        for await (const page of client.climbPages(gym.gymId, 9999)) received.push(page)
+      })(),
+    )
+
+    expect(error.message).toContain(`next link points to another origin ${trapOrigin}`)
+    expect(error.message).toContain('refusing to send the token there')
+    expect(received.map((page) => page.page)).toEqual([1])
+    expect(elsewhere).toHaveLength(0)
+    expect(server.requests.filter((request) => request.headers.authorization)).toHaveLength(1)
+  })
+})
+
+describe('StoktClient retries', () => {
+  it('retries a 503 with backoff, then succeeds', async () => {
+    let failuresLeft = 2
+    const server = await serve({
+      intercept: (request, res) => isSummary(request) && failuresLeft-- > 0 && json(res, 503, { detail: 'busy' }),
+    })
+    const retries: RetryInfo[] = []
+    const client = clientFor(server, { onRetry: (info) => retries.push(info) })
+
+    expect(await client.gymSummary(gym.gymId)).toEqual(gym.summary)
+
+    expect(server.requests.filter(isSummary)).toHaveLength(3)
+    expect(retries.map(({ attempt, reason, call }) => ({ attempt, reason, call }))).toEqual([
+      { attempt: 1, reason: 'HTTP 503', call: `GET /api/gyms/${gym.gymId}/summary` },
+      { attempt: 2, reason: 'HTTP 503', call: `GET /api/gyms/${gym.gymId}/summary` },
+    ])
+  })
+
+  it('waits as long as a 429 Retry-After asks', async () => {
+    let limited = false
+    const server = await serve({
+      intercept: (request, res) => {
+        if (!isWalls(request) || limited) return false
+        limited = true
+        return json(res, 429, { detail: 'Request was throttled.' }, { 'retry-after': '1' })
+      },
+    })
+    const retries: RetryInfo[] = []
+    const client = clientFor(server, { onRetry: (info) => retries.push(info) })
+
+    const started = Date.now()
+    expect(await client.walls(gym.gymId)).toEqual(gym.walls)
+
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950)
+    expect(retries).toHaveLength(1)
+    expect(retries[0].delayMs).toBe(1000)
+    expect(retries[0].reason).toContain('HTTP 429')
+  })
+
+  it('caps a long Retry-After', async () => {
+    let limited = false
+    const server = await serve({
+      intercept: (request, res) => {
+        if (!isWalls(request) || limited) return false
+        limited = true
+        return json(res, 429, { detail: 'Request was throttled.' }, { 'retry-after': '3600' })
+      },
+    })
+    const retries: RetryInfo[] = []
+    const client = clientFor(server, { maxRetryAfterMs: 20, onRetry: (info) => retries.push(info) })
+
+    await client.walls(gym.gymId)
+
+    expect(retries.map((retry) => retry.delayMs)).toEqual([20])
+  })
+
+  it('gives up after the retries, naming the call and the last problem', async () => {
+    const server = await serve({
+      intercept: (request, res) => isClimbs(request) && request.query.get('page') === '3' && json(res, 503, {}),
+    })
+    const client = clientFor(server, { retries: 2 })
+    const received: number[] = []
+
+    const error = await failure(
+      (async () => {
+        for await (const page of client.climbPages(gym.gymId, 9999)) received.push(page.page)
+      })(),
+    )
+
+    expect(received).toEqual([1, 2])
+    expect(error.message).toContain(`GET /api/gyms/${gym.gymId}/climbs page 3`)
+    expect(error.message).toContain('HTTP 503')
+    expect(error.message).toContain('3 attempts')
+    expect(error.status).toBe(503)
+    expect(server.requests.filter((request) => request.query.get('page') === '3')).toHaveLength(3)
+  })
+
+  it('retries a timeout and says so when it persists', async () => {
+    const server = await serve({
+      intercept: async (request, res) => {
+        if (!isSummary(request)) return false
+        await sleep(300)
+        if (!res.destroyed) json(res, 200, gym.summary)
+        return true
+      },
+    })
+    const client = clientFor(server, { timeoutMs: 100, retries: 1 })
+
+    const error = await failure(client.gymSummary(gym.gymId))
+
+    expect(error.message).toContain(`GET /api/gyms/${gym.gymId}/summary failed after 2 attempts`)
+    expect(error.message).toContain('timed out after 100 ms')
+  })
+
+  it('retries a connection reset', async () => {
+    let resetsLeft = 1
+    const server = await serve({
+      intercept: (request, res) => {
+        if (!isSummary(request) || resetsLeft-- <= 0) return false
+        res.socket?.destroy()
+        return true
+      },
+    })
+    const retries: RetryInfo[] = []
+    const client = clientFor(server, { onRetry: (info) => retries.push(info) })
+
+    expect(await client.gymSummary(gym.gymId)).toEqual(gym.summary)
+    expect(retries.map((retry) => retry.reason)).toEqual(['connection reset'])
+  })
+
+  it('names a persistent connection reset', async () => {
+    const server = await serve({
+      intercept: (request, res) => {
+        if (!isSummary(request)) return false
+        res.socket?.destroy()
+        return true
+      },
+    })
+    const client = clientFor(server, { retries: 0 })
+
+    const error = await failure(client.gymSummary(gym.gymId))
+
+    expect(error.message).toBe(`GET /api/gyms/${gym.gymId}/summary failed after 1 attempt: connection reset`)
+  })
+})
