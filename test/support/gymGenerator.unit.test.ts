@@ -254,6 +254,18 @@ describe('generateGym', () => {
       expect(gym.setups.get(mirrored.faceId as string)!.hasSymmetry).toBe(true)
       expect(mirrored.mirrorHoldsList).not.toBe('')
       expect(tokens(mirrored.mirrorHoldsList as string)).toHaveLength(tokens(mirrored.holdsList as string).length)
+      // Each mirrored hold is the original's mirror image across the picture's vertical axis.
+      const setup = gym.setups.get(mirrored.faceId as string)!
+      const width = (setup.picture as {width: number}).width
+      const centroids = new Map(holdsOf(gym, setup.id as string).map((hold) => [hold.id, (hold.centroidStr as string).split(' ').map(Number)]))
+      const original = tokens(mirrored.holdsList as string)
+      tokens(mirrored.mirrorHoldsList as string).forEach((token, i) => {
+        expect(token[0]).toBe(original[i][0])
+        const [x, y] = centroids.get(Number(original[i].slice(1)))!
+        const [mirrorX, mirrorY] = centroids.get(Number(token.slice(1)))!
+        expect(mirrorX).toBeCloseTo(width - x, 1)
+        expect(mirrorY).toBeCloseTo(y, 1)
+      })
       // Only climbs on a symmetric face are mirrored.
       for (const climb of gym.climbs.filter((climb) => climb.mirrorHoldsList !== '')) {
         expect(gym.setups.get(climb.faceId as string)!.hasSymmetry).toBe(true)

@@ -242,9 +242,15 @@ export async function startStoktServer(options: StoktServerOptions): Promise<Sto
   }
 }
 
-type RouteMatch = {route: 'me'; id: ''} | {route: 'summary' | 'walls' | 'climbs' | 'setup'; id: string}
+type RouteName = 'me' | 'summary' | 'walls' | 'climbs' | 'setup'
 
-const ROUTES: {pattern: RegExp; route: RouteMatch['route']}[] = [
+/** The route and its one path parameter (a gym or face id; '' for /users/me). */
+interface RouteMatch {
+  route: RouteName
+  id: string
+}
+
+const ROUTES: {pattern: RegExp; route: RouteName}[] = [
   {pattern: /^\/api\/users\/me$/, route: 'me'},
   {pattern: /^\/api\/gyms\/([^/]+)\/summary$/, route: 'summary'},
   {pattern: /^\/api\/gyms\/([^/]+)\/walls$/, route: 'walls'},
@@ -255,7 +261,7 @@ const ROUTES: {pattern: RegExp; route: RouteMatch['route']}[] = [
 function matchRoute(path: string): RouteMatch | undefined {
   for (const {pattern, route} of ROUTES) {
     const match = pattern.exec(path)
-    if (match) return {route, id: match[1] === undefined ? '' : decodeURIComponent(match[1])} as RouteMatch
+    if (match) return {route, id: match[1] === undefined ? '' : decodeURIComponent(match[1])}
   }
   return undefined
 }

@@ -30,9 +30,15 @@ export abstract class ImportBaseCommand extends Command {
       process.exitCode = result.exitCode
     } catch (error) {
       reporter.stop()
-      if (error instanceof UsageError) this.error(error.message, {exit: 2})
-      if (error instanceof ImportFailure || error instanceof StoktError) this.error(error.message, {exit: 1})
+      if (error instanceof UsageError) this.fail(error.message, 2)
+      if (error instanceof ImportFailure || error instanceof StoktError) this.fail(error.message, 1)
       throw error
     }
+  }
+
+  /** One unwrapped line on stderr, for a person or a cron log; no stack trace. */
+  protected fail(message: string, exitCode: number): never {
+    this.logToStderr(`Error: ${message}`)
+    this.exit(exitCode)
   }
 }

@@ -1,8 +1,8 @@
 import http from 'node:http'
 import https from 'node:https'
-import { setTimeout as sleep } from 'node:timers/promises'
-import got, { RequestError, TimeoutError, type Got, type Response } from 'got'
-import { StoktError, type ClimbsPage, type StoktSource } from './source.js'
+import {setTimeout as sleep} from 'node:timers/promises'
+import got, {RequestError, TimeoutError, type Got, type Response} from 'got'
+import {StoktError, type ClimbsPage, type StoktSource} from './source.js'
 
 export interface RetryInfo {
   /** The call being retried, e.g. "GET /api/gyms/<id>/climbs page 3". */
@@ -70,8 +70,8 @@ interface RequestSpec {
 
 /** The outcome of one attempt that the retry loop must decide about. */
 type Attempt =
-  | { kind: 'response'; response: Response<string> }
-  | { kind: 'failure'; reason: string; retryable: boolean }
+  | {kind: 'response'; response: Response<string>}
+  | {kind: 'failure'; reason: string; retryable: boolean}
 
 /** Talks to Stokt over HTTP (got), with login, retries and pagination. See docs in source.ts. */
 export class StoktClient implements StoktSource {
@@ -87,8 +87,8 @@ export class StoktClient implements StoktSource {
   private readonly maxRetryDelayMs: number
   private readonly maxRetryAfterMs: number
   private readonly onRetry?: (info: RetryInfo) => void
-  private readonly httpAgent = new http.Agent({ keepAlive: true })
-  private readonly httpsAgent = new https.Agent({ keepAlive: true })
+  private readonly httpAgent = new http.Agent({keepAlive: true})
+  private readonly httpsAgent = new https.Agent({keepAlive: true})
   private readonly got: Got
 
   private token?: string
@@ -124,30 +124,30 @@ export class StoktClient implements StoktSource {
     this.onRetry = options.onRetry
     this.got = got.extend({
       // The retry loop, redirects and status handling are ours: got only sends one request.
-      retry: { limit: 0 },
+      retry: {limit: 0},
       throwHttpErrors: false,
       // A redirect could carry the token to another host; Stokt's API does not redirect.
       followRedirect: false,
       responseType: 'text',
-      timeout: { request: this.timeoutMs },
-      agent: { http: this.httpAgent, https: this.httpsAgent },
-      headers: { 'user-agent': USER_AGENT, accept: 'application/json' },
+      timeout: {request: this.timeoutMs},
+      agent: {http: this.httpAgent, https: this.httpsAgent},
+      headers: {'user-agent': USER_AGENT, accept: 'application/json'},
     })
   }
 
   gymSummary(gymId: string): Promise<unknown> {
     const path = `/api/gyms/${encodeURIComponent(gymId)}/summary`
-    return this.getJson({ call: `GET ${path}`, path, notFound: `Stokt has no gym ${gymId}` })
+    return this.getJson({call: `GET ${path}`, path, notFound: `Stokt has no gym ${gymId}`})
   }
 
   walls(gymId: string): Promise<unknown> {
     const path = `/api/gyms/${encodeURIComponent(gymId)}/walls`
-    return this.getJson({ call: `GET ${path}`, path, notFound: `Stokt has no gym ${gymId}` })
+    return this.getJson({call: `GET ${path}`, path, notFound: `Stokt has no gym ${gymId}`})
   }
 
   faceSetup(faceId: string): Promise<unknown> {
     const path = `/api/faces/${encodeURIComponent(faceId)}/setup`
-    return this.getJson({ call: `GET ${path}`, path, notFound: `Stokt has no face ${faceId}` })
+    return this.getJson({call: `GET ${path}`, path, notFound: `Stokt has no face ${faceId}`})
   }
 
   async *climbPages(gymId: string, maxAge: number): AsyncGenerator<ClimbsPage> {
@@ -168,7 +168,7 @@ export class StoktClient implements StoktSource {
         notFound: page === 1 ? `Stokt has no gym ${gymId}` : undefined,
       })
       const envelope = parsePageEnvelope(body, call)
-      yield { page, count: envelope.count, results: envelope.results }
+      yield {page, count: envelope.count, results: envelope.results}
       url = envelope.next === null ? null : this.checkedNextUrl(envelope.next, call)
     }
   }
@@ -178,24 +178,29 @@ export class StoktClient implements StoktSource {
     this.httpsAgent.destroy()
   }
 
-  /** A page's `next`, if it may receive the token: only Stokt's own origin may. */
+  /**
+   * A page's `next`, if it may receive the token. Only Stokt's own host may: a link to it with
+   * another scheme or port (a proxy in front of Django builds `http://` links) is taken onto the
+   * configured origin, path and query kept; a link to any other host is refused.
+   */
   private checkedNextUrl(next: string, call: string): string {
     let nextUrl: URL
     try {
-      nextUrl = new URL(next)
+      nextUrl = new URL(next, `${this.origin}/`)
     } catch {
       throw new StoktError(`${call}: the next link is not a URL: ${truncate(next)}`, call)
     }
-    if (nextUrl.origin !== this.origin) {
+    if (nextUrl.origin === this.origin) return nextUrl.href
+    if (nextUrl.hostname.toLowerCase() !== new URL(this.origin).hostname.toLowerCase()) {
       throw new StoktError(
         `${call}: the next link points to another origin ${nextUrl.origin}; refusing to send the token there (Stokt is ${this.origin})`,
         call,
       )
     }
-    return nextUrl.href
+    return new URL(`${nextUrl.pathname}${nextUrl.search}`, this.origin).href
   }
 
-  private getJson(spec: { call: string; path: string; notFound: string }): Promise<unknown> {
+  private getJson(spec: {call: string; path: string; notFound: string}): Promise<unknown> {
     return this.request({
       call: spec.call,
       method: 'GET',
@@ -208,12 +213,13 @@ export class StoktClient implements StoktSource {
   /** Sends an authenticated call (logging in first if needed), retrying what is worth it; answers the JSON body. */
   private async request(spec: RequestSpec): Promise<unknown> {
     let reloggedIn = false
-    for (;;) {
+    // Bounded: at most one login of our own, and one more try if another call logged in meanwhile.
+    for (let round = 1; ; round++) {
       const token = spec.authenticated ? await this.currentToken() : undefined
       const response = await this.sendWithRetries(spec, token)
       if (response.statusCode === 401 && spec.authenticated) {
-        if (this.token !== token) continue // another call has logged in again meanwhile
-        if (this.canLogIn() && !reloggedIn) {
+        if (this.token !== token && round < 3) continue // another call has logged in again meanwhile
+        if (this.canLogIn() && !reloggedIn && round < 3) {
           reloggedIn = true
           this.token = undefined
           continue
@@ -247,7 +253,7 @@ export class StoktClient implements StoktSource {
       call,
       method: 'POST',
       url: `${this.baseUrl}/api/token-auth`,
-      form: { username: this.username!, password: this.password! },
+      form: {username: this.username!, password: this.password!},
       authenticated: false,
     }
     const response = await this.sendWithRetries(spec, undefined)
@@ -292,7 +298,7 @@ export class StoktClient implements StoktSource {
       }
       const delayMs =
         retryAfterMs !== undefined ? Math.min(retryAfterMs, this.maxRetryAfterMs) : this.backoffDelay(attempt)
-      this.onRetry?.({ call: spec.call, attempt, reason: this.redact(reason), delayMs })
+      this.onRetry?.({call: spec.call, attempt, reason: this.redact(reason), delayMs})
       await sleep(delayMs)
     }
   }
@@ -302,9 +308,9 @@ export class StoktClient implements StoktSource {
       const response = await this.got(spec.url, {
         method: spec.method,
         form: spec.form,
-        headers: token ? { authorization: `Token ${token}` } : {},
+        headers: token ? {authorization: `Token ${token}`} : {},
       })
-      return { kind: 'response', response }
+      return {kind: 'response', response}
     } catch (error) {
       return this.describeFailure(error)
     }
@@ -313,16 +319,16 @@ export class StoktClient implements StoktSource {
   /** got's errors carry the request options (and so the token): keep only a plain description. */
   private describeFailure(error: unknown): Attempt {
     if (error instanceof TimeoutError) {
-      return { kind: 'failure', reason: `timed out after ${formatDuration(this.timeoutMs)}`, retryable: true }
+      return {kind: 'failure', reason: `timed out after ${formatDuration(this.timeoutMs)}`, retryable: true}
     }
-    const code = error instanceof RequestError ? error.code : (error as { code?: unknown })?.code
-    if (code === 'ECONNRESET') return { kind: 'failure', reason: 'connection reset', retryable: true }
-    if (code === 'ECONNREFUSED') return { kind: 'failure', reason: 'connection refused', retryable: true }
+    const code = error instanceof RequestError ? error.code : (error as {code?: unknown})?.code
+    if (code === 'ECONNRESET') return {kind: 'failure', reason: 'connection reset', retryable: true}
+    if (code === 'ECONNREFUSED') return {kind: 'failure', reason: 'connection refused', retryable: true}
     if (typeof code === 'string' && RETRYABLE_NETWORK_CODES.has(code)) {
-      return { kind: 'failure', reason: `network error ${code}`, retryable: true }
+      return {kind: 'failure', reason: `network error ${code}`, retryable: true}
     }
     const message = error instanceof Error ? error.message : String(error)
-    return { kind: 'failure', reason: this.redact(typeof code === 'string' ? `${code}: ${message}` : message), retryable: false }
+    return {kind: 'failure', reason: this.redact(typeof code === 'string' ? `${code}: ${message}` : message), retryable: false}
   }
 
   /** The JSON body of a final response, or a StoktError saying what the response was instead. */
@@ -383,7 +389,7 @@ function parsePageEnvelope(body: unknown, call: string): PageEnvelope {
     throw problem('count is not a whole number')
   }
   if (body.next !== null && typeof body.next !== 'string') throw problem('next is neither a URL nor null')
-  return { count: body.count, next: body.next, results: body.results }
+  return {count: body.count, next: body.next, results: body.results}
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

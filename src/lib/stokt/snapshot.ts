@@ -18,11 +18,11 @@
  * and `"complete": {"climbs": false}` in its manifest; reading its climbs is refused rather than
  * served as "this gym has no climbs".
  */
-import { createReadStream } from 'node:fs'
+import {createReadStream} from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import readline from 'node:readline'
-import { StoktError, type ClimbsPage, type StoktSource } from './source.js'
+import {StoktError, type ClimbsPage, type StoktSource} from './source.js'
 
 export const SNAPSHOT_FORMAT = 'mastoc-stokt-snapshot'
 export const SNAPSHOT_VERSION = 1
@@ -42,7 +42,7 @@ export interface SnapshotManifest {
   /** Climb records in climbs.json. */
   climbs: number
   /** False when the run that saved the snapshot never read the climbs: climbs.json is then empty. */
-  complete: { climbs: boolean }
+  complete: {climbs: boolean}
 }
 
 export interface FinishOptions {
@@ -114,11 +114,11 @@ export class SnapshotWriter {
       maxAge: options.maxAge,
       pages: options.pages,
       climbs: this.climbCount,
-      complete: { climbs: options.climbsComplete ?? true },
+      complete: {climbs: options.climbsComplete ?? true},
     }
     // Manifest before climbs.json: a crash between the two leaves a snapshot without climbs.json,
     // which serves no climbs, rather than one without a manifest, which would read as complete.
-    await this.writeJsonFile(MANIFEST, manifest)
+    await this.writeAtomically(MANIFEST, manifest)
     await fs.rename(path.join(this.dir, CLIMBS_PARTIAL), path.join(this.dir, CLIMBS))
     return manifest
   }
@@ -138,10 +138,10 @@ export class SnapshotWriter {
   private prepare(): Promise<fs.FileHandle> {
     if (this.finished) return Promise.reject(new Error(`snapshot ${this.dir} is already finished`))
     this.prepared ??= (async () => {
-      await fs.mkdir(this.dir, { recursive: true })
-      await fs.rm(path.join(this.dir, MANIFEST), { force: true })
+      await fs.mkdir(this.dir, {recursive: true})
+      await fs.rm(path.join(this.dir, MANIFEST), {force: true})
       for (const name of await fs.readdir(this.dir)) {
-        if (SNAPSHOT_FILE.test(name)) await fs.rm(path.join(this.dir, name), { force: true })
+        if (SNAPSHOT_FILE.test(name)) await fs.rm(path.join(this.dir, name), {force: true})
       }
       const file = await fs.open(path.join(this.dir, CLIMBS_PARTIAL), 'w')
       await file.write('[\n')
@@ -152,7 +152,11 @@ export class SnapshotWriter {
 
   private async writeJsonFile(name: string, value: unknown): Promise<void> {
     await this.prepare()
-    // Through a temporary name, so a file is either whole or absent.
+    await this.writeAtomically(name, value)
+  }
+
+  /** Through a temporary name, so a file is either whole or absent. */
+  private async writeAtomically(name: string, value: unknown): Promise<void> {
     const target = path.join(this.dir, name)
     await fs.writeFile(`${target}.tmp`, `${JSON.stringify(value, null, 1)}\n`)
     await fs.rename(`${target}.tmp`, target)
@@ -223,12 +227,12 @@ export class SnapshotSource implements StoktSource {
       if (filtering && createdBefore(record, cutoff)) continue
       results.push(record)
       if (results.length === this.pageSize) {
-        yield { page: ++page, count, results }
+        yield {page: ++page, count, results}
         results = []
       }
     }
     // Like Stokt, an empty list is still one (empty) page.
-    if (results.length > 0 || page === 0) yield { page: ++page, count, results }
+    if (results.length > 0 || page === 0) yield {page: ++page, count, results}
   }
 
   async close(): Promise<void> {}
@@ -270,7 +274,7 @@ export class SnapshotSource implements StoktSource {
       maxAge: value.maxAge,
       pages: value.pages,
       climbs: value.climbs,
-      complete: { climbs: complete.climbs !== false },
+      complete: {climbs: complete.climbs !== false},
     }
   }
 
@@ -311,8 +315,8 @@ export class SnapshotSource implements StoktSource {
       const partial = (await this.exists(CLIMBS_PARTIAL)) ? ` (only ${CLIMBS_PARTIAL}: the save was interrupted)` : ''
       throw await this.missingError(CLIMBS, `${this.description} has no ${CLIMBS}${partial}`)
     }
-    const stream = createReadStream(file, { encoding: 'utf8' })
-    const lines = readline.createInterface({ input: stream, crlfDelay: Infinity })
+    const stream = createReadStream(file, {encoding: 'utf8'})
+    const lines = readline.createInterface({input: stream, crlfDelay: Infinity})
     let lineNumber = 0
     let opened = false
     let closed = false
@@ -493,10 +497,10 @@ export class TeeSource implements StoktSource {
 }
 
 /** `{value}` for a line of the one-record-per-line form (`{…},` or `{…}`), else undefined. */
-function parseRecordLine(line: string): { value: unknown } | undefined {
+function parseRecordLine(line: string): {value: unknown} | undefined {
   const json = line.endsWith(',') ? line.slice(0, -1) : line
   try {
-    return { value: JSON.parse(json) as unknown }
+    return {value: JSON.parse(json) as unknown}
   } catch {
     return undefined
   }

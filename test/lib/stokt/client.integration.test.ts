@@ -1,17 +1,17 @@
 import http from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { setTimeout as sleep } from 'node:timers/promises'
-import { afterEach, describe, expect, it } from 'vitest'
-import { StoktClient, type RetryInfo, type StoktClientOptions } from '../../../src/lib/stokt/client.js'
-import { StoktError, type ClimbsPage } from '../../../src/lib/stokt/source.js'
-import { generateGym } from '../../support/gymGenerator.js'
-import { startStoktServer, type RecordedRequest, type StoktServer } from '../../support/stoktServer.js'
+import type {AddressInfo} from 'node:net'
+import {setTimeout as sleep} from 'node:timers/promises'
+import {afterEach, describe, expect, it} from 'vitest'
+import {StoktClient, type RetryInfo, type StoktClientOptions} from '../../../src/lib/stokt/client.js'
+import {StoktError, type ClimbsPage} from '../../../src/lib/stokt/source.js'
+import {generateGym} from '../../support/gymGenerator.js'
+import {startStoktServer, type RecordedRequest, type StoktServer} from '../../support/stoktServer.js'
 
 const USERNAME = 'setter@example.com'
 const PASSWORD = 'correct horse'
 const TOKEN = 'test-token-0123456789abcdef'
 
-const gym = generateGym({ seed: 7, faces: 2, holdsPerFace: 20, climbs: 60, setters: 5 })
+const gym = generateGym({seed: 7, faces: 2, holdsPerFace: 20, climbs: 60, setters: 5})
 
 /** Everything started by a test, closed after it whatever happens. */
 const cleanups: (() => Promise<void>)[] = []
@@ -20,7 +20,7 @@ afterEach(async () => {
 })
 
 async function serve(options: Partial<Parameters<typeof startStoktServer>[0]> = {}): Promise<StoktServer> {
-  const server = await startStoktServer({ gym, pageSize: 25, ...options })
+  const server = await startStoktServer({gym, pageSize: 25, ...options})
   cleanups.push(() => server.close())
   return server
 }
@@ -54,7 +54,7 @@ async function failure(promise: Promise<unknown>): Promise<StoktError> {
 }
 
 function json(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): true {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers })
+  res.writeHead(status, {'content-type': 'application/json', ...headers})
   res.end(JSON.stringify(body))
   return true
 }
@@ -77,7 +77,7 @@ describe('StoktClient authentication', () => {
     expect(logins(server)).toHaveLength(1)
     expect(login.method).toBe('POST')
     expect(login.headers['content-type']).toMatch(/application\/x-www-form-urlencoded/)
-    expect(Object.fromEntries(new URLSearchParams(login.body))).toEqual({ username: USERNAME, password: PASSWORD })
+    expect(Object.fromEntries(new URLSearchParams(login.body))).toEqual({username: USERNAME, password: PASSWORD})
     expect(apiCalls(server)).toHaveLength(2)
     for (const request of apiCalls(server)) {
       expect(request.headers.authorization).toBe(`Token ${TOKEN}`)
@@ -87,7 +87,7 @@ describe('StoktClient authentication', () => {
   })
 
   it('logs in once even when the first calls run concurrently', async () => {
-    const server = await serve({ latencyMs: 20 })
+    const server = await serve({latencyMs: 20})
     const client = clientFor(server)
     const faceIds = [...gym.setups.keys()]
 
@@ -99,7 +99,7 @@ describe('StoktClient authentication', () => {
 
   it('uses a bare token as is, without logging in', async () => {
     const server = await serve()
-    const client = clientFor(server, { token: TOKEN, username: undefined, password: undefined })
+    const client = clientFor(server, {token: TOKEN, username: undefined, password: undefined})
 
     await client.gymSummary(gym.gymId)
 
@@ -110,7 +110,7 @@ describe('StoktClient authentication', () => {
   it('says the credentials were refused, naming the user but never the password', async () => {
     const server = await serve()
     const wrongPassword = 'hunter2-not-the-password'
-    const client = clientFor(server, { password: wrongPassword })
+    const client = clientFor(server, {password: wrongPassword})
 
     const error = await failure(client.gymSummary(gym.gymId))
 
@@ -126,7 +126,7 @@ describe('StoktClient authentication', () => {
       intercept: (request, res) => {
         if (!isWalls(request) || refusedOnce) return false
         refusedOnce = true
-        return json(res, 401, { detail: 'Invalid token.' })
+        return json(res, 401, {detail: 'Invalid token.'})
       },
     })
     const client = clientFor(server)
@@ -140,7 +140,7 @@ describe('StoktClient authentication', () => {
 
   it('gives up after a second 401, having logged in again only once', async () => {
     const server = await serve({
-      intercept: (request, res) => isWalls(request) && json(res, 401, { detail: 'Invalid token.' }),
+      intercept: (request, res) => isWalls(request) && json(res, 401, {detail: 'Invalid token.'}),
     })
     const client = clientFor(server)
 
@@ -157,7 +157,7 @@ describe('StoktClient authentication', () => {
   it('fails at once on a 401 with a bare token', async () => {
     const server = await serve()
     const badToken = 'not-a-valid-token-42'
-    const client = clientFor(server, { token: badToken, username: undefined, password: undefined })
+    const client = clientFor(server, {token: badToken, username: undefined, password: undefined})
 
     const error = await failure(client.gymSummary(gym.gymId))
 
@@ -167,14 +167,14 @@ describe('StoktClient authentication', () => {
   })
 
   it('refuses to be built without a token or credentials', () => {
-    expect(() => new StoktClient({ baseUrl: 'http://127.0.0.1:1', username: USERNAME })).toThrow(StoktError)
+    expect(() => new StoktClient({baseUrl: 'http://127.0.0.1:1', username: USERNAME})).toThrow(StoktError)
   })
 })
 
 describe('StoktClient calls', () => {
   it('serves the summary, walls and setups as received, with a trailing slash on the base URL', async () => {
     const server = await serve()
-    const client = clientFor(server, { baseUrl: `${server.url}/` })
+    const client = clientFor(server, {baseUrl: `${server.url}/`})
 
     expect(await client.gymSummary(gym.gymId)).toEqual(gym.summary)
     expect(await client.walls(gym.gymId)).toEqual(gym.walls)
@@ -194,7 +194,7 @@ describe('StoktClient calls', () => {
     const server = await serve({
       intercept: (request, res) => {
         if (!isSummary(request)) return false
-        res.writeHead(200, { 'content-type': 'text/html' })
+        res.writeHead(200, {'content-type': 'text/html'})
         res.end('<html>Maintenance</html>')
         return true
       },
@@ -235,7 +235,7 @@ describe('StoktClient climb pages', () => {
 
   it('rejects a page that is not {count, next, results: []}, naming the page', async () => {
     const server = await serve({
-      intercept: (request, res) => isClimbs(request) && json(res, 200, { count: 3, next: null, results: 'oops' }),
+      intercept: (request, res) => isClimbs(request) && json(res, 200, {count: 3, next: null, results: 'oops'}),
     })
     const client = clientFor(server)
 
@@ -249,8 +249,8 @@ describe('StoktClient climb pages', () => {
     const elsewhere: http.IncomingMessage[] = []
     const trap = http.createServer((request, res) => {
       elsewhere.push(request)
-      res.writeHead(200, { 'content-type': 'application/json' })
-      res.end(JSON.stringify({ count: 0, next: null, previous: null, results: [] }))
+      res.writeHead(200, {'content-type': 'application/json'})
+      res.end(JSON.stringify({count: 0, next: null, previous: null, results: []}))
     })
     await new Promise<void>((resolve) => trap.listen(0, '127.0.0.2', resolve))
     cleanups.push(() => new Promise<void>((resolve) => trap.close(() => resolve())))
@@ -282,23 +282,52 @@ describe('StoktClient climb pages', () => {
     expect(elsewhere).toHaveLength(0)
     expect(server.requests.filter((request) => request.headers.authorization)).toHaveLength(1)
   })
+  it('takes a next link to its own host on another scheme or port onto the configured origin', async () => {
+    const elsewhere: http.IncomingMessage[] = []
+    const trap = http.createServer((request, res) => {
+      elsewhere.push(request)
+      res.writeHead(500)
+      res.end()
+    })
+    await new Promise<void>((resolve) => trap.listen(0, '127.0.0.1', resolve))
+    cleanups.push(() => new Promise<void>((resolve) => trap.close(() => resolve())))
+    const sameHostOtherPort = `http://127.0.0.1:${(trap.address() as AddressInfo).port}`
+
+    const server = await serve({
+      intercept: (request, res) => {
+        if (!isClimbs(request) || request.query.has('page')) return false
+        return json(res, 200, {
+          count: gym.climbs.length,
+          next: `${sameHostOtherPort}/api/gyms/${gym.gymId}/climbs?max_age=9999&page=2`,
+          previous: null,
+          results: gym.climbs.slice(0, 25),
+        })
+      },
+    })
+    const client = clientFor(server)
+    const ids: unknown[] = []
+    for await (const page of client.climbPages(gym.gymId, 9999)) ids.push(...page.results.map((climb) => (climb as {id: unknown}).id))
+
+    expect(ids).toEqual(gym.climbs.map((climb) => climb.id))
+    expect(elsewhere).toHaveLength(0)
+  })
 })
 
 describe('StoktClient retries', () => {
   it('retries a 503 with backoff, then succeeds', async () => {
     let failuresLeft = 2
     const server = await serve({
-      intercept: (request, res) => isSummary(request) && failuresLeft-- > 0 && json(res, 503, { detail: 'busy' }),
+      intercept: (request, res) => isSummary(request) && failuresLeft-- > 0 && json(res, 503, {detail: 'busy'}),
     })
     const retries: RetryInfo[] = []
-    const client = clientFor(server, { onRetry: (info) => retries.push(info) })
+    const client = clientFor(server, {onRetry: (info) => retries.push(info)})
 
     expect(await client.gymSummary(gym.gymId)).toEqual(gym.summary)
 
     expect(server.requests.filter(isSummary)).toHaveLength(3)
-    expect(retries.map(({ attempt, reason, call }) => ({ attempt, reason, call }))).toEqual([
-      { attempt: 1, reason: 'HTTP 503', call: `GET /api/gyms/${gym.gymId}/summary` },
-      { attempt: 2, reason: 'HTTP 503', call: `GET /api/gyms/${gym.gymId}/summary` },
+    expect(retries.map(({attempt, reason, call}) => ({attempt, reason, call}))).toEqual([
+      {attempt: 1, reason: 'HTTP 503', call: `GET /api/gyms/${gym.gymId}/summary`},
+      {attempt: 2, reason: 'HTTP 503', call: `GET /api/gyms/${gym.gymId}/summary`},
     ])
   })
 
@@ -308,11 +337,11 @@ describe('StoktClient retries', () => {
       intercept: (request, res) => {
         if (!isWalls(request) || limited) return false
         limited = true
-        return json(res, 429, { detail: 'Request was throttled.' }, { 'retry-after': '1' })
+        return json(res, 429, {detail: 'Request was throttled.'}, {'retry-after': '1'})
       },
     })
     const retries: RetryInfo[] = []
-    const client = clientFor(server, { onRetry: (info) => retries.push(info) })
+    const client = clientFor(server, {onRetry: (info) => retries.push(info)})
 
     const started = Date.now()
     expect(await client.walls(gym.gymId)).toEqual(gym.walls)
@@ -329,11 +358,11 @@ describe('StoktClient retries', () => {
       intercept: (request, res) => {
         if (!isWalls(request) || limited) return false
         limited = true
-        return json(res, 429, { detail: 'Request was throttled.' }, { 'retry-after': '3600' })
+        return json(res, 429, {detail: 'Request was throttled.'}, {'retry-after': '3600'})
       },
     })
     const retries: RetryInfo[] = []
-    const client = clientFor(server, { maxRetryAfterMs: 20, onRetry: (info) => retries.push(info) })
+    const client = clientFor(server, {maxRetryAfterMs: 20, onRetry: (info) => retries.push(info)})
 
     await client.walls(gym.gymId)
 
@@ -344,7 +373,7 @@ describe('StoktClient retries', () => {
     const server = await serve({
       intercept: (request, res) => isClimbs(request) && request.query.get('page') === '3' && json(res, 503, {}),
     })
-    const client = clientFor(server, { retries: 2 })
+    const client = clientFor(server, {retries: 2})
     const received: number[] = []
 
     const error = await failure(
@@ -370,7 +399,7 @@ describe('StoktClient retries', () => {
         return true
       },
     })
-    const client = clientFor(server, { timeoutMs: 100, retries: 1 })
+    const client = clientFor(server, {timeoutMs: 100, retries: 1})
 
     const error = await failure(client.gymSummary(gym.gymId))
 
@@ -388,7 +417,7 @@ describe('StoktClient retries', () => {
       },
     })
     const retries: RetryInfo[] = []
-    const client = clientFor(server, { onRetry: (info) => retries.push(info) })
+    const client = clientFor(server, {onRetry: (info) => retries.push(info)})
 
     expect(await client.gymSummary(gym.gymId)).toEqual(gym.summary)
     expect(retries.map((retry) => retry.reason)).toEqual(['connection reset'])
@@ -402,7 +431,7 @@ describe('StoktClient retries', () => {
         return true
       },
     })
-    const client = clientFor(server, { retries: 0 })
+    const client = clientFor(server, {retries: 0})
 
     const error = await failure(client.gymSummary(gym.gymId))
 

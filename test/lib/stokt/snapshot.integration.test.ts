@@ -1,12 +1,12 @@
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
-import { StoktClient } from '../../../src/lib/stokt/client.js'
-import { SnapshotSource, SnapshotWriter, TeeSource, type SnapshotManifest } from '../../../src/lib/stokt/snapshot.js'
-import { StoktError, type ClimbsPage, type StoktSource } from '../../../src/lib/stokt/source.js'
-import { generateGym, type GeneratedGym } from '../../support/gymGenerator.js'
-import { startStoktServer, type StoktServer } from '../../support/stoktServer.js'
+import {afterEach, describe, expect, it} from 'vitest'
+import {StoktClient} from '../../../src/lib/stokt/client.js'
+import {SnapshotSource, SnapshotWriter, TeeSource, type SnapshotManifest} from '../../../src/lib/stokt/snapshot.js'
+import {StoktError, type ClimbsPage, type StoktSource} from '../../../src/lib/stokt/source.js'
+import {generateGym, type GeneratedGym} from '../../support/gymGenerator.js'
+import {startStoktServer, type StoktServer} from '../../support/stoktServer.js'
 
 const USERNAME = 'setter@example.com'
 const PASSWORD = 'correct horse'
@@ -14,7 +14,7 @@ const TOKEN = 'test-token-0123456789abcdef'
 const NOW = new Date('2026-11-01T12:00:00Z')
 const DAY_MS = 86_400_000
 
-const gym = generateGym({ seed: 11, faces: 3, holdsPerFace: 15, climbs: 70, setters: 6, now: NOW })
+const gym = generateGym({seed: 11, faces: 3, holdsPerFace: 15, climbs: 70, setters: 6, now: NOW})
 
 const cleanups: (() => Promise<void>)[] = []
 afterEach(async () => {
@@ -23,18 +23,18 @@ afterEach(async () => {
 
 async function tempDir(): Promise<string> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mastoc-snapshot-'))
-  cleanups.push(() => fs.rm(dir, { recursive: true, force: true }))
+  cleanups.push(() => fs.rm(dir, {recursive: true, force: true}))
   return dir
 }
 
 async function serve(): Promise<StoktServer> {
-  const server = await startStoktServer({ gym, pageSize: 25, now: NOW })
+  const server = await startStoktServer({gym, pageSize: 25, now: NOW})
   cleanups.push(() => server.close())
   return server
 }
 
 function clientFor(server: StoktServer): StoktClient {
-  return new StoktClient({ baseUrl: server.url, username: USERNAME, password: PASSWORD, retryBaseDelayMs: 1 })
+  return new StoktClient({baseUrl: server.url, username: USERNAME, password: PASSWORD, retryBaseDelayMs: 1})
 }
 
 async function allClimbs(source: StoktSource, gymId: string, maxAge = 9999): Promise<unknown[]> {
@@ -63,7 +63,7 @@ async function readWholeGym(source: StoktSource, gymId: string) {
   const setups = new Map<string, unknown>()
   for (const faceId of gym.setups.keys()) setups.set(faceId, await source.faceSetup(faceId))
   const climbs = await allClimbs(source, gymId)
-  return { summary, walls, setups, climbs }
+  return {summary, walls, setups, climbs}
 }
 
 /** A snapshot laid out by hand, like a gym saved before mastoc had manifests. */
@@ -90,7 +90,7 @@ describe('snapshot round trip', () => {
     await tee.close()
 
     expect(served.climbs).toEqual(gym.climbs)
-    const snapshot = new SnapshotSource(dir, { pageSize: 25, now: NOW })
+    const snapshot = new SnapshotSource(dir, {pageSize: 25, now: NOW})
     expect(await readWholeGym(snapshot, gym.gymId)).toEqual(served)
     expect(snapshot.description).toBe(`snapshot ${dir}`)
 
@@ -109,7 +109,7 @@ describe('snapshot round trip', () => {
       maxAge: 9999,
       pages: 3,
       climbs: 70,
-      complete: { climbs: true },
+      complete: {climbs: true},
     })
     expect(Date.parse(manifest.savedAt)).not.toBeNaN()
 
@@ -139,9 +139,9 @@ describe('snapshot round trip', () => {
     await writer.writeSummary(gym.summary)
     await writer.appendClimbs(gym.climbs.slice(0, 40))
     await writer.appendClimbs(gym.climbs.slice(40))
-    await writer.finish({ gymId: gym.gymId, maxAge: 9999, pages: 2 })
+    await writer.finish({gymId: gym.gymId, maxAge: 9999, pages: 2})
 
-    const pages = await allPages(new SnapshotSource(dir, { pageSize: 30 }), gym.gymId)
+    const pages = await allPages(new SnapshotSource(dir, {pageSize: 30}), gym.gymId)
 
     expect(pages.map((page) => page.results.length)).toEqual([30, 30, 10])
     expect(pages.flatMap((page) => page.results)).toEqual(gym.climbs)
@@ -151,25 +151,25 @@ describe('snapshot round trip', () => {
     const dir = await tempDir()
     const writer = new SnapshotWriter(dir)
     await writer.writeSummary(gym.summary)
-    await writer.finish({ gymId: gym.gymId, maxAge: 9999, pages: 1 })
+    await writer.finish({gymId: gym.gymId, maxAge: 9999, pages: 1})
 
     expect(JSON.parse(await fs.readFile(path.join(dir, 'climbs.json'), 'utf8'))).toEqual([])
-    expect(await allPages(new SnapshotSource(dir), gym.gymId)).toEqual([{ page: 1, count: 0, results: [] }])
+    expect(await allPages(new SnapshotSource(dir), gym.gymId)).toEqual([{page: 1, count: 0, results: []}])
   })
 
   it('replaces a previous snapshot in the same directory', async () => {
     const dir = await tempDir()
     const first = new SnapshotWriter(dir)
     await first.writeSummary(gym.summary)
-    await first.writeSetup('old-face', { id: 'old-face' })
+    await first.writeSetup('old-face', {id: 'old-face'})
     await first.appendClimbs(gym.climbs)
-    await first.finish({ gymId: gym.gymId, maxAge: 9999, pages: 3 })
+    await first.finish({gymId: gym.gymId, maxAge: 9999, pages: 3})
     await fs.writeFile(path.join(dir, 'notes.txt'), 'mine')
 
     const second = new SnapshotWriter(dir)
     await second.writeSummary(gym.summary)
     await second.appendClimbs(gym.climbs.slice(0, 5))
-    await second.finish({ gymId: gym.gymId, maxAge: 9999, pages: 1 })
+    await second.finish({gymId: gym.gymId, maxAge: 9999, pages: 1})
 
     expect((await fs.readdir(dir)).sort()).toEqual(['climbs.json', 'manifest.json', 'notes.txt', 'summary.json'])
     expect(await allClimbs(new SnapshotSource(dir), gym.gymId)).toEqual(gym.climbs.slice(0, 5))
@@ -181,7 +181,7 @@ describe('reading a hand-made snapshot (no manifest)', () => {
     const dir = await tempDir()
     await writeHandMadeSnapshot(dir, gym, JSON.stringify(gym.climbs, null, 1))
 
-    const snapshot = new SnapshotSource(dir, { pageSize: 50 })
+    const snapshot = new SnapshotSource(dir, {pageSize: 50})
 
     expect(await snapshot.gymSummary(gym.gymId)).toEqual(gym.summary)
     expect(await snapshot.walls(gym.gymId)).toEqual(gym.walls)
@@ -214,14 +214,14 @@ describe('reading a hand-made snapshot (no manifest)', () => {
 describe('SnapshotSource max age', () => {
   it('keeps only the climbs created within maxAge days of now, and those whose date does not parse', async () => {
     const dir = await tempDir()
-    const undated = { ...gym.climbs[gym.climbs.length - 1], id: 'undated-climb', dateCreated: 'not a date' }
+    const undated = {...gym.climbs[gym.climbs.length - 1], id: 'undated-climb', dateCreated: 'not a date'}
     await writeHandMadeSnapshot(dir, gym, JSON.stringify([...gym.climbs, undated], null, 2))
     const cutoff = NOW.getTime() - 90 * DAY_MS
     const recent = gym.climbs.filter((climb) => Date.parse(climb.dateCreated as string) >= cutoff)
     expect(recent.length).toBeGreaterThan(0)
     expect(recent.length).toBeLessThan(gym.climbs.length)
 
-    const pages = await allPages(new SnapshotSource(dir, { now: NOW }), gym.gymId, 90)
+    const pages = await allPages(new SnapshotSource(dir, {now: NOW}), gym.gymId, 90)
 
     expect(pages.flatMap((page) => page.results)).toEqual([...recent, undated])
     expect(pages.every((page) => page.count === undefined)).toBe(true)
@@ -232,7 +232,7 @@ describe('SnapshotSource max age', () => {
     const writer = new SnapshotWriter(dir)
     await writer.writeSummary(gym.summary)
     await writer.appendClimbs(gym.climbs.slice(0, 3))
-    await writer.finish({ gymId: gym.gymId, maxAge: 30, pages: 1 })
+    await writer.finish({gymId: gym.gymId, maxAge: 30, pages: 1})
 
     const snapshot = new SnapshotSource(dir)
     expect((await failure(allClimbs(snapshot, gym.gymId, 9999))).message).toMatch(/holds only the climbs created in the 30 days/)
@@ -323,7 +323,7 @@ describe('interrupted and partial snapshots', () => {
     for (const faceId of gym.setups.keys()) await tee.faceSetup(faceId)
     await tee.close()
 
-    expect(await readManifest(dir)).toMatchObject({ gymId: gym.gymId, maxAge: null, pages: 0, climbs: 0, complete: { climbs: false } })
+    expect(await readManifest(dir)).toMatchObject({gymId: gym.gymId, maxAge: null, pages: 0, climbs: 0, complete: {climbs: false}})
     const snapshot = new SnapshotSource(dir)
     for (const [faceId, setup] of gym.setups) expect(await snapshot.faceSetup(faceId)).toEqual(setup)
     expect((await failure(allClimbs(snapshot, gym.gymId))).message).toMatch(/holds no climbs: the run that saved it did not read them/)

@@ -1,0 +1,128 @@
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {runCli} from '../support/cli.js'
+import {createTestDatabase, DATABASE_KINDS, unavailable, type TestDatabase} from '../support/databases.js'
+import {expectedGymData, readGymData} from '../support/gymData.js'
+import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
+import {DEFAULT_PASSWORD, DEFAULT_TOKEN, DEFAULT_USERNAME, startStoktServer, type StoktServer} from '../support/stoktServer.js'
+
+describe.each(DATABASE_KINDS)('mastoc import (the CLI) on %s', (kind) => {
+  const skip = unavailable(kind)
+  let gym: GeneratedGym
+  let server: StoktServer
+  const databases: TestDatabase[] = []
+  const freshDatabase = async () => {
+    const database = await createTestDatabase(kind)
+    databases.push(database)
+    return database
+  }
+
+  beforeAll(async () => {
+    if (skip) return
+    gym = generateGym({seed: 11, faces: 2, holdsPerFace: 40, climbs: 60, setters: 8})
+    server = await startStoktServer({gym, pageSize: 20})
+  })
+  afterAll(async () => {
+    await server?.close()
+    await Promise.all(databases.map((database) => database.drop()))
+  })
+
+  it.skipIf(skip)('imports with a username and password from the environment and prints the JSON summary', async () => {
+    const database = await freshDatabase()
+    const result = await runCli(['import', 'all', '--json', '--batch-size', '25'], {
+      DATABASE_URL: database.url,
+      MASTOC_GYM: gym.gymId,
+      STOKT_URL: server.url,
+      STOKT_USERNAME: DEFAULT_USERNAME,
+      STOKT_PASSWORD: DEFAULT_PASSWORD,
+    })
+    expect(result.stderr).toBe('')
+    expect(result.code).toBe(0)
+    const summary = JSON.parse(result.stdout)
+    expect(summary).toMatchObject({gym: gym.gymId, strategy: 'batch', batchSize: 25, dryRun: false, rejected: []})
+    expect(summary.climbs).toEqual({created: 60, updated: 0, unchanged: 0, errors: 0, total: 60})
+    expect(Object.keys(summary)).toEqual(['gym', 'strategy', 'batchSize', 'dryRun', 'durationMs', 'faces', 'holds', 'users', 'climbs', 'rejected'])
+    expect(await readGymData(database.knex())).toEqual(expectedGymData(gym))
+    expect(result.stdout + result.stderr).not.toContain(DEFAULT_PASSWORD)
+  })
+
+  it.skipIf(skip)('prints a human summary and plain progress lines when not on a terminal', async () => {
+    const database = await freshDatabase()
+    const result = await runCli(['import', 'climbs', '--no-batch', '--database', database.url, '--gym', gym.gymId, '--stokt-url', server.url], {
+      STOKT_TOKEN: DEFAULT_TOKEN,
+    })
+    expect(result.code).toBe(0)
+    expect(result.stdout).toMatch(/Imported gym .* \(row by row\)/)
+    expect(result.stdout).toMatch(/^climbs\s+60\s+0\s+0\s+0\s+60$/m)
+    expect(result.stdout).not.toMatch(/^holds/m)
+    // cron gets timestamped lines, no progress-bar escape codes
+    expect(result.stderr).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ Reading climbs/m)
+    expect(result.stderr).not.toContain('\u001b[')
+    expect(result.stdout + result.stderr).not.toContain(DEFAULT_TOKEN)
+  })
+
+  it.skipIf(skip)('exits 3 and names each rejected record when some records are bad, importing the others', async () => {
+    const database = await freshDatabase()
+    const badGym = generateGym({seed: 11, faces: 2, holdsPerFace: 40, climbs: 60, setters: 8})
+    const bad = badGym.climbs[3] as Record<string, unknown>
+    bad.holdsList = 'S1 Q8291'
+    const negative = badGym.climbs[10] as Record<string, unknown>
+    negative.totalLikes = -1
+    const badServer = await startStoktServer({gym: badGym})
+    try {
+      const result = await runCli(['import', 'all', '--json'], {
+        DATABASE_URL: database.url,
+        MASTOC_GYM: gym.gymId,
+        STOKT_URL: badServer.url,
+        STOKT_TOKEN: DEFAULT_TOKEN,
+      })
+      expect(result.code).toBe(3)
+      const summary = JSON.parse(result.stdout)
+      expect(summary.climbs).toMatchObject({created: 58, errors: 2, total: 60})
+      expect(summary.rejected).toEqual([
+        {entity: 'climb', stoktId: bad.id, reason: "holdsList: token 'Q8291' is not S/O/F/T + hold id"},
+        {entity: 'climb', stoktId: negative.id, reason: 'totalLikes: must not be negative'},
+      ])
+      const stored = await database.knex()('climbs').count({n: '*'})
+      expect(Number(stored[0].n)).toBe(58)
+    } finally {
+      await badServer.close()
+    }
+  })
+
+  it.skipIf(skip)('exits 1 with one line, and no password, when Stokt refuses the credentials', async () => {
+    const database = await freshDatabase()
+    const result = await runCli(['import', 'all'], {
+      DATABASE_URL: database.url,
+      MASTOC_GYM: gym.gymId,
+      STOKT_URL: server.url,
+      STOKT_USERNAME: DEFAULT_USERNAME,
+      STOKT_PASSWORD: 'wrong-secret-password',
+    })
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain(`Stokt refused the credentials for ${DEFAULT_USERNAME}`)
+    expect(result.stderr).not.toContain('wrong-secret-password')
+    expect(result.stderr).not.toMatch(/\n\s+at /)
+  })
+})
+
+describe('mastoc (the CLI), whatever the database', () => {
+  it('exits 2 and says which credentials are missing', async () => {
+    const result = await runCli(['import', 'all', '--database', ':memory:'])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain('--token (STOKT_TOKEN), or --username and --password')
+    expect(result.stderr).not.toMatch(/\n\s+at /)
+  })
+
+  it('exits 2 on a flag it does not know', async () => {
+    const result = await runCli(['import', 'all', '--batch-sise', '10'])
+    expect(result.code).toBe(2)
+  })
+
+  it.each(['import holds', 'import users', 'import climbs', 'import all', 'db migrate', 'status'])('has help with examples for %s', async (command) => {
+    const result = await runCli([...command.split(' '), '--help'])
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain('DESCRIPTION')
+    expect(result.stdout).toContain('EXAMPLES')
+  })
+})

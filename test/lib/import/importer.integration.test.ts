@@ -1,0 +1,152 @@
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {createTestDatabase, DATABASE_KINDS, unavailable, type TestDatabase} from '../../support/databases.js'
+import {expectedGymData, readGymData, writeStamps} from '../../support/gymData.js'
+import {generateGym, type GeneratedGym} from '../../support/gymGenerator.js'
+import {importGym, type ImportFlagOverrides} from '../../support/importRun.js'
+import type {ImportCommand} from '../../../src/lib/import/importer.js'
+import {startStoktServer, type StoktServer} from '../../support/stoktServer.js'
+
+const STRATEGIES = [
+  {name: 'batch', flags: {batch: true, 'batch-size': 40}},
+  {name: 'row-by-row', flags: {batch: false}},
+] as const
+
+describe.each(DATABASE_KINDS)('import on %s', (kind) => {
+  const skip = unavailable(kind)
+  let gym: GeneratedGym
+  let server: StoktServer
+  const databases: TestDatabase[] = []
+  const importLive = (command: ImportCommand, database: string, flags: ImportFlagOverrides = {}) =>
+    importGym(command, server, database, {gym: gym.gymId, ...flags})
+  const freshDatabase = async () => {
+    const database = await createTestDatabase(kind)
+    databases.push(database)
+    return database
+  }
+
+  beforeAll(async () => {
+    if (skip) return
+    gym = generateGym({seed: 7, faces: 3, holdsPerFace: 50, climbs: 130, setters: 11})
+    server = await startStoktServer({gym, pageSize: 25})
+  })
+
+  afterAll(async () => {
+    await server?.close()
+    await Promise.all(databases.map((database) => database.drop()))
+  })
+
+  describe.each(STRATEGIES)('with the $name strategy', ({name, flags}) => {
+    it.skipIf(skip)('imports every record field for field, then a re-run changes nothing', async () => {
+      const database = await freshDatabase()
+      const first = await importLive('all', database.url, flags)
+
+      const faces = gym.setups.size
+      const holds = [...gym.setups.values()].reduce((sum, setup) => sum + (setup.holds as unknown[]).length, 0)
+      const expected = expectedGymData(gym)
+      expect(first.exitCode).toBe(0)
+      expect(first.summary).toMatchObject({
+        gym: gym.gymId,
+        strategy: name,
+        dryRun: false,
+        faces: {created: faces, updated: 0, unchanged: 0, errors: 0, total: faces},
+        holds: {created: holds, updated: 0, unchanged: 0, errors: 0, total: holds},
+        users: {created: expected.users.length, updated: 0, unchanged: 0, errors: 0, total: expected.users.length},
+        climbs: {created: gym.climbs.length, updated: 0, unchanged: 0, errors: 0, total: gym.climbs.length},
+        rejected: [],
+      })
+      expect(await readGymData(database.knex())).toEqual(expected)
+
+      const stamps = await writeStamps(database.knex())
+      const again = await importLive('all', database.url, flags)
+      expect(again.exitCode).toBe(0)
+      for (const entity of ['faces', 'holds', 'users', 'climbs'] as const) {
+        expect(again.summary[entity]).toMatchObject({created: 0, updated: 0, errors: 0, unchanged: first.summary[entity]!.total})
+      }
+      expect(await writeStamps(database.knex())).toEqual(stamps)
+    })
+
+    it.skipIf(skip)('reaches the same data through holds, then users, then climbs', async () => {
+      const database = await freshDatabase()
+      const holds = await importLive('holds', database.url, flags)
+      expect(holds.summary.users).toBeUndefined()
+      expect(holds.summary.climbs).toBeUndefined()
+      const users = await importLive('users', database.url, flags)
+      expect(users.summary.faces).toBeUndefined()
+      expect(users.summary.climbs).toBeUndefined()
+      const climbs = await importLive('climbs', database.url, flags)
+      expect(climbs.summary.holds).toBeUndefined()
+      expect(climbs.summary.users).toMatchObject({created: 0, updated: 0})
+      expect(climbs.summary.climbs).toMatchObject({created: gym.climbs.length, errors: 0})
+      expect(await readGymData(database.knex())).toEqual(expectedGymData(gym))
+    })
+
+    it.skipIf(skip)('writes nothing on a dry run, and reports what it would create', async () => {
+      const database = await freshDatabase()
+      const dry = await importLive('all', database.url, {...flags, 'dry-run': true})
+      expect(dry.summary.dryRun).toBe(true)
+      expect(dry.summary.holds?.created).toBeGreaterThan(0)
+      expect(dry.summary.climbs).toMatchObject({created: gym.climbs.length, total: gym.climbs.length})
+      const data = await readGymData(database.knex())
+      expect(data).toEqual({gyms: [], faces: [], holds: [], users: [], climbs: []})
+    })
+
+    it.skipIf(skip)('updates only the records Stokt changed, and only their Stokt columns', async () => {
+      const database = await freshDatabase()
+      await importLive('all', database.url, flags)
+      const changedGym = generateGym({seed: 7, faces: 3, holdsPerFace: 50, climbs: 130, setters: 11})
+      const climb = changedGym.climbs[5] as Record<string, unknown>
+      climb.name = 'Renamed – déjà vu'
+      climb.totalLikes = 42
+      server.setGym(changedGym)
+      try {
+        // A column the importer does not own keeps the value the server gave it.
+        await database.knex()('climbs').where('stokt_id', climb.id as string).update({source: 'manual-edit'})
+        const before = await writeStamps(database.knex())
+        const result = await importLive('all', database.url, flags)
+        expect(result.summary.climbs).toMatchObject({updated: 1, created: 0, unchanged: gym.climbs.length - 1})
+        const row = await database.knex()('climbs').where('stokt_id', climb.id as string).first()
+        expect(row).toMatchObject({name: 'Renamed – déjà vu', total_likes: 42, source: 'manual-edit'})
+        const after = await writeStamps(database.knex())
+        const changedRows = after.climbs.filter((stamp) => !before.climbs.includes(stamp))
+        expect(changedRows).toHaveLength(1)
+        expect(changedRows[0]).toContain(climb.id as string)
+      } finally {
+        server.setGym(gym)
+      }
+    })
+  })
+
+  it.skipIf(skip)('leaves identical data with batch and row-by-row', async () => {
+    const batch = await freshDatabase()
+    const rowByRow = await freshDatabase()
+    const batchResult = await importLive('all', batch.url, {batch: true, 'batch-size': 7})
+    const rowResult = await importLive('all', rowByRow.url, {batch: false})
+    const {durationMs: _a, strategy: _b, batchSize: _c, ...batchCounts} = batchResult.summary
+    const {durationMs: _d, strategy: _e, batchSize: _f, ...rowCounts} = rowResult.summary
+    expect(rowCounts).toEqual(batchCounts)
+    expect(await readGymData(rowByRow.knex())).toEqual(await readGymData(batch.knex()))
+  })
+
+  it.skipIf(skip)('re-imports a snapshot saved during a live run, offline, to identical data', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mastoc-snapshot-'))
+    try {
+      const live = await freshDatabase()
+      const offline = await freshDatabase()
+      await importLive('all', live.url, {'save-snapshot': dir})
+      const requestsBefore = server.requests.length
+      const result = await importGym('all', undefined, offline.url, {'from-snapshot': dir, token: undefined})
+      expect(server.requests.length).toBe(requestsBefore)
+      expect(result.exitCode).toBe(0)
+      expect(result.summary.gym).toBe(gym.gymId)
+      expect(await readGymData(offline.knex())).toEqual(await readGymData(live.knex()))
+      expect(await readGymData(offline.knex())).toEqual(expectedGymData(gym))
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
+  })
+})

@@ -1,0 +1,128 @@
+import {describe, expect, it} from 'vitest'
+
+import {nowInstant, toCanonicalInstant} from '../../../src/lib/import/instant.js'
+
+describe('toCanonicalInstant', () => {
+  describe('offsets', () => {
+    it.each([
+      ['a negative offset, as Stokt sends it', '2025-12-17T10:56:38.491973-05:00', '2025-12-17T15:56:38.491973Z'],
+      ['a half-hour positive offset', '2025-12-17T21:26:38.491973+05:30', '2025-12-17T15:56:38.491973Z'],
+      ['Z', '2025-12-17T15:56:38.491973Z', '2025-12-17T15:56:38.491973Z'],
+      ["PostgreSQL's text form", '2025-12-17 15:56:38.491973+00', '2025-12-17T15:56:38.491973Z'],
+      ["PostgreSQL's text form with a half-hour offset", '2025-12-17 21:26:38.491973+05:30', '2025-12-17T15:56:38.491973Z'],
+      ['an offset without a colon', '2025-12-17T10:56:38.491973-0500', '2025-12-17T15:56:38.491973Z'],
+      ['an hour-only offset', '2025-12-17T18:56:38.491973+03', '2025-12-17T15:56:38.491973Z'],
+    ])('converts %s to UTC', (_, text, expected) => {
+      expect(toCanonicalInstant(text)).toBe(expected)
+    })
+
+    it('gives one text for one instant, whatever offset it was written with (so a re-run compares equal)', () => {
+      const forms = [
+        '2025-12-17T10:56:38.491973-05:00',
+        '2025-12-17T21:26:38.491973+05:30',
+        '2025-12-17T15:56:38.491973Z',
+        '2025-12-17 15:56:38.491973+00',
+      ]
+      const canonical = new Set(forms.map(toCanonicalInstant))
+      expect([...canonical]).toEqual(['2025-12-17T15:56:38.491973Z'])
+    })
+
+    it('ignores surrounding whitespace', () => {
+      expect(toCanonicalInstant('  2025-12-17T10:56:38.491973-05:00\n')).toBe('2025-12-17T15:56:38.491973Z')
+    })
+
+    it('gives its own output back unchanged', () => {
+      const canonical = '2025-12-17T15:56:38.491973Z'
+      expect(toCanonicalInstant(canonical)).toBe(canonical)
+    })
+  })
+
+  describe('fractions of a second', () => {
+    it.each([
+      ['2025-12-17T10:56:38.000001-05:00', '2025-12-17T15:56:38.000001Z'],
+      ['2025-12-17T10:56:38.999999-05:00', '2025-12-17T15:56:38.999999Z'],
+      ['2025-12-17T10:56:38.123457-05:00', '2025-12-17T15:56:38.123457Z'],
+      ['2025-12-17T10:56:38.100000-05:00', '2025-12-17T15:56:38.100000Z'],
+    ])('keeps the microseconds of %s exactly', (text, expected) => {
+      expect(toCanonicalInstant(text)).toBe(expected)
+    })
+
+    it.each([
+      ['no fraction', '2025-12-17T10:56:38-05:00', '2025-12-17T15:56:38.000000Z'],
+      ['one digit', '2025-12-17T10:56:38.5-05:00', '2025-12-17T15:56:38.500000Z'],
+      ['milliseconds', '2025-12-17T10:56:38.491-05:00', '2025-12-17T15:56:38.491000Z'],
+      ['four digits', '2025-12-17T10:56:38.4919-05:00', '2025-12-17T15:56:38.491900Z'],
+    ])('pads %s to six digits', (_, text, expected) => {
+      expect(toCanonicalInstant(text)).toBe(expected)
+    })
+
+    it('does not let microseconds near a second boundary carry into the seconds', () => {
+      expect(toCanonicalInstant('2025-12-31T23:59:59.999999+00:00')).toBe('2025-12-31T23:59:59.999999Z')
+    })
+  })
+
+  describe('day rollover across the offset', () => {
+    it.each([
+      ['into the next year, west of UTC', '2025-12-31T22:30:00.250000-05:00', '2026-01-01T03:30:00.250000Z'],
+      ['back into the previous month, east of UTC', '2025-03-01T01:00:00.000001+05:30', '2025-02-28T19:30:00.000001Z'],
+      ['back onto a leap day', '2024-03-01T00:15:00+01:00', '2024-02-29T23:15:00.000000Z'],
+      ['back into the previous year', '2026-01-01T00:00:00.000000+00:30', '2025-12-31T23:30:00.000000Z'],
+    ])('rolls %s', (_, text, expected) => {
+      expect(toCanonicalInstant(text)).toBe(expected)
+    })
+  })
+
+  describe('what is not an instant', () => {
+    it.each([
+      ['February 30th', '2025-02-30T10:00:00Z'],
+      ['February 29th of a common year', '2025-02-29T10:00:00Z'],
+      ['month 13', '2025-13-01T10:00:00Z'],
+      ['day 0', '2025-12-00T10:00:00Z'],
+      ['hour 25', '2025-12-17T25:00:00Z'],
+      ['hour 24', '2025-12-17T24:00:00Z'],
+      ['minute 60', '2025-12-17T10:60:00Z'],
+      ['second 61', '2025-12-17T10:56:61Z'],
+    ])('rejects an impossible date or time: %s', (_, text) => {
+      expect(toCanonicalInstant(text)).toBeUndefined()
+    })
+
+    it('accepts February 29th of a leap year', () => {
+      expect(toCanonicalInstant('2024-02-29T10:00:00Z')).toBe('2024-02-29T10:00:00.000000Z')
+    })
+
+    it.each([
+      ['empty text', ''],
+      ['a word', 'yesterday'],
+      ['a date alone', '2025-12-17'],
+      ['a local time without an offset', '2025-12-17T10:56:38.491973'],
+      ['a European date', '17/12/2025 10:56'],
+      ['an epoch number as text', '1734450998'],
+      ['an offset with letters', '2025-12-17T10:56:38+ab:cd'],
+      ['a date with trailing garbage', '2025-12-17T10:56:38Z; DROP TABLE climbs'],
+      ['an empty fraction', '2025-12-17T10:56:38.-05:00'],
+    ])('rejects garbage: %s', (_, text) => {
+      expect(toCanonicalInstant(text)).toBeUndefined()
+    })
+
+    // Bug: the offset's hours and minutes are not range-checked, so '+99:00' shifts the instant by
+    // four days instead of being rejected (RFC 3339 / ISO 8601: hours 00–23, minutes 00–59).
+    it.fails.each([
+      ['an offset of 99 hours', '2025-12-17T10:56:38.491973+99:00'],
+      ['an offset of 24 hours', '2025-12-17T10:56:38.491973+24:00'],
+      ['an offset with 60 minutes', '2025-12-17T10:56:38.491973-05:60'],
+    ])('rejects an impossible offset: %s', (_, text) => {
+      expect(toCanonicalInstant(text)).toBeUndefined()
+    })
+  })
+})
+
+describe('nowInstant', () => {
+  it('gives the clock in the canonical form', () => {
+    expect(nowInstant(() => new Date('2025-12-17T15:56:38.491Z'))).toBe('2025-12-17T15:56:38.491000Z')
+  })
+
+  it('is a canonical instant itself', () => {
+    const now = nowInstant()
+    expect(toCanonicalInstant(now)).toBe(now)
+  })
+})

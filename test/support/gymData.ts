@@ -1,0 +1,146 @@
+import type {Knex} from 'knex'
+
+import type {GeneratedGym} from './gymGenerator.js'
+
+/**
+ * The imported data as a person would check it: every table's rows keyed by Stokt id, references
+ * shown as the Stokt id they point to, without the ids and write times that differ between runs.
+ */
+export type Row = Record<string, unknown>
+export interface GymData {
+  gyms: Row[]
+  faces: Row[]
+  holds: Row[]
+  users: Row[]
+  climbs: Row[]
+}
+
+export async function readGymData(db: Knex): Promise<GymData> {
+  const rows = async (sql: string): Promise<Row[]> => {
+    const result = await db.raw(sql)
+    return (Array.isArray(result) ? result : result.rows).sort(byStoktId)
+  }
+  const gyms = await rows('select stokt_id, display_name, location_string, source from gyms order by stokt_id')
+  const faces = await rows(`select f.stokt_id, g.stokt_id as gym, f.picture_path, f.picture_width, f.picture_height,
+      f.feet_rules_options, f.has_symmetry, f.source
+    from faces f join gyms g on g.id = f.gym_id order by f.stokt_id`)
+  const holds = await rows(`select h.stokt_id, f.stokt_id as face, h.polygon_str, h.touch_polygon_str, h.top_polygon_str, h.path_str,
+      h.centroid_x, h.centroid_y, h.area, h.center_tape_str, h.right_tape_str, h.left_tape_str
+    from holds h join faces f on f.id = h.face_id order by h.stokt_id`)
+  const users = await rows('select stokt_id, full_name, avatar_path, source from users order by stokt_id')
+  const climbs = await rows(`select c.stokt_id, f.stokt_id as face, u.stokt_id as setter, c.name, c.holds_list, c.mirror_holds_list,
+      c.grade_font, c.grade_ircra, c.feet_rule, c.description, c.is_private, c.is_benchmark, c.climbed_by, c.total_likes,
+      c.total_comments, c.source, c.created_at
+    from climbs c join faces f on f.id = c.face_id left join users u on u.id = c.setter_id order by c.stokt_id`)
+  return {
+    gyms,
+    faces: faces.map((face: Row) => ({
+      ...face,
+      has_symmetry: Boolean(face.has_symmetry),
+      feet_rules_options: typeof face.feet_rules_options === 'string' ? JSON.parse(face.feet_rules_options) : face.feet_rules_options,
+    })),
+    holds: holds.map((hold: Row) => ({...hold, stokt_id: Number(hold.stokt_id)})).sort(byNumericStoktId),
+    users,
+    climbs: climbs.map((climb: Row) => ({
+      ...climb,
+      is_private: Boolean(climb.is_private),
+      is_benchmark: Boolean(climb.is_benchmark),
+      created_at: utcMicros(climb.created_at),
+    })),
+  }
+}
+
+function byStoktId(a: Row, b: Row): number {
+  return String(a.stokt_id) < String(b.stokt_id) ? -1 : String(a.stokt_id) > String(b.stokt_id) ? 1 : 0
+}
+
+function byNumericStoktId(a: Row, b: Row): number {
+  return Number(a.stokt_id) - Number(b.stokt_id)
+}
+
+/** A stored instant as `YYYY-MM-DDTHH:MM:SS.ffffffZ`, whichever way the database returns it. */
+function utcMicros(value: unknown): string {
+  const text = String(value)
+  const micros = /\.(\d{1,6})/.exec(text)?.[1]?.padEnd(6, '0') ?? '000000'
+  const iso = new Date(text.replace(' ', 'T').replace(/\+00$/, 'Z')).toISOString()
+  return `${iso.slice(0, 19)}.${micros}Z`
+}
+
+/** What design.md says the tables must hold for a generated gym, worked out from Stokt's payloads alone. */
+export function expectedGymData(gym: GeneratedGym): GymData {
+  const summary = gym.summary as {id: string; displayName: string; locationString: string | null}
+  const setups = [...gym.setups.values()] as Array<Record<string, any>>
+  const setters = new Map<string, Row>()
+  for (const climb of gym.climbs as Array<Record<string, any>>) {
+    const setter = climb.climbSetters
+    if (setter && !setters.has(setter.id)) setters.set(setter.id, {stokt_id: setter.id, full_name: setter.fullName, avatar_path: setter.avatar ?? null, source: 'stokt'})
+  }
+  return {
+    gyms: [{stokt_id: summary.id, display_name: summary.displayName, location_string: summary.locationString ?? null, source: 'stokt'}],
+    faces: setups
+      .map((setup) => ({
+        stokt_id: setup.id,
+        gym: summary.id,
+        picture_path: setup.picture.name,
+        picture_width: setup.picture.width,
+        picture_height: setup.picture.height,
+        feet_rules_options: setup.feetRulesOptions,
+        has_symmetry: setup.hasSymmetry,
+        source: 'stokt',
+      }))
+      .sort(byStoktId),
+    holds: setups
+      .flatMap((setup) =>
+        (setup.holds as Array<Record<string, any>>).map((hold) => {
+          const [x, y] = String(hold.centroidStr).split(' ').map(Number)
+          return {
+            stokt_id: hold.id,
+            face: setup.id,
+            polygon_str: hold.polygonStr,
+            touch_polygon_str: hold.touchPolygonStr,
+            top_polygon_str: hold.topPolygonStr,
+            path_str: hold.pathStr,
+            centroid_x: x,
+            centroid_y: y,
+            area: Number(hold.area),
+            center_tape_str: hold.centerTapeStr,
+            right_tape_str: hold.rightTapeStr,
+            left_tape_str: hold.leftTapeStr,
+          }
+        }),
+      )
+      .sort(byNumericStoktId),
+    users: [...setters.values()].sort(byStoktId),
+    climbs: (gym.climbs as Array<Record<string, any>>)
+      .map((climb) => ({
+        stokt_id: climb.id,
+        face: climb.faceId,
+        setter: climb.climbSetters?.id ?? null,
+        name: climb.name,
+        holds_list: climb.holdsList,
+        mirror_holds_list: climb.mirrorHoldsList,
+        grade_font: climb.crowdGrade.font,
+        grade_ircra: climb.crowdGrade.ircra,
+        feet_rule: climb.feetRule,
+        description: climb.description ?? null,
+        is_private: climb.isPrivate,
+        is_benchmark: climb.isBenchmark,
+        climbed_by: climb.climbedBy,
+        total_likes: climb.totalLikes,
+        total_comments: climb.totalComments,
+        source: 'stokt',
+        created_at: utcMicros(climb.dateCreated),
+      }))
+      .sort(byStoktId),
+  }
+}
+
+/** Every row's write stamps, to show that a run wrote nothing. */
+export async function writeStamps(db: Knex): Promise<Record<string, string[]>> {
+  const stamps: Record<string, string[]> = {}
+  for (const table of ['gyms', 'faces', 'holds', 'users', 'climbs']) {
+    const rows: Row[] = await db(table).select('stokt_id', 'updated_at')
+    stamps[table] = rows.map((row) => `${String(row.stokt_id)} ${String(row.updated_at)}`).sort()
+  }
+  return stamps
+}

@@ -1,0 +1,32 @@
+import {buildImportOptions, type ImportFlagValues} from '../../src/lib/import/importConfig.js'
+import {runImport, type ImportCommand, type ImportResult} from '../../src/lib/import/importer.js'
+import {DEFAULT_TOKEN, type StoktServer} from './stoktServer.js'
+
+export type ImportFlagOverrides = Partial<ImportFlagValues>
+
+/** The flags a user would give, as oclif would parse them, against a test server. */
+export function flagsFor(server: StoktServer | undefined, database: string, overrides: ImportFlagOverrides = {}): ImportFlagValues {
+  return {
+    database,
+    'stokt-url': server?.url ?? 'http://127.0.0.1:9',
+    token: server ? DEFAULT_TOKEN : undefined,
+    'batch-size': 100,
+    batch: true,
+    'dry-run': false,
+    'max-age': 9999,
+    concurrency: 4,
+    ...overrides,
+  }
+}
+
+/** One import through the same service the CLI calls. */
+export async function importGym(
+  command: ImportCommand,
+  server: StoktServer | undefined,
+  database: string,
+  overrides: ImportFlagOverrides = {},
+): Promise<ImportResult> {
+  const flags = flagsFor(server, database, overrides)
+  const options = await buildImportOptions(command, flags, {database, gym: 'be149ef2-317d-4c73-8d7d-50074577d2fa'})
+  return runImport(options)
+}

@@ -1,0 +1,38 @@
+/**
+ * Writes the sample gym the project ships (test/fixtures/sample-gym): a generated gym shaped like
+ * a real Stokt one, saved as a snapshot so `mastoc import all --from-snapshot` runs offline.
+ * Regenerate with `npm run fixtures`; the output is deterministic.
+ */
+import {rm, writeFile} from 'node:fs/promises'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import {SnapshotWriter} from '../../src/lib/stokt/snapshot.js'
+import {generateGym} from './gymGenerator.js'
+
+export const SAMPLE_GYM_DIR = fileURLToPath(new URL('../fixtures/sample-gym', import.meta.url))
+export const SAMPLE_GYM_SPEC = {seed: 2026, faces: 3, holdsPerFace: 150, climbs: 400, setters: 24}
+/** Climbs per page in the sample, as Stokt pages them. */
+const PAGE_SIZE = 30
+
+export async function writeSampleGym(dir = SAMPLE_GYM_DIR): Promise<void> {
+  const gym = generateGym(SAMPLE_GYM_SPEC)
+  await rm(dir, {recursive: true, force: true})
+  const writer = new SnapshotWriter(dir)
+  await writer.writeSummary(gym.summary)
+  await writer.writeWalls(gym.walls)
+  for (const [faceId, setup] of gym.setups) await writer.writeSetup(faceId, setup)
+  let pages = 0
+  for (let start = 0; start < gym.climbs.length; start += PAGE_SIZE) {
+    await writer.appendClimbs(gym.climbs.slice(start, start + PAGE_SIZE))
+    pages += 1
+  }
+  const manifest = await writer.finish({gymId: gym.gymId, maxAge: 9999, pages})
+  // A fixed date keeps the committed fixture byte-identical from one regeneration to the next.
+  await writeFile(join(dir, 'manifest.json'), `${JSON.stringify({...manifest, savedAt: '2026-11-01T12:00:00.000Z'}, null, 1)}\n`)
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  await writeSampleGym()
+  console.log(`wrote ${SAMPLE_GYM_DIR}`)
+}
