@@ -74,6 +74,18 @@ export const importFlags = {
     min: 1,
     max: 16,
   }),
+  timeout: Flags.integer({
+    summary: 'Seconds to wait for one Stokt response before retrying it.',
+    default: 30,
+    min: 1,
+    max: 600,
+  }),
+  retries: Flags.integer({
+    summary: 'Further attempts at a Stokt call that failed in a passing way (429, 5xx, timeout, reset), with backoff.',
+    default: 4,
+    min: 0,
+    max: 20,
+  }),
   'save-snapshot': Flags.directory({
     summary: 'Also write what Stokt served to this directory (never the token).',
     helpValue: '<dir>',
@@ -83,6 +95,15 @@ export const importFlags = {
     summary: 'Read this snapshot directory instead of Stokt: no network, no credentials.',
     helpValue: '<dir>',
     exists: true,
+  }),
+  rejects: Flags.file({
+    summary: 'Write each rejected record, as received, with its reason, as one JSON line to this file.',
+    helpValue: '<file>',
+  }),
+  'max-errors': Flags.integer({
+    summary: 'Stop the run (exit 1) once more than N records are rejected; whole batches already written stay.',
+    min: 0,
+    helpValue: '<n>',
   }),
   json: jsonFlag,
 }

@@ -15,6 +15,8 @@ export function flagsFor(server: StoktServer | undefined, database: string, over
     'dry-run': false,
     'max-age': 9999,
     concurrency: 4,
+    timeout: 30,
+    retries: 4,
     ...overrides,
   }
 }

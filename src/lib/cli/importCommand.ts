@@ -2,7 +2,7 @@ import {Command} from '@oclif/core'
 
 import {DEFAULT_DATABASE, MONTOBOARD_GYM_ID, importFlags} from '../../flags.js'
 import {buildImportOptions, UsageError} from '../import/importConfig.js'
-import {ImportFailure, runImport, type ImportCommand} from '../import/importer.js'
+import {ImportFailure, ImportInterrupted, runImport, type ImportCommand} from '../import/importer.js'
 import {StoktError} from '../stokt/source.js'
 import {createReporter, reporterMode} from '../output/progress.js'
 import {formatSummary} from '../output/summaryText.js'
@@ -19,11 +19,12 @@ export abstract class ImportBaseCommand extends Command {
   async run(): Promise<void> {
     const {flags} = await this.parse(this.constructor as typeof ImportBaseCommand)
     const reporter = createReporter(reporterMode(flags.json))
+    const stop = stopOnSignals((signal) => reporter.warn(`${signal}: stopping once the current batch is written or rolled back (again to quit now)`))
     try {
       const options = await buildImportOptions(this.what, flags, {database: DEFAULT_DATABASE, gym: MONTOBOARD_GYM_ID}, (retry) =>
         reporter.warn(`${retry.call}: ${retry.reason}; retrying in ${(retry.delayMs / 1000).toFixed(1)} s`),
       )
-      const result = await runImport(options, reporter)
+      const result = await runImport({...options, signal: stop.signal}, reporter)
       reporter.stop()
       this.log(flags.json ? JSON.stringify(result.summary, null, 2) : formatSummary(result.summary))
       // Partial failure: the summary is printed, and the exit code says a person should look.
@@ -31,8 +32,11 @@ export abstract class ImportBaseCommand extends Command {
     } catch (error) {
       reporter.stop()
       if (error instanceof UsageError) this.fail(error.message, 2)
+      if (error instanceof ImportInterrupted) this.fail(error.message, SIGNAL_EXIT_CODES[error.signal] ?? 1)
       if (error instanceof ImportFailure || error instanceof StoktError) this.fail(error.message, 1)
       throw error
+    } finally {
+      stop.dispose()
     }
   }
 
@@ -40,5 +44,30 @@ export abstract class ImportBaseCommand extends Command {
   protected fail(message: string, exitCode: number): never {
     this.logToStderr(`Error: ${message}`)
     this.exit(exitCode)
+  }
+}
+
+/** 128 + the signal's number, as shells report it. */
+const SIGNAL_EXIT_CODES: Record<string, number> = {SIGINT: 130, SIGTERM: 143}
+
+/**
+ * SIGINT/SIGTERM ask the run to stop between batches (the current one is committed or rolled back
+ * whole); a second signal quits at once, which the database's transactions make just as safe.
+ */
+function stopOnSignals(onFirst: (signal: NodeJS.Signals) => void): {signal: AbortSignal; dispose(): void} {
+  const controller = new AbortController()
+  const handler = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(SIGNAL_EXIT_CODES[signal])
+    onFirst(signal)
+    controller.abort(signal)
+  }
+  process.on('SIGINT', handler)
+  process.on('SIGTERM', handler)
+  return {
+    signal: controller.signal,
+    dispose() {
+      process.off('SIGINT', handler)
+      process.off('SIGTERM', handler)
+    },
   }
 }

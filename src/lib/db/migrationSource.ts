@@ -1,6 +1,7 @@
 import type {Knex} from 'knex'
 
 import * as initial from '../../../migrations/20261126000000_initial.js'
+import * as importLocks from '../../../migrations/20261126000100_import_locks.js'
 
 interface Migration {
   up(knex: Knex): Promise<void>
@@ -11,7 +12,10 @@ interface Migration {
  * The migrations, imported rather than globbed from a directory: the same names are recorded
  * whether they run from the compiled CLI, from vitest, or from the knex CLI through knexfile.ts.
  */
-const MIGRATIONS: ReadonlyArray<[name: string, migration: Migration]> = [['20261126000000_initial', initial]]
+const MIGRATIONS: ReadonlyArray<[name: string, migration: Migration]> = [
+  ['20261126000000_initial', initial],
+  ['20261126000100_import_locks', importLocks],
+]
 
 export class MastocMigrationSource implements Knex.MigrationSource<string> {
   async getMigrations(): Promise<string[]> {

@@ -20,8 +20,12 @@ export interface ImportFlagValues {
   'dry-run': boolean
   'max-age': number
   concurrency: number
+  timeout: number
+  retries: number
   'save-snapshot'?: string
   'from-snapshot'?: string
+  rejects?: string
+  'max-errors'?: number
 }
 
 export interface ConfigDefaults {
@@ -64,12 +68,15 @@ export async function buildImportOptions(
     dryRun: flags['dry-run'],
     maxAge: flags['max-age'],
     concurrency: flags.concurrency,
+    rejectsPath: flags.rejects,
+    maxErrors: flags['max-errors'],
     recordedOptions: {
       batchSize: flags['batch-size'],
       maxAge: flags['max-age'],
       source: snapshotDir ? 'snapshot' : 'stokt',
       ...(snapshotDir ? {fromSnapshot: snapshotDir} : {stoktUrl: flags['stokt-url']}),
       ...(flags['save-snapshot'] ? {saveSnapshot: flags['save-snapshot']} : {}),
+      ...(flags['max-errors'] === undefined ? {} : {maxErrors: flags['max-errors']}),
     },
   }
 }
@@ -82,13 +89,20 @@ function liveSource(flags: ImportFlagValues, onRetry?: (info: RetryInfo) => void
         'To import offline, use --from-snapshot DIR.',
     )
   }
-  const client = new StoktClient({
-    baseUrl: flags['stokt-url'],
-    token: flags.token || undefined,
-    username: hasLogin ? flags.username : undefined,
-    password: hasLogin ? flags.password : undefined,
-    onRetry,
-  })
+  let client: StoktClient
+  try {
+    client = new StoktClient({
+      baseUrl: flags['stokt-url'],
+      token: flags.token || undefined,
+      username: hasLogin ? flags.username : undefined,
+      password: hasLogin ? flags.password : undefined,
+      timeoutMs: flags.timeout * 1000,
+      retries: flags.retries,
+      onRetry,
+    })
+  } catch (error) {
+    throw new UsageError(`--stokt-url: ${(error as Error).message}`)
+  }
   const saveDir = flags['save-snapshot']
   return saveDir ? new TeeSource(client, new SnapshotWriter(saveDir)) : client
 }

@@ -13,8 +13,9 @@ import {StoktError, type StoktSource} from '../stokt/source.js'
 import {mapWithConcurrency} from './concurrency.js'
 import {nowInstant} from './instant.js'
 import {climbRow, faceRow, gymRow, holdRow, userRow} from './mapping.js'
+import {RejectsFile} from './rejectsFile.js'
 import {createStrategy, type StrategyName, type WriteStrategy} from './strategy.js'
-import {SUMMARY_ENTITY, SummaryTally, type ImportSummary, type Outcome, type SummaryEntity} from './summary.js'
+import {SUMMARY_ENTITY, SummaryTally, type ImportSummary, type Outcome, type Rejected, type SummaryEntity} from './summary.js'
 import {IdRegistry, type RowGroup, type SourceRow} from './upsert.js'
 
 export type ImportCommand = 'holds' | 'users' | 'climbs' | 'all'
@@ -33,6 +34,12 @@ export interface ImportOptions {
   concurrency: number
   /** Recorded in the run history: the flags that matter, never a secret. */
   recordedOptions: Record<string, unknown>
+  /** `--rejects FILE`: the rejected records as received, one JSON line each. */
+  rejectsPath?: string
+  /** `--max-errors N`: past N rejected records the run stops (exit 1). */
+  maxErrors?: number
+  /** Aborted by SIGINT/SIGTERM: the run stops once the current batch is committed or rolled back. */
+  signal?: AbortSignal
 }
 
 /** Output, decided by the caller: progress bars, plain lines, or nothing. */
@@ -56,6 +63,14 @@ export class ImportFailure extends Error {
   }
 }
 
+/** The run was stopped by a signal, between batches. */
+export class ImportInterrupted extends ImportFailure {
+  constructor(readonly signal: string) {
+    super(`interrupted by ${signal}: whole batches already written are kept; run the import again to finish`)
+    this.name = 'ImportInterrupted'
+  }
+}
+
 export const silentReporter: ImportReporter = {phase() {}, progress() {}, warn() {}}
 
 /** Opens the database, migrates it, runs the import and records the run. */
@@ -76,6 +91,8 @@ export async function runImport(options: ImportOptions, reporter: ImportReporter
       startedAt,
     })
     const importer = new GymImporter(options, store, reporter)
+    const rejects = options.rejectsPath ? openRejectsFile(options.rejectsPath) : undefined
+    importer.onRejected = rejects ? (rejected, record) => rejects.append(rejected, record) : undefined
     try {
       const result = await importer.run()
       await store.finishRun(runId, {
@@ -87,10 +104,13 @@ export async function runImport(options: ImportOptions, reporter: ImportReporter
       return result
     } catch (error) {
       const failure = asImportFailure(error, options.database)
+      const status = failure instanceof ImportInterrupted ? 'interrupted' : 'failed'
       await store
-        .finishRun(runId, {status: 'failed', finishedAt: nowInstant(), summary: importer.partialSummary(), error: failure.message})
+        .finishRun(runId, {status, finishedAt: nowInstant(), summary: importer.partialSummary(), error: failure.message})
         .catch(() => {})
       throw failure
+    } finally {
+      rejects?.close()
     }
   } finally {
     await options.source.close().catch(() => {})
@@ -105,6 +125,14 @@ async function prepareDatabase(db: ReturnType<typeof openDatabase>, target: Data
     await migrateToLatest(db)
   } catch (error) {
     throw new ImportFailure(`cannot use the database ${target.display}: ${describeDatabaseError(error)}`)
+  }
+}
+
+function openRejectsFile(path: string): RejectsFile {
+  try {
+    return new RejectsFile(path)
+  } catch (error) {
+    throw new ImportFailure(`cannot write the rejects file ${path}: ${(error as Error).message}`)
   }
 }
 
@@ -124,6 +152,7 @@ class GymImporter {
   private readonly startedMs = Date.now()
   private readonly done = new Map<SummaryEntity, number>()
   private readonly totals = new Map<SummaryEntity, number | undefined>()
+  onRejected?: (rejected: Rejected, record: unknown) => void
 
   constructor(
     private readonly options: ImportOptions,
@@ -156,15 +185,17 @@ class GymImporter {
   private async importGymAndFaces(withHolds: boolean): Promise<FaceHolds> {
     const {source, gymId} = this.options
     this.reporter.phase(`Reading gym ${gymId} from ${source.description}`)
-    const summaryRaw = await source.gymSummary(gymId)
+    const summaryRaw = await this.fromSource(() => source.gymSummary(gymId))
     const summary = parseRecord(GymSummarySchema, summaryRaw)
     if (!summary.ok) throw new ImportFailure(`Stokt's summary of gym ${gymId} is unusable: ${summary.reason}`)
-    const walls = parseRecord(WallsSchema, await source.walls(gymId))
+    const walls = parseRecord(WallsSchema, await this.fromSource(() => source.walls(gymId)))
     if (!walls.ok) throw new ImportFailure(`Stokt's walls of gym ${gymId} are unusable: ${walls.reason}`)
     const faceIds = [...new Set(walls.value.flatMap((wall) => wall.faces.map((face) => face.id)))]
 
     this.reporter.phase(`Reading ${faceIds.length} face setup${faceIds.length === 1 ? '' : 's'}`)
-    const setupsRaw = await mapWithConcurrency(faceIds, this.options.concurrency, (faceId) => source.faceSetup(faceId))
+    const setupsRaw = await this.fromSource(() =>
+      mapWithConcurrency(faceIds, this.options.concurrency, (faceId) => source.faceSetup(faceId)),
+    )
 
     this.track('faces', faceIds.length)
     const faceRows: SourceRow[] = []
@@ -180,10 +211,12 @@ class GymImporter {
 
     this.reporter.phase('Writing the gym and its faces')
     let gymOutcome: Outcome | undefined
+    this.throwIfInterrupted()
     await this.strategy.write([{spec: GYMS, rows: [gymRow(summary.value, summaryRaw)]}, {spec: FACES, rows: faceRows}], (entity, outcome) => {
       if (entity === 'gym') gymOutcome = outcome
       else this.record(entity, outcome)
     })
+    this.checkErrorBudget()
     if (gymOutcome?.kind === 'error') throw new ImportFailure(`gym ${gymId} could not be written: ${gymOutcome.reason}`)
 
     const faceHolds: FaceHolds = new Map()
@@ -230,7 +263,11 @@ class GymImporter {
       await this.writeGroups(groups)
     }
 
-    for await (const page of source.climbPages(gymId, maxAge)) {
+    const pages = source.climbPages(gymId, maxAge)[Symbol.asyncIterator]()
+    for (;;) {
+      const next = await this.fromSource(() => pages.next())
+      if (next.done) break
+      const page = next.value
       if (withClimbs && page.count !== undefined) this.totals.set('climbs', Math.max(page.count, this.totals.get('climbs') ?? 0))
       for (const raw of page.results) {
         const climbId = receivedId(raw)
@@ -250,6 +287,7 @@ class GymImporter {
           const row = this.climbRowOf(raw, climbId, faceHolds)
           if (row !== undefined) climbs.push(row)
         }
+        this.checkErrorBudget()
         if ((withClimbs ? climbs.length : users.length) >= batchSize) await flush()
       }
     }
@@ -273,8 +311,39 @@ class GymImporter {
   }
 
   private async writeGroups(groups: RowGroup[]): Promise<void> {
-    if (groups.every((group) => group.rows.length === 0)) return
-    await this.strategy.write(groups, (entity, outcome) => this.record(entity, outcome))
+    if (groups.some((group) => group.rows.length > 0)) {
+      this.throwIfInterrupted()
+      await this.strategy.write(groups, (entity, outcome) => this.record(entity, outcome))
+    }
+    this.checkErrorBudget()
+    this.throwIfInterrupted()
+  }
+
+  /** `--max-errors`: checked between records and batches, so the summary always counts whole batches. */
+  private checkErrorBudget(): void {
+    const {maxErrors} = this.options
+    if (maxErrors !== undefined && this.tally.errorCount > maxErrors) {
+      throw new ImportFailure(
+        `stopped after ${this.tally.errorCount} rejected records (--max-errors ${maxErrors}); whole batches already written are kept`,
+      )
+    }
+  }
+
+  private throwIfInterrupted(): void {
+    const {signal} = this.options
+    if (signal?.aborted) throw new ImportInterrupted(String(signal.reason ?? 'a signal'))
+  }
+
+  /** Waits for Stokt, unless a signal comes first: a slow request must not hold up a stop. */
+  private async fromSource<T>(call: () => Promise<T>): Promise<T> {
+    this.throwIfInterrupted()
+    const {signal} = this.options
+    if (!signal) return call()
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => reject(new ImportInterrupted(String(signal.reason ?? 'a signal')))
+      signal.addEventListener('abort', onAbort, {once: true})
+      call().then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+    })
   }
 
   private reject(entity: EntityName, stoktId: string | null, reason: string, raw: unknown): undefined {
@@ -284,6 +353,7 @@ class GymImporter {
 
   private record(entity: EntityName, outcome: Outcome): void {
     this.tally.add(entity, outcome)
+    if (outcome.kind === 'error') this.onRejected?.({entity, stoktId: outcome.stoktId, reason: outcome.reason}, outcome.raw)
     const summaryEntity = SUMMARY_ENTITY[entity]
     if (summaryEntity === undefined) return
     const done = (this.done.get(summaryEntity) ?? 0) + 1

@@ -2,6 +2,7 @@ import http from 'node:http'
 import https from 'node:https'
 import {setTimeout as sleep} from 'node:timers/promises'
 import got, {RequestError, TimeoutError, type Got, type Response} from 'got'
+import {ClimbsPageSchema, type ClimbsPageEnvelope} from './schema/climbsPage.js'
 import {StoktError, type ClimbsPage, type StoktSource} from './source.js'
 
 export interface RetryInfo {
@@ -374,22 +375,17 @@ export class StoktClient implements StoktSource {
   }
 }
 
-interface PageEnvelope {
-  count: number
-  next: string | null
-  results: unknown[]
-}
-
-function parsePageEnvelope(body: unknown, call: string): PageEnvelope {
-  const problem = (what: string) =>
-    new StoktError(`${call}: Stokt's answer is not a page of climbs ({count, next, results: []}): ${what}`, call)
-  if (!isRecord(body)) throw problem(Array.isArray(body) ? 'an array' : `a ${body === null ? 'null' : typeof body}`)
-  if (!Array.isArray(body.results)) throw problem('results is not an array')
-  if (typeof body.count !== 'number' || !Number.isInteger(body.count) || body.count < 0) {
-    throw problem('count is not a whole number')
+function parsePageEnvelope(body: unknown, call: string): ClimbsPageEnvelope {
+  if (!isRecord(body)) {
+    const what = Array.isArray(body) ? 'an array' : `a ${body === null ? 'null' : typeof body}`
+    throw new StoktError(`${call}: Stokt's answer is not a page of climbs ({count, next, results: []}): ${what}`, call)
   }
-  if (body.next !== null && typeof body.next !== 'string') throw problem('next is neither a URL nor null')
-  return {count: body.count, next: body.next, results: body.results}
+  const parsed = ClimbsPageSchema.safeParse(body)
+  if (!parsed.success) {
+    const what = parsed.error.issues[0]?.message ?? 'unreadable'
+    throw new StoktError(`${call}: Stokt's answer is not a page of climbs ({count, next, results: []}): ${what}`, call)
+  }
+  return parsed.data
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

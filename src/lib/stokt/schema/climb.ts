@@ -1,6 +1,6 @@
 import {z} from 'zod'
 
-import {boundedText, clip, optionalText, stoktCount, stoktInstant, stoktUuid} from './common.js'
+import {boundedText, clip, stoktText, optionalText, stoktCount, stoktInstant, stoktUuid} from './common.js'
 
 /** `climbSetters` of a climb: the only place Stokt shows a gym's users. */
 export const ClimbSetterSchema = z.object({
@@ -15,7 +15,7 @@ const HOLD_TOKEN = /^[SOFT]\d+$/
 
 /** "S829284 F829104 …": every token a type (Start, Other, Foot, Top) and a hold id. */
 const holdsListText = (allowEmpty: boolean) =>
-  z.string({error: 'expected a string'}).superRefine((text, ctx) => {
+  stoktText().superRefine((text, ctx) => {
     const tokens = splitHoldsList(text)
     if (tokens.length === 0 && !allowEmpty) {
       ctx.addIssue({code: 'custom', message: 'no holds'})
@@ -39,7 +39,7 @@ export const ClimbSchema = z.object({
   isBenchmark: z.boolean({error: 'expected true or false'}),
   crowdGrade: z
     .object({
-      font: z.string({error: 'expected a string'}).nullish(),
+      font: boundedText(16).nullish(),
       ircra: z.number({error: 'expected a number'}).nullish(),
     })
     .nullish(),

@@ -23,12 +23,19 @@ export const stoktInstant = z.string({error: 'expected a date-time string'}).tra
   return instant
 })
 
+/**
+ * Any text Stokt sends. PostgreSQL cannot store a NUL character in text; SQLite can: reject it
+ * here, so that both databases accept the same records.
+ */
+export const stoktText = (error = 'expected a string') =>
+  z.string({error}).refine((text) => !text.includes('\u0000'), {error: 'contains a NUL character, which cannot be stored'})
+
 /** Text that fits a column of `max` characters: longer is rejected, never truncated. */
 export const boundedText = (max: number) =>
-  z.string({error: 'expected a string'}).max(max, {error: (issue) => `is ${String((issue.input as string).length)} characters, more than ${max}`})
+  stoktText().max(max, {error: (issue) => `is ${String((issue.input as string).length)} characters, more than ${max}`})
 
 /** Optional text: missing and null both become null. */
-export const optionalText = z.string({error: 'expected a string'}).nullish().transform((value) => value ?? null)
+export const optionalText = stoktText().nullish().transform((value) => value ?? null)
 
 /** A decimal Stokt sends as a string ("2226.00") or a number. */
 export const stoktDecimal = z.union([

@@ -1,18 +1,18 @@
 import {z} from 'zod'
 
-import {optionalText, stoktDecimal, stoktUuid} from './common.js'
+import {optionalText, stoktText, stoktDecimal, stoktUuid} from './common.js'
 
 /** `GET /api/faces/{faceId}/setup` without its holds, which are validated one by one. */
 export const FaceSetupSchema = z.object({
   id: stoktUuid,
   picture: z
     .object({
-      name: z.string({error: 'expected a string'}),
+      name: stoktText(),
       width: z.number().int().positive().nullish(),
       height: z.number().int().positive().nullish(),
     })
     .nullish(),
-  feetRulesOptions: z.array(z.string({error: 'expected a string'})).nullish(),
+  feetRulesOptions: z.array(stoktText()).nullish(),
   hasSymmetry: z.boolean({error: 'expected true or false'}).nullish(),
   holds: z.array(z.unknown(), {error: 'expected an array of holds'}),
 })
@@ -29,7 +29,7 @@ const centroid = z
 export const HoldSchema = z.object({
   id: z.number({error: 'expected an integer hold id'}).int({error: 'expected an integer hold id'}).positive(),
   area: stoktDecimal.nullish(),
-  polygonStr: z.string({error: 'expected a string'}),
+  polygonStr: stoktText(),
   touchPolygonStr: optionalText,
   topPolygonStr: optionalText,
   pathStr: optionalText,

@@ -1,0 +1,304 @@
+import {createHash} from 'node:crypto'
+import {setTimeout as sleep} from 'node:timers/promises'
+
+import type {Knex} from 'knex'
+import pg from 'pg'
+
+import {nowInstant, toCanonicalInstant} from '../import/instant.js'
+import type {Dialect} from './connection.js'
+
+/**
+ * One import per gym and database at a time. PostgreSQL: a session advisory lock on a connection of
+ * its own, freed by the server when that session ends, however the process ends. SQLite: the
+ * `import_locks` row itself, kept alive by a heartbeat; a row whose heartbeat stopped is taken over.
+ * On both, the row names the holder, for the run that finds the lock busy and for `mastoc status`.
+ */
+
+export interface LockHolder {
+  gymStoktId: string
+  runId: string
+  /** Who, for a person: e.g. "pid 1234 on host ops-1, import all". */
+  holder: string
+  acquiredAt: string
+  heartbeatAt: string
+}
+
+export class LockBusyError extends Error {
+  constructor(
+    readonly holder: LockHolder,
+    readonly waitedSeconds: number,
+  ) {
+    super(
+      `another import of gym ${holder.gymStoktId} holds the lock: ${holder.holder}, since ${holder.acquiredAt} (waited ${waitedSeconds} s)`,
+    )
+    this.name = 'LockBusyError'
+  }
+}
+
+export interface ImportLock {
+  /**
+   * Gives the lock up; later calls do nothing. Call it before destroying the knex handle. It never
+   * throws (it runs in the import's `finally`): a lock it could not free is freed anyway, by its
+   * session ending (PostgreSQL) or by its heartbeat going stale (SQLite).
+   */
+  release(): Promise<void>
+}
+
+export interface AcquireImportLockOptions {
+  gymStoktId: string
+  runId: string
+  holder: string
+  /** How long to wait for a busy lock; 0 tries once. */
+  waitSeconds: number
+  /** SQLite: a lock whose heartbeat is older than this belongs to a dead process. */
+  staleAfterMs?: number
+  heartbeatMs?: number
+  pollMs?: number
+}
+
+export const LOCK_DEFAULTS = {staleAfterMs: 30_000, heartbeatMs: 5_000, pollMs: 500} as const
+
+const TABLE = 'import_locks'
+
+export async function acquireImportLock(db: Knex, dialect: Dialect, options: AcquireImportLockOptions): Promise<ImportLock> {
+  const {waitSeconds} = options
+  if (!Number.isFinite(waitSeconds) || waitSeconds < 0) throw new Error(`the lock wait must be 0 or more seconds, not ${waitSeconds}`)
+  const settings: LockSettings = {
+    ...options,
+    staleAfterMs: options.staleAfterMs ?? LOCK_DEFAULTS.staleAfterMs,
+    heartbeatMs: options.heartbeatMs ?? LOCK_DEFAULTS.heartbeatMs,
+    pollMs: options.pollMs ?? LOCK_DEFAULTS.pollMs,
+  }
+  const candidate = dialect === 'postgres' ? await PostgresLockCandidate.open(db, settings) : new SqliteLockCandidate(db, settings)
+  const deadline = Date.now() + waitSeconds * 1000
+  try {
+    for (;;) {
+      const lock = await candidate.tryAcquire()
+      if (lock) return lock
+      const remainingMs = deadline - Date.now()
+      if (remainingMs <= 0) break
+      await sleep(Math.min(settings.pollMs, remainingMs))
+    }
+  } catch (error) {
+    await candidate.abandon()
+    throw error
+  }
+  await candidate.abandon()
+  const holder = (await readLockRow(db, options.gymStoktId)) ?? unidentifiedHolder(options.gymStoktId)
+  throw new LockBusyError(holder, waitSeconds)
+}
+
+/** The live holders, gym by gym: rows left behind by dead processes are not listed. */
+export async function currentLockHolders(
+  db: Knex,
+  dialect: Dialect,
+  options: {staleAfterMs?: number} = {},
+): Promise<LockHolder[]> {
+  // A database not yet migrated to the lock table has no holder.
+  if (!(await db.schema.hasTable(TABLE))) return []
+  if (dialect === 'sqlite') {
+    const staleBefore = instantAgo(options.staleAfterMs ?? LOCK_DEFAULTS.staleAfterMs)
+    const rows = await db(TABLE).where('heartbeat_at', '>=', staleBefore).orderBy('gym_stokt_id')
+    return rows.map(toLockHolder)
+  }
+  const heldKeys = new Set(
+    (
+      (await db.raw(
+        `select classid, objid from pg_locks
+          where locktype = 'advisory' and objsubid = 2 and granted
+            and database = (select oid from pg_database where datname = current_database())`,
+      )) as {rows: {classid: number | string; objid: number | string}[]}
+    ).rows.map((lock) => `${lock.classid}:${lock.objid}`),
+  )
+  const rows = await db(TABLE).orderBy('gym_stokt_id')
+  return rows.map(toLockHolder).filter((holder) => heldKeys.has(pgLocksKey(holder.gymStoktId)))
+}
+
+/**
+ * The advisory lock's two int4 keys: a hash of the gym id, prefixed so that the keys do not meet
+ * other applications' advisory locks on the same database.
+ */
+export function advisoryLockKeys(gymStoktId: string): [number, number] {
+  const digest = createHash('sha256').update(`mastoc-import:${gymStoktId}`).digest()
+  return [digest.readInt32BE(0), digest.readInt32BE(4)]
+}
+
+/** pg_locks shows the two keys as `classid` and `objid`, which are unsigned oids. */
+function pgLocksKey(gymStoktId: string): string {
+  const [first, second] = advisoryLockKeys(gymStoktId)
+  return `${first >>> 0}:${second >>> 0}`
+}
+
+type LockSettings = Required<AcquireImportLockOptions>
+
+/** One way of taking the lock, tried again and again while it is busy. */
+interface LockCandidate {
+  tryAcquire(): Promise<ImportLock | undefined>
+  /** Frees what the attempts held, once they have given up. */
+  abandon(): Promise<void>
+}
+
+class SqliteLockCandidate implements LockCandidate {
+  constructor(
+    private readonly db: Knex,
+    private readonly settings: LockSettings,
+  ) {}
+
+  async tryAcquire(): Promise<ImportLock | undefined> {
+    const {db, settings} = this
+    const now = nowInstant()
+    // One statement, so that two processes cannot both see the lock free: the row is inserted, or
+    // taken over when its heartbeat is stale, or left alone — and then nothing is returned.
+    const taken = (await db.raw(
+      `insert into ${TABLE} (gym_stokt_id, run_id, holder, acquired_at, heartbeat_at) values (?, ?, ?, ?, ?)
+        on conflict (gym_stokt_id) do update
+          set run_id = excluded.run_id, holder = excluded.holder,
+              acquired_at = excluded.acquired_at, heartbeat_at = excluded.heartbeat_at
+          where ${TABLE}.heartbeat_at < ?
+        returning run_id`,
+      [settings.gymStoktId, settings.runId, settings.holder, now, now, instantAgo(settings.staleAfterMs)],
+    )) as {run_id: string}[]
+    if (taken.length === 0) return undefined
+
+    const ours = () => db(TABLE).where({gym_stokt_id: settings.gymStoktId, run_id: settings.runId})
+    // Through the knex pool: while the import holds SQLite's one connection, a beat waits its turn.
+    const heartbeat = startHeartbeat(settings.heartbeatMs, async () => {
+      await ours().update({heartbeat_at: nowInstant()})
+    })
+    return releasedOnce(async () => {
+      await heartbeat.stop()
+      await ours().delete()
+    })
+  }
+
+  async abandon(): Promise<void> {}
+}
+
+class PostgresLockCandidate implements LockCandidate {
+  private readonly keys: [number, number]
+
+  private constructor(
+    private readonly session: pg.Client,
+    private readonly settings: LockSettings,
+  ) {
+    this.keys = advisoryLockKeys(settings.gymStoktId)
+  }
+
+  /**
+   * A connection of its own rather than one of knex's pool: the import keeps the whole pool, and
+   * knex's destroy() never waits on it.
+   */
+  static async open(db: Knex, settings: LockSettings): Promise<PostgresLockCandidate> {
+    const session = new pg.Client({...lockSessionConfig(db), application_name: 'mastoc import lock', keepAlive: true})
+    // A connection lost later fails the next beat; unhandled, its 'error' event would end the process.
+    session.on('error', () => {})
+    await session.connect()
+    return new PostgresLockCandidate(session, settings)
+  }
+
+  async tryAcquire(): Promise<ImportLock | undefined> {
+    const {session, settings} = this
+    const {rows} = await session.query<{acquired: boolean}>('select pg_try_advisory_lock($1, $2) as acquired', this.keys)
+    if (!rows[0].acquired) return undefined
+
+    const now = nowInstant()
+    try {
+      // A row left by a dead holder is simply overwritten: the advisory lock is the truth.
+      await session.query(
+        `insert into ${TABLE} (gym_stokt_id, run_id, holder, acquired_at, heartbeat_at) values ($1, $2, $3, $4, $4)
+          on conflict (gym_stokt_id) do update
+            set run_id = excluded.run_id, holder = excluded.holder,
+                acquired_at = excluded.acquired_at, heartbeat_at = excluded.heartbeat_at`,
+        [settings.gymStoktId, settings.runId, settings.holder, now],
+      )
+    } catch (error) {
+      await this.abandon()
+      throw error
+    }
+
+    const ours = [settings.gymStoktId, settings.runId]
+    // The beat keeps `heartbeat_at` telling, and exercises the lock's connection so that its loss shows.
+    const heartbeat = startHeartbeat(settings.heartbeatMs, async () => {
+      await session.query(`update ${TABLE} set heartbeat_at = $3 where gym_stokt_id = $1 and run_id = $2`, [...ours, nowInstant()])
+    })
+    return releasedOnce(async () => {
+      await heartbeat.stop()
+      try {
+        await session.query(`delete from ${TABLE} where gym_stokt_id = $1 and run_id = $2`, ours)
+      } finally {
+        // Ending the session frees the advisory lock, whether or not the row could be deleted.
+        await this.abandon()
+      }
+    })
+  }
+
+  private ended: Promise<void> | undefined
+
+  async abandon(): Promise<void> {
+    await (this.ended ??= this.session.end().catch(() => {}))
+  }
+}
+
+/** knex's own connection settings, password included (knex keeps it as a hidden property). */
+function lockSessionConfig(db: Knex): pg.ClientConfig {
+  const settings = db.client.connectionSettings as pg.ClientConfig | string | undefined
+  if (typeof settings === 'string') return {connectionString: settings}
+  if (!settings || typeof settings !== 'object') throw new Error('the import lock needs the PostgreSQL connection settings')
+  return {...settings, password: settings.password}
+}
+
+interface Heartbeat {
+  /** Stops the beats and waits for one in flight. */
+  stop(): Promise<void>
+}
+
+/** Beats every `intervalMs`, one at a time; the timer is unref'd so it never keeps the process alive. */
+function startHeartbeat(intervalMs: number, beat: () => Promise<void>): Heartbeat {
+  let inFlight: Promise<void> | undefined
+  const timer = setInterval(() => {
+    // A failed beat is not fatal here: the next one tries again, and staleness is judged by others.
+    inFlight ??= beat()
+      .catch(() => {})
+      .finally(() => {
+        inFlight = undefined
+      })
+  }, intervalMs)
+  timer.unref()
+  return {
+    async stop() {
+      clearInterval(timer)
+      await inFlight
+    },
+  }
+}
+
+function releasedOnce(release: () => Promise<void>): ImportLock {
+  let released: Promise<void> | undefined
+  return {release: () => (released ??= release().catch(() => {}))}
+}
+
+async function readLockRow(db: Knex, gymStoktId: string): Promise<LockHolder | undefined> {
+  const row = await db(TABLE).where('gym_stokt_id', gymStoktId).first()
+  return row ? toLockHolder(row) : undefined
+}
+
+/** Between the holder taking the lock and writing its row, or after it left: the lock has no name. */
+function unidentifiedHolder(gymStoktId: string): LockHolder {
+  const unknown = 'an unknown time'
+  return {gymStoktId, runId: '', holder: 'an unidentified run', acquiredAt: unknown, heartbeatAt: unknown}
+}
+
+function toLockHolder(row: Record<string, unknown>): LockHolder {
+  const instant = (value: unknown) => toCanonicalInstant(String(value)) ?? String(value)
+  return {
+    gymStoktId: String(row.gym_stokt_id),
+    runId: String(row.run_id),
+    holder: String(row.holder),
+    acquiredAt: instant(row.acquired_at),
+    heartbeatAt: instant(row.heartbeat_at),
+  }
+}
+
+function instantAgo(ms: number): string {
+  return nowInstant(() => new Date(Date.now() - ms))
+}
