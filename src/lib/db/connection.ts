@@ -24,8 +24,20 @@ export function parseDatabaseTarget(value: string): DatabaseTarget {
   return {dialect: 'sqlite', location: path, display: `sqlite:${path}`}
 }
 
+/**
+ * The URL with its password masked, however it was written: pg takes the credentials up to the
+ * LAST '@' (a password may hold a raw '@'), and also reads `?password=` from the query string.
+ */
 export function maskUrlPassword(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*):[^@/?#]*@/i, '$1:***@')
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url)?.[0] ?? ''
+  let rest = url.slice(scheme.length)
+  const lastAt = rest.lastIndexOf('@')
+  if (lastAt >= 0) {
+    const userinfo = rest.slice(0, lastAt)
+    const colon = userinfo.indexOf(':')
+    if (colon >= 0) rest = `${userinfo.slice(0, colon)}:***${rest.slice(lastAt)}`
+  }
+  return scheme + rest.replace(/([?&]password=)[^&#]*/gi, '$1***')
 }
 
 const TIMESTAMPTZ_OID = 1184

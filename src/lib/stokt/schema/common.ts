@@ -32,7 +32,10 @@ export const stoktText = (error = 'expected a string') =>
 
 /** Text that fits a column of `max` characters: longer is rejected, never truncated. */
 export const boundedText = (max: number) =>
-  stoktText().max(max, {error: (issue) => `is ${String((issue.input as string).length)} characters, more than ${max}`})
+  // Counted in characters (code points), as PostgreSQL counts varchar(n), not UTF-16 units.
+  stoktText().refine((text) => [...text].length <= max, {
+    error: (issue) => `is ${[...(issue.input as string)].length} characters, more than ${max}`,
+  })
 
 /** Optional text: missing and null both become null. */
 export const optionalText = stoktText().nullish().transform((value) => value ?? null)
@@ -52,18 +55,28 @@ export type ParseResult<T> = {ok: true; value: T} | {ok: false; reason: string}
 export function parseRecord<S extends z.ZodType>(schema: S, raw: unknown): ParseResult<z.output<S>> {
   const result = schema.safeParse(raw)
   if (result.success) return {ok: true, value: result.data}
-  return {ok: false, reason: describeIssues(result.error.issues)}
+  return {ok: false, reason: describeIssues(result.error.issues, raw)}
 }
 
-export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+/** "field.path: problem; …", saying "missing" where the record has no such field at all. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[], raw?: unknown): string {
   return issues
     .slice(0, 5)
     .map((issue) => {
       const field = issue.path.length > 0 ? issue.path.join('.') : 'record'
-      const message = issue.code === 'invalid_type' && issue.message.includes('received undefined') ? 'missing' : issue.message
-      return `${field}: ${message}`
+      const absent = issue.code === 'invalid_type' && issue.path.length > 0 && valueAt(raw, issue.path) === undefined
+      return `${field}: ${absent ? 'missing' : issue.message}`
     })
     .join('; ')
+}
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let value = raw
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined
+    value = (value as Record<PropertyKey, unknown>)[key]
+  }
+  return value
 }
 
 /** The id a record was received with, for rejects, whatever its type; null when absent. */

@@ -92,6 +92,10 @@ describe('ClimbSchema', () => {
       },
     )
 
+    it('says the field is missing, not that it has the wrong type', () => {
+      expect(rejected(without('name'))).toBe('name: missing')
+    })
+
     it.each(['mirrorHoldsList', 'feetRule', 'description', 'crowdGrade'])('without %s is accepted', (field) => {
       accepted(without(field))
     })
@@ -225,6 +229,12 @@ describe('ClimbSchema', () => {
     it('accepts a 255-character name, whole', () => {
       const name = 'é'.repeat(200) + 'x'.repeat(55)
       expect(accepted(with_({name})).name).toBe(name)
+    })
+
+    it('counts characters as the database does: 255 emoji fit', () => {
+      const name = '🧗'.repeat(255)
+      expect(accepted(with_({name})).name).toBe(name)
+      expect(rejected(with_({name: `${name}🧗`}))).toContain('name: is 256 characters, more than 255')
     })
 
     it('rejects a 256-character name rather than truncating it', () => {
