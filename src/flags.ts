@@ -68,6 +68,16 @@ export const importFlags = {
     min: 1,
     max: ALL_CLIMBS_MAX_AGE,
   }),
+  incremental: Flags.boolean({
+    summary: 'Only climbs created since the last completed climbs import (+1 day, at least 7); everything when there was none.',
+    default: false,
+    exclusive: ['max-age'],
+  }),
+  quiet: Flags.boolean({
+    summary: 'Print only warnings and errors (and rejected records); for cron.',
+    default: false,
+    exclusive: ['json'],
+  }),
   concurrency: Flags.integer({
     summary: 'Stokt requests in flight at once.',
     default: 4,

@@ -14,6 +14,7 @@ export function flagsFor(server: StoktServer | undefined, database: string, over
     batch: true,
     'dry-run': false,
     'max-age': 9999,
+    incremental: false,
     concurrency: 4,
     timeout: 30,
     retries: 4,

@@ -5,7 +5,7 @@ import {buildImportOptions, UsageError} from '../import/importConfig.js'
 import {ImportFailure, ImportInterrupted, runImport, type ImportCommand} from '../import/importer.js'
 import {StoktError} from '../stokt/source.js'
 import {createReporter, reporterMode} from '../output/progress.js'
-import {formatSummary} from '../output/summaryText.js'
+import {formatRejected, formatSummary} from '../output/summaryText.js'
 
 /**
  * The four `import` commands differ only in what they import: each translates its flags into one
@@ -18,7 +18,7 @@ export abstract class ImportBaseCommand extends Command {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(this.constructor as typeof ImportBaseCommand)
-    const reporter = createReporter(reporterMode(flags.json))
+    const reporter = createReporter(reporterMode(flags.json || flags.quiet))
     const stop = stopOnSignals((signal) => reporter.warn(`${signal}: stopping once the current batch is written or rolled back (again to quit now)`))
     try {
       const options = await buildImportOptions(this.what, flags, {database: DEFAULT_DATABASE, gym: MONTOBOARD_GYM_ID}, (retry) =>
@@ -26,7 +26,9 @@ export abstract class ImportBaseCommand extends Command {
       )
       const result = await runImport({...options, signal: stop.signal}, reporter)
       reporter.stop()
-      this.log(flags.json ? JSON.stringify(result.summary, null, 2) : formatSummary(result.summary))
+      if (flags.json) this.log(JSON.stringify(result.summary, null, 2))
+      else if (!flags.quiet) this.log(formatSummary(result.summary))
+      else if (result.summary.rejected.length > 0) this.logToStderr(formatRejected(result.summary))
       // Partial failure: the summary is printed, and the exit code says a person should look.
       process.exitCode = result.exitCode
     } catch (error) {

@@ -16,7 +16,10 @@ export async function migrateDatabase(databaseValue: string): Promise<AdminResul
 
 export interface DatabaseStatus {
   counts: TableCounts
+  /** The latest runs, newest first. */
   runs: RunRow[]
+  /** Per gym, the last run that completed and wrote. */
+  lastCompleted: RunRow[]
 }
 
 /** `mastoc status`: row counts and the latest runs, newest first. */
@@ -24,7 +27,7 @@ export async function readStatus(databaseValue: string, runs = 10): Promise<Admi
   return withDatabase(databaseValue, async (db, _display, dialect) => {
     await migrateToLatest(db)
     const store = new KnexImportStore(db, dialect)
-    return {status: {counts: await store.counts(), runs: await store.latestRuns(runs)}}
+    return {status: {counts: await store.counts(), runs: await store.latestRuns(runs), lastCompleted: await store.lastCompletedRuns()}}
   })
 }
 

@@ -154,7 +154,7 @@ class SqliteLockCandidate implements LockCandidate {
         on conflict (gym_stokt_id) do update
           set run_id = excluded.run_id, holder = excluded.holder,
               acquired_at = excluded.acquired_at, heartbeat_at = excluded.heartbeat_at
-          where ${TABLE}.heartbeat_at < ? or 1 = 1
+          where ${TABLE}.heartbeat_at < ?
         returning run_id`,
       [settings.gymStoktId, settings.runId, settings.holder, now, now, instantAgo(settings.staleAfterMs)],
     )) as {run_id: string}[]
@@ -176,6 +176,7 @@ class SqliteLockCandidate implements LockCandidate {
 
 class PostgresLockCandidate implements LockCandidate {
   private readonly keys: [number, number]
+  private ended: Promise<void> | undefined
 
   private constructor(
     private readonly session: pg.Client,
@@ -217,7 +218,8 @@ class PostgresLockCandidate implements LockCandidate {
     }
 
     const ours = [settings.gymStoktId, settings.runId]
-    // The beat keeps `heartbeat_at` telling, and exercises the lock's connection so that its loss shows.
+    // Not needed for the lock itself: the beat keeps `heartbeat_at` telling for `mastoc status`, and
+    // the lock's connection from sitting idle for the whole run.
     const heartbeat = startHeartbeat(settings.heartbeatMs, async () => {
       await session.query(`update ${TABLE} set heartbeat_at = $3 where gym_stokt_id = $1 and run_id = $2`, [...ours, nowInstant()])
     })
@@ -231,8 +233,6 @@ class PostgresLockCandidate implements LockCandidate {
       }
     })
   }
-
-  private ended: Promise<void> | undefined
 
   async abandon(): Promise<void> {
     await (this.ended ??= this.session.end().catch(() => {}))

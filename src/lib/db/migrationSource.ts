@@ -2,6 +2,7 @@ import type {Knex} from 'knex'
 
 import * as initial from '../../../migrations/20261126000000_initial.js'
 import * as importLocks from '../../../migrations/20261126000100_import_locks.js'
+import * as importCursors from '../../../migrations/20261126000200_import_cursors.js'
 
 interface Migration {
   up(knex: Knex): Promise<void>
@@ -15,6 +16,7 @@ interface Migration {
 const MIGRATIONS: ReadonlyArray<[name: string, migration: Migration]> = [
   ['20261126000000_initial', initial],
   ['20261126000100_import_locks', importLocks],
+  ['20261126000200_import_cursors', importCursors],
 ]
 
 export class MastocMigrationSource implements Knex.MigrationSource<string> {

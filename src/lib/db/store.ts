@@ -59,7 +59,14 @@ export interface ImportStore {
   startRun(run: RunRecord): Promise<void>
   finishRun(id: string, outcome: {status: string; finishedAt: string; summary: unknown; error: string | null}): Promise<void>
   latestRuns(limit: number): Promise<RunRow[]>
+  /** Per gym, the latest run that completed and wrote (succeeded or partial, not a dry run). */
+  lastCompletedRuns(): Promise<RunRow[]>
   counts(): Promise<TableCounts>
+  /** When the last completed climbs import of this gym started (`--incremental`). */
+  readClimbsCursor(gymStoktId: string): Promise<string | undefined>
+  writeClimbsCursor(tx: StoreTransaction, cursor: {gymStoktId: string; climbsStartedAt: string; runId: string; now: string}): Promise<void>
+  /** The Stokt ids of the climbs from Stokt on this gym's faces. */
+  climbStoktIdsOfGym(gymStoktId: string): Promise<string[]>
 }
 
 /** Bound-parameter ceilings, with room to spare: SQLite 32,766; PostgreSQL 65,535. */
@@ -140,7 +147,43 @@ export class KnexImportStore implements ImportStore {
 
   async latestRuns(limit: number): Promise<RunRow[]> {
     const rows: Record<string, unknown>[] = await this.db('import_runs').orderBy('started_at', 'desc').limit(limit)
-    return rows.map((row) => ({
+    return rows.map((row) => this.runRow(row))
+  }
+
+  async lastCompletedRuns(): Promise<RunRow[]> {
+    const completed = () =>
+      this.db('import_runs').whereIn('status', ['succeeded', 'partial']).andWhere('dry_run', this.toDatabaseValue('boolean', false) as number | boolean)
+    const rows: Record<string, unknown>[] = await completed()
+      .select('import_runs.*')
+      .whereIn(['gym_stokt_id', 'started_at'], completed().select('gym_stokt_id').max('started_at').groupBy('gym_stokt_id'))
+      .orderBy('gym_stokt_id')
+    return rows.map((row) => this.runRow(row))
+  }
+
+  async readClimbsCursor(gymStoktId: string): Promise<string | undefined> {
+    const row = await this.db('import_cursors').where('gym_stokt_id', gymStoktId).first('climbs_started_at')
+    return row ? (this.fromDatabaseValue('instant', row.climbs_started_at) as string) : undefined
+  }
+
+  async writeClimbsCursor(tx: StoreTransaction, cursor: {gymStoktId: string; climbsStartedAt: string; runId: string; now: string}) {
+    await knexOf(tx)('import_cursors')
+      .insert({gym_stokt_id: cursor.gymStoktId, climbs_started_at: cursor.climbsStartedAt, run_id: cursor.runId, updated_at: cursor.now})
+      .onConflict('gym_stokt_id')
+      .merge(['climbs_started_at', 'run_id', 'updated_at'])
+  }
+
+  async climbStoktIdsOfGym(gymStoktId: string): Promise<string[]> {
+    const rows: {stokt_id: string}[] = await this.db('climbs')
+      .join('faces', 'faces.id', 'climbs.face_id')
+      .join('gyms', 'gyms.id', 'faces.gym_id')
+      .where('gyms.stokt_id', gymStoktId)
+      .andWhere('climbs.source', 'stokt')
+      .select('climbs.stokt_id')
+    return rows.map((row) => row.stokt_id)
+  }
+
+  private runRow(row: Record<string, unknown>): RunRow {
+    return {
       id: String(row.id),
       command: String(row.command),
       strategy: String(row.strategy),
@@ -152,7 +195,7 @@ export class KnexImportStore implements ImportStore {
       status: String(row.status),
       summary: parseJson(row.summary),
       error: (row.error as string | null) ?? null,
-    }))
+    }
   }
 
   async counts(): Promise<TableCounts> {

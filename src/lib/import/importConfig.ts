@@ -19,6 +19,7 @@ export interface ImportFlagValues {
   batch: boolean
   'dry-run': boolean
   'max-age': number
+  incremental: boolean
   concurrency: number
   timeout: number
   retries: number
@@ -67,6 +68,7 @@ export async function buildImportOptions(
     batchSize: flags['batch-size'],
     dryRun: flags['dry-run'],
     maxAge: flags['max-age'],
+    incremental: flags.incremental,
     concurrency: flags.concurrency,
     rejectsPath: flags.rejects,
     maxErrors: flags['max-errors'],

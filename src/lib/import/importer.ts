@@ -10,11 +10,12 @@ import {GymSummarySchema} from '../stokt/schema/gym.js'
 import {FaceSetupSchema, HoldSchema} from '../stokt/schema/setup.js'
 import {WallsSchema} from '../stokt/schema/walls.js'
 import {StoktError, type StoktSource} from '../stokt/source.js'
+import {ALL_CLIMBS_MAX_AGE} from '../stokt/snapshot.js'
 import {mapWithConcurrency} from './concurrency.js'
 import {nowInstant} from './instant.js'
 import {climbRow, faceRow, gymRow, holdRow, userRow} from './mapping.js'
 import {RejectsFile} from './rejectsFile.js'
-import {createStrategy, type StrategyName, type WriteStrategy} from './strategy.js'
+import {createStrategy, type BatchFinalizer, type StrategyName, type WriteStrategy} from './strategy.js'
 import {SUMMARY_ENTITY, SummaryTally, type ImportSummary, type Outcome, type Rejected, type SummaryEntity} from './summary.js'
 import {IdRegistry, type RowGroup, type SourceRow} from './upsert.js'
 
@@ -30,6 +31,8 @@ export interface ImportOptions {
   batchSize: number
   dryRun: boolean
   maxAge: number
+  /** `--incremental`: max age from the last completed climbs import instead of `maxAge`. */
+  incremental?: boolean
   /** Face setups fetched at once. */
   concurrency: number
   /** Recorded in the run history: the flags that matter, never a secret. */
@@ -79,23 +82,23 @@ export async function runImport(options: ImportOptions, reporter: ImportReporter
   try {
     await prepareDatabase(db, options.database)
     const store = new KnexImportStore(db, options.database.dialect)
-    const runId = randomUUID()
-    const startedAt = nowInstant()
+    const run: RunContext = {id: randomUUID(), startedAt: nowInstant(), maxAge: options.maxAge}
+    if (options.incremental) run.maxAge = incrementalMaxAge(await store.readClimbsCursor(options.gymId), run.startedAt)
     await store.startRun({
-      id: runId,
+      id: run.id,
       command: `import ${options.command}`,
       strategy: options.strategy,
       gymStoktId: options.gymId,
       dryRun: options.dryRun,
-      options: options.recordedOptions,
-      startedAt,
+      options: {...options.recordedOptions, maxAge: run.maxAge, ...(options.incremental ? {incremental: true} : {})},
+      startedAt: run.startedAt,
     })
-    const importer = new GymImporter(options, store, reporter)
+    const importer = new GymImporter(options, run, store, reporter)
     const rejects = options.rejectsPath ? openRejectsFile(options.rejectsPath) : undefined
     importer.onRejected = rejects ? (rejected, record) => rejects.append(rejected, record) : undefined
     try {
-      const result = await importer.run()
-      await store.finishRun(runId, {
+      const result = await importer.importAll()
+      await store.finishRun(run.id, {
         status: options.dryRun ? 'dry-run' : result.exitCode === 0 ? 'succeeded' : 'partial',
         finishedAt: nowInstant(),
         summary: result.summary,
@@ -106,7 +109,7 @@ export async function runImport(options: ImportOptions, reporter: ImportReporter
       const failure = asImportFailure(error, options.database)
       const status = failure instanceof ImportInterrupted ? 'interrupted' : 'failed'
       await store
-        .finishRun(runId, {status, finishedAt: nowInstant(), summary: importer.partialSummary(), error: failure.message})
+        .finishRun(run.id, {status, finishedAt: nowInstant(), summary: importer.partialSummary(), error: failure.message})
         .catch(() => {})
       throw failure
     } finally {
@@ -116,6 +119,23 @@ export async function runImport(options: ImportOptions, reporter: ImportReporter
     await options.source.close().catch(() => {})
     await db.destroy()
   }
+}
+
+interface RunContext {
+  id: string
+  startedAt: string
+  /** The `max_age` asked of Stokt, once `--incremental` is resolved. */
+  maxAge: number
+}
+
+const DAY_MS = 86_400_000
+const MIN_INCREMENTAL_DAYS = 7
+
+/** design.md: days since the last completed climbs import + 1, at least 7; everything when there was none. */
+export function incrementalMaxAge(cursor: string | undefined, now: string): number {
+  if (cursor === undefined) return ALL_CLIMBS_MAX_AGE
+  const days = Math.floor((Date.parse(now) - Date.parse(cursor)) / DAY_MS) + 1
+  return Math.min(ALL_CLIMBS_MAX_AGE, Math.max(MIN_INCREMENTAL_DAYS, days))
 }
 
 /** Reachable and writable before anything is fetched; then the schema brought up to date. */
@@ -146,23 +166,26 @@ function asImportFailure(error: unknown, target: DatabaseTarget): ImportFailure 
 type FaceHolds = Map<string, Set<number>>
 
 class GymImporter {
-  private readonly tally = new SummaryTally()
+  private readonly tally: SummaryTally
   private readonly ids = new IdRegistry()
   private readonly strategy: WriteStrategy
   private readonly startedMs = Date.now()
   private readonly done = new Map<SummaryEntity, number>()
   private readonly totals = new Map<SummaryEntity, number | undefined>()
   onRejected?: (rejected: Rejected, record: unknown) => void
+  private missing?: {count: number; ids: string[]}
 
   constructor(
     private readonly options: ImportOptions,
-    store: ImportStore,
+    private readonly run: RunContext,
+    private readonly store: ImportStore,
     private readonly reporter: ImportReporter,
   ) {
+    this.tally = new SummaryTally({collectChanges: options.dryRun})
     this.strategy = createStrategy(options.strategy, {store, ids: this.ids, dryRun: options.dryRun, now: () => nowInstant()})
   }
 
-  async run(): Promise<ImportResult> {
+  async importAll(): Promise<ImportResult> {
     const {command} = this.options
     let faceHolds: FaceHolds = new Map()
     if (command !== 'users') faceHolds = await this.importGymAndFaces(command !== 'climbs')
@@ -172,13 +195,16 @@ class GymImporter {
   }
 
   partialSummary(): ImportSummary {
-    return this.tally.toSummary({
-      gym: this.options.gymId,
-      strategy: this.options.strategy,
-      batchSize: this.options.batchSize,
-      dryRun: this.options.dryRun,
-      durationMs: Date.now() - this.startedMs,
-    })
+    return this.tally.toSummary(
+      {
+        gym: this.options.gymId,
+        strategy: this.options.strategy,
+        batchSize: this.options.batchSize,
+        dryRun: this.options.dryRun,
+        durationMs: Date.now() - this.startedMs,
+      },
+      this.missing,
+    )
   }
 
   /** The gym, its faces and (with `withHolds`) their holds. */
@@ -247,27 +273,34 @@ class GymImporter {
 
   /** Climbs page by page as they arrive; the setters each batch needs are written first, in its transaction. */
   private async importClimbs(withClimbs: boolean, faceHolds: FaceHolds): Promise<void> {
-    const {source, gymId, maxAge, batchSize} = this.options
-    this.reporter.phase(`Reading climbs of the last ${maxAge} days from ${source.description}`)
+    const {source, gymId, batchSize} = this.options
+    const {maxAge} = this.run
+    this.reporter.phase(
+      maxAge === ALL_CLIMBS_MAX_AGE
+        ? `Reading every climb from ${source.description}`
+        : `Reading climbs of the last ${maxAge} days from ${source.description}`,
+    )
     this.track('users', undefined)
     if (withClimbs) this.track('climbs', undefined)
     const seenClimbs = new Set<string>()
     const seenSetters = new Set<string>()
     let users: SourceRow[] = []
     let climbs: SourceRow[] = []
-    const flush = async () => {
+    const flush = async (finalize?: BatchFinalizer) => {
       const groups: RowGroup[] = [{spec: USERS, rows: users}]
       if (withClimbs) groups.push({spec: CLIMBS, rows: climbs})
       users = []
       climbs = []
-      await this.writeGroups(groups)
+      await this.writeGroups(groups, finalize)
     }
 
     const pages = source.climbPages(gymId, maxAge)[Symbol.asyncIterator]()
+    let lastCount: number | undefined
     for (;;) {
       const next = await this.fromSource(() => pages.next())
       if (next.done) break
       const page = next.value
+      lastCount = page.count
       if (withClimbs && page.count !== undefined) this.totals.set('climbs', Math.max(page.count, this.totals.get('climbs') ?? 0))
       for (const raw of page.results) {
         const climbId = receivedId(raw)
@@ -291,7 +324,32 @@ class GymImporter {
         if ((withClimbs ? climbs.length : users.length) >= batchSize) await flush()
       }
     }
-    await flush()
+    // Every page read: the cursor commits with the last batch, so it never runs ahead of the data.
+    const cursor = withClimbs ? await this.cursorAfterWalk() : undefined
+    await flush(cursor)
+    if (withClimbs && maxAge === ALL_CLIMBS_MAX_AGE && lastCount !== undefined && lastCount === seenClimbs.size) {
+      await this.reportMissing(seenClimbs)
+    }
+  }
+
+  /**
+   * The `--incremental` cursor, when this walk covers everything since the previous one: a full
+   * walk, or a window reaching back to the last cursor (an incremental run, or a wide --max-age).
+   */
+  private async cursorAfterWalk(): Promise<BatchFinalizer | undefined> {
+    const {maxAge, startedAt, id} = this.run
+    const previous = await this.store.readClimbsCursor(this.options.gymId)
+    const covers = maxAge === ALL_CLIMBS_MAX_AGE || (previous !== undefined && maxAge >= incrementalMaxAge(previous, startedAt))
+    if (!covers) return undefined
+    return (tx) => this.store.writeClimbsCursor(tx, {gymStoktId: this.options.gymId, climbsStartedAt: startedAt, runId: id, now: nowInstant()})
+  }
+
+  /** After a complete full walk: climbs from Stokt that Stokt no longer serves. Reported, never deleted. */
+  private async reportMissing(served: ReadonlySet<string>): Promise<void> {
+    const stored = await this.store.climbStoktIdsOfGym(this.options.gymId)
+    const ids = stored.filter((stoktId) => !served.has(stoktId)).sort()
+    this.missing = {count: ids.length, ids}
+    if (ids.length > 0) this.reporter.warn(`${ids.length} climb${ids.length === 1 ? ' is' : 's are'} no longer served by Stokt (kept; listed under "missing")`)
   }
 
   /** A climb's row, or undefined when it is rejected (its reason recorded). */
@@ -310,10 +368,10 @@ class GymImporter {
     return climbRow(climb, raw)
   }
 
-  private async writeGroups(groups: RowGroup[]): Promise<void> {
-    if (groups.some((group) => group.rows.length > 0)) {
+  private async writeGroups(groups: RowGroup[], finalize?: BatchFinalizer): Promise<void> {
+    if (finalize || groups.some((group) => group.rows.length > 0)) {
       this.throwIfInterrupted()
-      await this.strategy.write(groups, (entity, outcome) => this.record(entity, outcome))
+      await this.strategy.write(groups, (entity, outcome) => this.record(entity, outcome), finalize)
     }
     this.checkErrorBudget()
     this.throwIfInterrupted()

@@ -1,4 +1,5 @@
 import {describeDatabaseError, isRecordLevelError} from '../db/errors.js'
+import type {StoreTransaction} from '../db/store.js'
 import type {EntityName} from '../db/tables.js'
 import type {Outcome} from './summary.js'
 import {type RowGroup, type UpsertContext, upsertRows} from './upsert.js'
@@ -7,11 +8,14 @@ export type StrategyName = 'batch' | 'row-by-row'
 
 export type OutcomeListener = (entity: EntityName, outcome: Outcome) => void
 
+/** Extra writes that must commit with a batch (the `--incremental` cursor with the last one). */
+export type BatchFinalizer = (tx: StoreTransaction) => Promise<void>
+
 /** How a batch of records reaches the database. Both strategies leave the same rows and outcomes. */
 export interface WriteStrategy {
   readonly name: StrategyName
   /** Writes the groups in order and reports every record's outcome once it is committed. */
-  write(groups: RowGroup[], onOutcome: OutcomeListener): Promise<void>
+  write(groups: RowGroup[], onOutcome: OutcomeListener, finalize?: BatchFinalizer): Promise<void>
 }
 
 /** The whole batch in one transaction: one lookup per table, multi-row inserts. */
@@ -23,12 +27,13 @@ export class BatchStrategy implements WriteStrategy {
     this.fallback = new RowByRowStrategy(context)
   }
 
-  async write(groups: RowGroup[], onOutcome: OutcomeListener): Promise<void> {
+  async write(groups: RowGroup[], onOutcome: OutcomeListener, finalize?: BatchFinalizer): Promise<void> {
     let results: [EntityName, Outcome[]][]
     try {
       results = await this.context.store.transaction(async (tx) => {
         const written: [EntityName, Outcome[]][] = []
         for (const group of groups) written.push([group.spec.entity, await upsertRows(this.context, tx, group)])
+        if (finalize && !this.context.dryRun) await finalize(tx)
         return written
       })
     } catch (error) {
@@ -36,7 +41,7 @@ export class BatchStrategy implements WriteStrategy {
       if (!isRecordLevelError(error)) throw error
       // The database refused something in this batch: it was rolled back whole; redo it record by
       // record so that only the offending record is rejected.
-      await this.fallback.write(groups, onOutcome)
+      await this.fallback.write(groups, onOutcome, finalize)
       return
     }
     this.context.ids.commit()
@@ -50,7 +55,7 @@ export class RowByRowStrategy implements WriteStrategy {
 
   constructor(private readonly context: UpsertContext) {}
 
-  async write(groups: RowGroup[], onOutcome: OutcomeListener): Promise<void> {
+  async write(groups: RowGroup[], onOutcome: OutcomeListener, finalize?: BatchFinalizer): Promise<void> {
     for (const group of groups) {
       for (const row of group.rows) {
         let outcome: Outcome
@@ -70,6 +75,8 @@ export class RowByRowStrategy implements WriteStrategy {
         onOutcome(group.spec.entity, outcome)
       }
     }
+    // After the last record's commit: what it records never runs ahead of the data.
+    if (finalize && !this.context.dryRun) await this.context.store.transaction(finalize)
   }
 }
 

@@ -37,6 +37,9 @@ export const SUMMARY_ENTITY: Partial<Record<EntityName, SummaryEntity>> = {
   climb: 'climbs',
 }
 
+/** A dry run's diff: what would be created, and each update field by field. */
+export type EntityChanges = {create: string[]; update: {stoktId: string; fields: FieldChange[]}[]}
+
 export interface ImportSummary {
   gym: string
   strategy: 'batch' | 'row-by-row'
@@ -48,6 +51,10 @@ export interface ImportSummary {
   users?: EntityCounts
   climbs?: EntityCounts
   rejected: Rejected[]
+  /** After a complete full walk: climbs stored from Stokt that Stokt no longer serves. */
+  missing?: {count: number; ids: string[]}
+  /** Dry runs only. */
+  changes?: Partial<Record<SummaryEntity, EntityChanges>>
 }
 
 export function emptyCounts(): EntityCounts {
@@ -58,6 +65,11 @@ export function emptyCounts(): EntityCounts {
 export class SummaryTally {
   readonly counts = new Map<SummaryEntity, EntityCounts>()
   readonly rejected: Rejected[] = []
+  private readonly changes?: Map<SummaryEntity, EntityChanges>
+
+  constructor(options: {collectChanges?: boolean} = {}) {
+    if (options.collectChanges) this.changes = new Map()
+  }
 
   /** Makes an entity appear in the summary even when it ends with no records. */
   track(entity: SummaryEntity): void {
@@ -76,20 +88,31 @@ export class SummaryTally {
     } else {
       counts[outcome.kind] += 1
     }
+    if (this.changes && (outcome.kind === 'created' || outcome.kind === 'updated')) {
+      let changes = this.changes.get(entity)
+      if (!changes) this.changes.set(entity, (changes = {create: [], update: []}))
+      if (outcome.kind === 'created') changes.create.push(outcome.stoktId)
+      else changes.update.push({stoktId: outcome.stoktId, fields: outcome.changes})
+    }
   }
 
   get errorCount(): number {
     return this.rejected.length
   }
 
-  toSummary(head: Omit<ImportSummary, 'rejected' | SummaryEntity>): ImportSummary {
-    const summary: ImportSummary = {...head, rejected: [...this.rejected]}
+  toSummary(head: Omit<ImportSummary, 'rejected' | 'missing' | 'changes' | SummaryEntity>, missing?: ImportSummary['missing']): ImportSummary {
+    // Key order as design.md shows it: the entities, then rejected; what later issues added after.
+    const summary: ImportSummary = {...head, rejected: []}
     for (const entity of ['faces', 'holds', 'users', 'climbs'] as const) {
       const counts = this.counts.get(entity)
       if (counts) summary[entity] = {...counts}
     }
-    // Key order as design.md shows it: rejected last.
-    const {rejected, ...rest} = summary
-    return {...rest, rejected}
+    const {rejected: _, ...rest} = summary
+    return {
+      ...rest,
+      rejected: [...this.rejected],
+      ...(missing ? {missing: {count: missing.count, ids: [...missing.ids]}} : {}),
+      ...(this.changes ? {changes: Object.fromEntries(this.changes)} : {}),
+    }
   }
 }

@@ -30,7 +30,10 @@ class QuietReporter implements Reporter {
   stop(): void {}
 }
 
-/** One line per phase, and a progress line per entity at most every few seconds and when it ends. */
+/** Between phase lines, a long phase shows it is alive this often. */
+const HEARTBEAT_MS = 30_000
+
+/** One line per phase, and a progress line per entity when it ends (and every 30 s in a long one). */
 class LineReporter extends QuietReporter {
   private readonly lastLineMs = new Map<SummaryEntity, number>()
 
@@ -42,7 +45,7 @@ class LineReporter extends QuietReporter {
     if (done === 0) return
     const now = Date.now()
     const finished = total !== undefined && done >= total
-    if (!finished && now - (this.lastLineMs.get(entity) ?? now) < 5000) {
+    if (!finished && now - (this.lastLineMs.get(entity) ?? now) < HEARTBEAT_MS) {
       if (!this.lastLineMs.has(entity)) this.lastLineMs.set(entity, now)
       return
     }

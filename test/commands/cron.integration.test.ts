@@ -1,0 +1,185 @@
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {runCli} from '../support/cli.js'
+import {createTestDatabase, DATABASE_KINDS, unavailable, type TestDatabase} from '../support/databases.js'
+import {writeStamps} from '../support/gymData.js'
+import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
+import {sendJson, startStoktServer, DEFAULT_TOKEN, type StoktServer} from '../support/stoktServer.js'
+
+const GYM_SPEC = {seed: 21, faces: 2, holdsPerFace: 30, climbs: 50, setters: 6}
+
+describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
+  const skip = unavailable(kind)
+  let gym: GeneratedGym
+  let server: StoktServer
+  const databases: TestDatabase[] = []
+  const freshDatabase = async () => {
+    const database = await createTestDatabase(kind)
+    databases.push(database)
+    return database
+  }
+  const mastoc = (database: TestDatabase, args: string[], stoktServer = server) =>
+    runCli(args, {DATABASE_URL: database.url, MASTOC_GYM: gym.gymId, STOKT_URL: stoktServer.url, STOKT_TOKEN: DEFAULT_TOKEN})
+  const climbRequests = () => server.requests.filter((request) => request.path.endsWith('/climbs'))
+
+  beforeAll(async () => {
+    if (skip) return
+    gym = generateGym(GYM_SPEC)
+    server = await startStoktServer({gym, pageSize: 20})
+  })
+  afterAll(async () => {
+    await server?.close()
+    await Promise.all(databases.map((database) => database.drop()))
+  })
+
+  it.skipIf(skip)('asks Stokt for max_age=7 only, on an incremental run right after a full one', async () => {
+    const database = await freshDatabase()
+    const first = climbRequests().length
+    expect((await mastoc(database, ['import', 'all', '--incremental', '--json'])).code).toBe(0)
+    expect(climbRequests().slice(first).map((request) => request.query.get('max_age'))).toContain('9999')
+
+    const second = climbRequests().length
+    const result = await mastoc(database, ['import', 'all', '--incremental', '--json'])
+    expect(result.code).toBe(0)
+    const maxAges = climbRequests()
+      .slice(second)
+      .map((request) => request.query.get('max_age'))
+    expect(new Set(maxAges)).toEqual(new Set(['7']))
+  })
+
+  it.skipIf(skip)('does not move the cursor when a run fails', async () => {
+    const database = await freshDatabase()
+    // A first full import, then a failed one: the cursor stays where the full one put it.
+    expect((await mastoc(database, ['import', 'all', '--json'])).code).toBe(0)
+    const [cursorBefore] = await database.knex()('import_cursors').select('climbs_started_at', 'run_id')
+    const failing = await startStoktServer({
+      gym,
+      pageSize: 20,
+      intercept: (request, res) => (request.path.endsWith('/climbs') ? (sendJson(res, 500, {detail: 'boom'}), true) : false),
+    })
+    try {
+      const failed = await mastoc(database, ['import', 'all', '--incremental', '--retries', '0'], failing)
+      expect(failed.code).toBe(1)
+      expect(failed.stderr).toContain('climbs page 1')
+    } finally {
+      await failing.close()
+    }
+    const [cursorAfter] = await database.knex()('import_cursors').select('climbs_started_at', 'run_id')
+    expect(cursorAfter).toEqual(cursorBefore)
+    const runs = await database.knex()('import_runs').orderBy('started_at', 'desc').select('status', 'error')
+    expect(runs[0].status).toBe('failed')
+    expect(runs[0].error).toContain('climbs page 1')
+  })
+
+  it.skipIf(skip)('lists both runs, newest first, with their summaries, in mastoc status --json', async () => {
+    const database = await freshDatabase()
+    const holds = await mastoc(database, ['import', 'holds', '--json'])
+    const climbs = await mastoc(database, ['import', 'climbs', '--no-batch', '--json'])
+    const status = await runCli(['status', '--json'], {DATABASE_URL: database.url})
+    expect(status.code).toBe(0)
+    const parsed = JSON.parse(status.stdout)
+    const faces = gym.setups.size
+    expect(parsed.counts).toEqual({gyms: 1, faces, holds: faces * GYM_SPEC.holdsPerFace, users: expect.any(Number), climbs: 50})
+    expect(parsed.runs.map((run: {command: string}) => run.command)).toEqual(['import climbs', 'import holds'])
+    expect(parsed.runs[0]).toMatchObject({status: 'succeeded', strategy: 'row-by-row', gymStoktId: gym.gymId, dryRun: false})
+    expect(parsed.runs[0].summary).toEqual(JSON.parse(climbs.stdout))
+    expect(parsed.runs[1].summary).toEqual(JSON.parse(holds.stdout))
+    expect(parsed.runs[0].finishedAt > parsed.runs[0].startedAt).toBe(true)
+    expect(parsed.lastCompleted.map((run: {command: string}) => run.command)).toEqual(['import climbs'])
+  })
+
+  it.skipIf(skip)('reports a climb Stokt dropped as missing after a full walk, and not after an interrupted one', async () => {
+    const database = await freshDatabase()
+    expect((await mastoc(database, ['import', 'all'])).code).toBe(0)
+    const dropped = gym.climbs[7] as {id: string}
+    const smaller = generateGym(GYM_SPEC)
+    smaller.climbs.splice(7, 1)
+    const shrunk = await startStoktServer({gym: smaller, pageSize: 20})
+    try {
+      const full = await mastoc(database, ['import', 'all', '--json'], shrunk)
+      expect(full.code).toBe(0)
+      expect(JSON.parse(full.stdout).missing).toEqual({count: 1, ids: [dropped.id]})
+      // never deleted
+      expect(await database.knex()('climbs').where('stokt_id', dropped.id).first()).toBeDefined()
+
+      const partial = await mastoc(database, ['import', 'all', '--json', '--max-age', '30'], shrunk)
+      expect(JSON.parse(partial.stdout).missing).toBeUndefined()
+    } finally {
+      await shrunk.close()
+    }
+    const interrupting = await startStoktServer({
+      gym: smaller,
+      pageSize: 20,
+      intercept: (request, res) => (request.query.get('page') === '3' ? (sendJson(res, 503, {detail: 'down'}), true) : false),
+    })
+    try {
+      const interrupted = await mastoc(database, ['import', 'all', '--json', '--retries', '0'], interrupting)
+      expect(interrupted.code).toBe(1)
+      const [run] = await database.knex()('import_runs').orderBy('started_at', 'desc').limit(1)
+      const summary = typeof run.summary === 'string' ? JSON.parse(run.summary) : run.summary
+      expect(summary.missing).toBeUndefined()
+    } finally {
+      await interrupting.close()
+    }
+  })
+
+  it.skipIf(skip)('shows exactly the changed fields on a dry run against a changed gym, and writes nothing', async () => {
+    const database = await freshDatabase()
+    expect((await mastoc(database, ['import', 'all'])).code).toBe(0)
+    const changed = generateGym(GYM_SPEC)
+    const climb = changed.climbs[4] as Record<string, unknown>
+    const oldName = climb.name
+    climb.name = 'Nouveau nom ’25'
+    climb.totalLikes = (climb.totalLikes as number) + 3
+    const oldLikes = (gym.climbs[4] as {totalLikes: number}).totalLikes
+    const newClimb = {...(changed.climbs[0] as Record<string, unknown>), id: '00000000-0000-4000-8000-000000000001', name: 'Brand new'}
+    changed.climbs.unshift(newClimb)
+    const changedServer = await startStoktServer({gym: changed, pageSize: 20})
+    try {
+      const stamps = await writeStamps(database.knex())
+      const dry = await mastoc(database, ['import', 'all', '--dry-run', '--json'], changedServer)
+      expect(dry.code).toBe(0)
+      const summary = JSON.parse(dry.stdout)
+      expect(summary.changes.climbs).toEqual({
+        create: [newClimb.id],
+        update: [
+          {
+            stoktId: climb.id,
+            fields: [
+              {field: 'name', from: oldName, to: 'Nouveau nom ’25'},
+              {field: 'total_likes', from: oldLikes, to: oldLikes + 3},
+            ],
+          },
+        ],
+      })
+      expect(summary.changes.holds).toBeUndefined()
+      expect(await writeStamps(database.knex())).toEqual(stamps)
+      expect(await database.knex()('climbs').where('stokt_id', newClimb.id).first()).toBeUndefined()
+
+      const human = await mastoc(database, ['import', 'all', '--dry-run'], changedServer)
+      expect(human.stdout).toContain('climbs to update (1):')
+      expect(human.stdout).toContain(`${String(climb.id)}: name ${JSON.stringify(oldName)} → "Nouveau nom ’25", total_likes ${oldLikes} → ${oldLikes + 3}`)
+    } finally {
+      await changedServer.close()
+    }
+  })
+
+  it.skipIf(skip)('prints nothing with --quiet when all is well, and the rejected records when not', async () => {
+    const database = await freshDatabase()
+    const quiet = await mastoc(database, ['import', 'all', '--quiet'])
+    expect(quiet.code).toBe(0)
+    expect(quiet.stdout).toBe('')
+    expect(quiet.stderr).toBe('')
+    const bad = generateGym(GYM_SPEC)
+    ;(bad.climbs[2] as Record<string, unknown>).faceId = 'not-a-uuid'
+    const badServer = await startStoktServer({gym: bad})
+    try {
+      const result = await mastoc(database, ['import', 'all', '--quiet'], badServer)
+      expect(result.code).toBe(3)
+      expect(result.stdout).toBe('')
+      expect(result.stderr).toContain(`climb ${String((bad.climbs[2] as {id: string}).id)}: faceId: not a UUID`)
+    } finally {
+      await badServer.close()
+    }
+  })
+})
