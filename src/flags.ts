@@ -106,6 +106,12 @@ export const importFlags = {
     helpValue: '<dir>',
     exists: true,
   }),
+  'wait-lock': Flags.integer({
+    summary: 'Seconds to wait for another import of the same gym into the same database to finish.',
+    default: 0,
+    min: 0,
+    helpValue: '<seconds>',
+  }),
   rejects: Flags.file({
     summary: 'Write each rejected record, as received, with its reason, as one JSON line to this file.',
     helpValue: '<file>',

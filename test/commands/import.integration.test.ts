@@ -41,7 +41,8 @@ describe.each(DATABASE_KINDS)('mastoc import (the CLI) on %s', (kind) => {
     const summary = JSON.parse(result.stdout)
     expect(summary).toMatchObject({gym: gym.gymId, strategy: 'batch', batchSize: 25, dryRun: false, rejected: []})
     expect(summary.climbs).toEqual({created: 60, updated: 0, unchanged: 0, errors: 0, total: 60})
-    expect(Object.keys(summary)).toEqual(['gym', 'strategy', 'batchSize', 'dryRun', 'durationMs', 'faces', 'holds', 'users', 'climbs', 'rejected'])
+    expect(Object.keys(summary)).toEqual(['gym', 'strategy', 'batchSize', 'dryRun', 'durationMs', 'faces', 'holds', 'users', 'climbs', 'rejected', 'missing'])
+    expect(summary.missing).toEqual({count: 0, ids: []})
     expect(await readGymData(database.knex())).toEqual(expectedGymData(gym))
     expect(result.stdout + result.stderr).not.toContain(DEFAULT_PASSWORD)
   })
@@ -56,7 +57,7 @@ describe.each(DATABASE_KINDS)('mastoc import (the CLI) on %s', (kind) => {
     expect(result.stdout).toMatch(/^climbs\s+60\s+0\s+0\s+0\s+60$/m)
     expect(result.stdout).not.toMatch(/^holds/m)
     // cron gets timestamped lines, no progress-bar escape codes
-    expect(result.stderr).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ Reading climbs/m)
+    expect(result.stderr).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ Reading every climb/m)
     expect(result.stderr).not.toContain('\u001b[')
     expect(result.stdout + result.stderr).not.toContain(DEFAULT_TOKEN)
   })

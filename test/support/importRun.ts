@@ -18,6 +18,7 @@ export function flagsFor(server: StoktServer | undefined, database: string, over
     concurrency: 4,
     timeout: 30,
     retries: 4,
+    'wait-lock': 0,
     ...overrides,
   }
 }

@@ -1,5 +1,6 @@
 import {migrateToLatest, openDatabase, parseDatabaseTarget} from './connection.js'
 import {describeDatabaseError} from './errors.js'
+import {currentLockHolders, type LockHolder} from './importLock.js'
 import {KnexImportStore, type RunRow, type TableCounts} from './store.js'
 
 export type AdminResult<T> = ({ok: true} & T) | {ok: false; message: string}
@@ -20,6 +21,8 @@ export interface DatabaseStatus {
   runs: RunRow[]
   /** Per gym, the last run that completed and wrote. */
   lastCompleted: RunRow[]
+  /** Imports running now: who holds each gym's lock, and since when. */
+  locks: LockHolder[]
 }
 
 /** `mastoc status`: row counts and the latest runs, newest first. */
@@ -27,7 +30,14 @@ export async function readStatus(databaseValue: string, runs = 10): Promise<Admi
   return withDatabase(databaseValue, async (db, _display, dialect) => {
     await migrateToLatest(db)
     const store = new KnexImportStore(db, dialect)
-    return {status: {counts: await store.counts(), runs: await store.latestRuns(runs), lastCompleted: await store.lastCompletedRuns()}}
+    return {
+      status: {
+        counts: await store.counts(),
+        runs: await store.latestRuns(runs),
+        lastCompleted: await store.lastCompletedRuns(),
+        locks: await currentLockHolders(db, dialect),
+      },
+    }
   })
 }
 

@@ -46,6 +46,15 @@ export interface RunRow extends RunRecord {
   error: string | null
 }
 
+export interface RunOutcome {
+  status: string
+  finishedAt: string
+  summary: unknown
+  error: string | null
+  /** The options as they ended up (`--incremental` resolves its max age under the lock). */
+  options?: Record<string, unknown>
+}
+
 export type TableCounts = Record<'gyms' | 'faces' | 'holds' | 'users' | 'climbs', number>
 
 /** Everything the importer asks of the database. */
@@ -57,7 +66,7 @@ export interface ImportStore {
   insertRows(tx: StoreTransaction, spec: TableSpec, rows: readonly NewRow[], now: string): Promise<void>
   updateRows(tx: StoreTransaction, spec: TableSpec, rows: readonly ChangedRow[], now: string): Promise<void>
   startRun(run: RunRecord): Promise<void>
-  finishRun(id: string, outcome: {status: string; finishedAt: string; summary: unknown; error: string | null}): Promise<void>
+  finishRun(id: string, outcome: RunOutcome): Promise<void>
   latestRuns(limit: number): Promise<RunRow[]>
   /** Per gym, the latest run that completed and wrote (succeeded or partial, not a dry run). */
   lastCompletedRuns(): Promise<RunRow[]>
@@ -134,7 +143,7 @@ export class KnexImportStore implements ImportStore {
     })
   }
 
-  async finishRun(id: string, outcome: {status: string; finishedAt: string; summary: unknown; error: string | null}) {
+  async finishRun(id: string, outcome: RunOutcome) {
     await this.db('import_runs')
       .where('id', id)
       .update({
@@ -142,6 +151,7 @@ export class KnexImportStore implements ImportStore {
         finished_at: outcome.finishedAt,
         summary: outcome.summary === undefined ? null : JSON.stringify(outcome.summary),
         error: outcome.error,
+        ...(outcome.options ? {options: JSON.stringify(outcome.options)} : {}),
       })
   }
 

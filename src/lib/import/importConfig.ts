@@ -26,6 +26,7 @@ export interface ImportFlagValues {
   'save-snapshot'?: string
   'from-snapshot'?: string
   rejects?: string
+  'wait-lock': number
   'max-errors'?: number
 }
 
@@ -71,6 +72,7 @@ export async function buildImportOptions(
     incremental: flags.incremental,
     concurrency: flags.concurrency,
     rejectsPath: flags.rejects,
+    waitLockSeconds: flags['wait-lock'],
     maxErrors: flags['max-errors'],
     recordedOptions: {
       batchSize: flags['batch-size'],
@@ -99,6 +101,7 @@ function liveSource(flags: ImportFlagValues, onRetry?: (info: RetryInfo) => void
       username: hasLogin ? flags.username : undefined,
       password: hasLogin ? flags.password : undefined,
       timeoutMs: flags.timeout * 1000,
+      concurrency: flags.concurrency,
       retries: flags.retries,
       onRetry,
     })

@@ -1,7 +1,11 @@
 import {randomUUID} from 'node:crypto'
+import {hostname} from 'node:os'
+
+import type {Knex} from 'knex'
 
 import {migrateToLatest, openDatabase, type DatabaseTarget} from '../db/connection.js'
 import {describeDatabaseError} from '../db/errors.js'
+import {acquireImportLock, LockBusyError, type ImportLock} from '../db/importLock.js'
 import {KnexImportStore, type ImportStore} from '../db/store.js'
 import {CLIMBS, FACES, GYMS, HOLDS, USERS, type EntityName} from '../db/tables.js'
 import {ClimbSchema, ClimbSetterSchema, holdIdsOf} from '../stokt/schema/climb.js'
@@ -9,7 +13,7 @@ import {parseRecord, receivedId} from '../stokt/schema/common.js'
 import {GymSummarySchema} from '../stokt/schema/gym.js'
 import {FaceSetupSchema, HoldSchema} from '../stokt/schema/setup.js'
 import {WallsSchema} from '../stokt/schema/walls.js'
-import {StoktError, type StoktSource} from '../stokt/source.js'
+import {StoktError, type ClimbsPage, type StoktSource} from '../stokt/source.js'
 import {ALL_CLIMBS_MAX_AGE} from '../stokt/snapshot.js'
 import {mapWithConcurrency} from './concurrency.js'
 import {nowInstant} from './instant.js'
@@ -43,6 +47,8 @@ export interface ImportOptions {
   maxErrors?: number
   /** Aborted by SIGINT/SIGTERM: the run stops once the current batch is committed or rolled back. */
   signal?: AbortSignal
+  /** `--wait-lock`: how long to wait for another import of the same gym to finish. */
+  waitLockSeconds?: number
 }
 
 /** Output, decided by the caller: progress bars, plain lines, or nothing. */
@@ -83,41 +89,63 @@ export async function runImport(options: ImportOptions, reporter: ImportReporter
     await prepareDatabase(db, options.database)
     const store = new KnexImportStore(db, options.database.dialect)
     const run: RunContext = {id: randomUUID(), startedAt: nowInstant(), maxAge: options.maxAge}
-    if (options.incremental) run.maxAge = incrementalMaxAge(await store.readClimbsCursor(options.gymId), run.startedAt)
+    const recordedOptions = () => ({...options.recordedOptions, maxAge: run.maxAge, ...(options.incremental ? {incremental: true} : {})})
     await store.startRun({
       id: run.id,
       command: `import ${options.command}`,
       strategy: options.strategy,
       gymStoktId: options.gymId,
       dryRun: options.dryRun,
-      options: {...options.recordedOptions, maxAge: run.maxAge, ...(options.incremental ? {incremental: true} : {})},
+      options: recordedOptions(),
       startedAt: run.startedAt,
     })
     const importer = new GymImporter(options, run, store, reporter)
-    const rejects = options.rejectsPath ? openRejectsFile(options.rejectsPath) : undefined
-    importer.onRejected = rejects ? (rejected, record) => rejects.append(rejected, record) : undefined
+    let lock: ImportLock | undefined
+    let rejects: RejectsFile | undefined
     try {
+      lock = await lockGym(db, options, run)
+      // Read under the lock: a run finishing meanwhile may have moved the cursor.
+      if (options.incremental) run.maxAge = incrementalMaxAge(await store.readClimbsCursor(options.gymId), run.startedAt)
+      rejects = options.rejectsPath ? openRejectsFile(options.rejectsPath) : undefined
+      importer.onRejected = rejects ? (rejected, record) => rejects!.append(rejected, record) : undefined
       const result = await importer.importAll()
       await store.finishRun(run.id, {
         status: options.dryRun ? 'dry-run' : result.exitCode === 0 ? 'succeeded' : 'partial',
         finishedAt: nowInstant(),
         summary: result.summary,
         error: null,
+        options: recordedOptions(),
       })
       return result
     } catch (error) {
       const failure = asImportFailure(error, options.database)
       const status = failure instanceof ImportInterrupted ? 'interrupted' : 'failed'
       await store
-        .finishRun(run.id, {status, finishedAt: nowInstant(), summary: importer.partialSummary(), error: failure.message})
+        .finishRun(run.id, {status, finishedAt: nowInstant(), summary: importer.partialSummary(), error: failure.message, options: recordedOptions()})
         .catch(() => {})
       throw failure
     } finally {
       rejects?.close()
+      await lock?.release()
     }
   } finally {
     await options.source.close().catch(() => {})
     await db.destroy()
+  }
+}
+
+/** One import of a gym at a time, whoever runs it; the lock lives in the target database. */
+async function lockGym(db: Knex, options: ImportOptions, run: RunContext): Promise<ImportLock> {
+  try {
+    return await acquireImportLock(db, options.database.dialect, {
+      gymStoktId: options.gymId,
+      runId: run.id,
+      holder: `pid ${process.pid} on ${hostname()}, import ${options.command}`,
+      waitSeconds: options.waitLockSeconds ?? 0,
+    })
+  } catch (error) {
+    if (error instanceof LockBusyError) throw new ImportFailure(error.message)
+    throw error
   }
 }
 
@@ -186,10 +214,16 @@ class GymImporter {
   }
 
   async importAll(): Promise<ImportResult> {
-    const {command} = this.options
-    let faceHolds: FaceHolds = new Map()
-    if (command !== 'users') faceHolds = await this.importGymAndFaces(command !== 'climbs')
-    if (command !== 'holds') await this.importClimbs(command !== 'users', faceHolds)
+    const {command, source, gymId} = this.options
+    // The climbs start arriving while the gym, faces and holds are written: fetching overlaps writing.
+    const climbPages = command === 'holds' ? undefined : new PrefetchedPages(source.climbPages(gymId, this.run.maxAge))
+    try {
+      let faceHolds: FaceHolds = new Map()
+      if (command !== 'users') faceHolds = await this.importGymAndFaces(command !== 'climbs')
+      if (climbPages) await this.importClimbs(climbPages, command !== 'users', faceHolds)
+    } finally {
+      climbPages?.close()
+    }
     const summary = this.partialSummary()
     return {summary, exitCode: summary.rejected.length > 0 ? 3 : 0}
   }
@@ -272,8 +306,8 @@ class GymImporter {
   }
 
   /** Climbs page by page as they arrive; the setters each batch needs are written first, in its transaction. */
-  private async importClimbs(withClimbs: boolean, faceHolds: FaceHolds): Promise<void> {
-    const {source, gymId, batchSize} = this.options
+  private async importClimbs(pages: PrefetchedPages, withClimbs: boolean, faceHolds: FaceHolds): Promise<void> {
+    const {source, batchSize} = this.options
     const {maxAge} = this.run
     this.reporter.phase(
       maxAge === ALL_CLIMBS_MAX_AGE
@@ -294,7 +328,6 @@ class GymImporter {
       await this.writeGroups(groups, finalize)
     }
 
-    const pages = source.climbPages(gymId, maxAge)[Symbol.asyncIterator]()
     let lastCount: number | undefined
     for (;;) {
       const next = await this.fromSource(() => pages.next())
@@ -423,6 +456,32 @@ class GymImporter {
     this.tally.track(entity)
     this.totals.set(entity, total)
     this.reporter.progress(entity, 0, total)
+  }
+}
+
+/** An async iterator whose first page is asked for at once, before anyone waits for it. */
+class PrefetchedPages {
+  private readonly iterator: AsyncIterator<ClimbsPage>
+  private first?: Promise<IteratorResult<ClimbsPage>>
+
+  constructor(pages: AsyncIterable<ClimbsPage>) {
+    this.iterator = pages[Symbol.asyncIterator]()
+    this.first = this.iterator.next()
+    this.first.catch(() => {}) // reported when awaited; dropped if the run fails before that
+  }
+
+  next(): Promise<IteratorResult<ClimbsPage>> {
+    const first = this.first
+    this.first = undefined
+    return first ?? this.iterator.next()
+  }
+
+  /**
+   * Ends the walk (early on a failure or a signal): the source stops paging. Not awaited: an async
+   * generator answers return() only after its pending request, and a stop must not wait for Stokt.
+   */
+  close(): void {
+    this.iterator.return?.(undefined).catch(() => {})
   }
 }
 

@@ -4,6 +4,10 @@ import type {DatabaseStatus} from '../db/admin.js'
 export function formatStatus(status: DatabaseStatus): string {
   const lines = ['Rows:']
   for (const [table, count] of Object.entries(status.counts)) lines.push(`  ${table.padEnd(7)} ${count}`)
+  lines.push('', status.locks.length === 0 ? 'No import is running.' : 'Running now:')
+  for (const lock of status.locks) {
+    lines.push(`  gym ${lock.gymStoktId}: ${lock.holder}, since ${lock.acquiredAt} (last heartbeat ${lock.heartbeatAt})`)
+  }
   if (status.lastCompleted.length > 0) {
     lines.push('', 'Last completed import per gym:')
     for (const run of status.lastCompleted) lines.push(`  gym ${run.gymStoktId}  ${run.finishedAt ?? run.startedAt}  ${run.command} (${run.status})`)

@@ -24,6 +24,8 @@ export interface StoktClientOptions {
   /** …log in with these (POST /api/token-auth) on the first call. */
   username?: string
   password?: string
+  /** Climb pages requested ahead of the one being read; default 4. */
+  concurrency?: number
   /** Per request; default 30000. */
   timeoutMs?: number
   /** Further attempts after a retryable failure (429, 5xx, timeout, connection error); default 4. */
@@ -83,6 +85,7 @@ export class StoktClient implements StoktSource {
   private readonly username?: string
   private readonly password?: string
   private readonly timeoutMs: number
+  private readonly concurrency: number
   private readonly retries: number
   private readonly retryBaseDelayMs: number
   private readonly maxRetryDelayMs: number
@@ -93,6 +96,10 @@ export class StoktClient implements StoktSource {
   private readonly got: Got
 
   private token?: string
+  /** Logins so far: a 401 to a call sent before the latest login is not that login's token's fault. */
+  private logins = 0
+  /** A login that followed a 401, until a call succeeds with its token: if Stokt refuses that one too, the run fails. */
+  private unprovenLogin?: number
   /** The login in progress, shared by concurrent calls so they log in once. */
   private pendingLogin?: Promise<string>
 
@@ -118,6 +125,7 @@ export class StoktClient implements StoktSource {
     this.username = options.username
     this.password = options.password
     this.timeoutMs = options.timeoutMs ?? 30_000
+    this.concurrency = Math.max(1, options.concurrency ?? 4)
     this.retries = options.retries ?? 4
     this.retryBaseDelayMs = options.retryBaseDelayMs ?? 500
     this.maxRetryDelayMs = options.maxRetryDelayMs ?? 30_000
@@ -151,26 +159,77 @@ export class StoktClient implements StoktSource {
     return this.getJson({call: `GET ${path}`, path, notFound: `Stokt has no face ${faceId}`})
   }
 
+  /**
+   * Every page, in order, following `next`. The pages ahead are fetched while the caller works on
+   * the current one (up to `concurrency`): their URLs are the first `next` link with another `page`
+   * number, and each page's own `next` is still checked against the one guessed, so a list that
+   * does not number its pages that way is simply followed link by link.
+   *
+   * Climbs created meanwhile push the list down. Read in order, that only repeats climbs (the
+   * importer skips them); but a page fetched ahead, before the change, can miss the climbs pushed
+   * onto it. So when `count` changed during a walk that read ahead, the list is read once more,
+   * link by link, and the pages of both walks are served.
+   */
   async *climbPages(gymId: string, maxAge: number): AsyncGenerator<ClimbsPage> {
+    const walk: WalkState = {pagesServed: 0, counts: new Set(), readAhead: false}
+    yield* this.walkClimbPages(gymId, maxAge, walk, this.concurrency)
+    if (walk.readAhead && walk.counts.size > 1) yield* this.walkClimbPages(gymId, maxAge, walk, 0)
+  }
+
+  private async *walkClimbPages(gymId: string, maxAge: number, walk: WalkState, pagesAhead: number): AsyncGenerator<ClimbsPage> {
     const path = `/api/gyms/${encodeURIComponent(gymId)}/climbs`
-    let url: string | null = `${this.baseUrl}${path}?max_age=${encodeURIComponent(String(maxAge))}`
-    const visited = new Set<string>()
-    for (let page = 1; url !== null; page++) {
+    const fetchPage = (page: number, url: string) => {
       const call = `GET ${path} page ${page}`
-      if (visited.has(url)) {
-        throw new StoktError(`${call}: the previous page's next link repeats an earlier page; stopping`, call)
+      return this.request({call, method: 'GET', url, authenticated: true, notFound: page === 1 ? `Stokt has no gym ${gymId}` : undefined}).then(
+        (body) => parsePageEnvelope(body, call),
+      )
+    }
+    const ahead = new PagesAhead(fetchPage)
+    try {
+      let url: string | null = `${this.baseUrl}${path}?max_age=${encodeURIComponent(String(maxAge))}`
+      const visited = new Set<string>()
+      let numbered: URL | undefined
+      let pageSize = 1
+      for (let page = 1; url !== null; page++) {
+        const call = `GET ${path} page ${page}`
+        if (visited.has(url)) {
+          throw new StoktError(`${call}: the previous page's next link repeats an earlier page; stopping`, call)
+        }
+        visited.add(url)
+        const envelope = await ahead.take(page, url)
+        walk.counts.add(envelope.count)
+        // A next link that may not be followed fails the walk, but only after this page is served.
+        let next: string | null = null
+        let refusedNext: unknown
+        try {
+          next = envelope.next === null ? null : this.checkedNextUrl(envelope.next, call)
+        } catch (error) {
+          refusedNext = error
+        }
+        if (page === 1 && next !== null) {
+          numbered = pageNumbered(next, 2)
+          pageSize = Math.max(1, envelope.results.length)
+        }
+        if (next !== null && numbered !== undefined && pagesAhead > 0) {
+          if (next === pageUrl(numbered, page + 1)) {
+            // Only as far as the count says pages go; a growing list is followed link by link.
+            const lastPage = Math.ceil(envelope.count / pageSize)
+            for (let later = page + 1; later <= Math.min(page + pagesAhead, lastPage); later++) {
+              ahead.start(later, pageUrl(numbered, later))
+              walk.readAhead = true
+            }
+          } else {
+            numbered = undefined
+            ahead.discard()
+          }
+        }
+        walk.pagesServed += 1
+        yield {page: walk.pagesServed, count: envelope.count, results: envelope.results}
+        if (refusedNext !== undefined) throw refusedNext
+        url = next
       }
-      visited.add(url)
-      const body = await this.request({
-        call,
-        method: 'GET',
-        url,
-        authenticated: true,
-        notFound: page === 1 ? `Stokt has no gym ${gymId}` : undefined,
-      })
-      const envelope = parsePageEnvelope(body, call)
-      yield {page, count: envelope.count, results: envelope.results}
-      url = envelope.next === null ? null : this.checkedNextUrl(envelope.next, call)
+    } finally {
+      ahead.discard()
     }
   }
 
@@ -217,10 +276,13 @@ export class StoktClient implements StoktSource {
     // Bounded: at most one login of our own, and one more try if another call logged in meanwhile.
     for (let round = 1; ; round++) {
       const token = spec.authenticated ? await this.currentToken() : undefined
+      const login = this.logins
       const response = await this.sendWithRetries(spec, token)
       if (response.statusCode === 401 && spec.authenticated) {
-        if (this.token !== token && round < 3) continue // another call has logged in again meanwhile
-        if (this.canLogIn() && !reloggedIn && round < 3) {
+        // Another call has logged in again since this one was sent (or is doing so): use its token.
+        if ((this.logins !== login || this.token !== token) && round < 3) continue
+        // Concurrent calls share one new login: one whose token is refused too is not tried again.
+        if (this.canLogIn() && !reloggedIn && login !== this.unprovenLogin && round < 3) {
           reloggedIn = true
           this.token = undefined
           continue
@@ -230,6 +292,7 @@ export class StoktClient implements StoktSource {
           : 'check the token, or log in with a username and password instead'
         throw new StoktError(`Stokt refused the token (HTTP 401) on ${spec.call}, ${why}`, spec.call, 401)
       }
+      if (login === this.unprovenLogin) this.unprovenLogin = undefined
       return this.jsonBody(response, spec)
     }
   }
@@ -267,6 +330,8 @@ export class StoktClient implements StoktSource {
       throw new StoktError(`${call}: Stokt's answer carries no token`, call, response.statusCode)
     }
     this.token = token
+    this.logins++
+    if (this.logins > 1) this.unprovenLogin = this.logins // only a 401 makes the client log in again
     return token
   }
 
@@ -372,6 +437,55 @@ export class StoktClient implements StoktSource {
       if (secret) redacted = redacted.split(secret).join('***')
     }
     return redacted
+  }
+}
+
+/** `next` with its `page` parameter, when it has one equal to `expected`: a numbered list. */
+function pageNumbered(next: string, expected: number): URL | undefined {
+  const url = new URL(next)
+  return url.searchParams.get('page') === String(expected) ? url : undefined
+}
+
+function pageUrl(numbered: URL, page: number): string {
+  const url = new URL(numbered)
+  url.searchParams.set('page', String(page))
+  return url.href
+}
+
+interface WalkState {
+  /** Pages served so far, over every walk: the page numbers the caller sees. */
+  pagesServed: number
+  /** Every `count` the pages announced. */
+  counts: Set<number>
+  /** Whether any page was requested ahead of need. */
+  readAhead: boolean
+}
+
+/**
+ * Pages requested ahead of need. A page is only ever used when the page before it pointed to it;
+ * one fetched past the end (a 404) or no longer wanted is dropped without a word.
+ */
+class PagesAhead {
+  private readonly pending = new Map<number, {url: string; envelope: Promise<ClimbsPageEnvelope>}>()
+
+  constructor(private readonly fetchPage: (page: number, url: string) => Promise<ClimbsPageEnvelope>) {}
+
+  start(page: number, url: string): void {
+    if (this.pending.has(page)) return
+    const envelope = this.fetchPage(page, url)
+    envelope.catch(() => {}) // awaited by take(), or dropped: never an unhandled rejection
+    this.pending.set(page, {url, envelope})
+  }
+
+  take(page: number, url: string): Promise<ClimbsPageEnvelope> {
+    const started = this.pending.get(page)
+    this.pending.delete(page)
+    if (started?.url === url) return started.envelope
+    return this.fetchPage(page, url)
+  }
+
+  discard(): void {
+    this.pending.clear()
   }
 }
 

@@ -97,7 +97,7 @@ describe.each(DATABASE_KINDS)('the import lock on %s', (kind) => {
     const started = Date.now()
     const error = await busyError(acquire(secondRun, {gymStoktId: gym}))
 
-    expect(Date.now() - started).toBeLessThan(1000)
+    expect(Date.now() - started).toBeLessThan(2000)
     expect(error.holder).toMatchObject({gymStoktId: gym, runId, holder: 'pid 1234 on host ops-1, import all'})
     expect(error.holder.acquiredAt).toMatch(CANONICAL_INSTANT)
     expect(Math.abs(Date.parse(error.holder.acquiredAt) - Date.now())).toBeLessThan(10_000)
@@ -172,10 +172,10 @@ describe.each(DATABASE_KINDS)('the import lock on %s', (kind) => {
   it.skipIf(skip)("a live holder's heartbeat keeps its lock", async () => {
     const gym = randomUUID()
     await acquire(firstRun, {gymStoktId: gym, heartbeatMs: 100})
-    await new Promise((resolve) => setTimeout(resolve, 800))
+    await new Promise((resolve) => setTimeout(resolve, 1500))
 
-    await busyError(acquire(secondRun, {gymStoktId: gym, staleAfterMs: 400}))
-    expect(await holdersOf(gym, 400)).toHaveLength(1)
+    await busyError(acquire(secondRun, {gymStoktId: gym, staleAfterMs: 1000}))
+    expect(await holdersOf(gym, 1000)).toHaveLength(1)
   })
 
   it.skipIf(skip)('a lock row without a live holder is not a holder, and is taken over', async () => {

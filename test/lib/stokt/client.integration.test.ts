@@ -313,6 +313,54 @@ describe('StoktClient climb pages', () => {
   })
 })
 
+describe('StoktClient pages ahead', () => {
+  const climbIds = (pages: ClimbsPage[]) => pages.flatMap((page) => page.results.map((climb) => (climb as {id: unknown}).id))
+
+  it.each([1, 4])('keeps at most %i climb pages in flight, and serves every page once, in order', async (concurrency) => {
+    let inFlight = 0
+    let mostInFlight = 0
+    const server = await serve({
+      pageSize: 10,
+      intercept: async (request, res) => {
+        if (!isClimbs(request)) return false
+        inFlight += 1
+        mostInFlight = Math.max(mostInFlight, inFlight)
+        res.on('close', () => (inFlight -= 1))
+        await new Promise((resolve) => setTimeout(resolve, 20))
+        return false
+      },
+    })
+    const pages = await allPages(clientFor(server, {concurrency}).climbPages(gym.gymId, 9999))
+
+    expect(pages.map((page) => page.page)).toEqual(pages.map((_, index) => index + 1))
+    expect(climbIds(pages)).toEqual(gym.climbs.map((climb) => climb.id))
+    expect(mostInFlight).toBe(concurrency)
+    // Nothing fetched past the last page: the count bounds how far ahead it reads.
+    expect(server.requests.filter(isClimbs)).toHaveLength(pages.length)
+  })
+
+  it('follows next link by link when the pages are not numbered', async () => {
+    // A cursor-style list: next carries an opaque cursor, not a page number.
+    const server = await serve({
+      intercept: (request, res) => {
+        if (!isClimbs(request)) return false
+        const start = Number(request.query.get('cursor') ?? 0)
+        const results = gym.climbs.slice(start, start + 7)
+        const more = start + 7 < gym.climbs.length
+        return json(res, 200, {
+          count: gym.climbs.length,
+          next: more ? `${server.url}/api/gyms/${gym.gymId}/climbs?max_age=9999&cursor=${start + 7}` : null,
+          previous: null,
+          results,
+        })
+      },
+    })
+    const pages = await allPages(clientFor(server, {concurrency: 4}).climbPages(gym.gymId, 9999))
+    expect(climbIds(pages)).toEqual(gym.climbs.map((climb) => climb.id))
+    expect(server.requests.filter(isClimbs)).toHaveLength(Math.ceil(gym.climbs.length / 7))
+  })
+})
+
 describe('StoktClient retries', () => {
   it('retries a 503 with backoff, then succeeds', async () => {
     let failuresLeft = 2

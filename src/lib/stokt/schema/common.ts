@@ -47,7 +47,7 @@ export const stoktDecimal = z.union([
     .string({error: 'expected a decimal'})
     .regex(/^\s*-?\d+(\.\d+)?\s*$/, {error: 'expected a decimal such as "2226.00"'})
     .transform(Number),
-])
+], {error: 'expected a decimal such as "2226.00"'})
 
 export type ParseResult<T> = {ok: true; value: T} | {ok: false; reason: string}
 

@@ -1,0 +1,111 @@
+/**
+ * The floors an import is compared with: what the network and the databases allow at best, measured
+ * on the same gym in the same run.
+ * - fetch: plain fetch + JSON.parse of the same pages from the same server (fetchFloor.ts).
+ * - insert, SQLite: the same rows with better-sqlite3 prepared statements, one transaction.
+ * - insert, PostgreSQL: the same rows with `COPY … FROM STDIN` (pg-copy-streams), one transaction.
+ * The databases are fresh and migrated by `mastoc db migrate`, like the importer's own; migrating
+ * is not timed.
+ */
+import {Readable} from 'node:stream'
+import {pipeline} from 'node:stream/promises'
+import {fileURLToPath} from 'node:url'
+
+import Database from 'better-sqlite3'
+import pg from 'pg'
+import {from as copyFrom} from 'pg-copy-streams'
+
+import type {DatabaseKind} from '../support/databases.js'
+import {cliEnv, migrate, runNode} from './cli.js'
+import type {TableRows, Value} from './rows.js'
+import {withScratchDatabase} from './scratch.js'
+
+export interface FetchFloor {
+  setupsMs: number
+  climbsMs: number
+  totalMs: number
+  holds: number
+  climbs: number
+  requests: number
+}
+
+export interface InsertFloor {
+  totalMs: number
+  /** Per table: rows and the time of its inserts (commit not included; it is in totalMs). */
+  tables: Record<string, {rows: number; ms: number}>
+}
+
+const FETCH_FLOOR_SCRIPT = fileURLToPath(new URL('./fetchFloor.ts', import.meta.url))
+
+export async function measureFetchFloor(stoktUrl: string, gymId: string): Promise<FetchFloor> {
+  const run = await runNode(['--import', 'tsx', FETCH_FLOOR_SCRIPT, stoktUrl, gymId], cliEnv(true))
+  if (run.exitCode !== 0) throw new Error(`fetch floor exited ${run.exitCode}: ${run.stderr.trim().slice(-400)}`)
+  return JSON.parse(run.stdout) as FetchFloor
+}
+
+export async function measureInsertFloor(kind: DatabaseKind, tables: readonly TableRows[]): Promise<InsertFloor> {
+  return withScratchDatabase(kind, async (database) => {
+    await migrate(database.url)
+    return kind === 'sqlite' ? insertWithSqlite(database.url, tables) : await copyIntoPostgres(database.url, tables)
+  })
+}
+
+function insertWithSqlite(file: string, tables: readonly TableRows[]): InsertFloor {
+  const db = new Database(file)
+  try {
+    // The importer's connection settings (src/lib/db/connection.ts).
+    db.pragma('journal_mode = WAL')
+    db.pragma('synchronous = NORMAL')
+    db.pragma('foreign_keys = ON')
+    const timings: InsertFloor['tables'] = {}
+    const started = performance.now()
+    db.transaction(() => {
+      for (const {table, columns, rows} of tables) {
+        const tableStarted = performance.now()
+        const insert = db.prepare(`insert into ${table} (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})`)
+        for (const row of rows) insert.run(row)
+        timings[table] = {rows: rows.length, ms: performance.now() - tableStarted}
+      }
+    })()
+    return {totalMs: performance.now() - started, tables: timings}
+  } finally {
+    db.close()
+  }
+}
+
+async function copyIntoPostgres(url: string, tables: readonly TableRows[]): Promise<InsertFloor> {
+  const client = new pg.Client({connectionString: url})
+  await client.connect()
+  try {
+    await client.query("SET TIME ZONE 'UTC'")
+    const timings: InsertFloor['tables'] = {}
+    const started = performance.now()
+    await client.query('BEGIN')
+    for (const {table, columns, rows} of tables) {
+      const tableStarted = performance.now()
+      const copy = client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN WITH (FORMAT csv)`))
+      // Encoding to CSV is part of the floor: any writer has to serialise its rows.
+      await pipeline(Readable.from(csvChunks(rows)), copy)
+      timings[table] = {rows: rows.length, ms: performance.now() - tableStarted}
+    }
+    await client.query('COMMIT')
+    return {totalMs: performance.now() - started, tables: timings}
+  } finally {
+    await client.end()
+  }
+}
+
+/** CSV in chunks of rows: an unquoted empty field is NULL, a quoted one the empty string. */
+function* csvChunks(rows: readonly Value[][], rowsPerChunk = 500): Generator<string> {
+  for (let start = 0; start < rows.length; start += rowsPerChunk) {
+    let chunk = ''
+    for (const row of rows.slice(start, start + rowsPerChunk)) chunk += `${row.map(csvField).join(',')}\n`
+    yield chunk
+  }
+}
+
+function csvField(value: Value): string {
+  if (value === null) return ''
+  if (typeof value === 'number') return String(value)
+  return `"${value.replaceAll('"', '""')}"`
+}

@@ -1,0 +1,372 @@
+/** The goals of the issue, checked on the medians, and the report: markdown and JSON. */
+import type {DatabaseKind} from '../support/databases.js'
+import type {BenchOptions} from './options.js'
+import {
+  CONCURRENCY, CURVE_BATCH_SIZES, DEFAULT_BATCH_SIZE, LATENCY_MS,
+  findSeries, max, median, medianFetchFloor, medianInsertFloor, medianWall,
+  type Failure, type ImportSeries, type Machine, type SizeResult,
+} from './results.js'
+
+export interface ReportInput {
+  date: string
+  machine: Machine
+  options: BenchOptions
+  databases: DatabaseKind[]
+  planNotes: string[]
+  results: SizeResult[]
+  failures: Failure[]
+  benchWallMs: number
+}
+
+export type GoalStatus = 'PASS' | 'FAIL' | 'SKIP' | 'INFO'
+
+export interface Goal {
+  status: GoalStatus
+  goal: string
+  detail: string
+}
+
+const DB_NAME: Record<DatabaseKind, string> = {sqlite: 'SQLite', postgres: 'PostgreSQL'}
+const RSS_LIMIT_MIB = 300
+/** The goals' gym, unless a goal says otherwise. */
+const REFERENCE = '20k'
+const LARGE = '100k'
+
+export function buildReport(input: ReportInput): {markdown: string; json: unknown} {
+  const goals = checkGoals(input)
+  return {markdown: markdown(input, goals), json: json(input, goals)}
+}
+
+// ---------------------------------------------------------------------------------------------
+// Goals
+
+function checkGoals({results, databases}: ReportInput): Goal[] {
+  const bySize = (label: string) => results.find((result) => result.size.label === label)
+  const reference = bySize(REFERENCE)
+  const large = bySize(LARGE)
+  const goals: Goal[] = []
+  const skip = (goal: string, why: string) => goals.push({status: 'SKIP', goal, detail: why})
+  const check = (goal: string, measured: number | undefined, limit: number | undefined, detail: () => string, extraOk = true) => {
+    if (measured === undefined || limit === undefined) return skip(goal, `not measured (needs the ${REFERENCE} gym)`)
+    goals.push({status: measured <= limit && extraOk ? 'PASS' : 'FAIL', goal, detail: detail()})
+  }
+
+  for (const db of databases) {
+    const live = medianWall(findSeries(reference, db, 'live'))
+    const fetch = medianFetchFloor(reference)
+    const insert = medianInsertFloor(reference, db)
+    const floors = fetch !== undefined && insert !== undefined ? fetch + insert : undefined
+    check(`live batch import ≤ 1.5× (fetch floor + write floor), ${REFERENCE}, ${DB_NAME[db]}`, live, floors && 1.5 * floors, () =>
+      `${s(live)} vs 1.5 × (${s(fetch)} + ${s(insert)}) = ${s(1.5 * floors!)}: ${ratio(live, floors)} the floors`,
+    )
+  }
+
+  for (const db of databases) {
+    const snapshot = medianWall(findSeries(reference, db, 'snapshot'))
+    const insert = medianInsertFloor(reference, db)
+    check(`snapshot batch import ≤ 3× the bare insert, ${REFERENCE}, ${DB_NAME[db]}`, snapshot, insert && 3 * insert, () =>
+      `${s(snapshot)} vs 3 × ${s(insert)} = ${s(3 * insert!)}: ${ratio(snapshot, insert)} the bare insert`,
+    )
+  }
+
+  for (const db of databases) {
+    const rerunSeries = findSeries(reference, db, 'rerun')
+    const rerun = medianWall(rerunSeries)
+    const first = medianWall(findSeries(reference, db, 'live'))
+    const samples = rerunSeries?.samples ?? []
+    const clean = samples.filter((sample) => sample.allUnchanged && sample.wroteNoRow).length
+    check(
+      `re-run of an unchanged gym ≤ 0.5× the first run, writing no row, ${REFERENCE}, ${DB_NAME[db]}`,
+      rerun,
+      first && 0.5 * first,
+      () => `${s(rerun)} vs 0.5 × ${s(first)} = ${s(0.5 * first!)}: ${ratio(rerun, first)} the first run; all unchanged and no row written in ${clean}/${samples.length} re-runs`,
+      clean === samples.length,
+    )
+  }
+
+  for (const db of databases) {
+    const goal = `peak RSS < ${RSS_LIMIT_MIB} MiB at ${LARGE} climbs (the importer process), ${DB_NAME[db]}`
+    const peakKb = max(large?.imports.filter((series) => series.db === db).flatMap((series) => series.samples.map((sample) => sample.peakRssKb)) ?? [])
+    if (peakKb === undefined) skip(goal, `not measured (needs the ${LARGE} gym)`)
+    else goals.push({status: peakKb / 1024 < RSS_LIMIT_MIB ? 'PASS' : 'FAIL', goal, detail: `peak ${mib(peakKb)} (max over the ${LARGE} imports)`})
+  }
+
+  {
+    const series = findSeries(reference, 'sqlite', 'latency')
+    const wall = medianWall(series)
+    const requests = median(series?.samples.map((sample) => sample.requests ?? 0) ?? [])
+    const floor = requests === undefined ? undefined : (requests * LATENCY_MS) / CONCURRENCY
+    check(
+      `with ${LATENCY_MS} ms latency, wall ≤ 1.3× (requests × latency ÷ concurrency), ${REFERENCE}, SQLite`,
+      wall,
+      floor && 1.3 * floor,
+      () => `${s(wall)} vs 1.3 × (${requests} requests × ${LATENCY_MS} ms ÷ ${CONCURRENCY}) = 1.3 × ${s(floor)} = ${s(1.3 * floor!)}: ${ratio(wall, floor)} the latency floor`,
+    )
+  }
+
+  const curve = batchSizeCurve(reference, databases)
+  if (curve.best === undefined) skip('batch-size curve', `not measured (needs the ${REFERENCE} gym)`)
+  else {
+    const perDb = databases.map((db) => `${DB_NAME[db]} fastest at ${curve.fastest[db] ?? '?'}`).join(', ')
+    const close = curve.rows.filter((row) => row.score !== undefined && row.score <= curve.bestScore! * 1.1).map((row) => row.batchSize)
+    goals.push({
+      status: 'INFO',
+      goal: `batch-size curve, ${REFERENCE}: default --batch-size should be ${curve.best}`,
+      detail: `${perDb}; within 10% of the best (mean of wall ÷ each database's fastest): ${close.join(', ')}; the current default is ${DEFAULT_BATCH_SIZE}. Sizes other than ${DEFAULT_BATCH_SIZE} are single runs: differences under ~15% are noise on this machine.`,
+    })
+  }
+
+  for (const result of results) {
+    for (const db of databases) {
+      const rowByRow = findSeries(result, db, 'row-by-row')
+      const batch = medianWall(findSeries(result, db, 'live'))
+      const wall = medianWall(rowByRow)
+      if (wall === undefined || batch === undefined) continue
+      goals.push({
+        status: 'INFO',
+        goal: `row-by-row beside batch, ${result.size.label}, ${DB_NAME[db]}`,
+        detail: `${s(wall)} vs ${s(batch)}: row-by-row takes ${ratio(wall, batch)} the batch import's time (${rate(rowByRow!.samples[0].rows, wall)} vs ${rate(rowByRow!.samples[0].rows, batch)} rows/s)`,
+      })
+    }
+  }
+  if (!results.some((result) => result.imports.some((series) => series.mode === 'row-by-row' && result.size.large))) {
+    goals.push({status: 'INFO', goal: 'row-by-row at 100k', detail: 'not run: too slow for the time budget (PostgreSQL writes a few hundred to ~1,300 rows/s row by row)'})
+  }
+  return goals
+}
+
+interface CurveRow {
+  batchSize: number
+  wallMs: Partial<Record<DatabaseKind, number>>
+  rows: Partial<Record<DatabaseKind, number>>
+  runs: Partial<Record<DatabaseKind, number>>
+  /** Mean over the databases of wall ÷ that database's fastest wall: 1 is the best everywhere. */
+  score?: number
+}
+
+function batchSizeCurve(result: SizeResult | undefined, databases: DatabaseKind[]) {
+  const rows: CurveRow[] = CURVE_BATCH_SIZES.map((batchSize) => {
+    const row: CurveRow = {batchSize, wallMs: {}, rows: {}, runs: {}}
+    for (const db of databases) {
+      const series = findSeries(result, db, 'live', batchSize)
+      const wall = medianWall(series)
+      if (wall === undefined) continue
+      row.wallMs[db] = wall
+      row.rows[db] = series!.samples[0].rows
+      row.runs[db] = series!.samples.length
+    }
+    return row
+  })
+  const fastest: Partial<Record<DatabaseKind, number>> = {}
+  const fastestWall: Partial<Record<DatabaseKind, number>> = {}
+  for (const db of databases) {
+    for (const row of rows) {
+      const wall = row.wallMs[db]
+      if (wall !== undefined && (fastestWall[db] === undefined || wall < fastestWall[db]!)) {
+        fastestWall[db] = wall
+        fastest[db] = row.batchSize
+      }
+    }
+  }
+  let best: number | undefined
+  let bestScore: number | undefined
+  for (const row of rows) {
+    if (!databases.every((db) => row.wallMs[db] !== undefined)) continue
+    row.score = databases.reduce((sum, db) => sum + row.wallMs[db]! / fastestWall[db]!, 0) / databases.length
+    if (bestScore === undefined || row.score < bestScore) {
+      bestScore = row.score
+      best = row.batchSize
+    }
+  }
+  return {rows, fastest, best, bestScore}
+}
+
+// ---------------------------------------------------------------------------------------------
+// Markdown
+
+function markdown(input: ReportInput, goals: Goal[]): string {
+  const {machine, results, databases} = input
+  const lines: string[] = []
+  lines.push('# mastoc import benchmark', '')
+  lines.push(
+    `${input.date} · ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB · node ${machine.node} · SQLite ${machine.sqlite} · ` +
+      `PostgreSQL ${machine.postgres ?? 'not available (skipped)'} · ${machine.platform}`,
+    '',
+    `Sizes ${input.options.sizes.map((size) => size.label).join(', ')}; --runs ${input.options.runs}${input.options.quick ? ' (--quick)' : ''}. ` +
+      `**Bench wall time: ${(input.benchWallMs / 60_000).toFixed(1)} min** (${s(input.benchWallMs)}; \`npm run build\` before it not included).`,
+    '',
+  )
+
+  lines.push('## Goals', '')
+  for (const goal of goals) lines.push(`- **${goal.status}** ${goal.goal}: ${goal.detail}`)
+  lines.push('')
+
+  lines.push('## Floors', '')
+  lines.push('| gym | floor | runs | median | holds/s | climbs/s | all rows/s | |')
+  lines.push('|---|---|---:|---:|---:|---:|---:|---|')
+  for (const result of results) {
+    const {label} = result.size
+    const fetches = result.fetchFloor
+    if (fetches.length > 0) {
+      const setups = median(fetches.map((floor) => floor.setupsMs))!
+      const pages = median(fetches.map((floor) => floor.climbsMs))!
+      const total = medianFetchFloor(result)!
+      lines.push(
+        `| ${label} | fetch: plain fetch + JSON.parse | ${fetches.length} | ${s(total)} | ${rate(fetches[0].holds, setups)} | ` +
+          `${rate(fetches[0].climbs, pages)} | | ${fetches[0].requests} requests (setups ${s(setups)}, climbs pages ${s(pages)}) |`,
+      )
+    }
+    for (const db of databases) {
+      const floors = result.insertFloor[db] ?? []
+      if (floors.length === 0) continue
+      const perTable = (table: string) => median(floors.map((floor) => floor.tables[table]?.ms ?? 0))!
+      const total = medianInsertFloor(result, db)!
+      const how = db === 'sqlite' ? 'prepared statements, 1 transaction' : 'COPY (CSV), 1 transaction'
+      lines.push(
+        `| ${label} | insert ${DB_NAME[db]}: ${how} | ${floors.length} | ${s(total)} | ${rate(result.rows.holds, perTable('holds'))} | ` +
+          `${rate(result.rows.climbs, perTable('climbs'))} | ${rate(totalRows(result), total)} | |`,
+      )
+    }
+  }
+  lines.push('')
+
+  lines.push('## Imports', '')
+  lines.push('| gym | database | import | runs | wall (median) | CLI (median) | rows/s | ratio | peak RSS |')
+  lines.push('|---|---|---|---:|---:|---:|---:|---|---:|')
+  for (const result of results) {
+    for (const series of result.imports) {
+      if (series.mode === 'live' && series.batchSize !== DEFAULT_BATCH_SIZE) continue // in the curve
+      const wall = medianWall(series)!
+      const cli = median(series.samples.map((sample) => sample.cliMs))!
+      const rss = max(series.samples.map((sample) => sample.peakRssKb))
+      lines.push(
+        `| ${result.size.label} | ${DB_NAME[series.db]} | ${importName(series)} | ${series.samples.length} | ${s(wall)} | ${s(cli)} | ` +
+          `${rate(series.samples[0].rows, wall)} | ${ratioNote(result, series)} | ${rss === undefined ? '?' : mib(rss)} |`,
+      )
+    }
+  }
+  lines.push('')
+
+  const reference = results.find((result) => result.size.label === REFERENCE)
+  if (reference) {
+    const curve = batchSizeCurve(reference, databases)
+    lines.push(`## Batch-size curve (${REFERENCE} gym, live)`, '')
+    lines.push(`| --batch-size | ${databases.map((db) => `${DB_NAME[db]} wall | ${DB_NAME[db]} rows/s`).join(' | ')} | score |`)
+    lines.push(`|---:|${databases.map(() => '---:|---:').join('|')}|---:|`)
+    for (const row of curve.rows) {
+      const cells = databases.map((db) => {
+        const wall = row.wallMs[db]
+        if (wall === undefined) return '– | –'
+        const runs = row.runs[db] === 1 ? '' : ` (median of ${row.runs[db]})`
+        return `${s(wall)}${runs} | ${rate(row.rows[db]!, wall)}`
+      })
+      const mark = row.batchSize === curve.best ? ' **best**' : ''
+      lines.push(`| ${row.batchSize}${mark} | ${cells.join(' | ')} | ${row.score === undefined ? '–' : row.score.toFixed(2)} |`)
+    }
+    lines.push('', 'score: mean over the databases of wall ÷ that database\'s fastest wall (1.00 = fastest on both).', '')
+  }
+
+  lines.push('## How it was measured', '')
+  for (const note of input.planNotes) lines.push(`- ${note}`)
+  lines.push(
+    '- rows/s: the floors time holds and climbs separately; the CLI does not report per-entity times, so an import\'s rows/s is all its rows (faces, holds, setters, climbs) over its wall time.',
+    '- The Stokt test server runs in the bench process, on the same 2 cores as the importer and the databases.',
+    '',
+  )
+  if (input.failures.length > 0) {
+    lines.push('## Failed measurements (left out of the medians)', '')
+    for (const failure of input.failures) lines.push(`- ${failure.size}, ${failure.task}, round ${failure.round}: ${failure.message}`)
+    lines.push('')
+  }
+  return lines.join('\n')
+}
+
+function importName(series: ImportSeries): string {
+  switch (series.mode) {
+    case 'live':
+      return `live, batch ${series.batchSize}`
+    case 'rerun':
+      return `re-run (unchanged gym), batch ${series.batchSize}`
+    case 'snapshot':
+      return `--from-snapshot, batch ${series.batchSize}`
+    case 'row-by-row':
+      return 'live, row-by-row (--no-batch)'
+    case 'latency':
+      return `live, ${series.latencyMs} ms latency, batch ${series.batchSize}, --concurrency ${CONCURRENCY}`
+  }
+}
+
+/** Each import against what it is measured by. */
+function ratioNote(result: SizeResult, series: ImportSeries): string {
+  const wall = medianWall(series)
+  switch (series.mode) {
+    case 'live': {
+      const floors = (medianFetchFloor(result) ?? NaN) + (medianInsertFloor(result, series.db) ?? NaN)
+      return `${ratio(wall, floors)} fetch + insert floors`
+    }
+    case 'rerun': {
+      const clean = series.samples.filter((sample) => sample.allUnchanged && sample.wroteNoRow).length
+      return `${ratio(wall, medianWall(findSeries(result, series.db, 'live')))} first run; nothing written ${clean}/${series.samples.length}`
+    }
+    case 'snapshot':
+      return `${ratio(wall, medianInsertFloor(result, series.db))} insert floor`
+    case 'row-by-row':
+      return `${ratio(wall, medianWall(findSeries(result, series.db, 'live')))} batch`
+    case 'latency': {
+      const requests = median(series.samples.map((sample) => sample.requests ?? 0))!
+      return `${ratio(wall, (requests * series.latencyMs) / CONCURRENCY)} latency floor (${requests} req)`
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON
+
+function json(input: ReportInput, goals: Goal[]): unknown {
+  return {
+    date: input.date,
+    machine: input.machine,
+    options: {sizes: input.options.sizes.map((size) => size.label), runs: input.options.runs, quick: input.options.quick},
+    databases: input.databases,
+    benchWallMs: Math.round(input.benchWallMs),
+    plan: input.planNotes,
+    goals,
+    sizes: input.results.map((result) => ({
+      ...result,
+      medians: {
+        fetchFloorMs: medianFetchFloor(result),
+        insertFloorMs: Object.fromEntries(input.databases.map((db) => [db, medianInsertFloor(result, db)])),
+      },
+      imports: result.imports.map((series) => ({
+        ...series,
+        medianWallMs: medianWall(series),
+        medianCliMs: median(series.samples.map((sample) => sample.cliMs)),
+        maxPeakRssKb: max(series.samples.map((sample) => sample.peakRssKb)),
+        rowsPerSecond: Math.round(series.samples[0].rows / (medianWall(series)! / 1000)),
+      })),
+    })),
+    failures: input.failures,
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function totalRows(result: SizeResult): number {
+  return Object.values(result.rows).reduce((sum, count) => sum + count, 0)
+}
+
+function s(ms: number | undefined): string {
+  return ms === undefined || Number.isNaN(ms) ? '?' : `${(ms / 1000).toFixed(2)} s`
+}
+
+function ratio(value: number | undefined, base: number | undefined): string {
+  return value === undefined || base === undefined || Number.isNaN(value / base) ? '?×' : `${(value / base).toFixed(2)}×`
+}
+
+function rate(rows: number, ms: number): string {
+  return Math.round(rows / (ms / 1000)).toLocaleString('en-US')
+}
+
+function mib(kb: number): string {
+  return `${Math.round(kb / 1024)} MiB`
+}

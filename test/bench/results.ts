@@ -1,0 +1,99 @@
+import type {DatabaseKind} from '../support/databases.js'
+import type {FetchFloor, InsertFloor} from './floors.js'
+import type {SizePreset} from './options.js'
+
+/** What the bench measured; results.json is this, plus the goals. */
+
+export type ImportMode = 'live' | 'rerun' | 'snapshot' | 'row-by-row' | 'latency'
+
+export interface ImportSample {
+  /** The CLI process, spawn to exit (node start-up and migrations included). */
+  wallMs: number
+  /** The summary's `durationMs`: the import itself, as the CLI times it. */
+  cliMs: number
+  peakRssKb: number | undefined
+  /** Rows the summary counts (faces, holds, users, climbs). */
+  rows: number
+  /** Stokt requests the server saw during the run (live imports). */
+  requests?: number
+  /** Re-runs: the summary says every record is unchanged, none created, updated or rejected. */
+  allUnchanged?: boolean
+  /** Re-runs: row counts and max(updated_at) of every table are the same before and after. */
+  wroteNoRow?: boolean
+}
+
+export interface ImportSeries {
+  db: DatabaseKind
+  mode: ImportMode
+  batchSize: number | null
+  latencyMs: number
+  samples: ImportSample[]
+}
+
+export interface Failure {
+  size: string
+  task: string
+  round: number
+  message: string
+}
+
+export interface SizeResult {
+  size: SizePreset
+  /** Rows of the gym, per table (the floors' rows). */
+  rows: Record<string, number>
+  fetchFloor: FetchFloor[]
+  insertFloor: Partial<Record<DatabaseKind, InsertFloor[]>>
+  imports: ImportSeries[]
+}
+
+export interface Machine {
+  cpu: string
+  cores: number
+  memoryGiB: number
+  node: string
+  sqlite: string
+  postgres: string | null
+  platform: string
+}
+
+export function median(values: readonly number[]): number | undefined {
+  if (values.length === 0) return undefined
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+}
+
+export function max(values: readonly (number | undefined)[]): number | undefined {
+  const defined = values.filter((value): value is number => value !== undefined)
+  return defined.length === 0 ? undefined : Math.max(...defined)
+}
+
+export function findSeries(
+  result: SizeResult | undefined,
+  db: DatabaseKind,
+  mode: ImportMode,
+  batchSize: number | null = mode === 'row-by-row' ? null : DEFAULT_BATCH_SIZE,
+): ImportSeries | undefined {
+  return result?.imports.find((series) => series.db === db && series.mode === mode && series.batchSize === batchSize)
+}
+
+export function medianWall(series: ImportSeries | undefined): number | undefined {
+  return median(series?.samples.map((sample) => sample.wallMs) ?? [])
+}
+
+export function medianFetchFloor(result: SizeResult | undefined): number | undefined {
+  return median(result?.fetchFloor.map((floor) => floor.totalMs) ?? [])
+}
+
+export function medianInsertFloor(result: SizeResult | undefined, db: DatabaseKind): number | undefined {
+  return median(result?.insertFloor[db]?.map((floor) => floor.totalMs) ?? [])
+}
+
+/** The CLI's default --batch-size (design.md), the batch size of every import but the curve's. */
+export const DEFAULT_BATCH_SIZE = 100
+/** The CLI's default --concurrency, passed explicitly to the latency runs. */
+export const CONCURRENCY = 4
+export const LATENCY_MS = 50
+/** Climbs per page, as Stokt pages them. */
+export const PAGE_SIZE = 30
+export const CURVE_BATCH_SIZES = [25, 50, 100, 250, 500, 1000] as const

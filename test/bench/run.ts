@@ -1,0 +1,320 @@
+/**
+ * `npm run bench`: how fast `mastoc import all` is, beside what the network and the databases allow.
+ *
+ * For each gym size (1k, 20k, 100k climbs; ~800 holds per face), a generated gym is served by the
+ * Stokt test server (pages of 30) in this process, and the CLI is run as a child process under
+ * /usr/bin/time, each time into a fresh database. In the same run, on the same gym, the floors:
+ * a bare fetch of the same pages, and a bare insert of the same rows (floors.ts). Measurements are
+ * interleaved in rounds (round 1 of everything, then round 2…) so that the machine's slow spells
+ * spread over all of them; medians are reported. What runs, and how often: PLAN_NOTES below.
+ */
+import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join, resolve} from 'node:path'
+
+import type {Knex} from 'knex'
+
+import {ALL_CLIMBS_MAX_AGE, SnapshotWriter} from '../../src/lib/stokt/snapshot.js'
+import {POSTGRES_AVAILABLE, type DatabaseKind} from '../support/databases.js'
+import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
+import {startStoktServer, type StoktServer} from '../support/stoktServer.js'
+import {runImport, rowsRejected, summaryRows, SUMMARY_ENTITIES, type ImportRun, type ImportSummary} from './cli.js'
+import {measureFetchFloor, measureInsertFloor} from './floors.js'
+import {describeMachine} from './machine.js'
+import {parseBenchOptions, USAGE, type BenchOptions, type SizePreset} from './options.js'
+import {buildReport} from './report.js'
+import {
+  CONCURRENCY, CURVE_BATCH_SIZES, DEFAULT_BATCH_SIZE, LATENCY_MS, PAGE_SIZE,
+  type Failure, type ImportMode, type ImportSample, type ImportSeries, type SizeResult,
+} from './results.js'
+import {rowsOfGym} from './rows.js'
+import {dropScratchDatabases, withScratchDatabase} from './scratch.js'
+
+const PLAN_NOTES = [
+  `Gyms: 1k = 1 face, 20k = 10 faces, 100k = 50 faces, 800 holds each; served in pages of ${PAGE_SIZE}; imports use --batch-size ${DEFAULT_BATCH_SIZE} (the default) unless said.`,
+  '1k and 20k: every measurement --runs times (default 3), medians; 100k: one run of the floors and of the live batch imports only (no snapshot, re-run or latency runs: the time budget).',
+  'Row-by-row (--no-batch): --runs times on 1k, ONE run on 20k (PostgreSQL writes a few hundred rows/s that way), not run on 100k.',
+  `Latency: the 1k and 20k gyms served with ${LATENCY_MS} ms before every response, imported into SQLite only, --concurrency ${CONCURRENCY}.`,
+  `Batch-size curve: the 20k gym, live, SQLite and PostgreSQL; batch ${DEFAULT_BATCH_SIZE} is the median of the live runs, the other sizes ONE run each.`,
+  'Wall = the CLI process from spawn to exit (node start-up and migrating the fresh database included); CLI = its own durationMs. Peak RSS = /usr/bin/time %M of the CLI process alone (max over runs).',
+  'Floors: fetch = plain fetch + JSON.parse, one request at a time, in a process of its own; insert = the same rows, better-sqlite3 prepared statements in one transaction / PostgreSQL COPY (CSV) in one transaction, into a freshly migrated database (migration not timed).',
+]
+
+const benchStarted = performance.now()
+
+function log(message: string): void {
+  const seconds = Math.round((performance.now() - benchStarted) / 1000)
+  const stamp = `${String(Math.floor(seconds / 60)).padStart(2, '0')}:${String(seconds % 60).padStart(2, '0')}`
+  console.error(`[${stamp}] ${message}`)
+}
+
+/** One measurement, repeated `runs` times (once per round). Returns a line for the progress log. */
+interface Task {
+  label: string
+  runs: number
+  run(): Promise<string>
+}
+
+async function main(): Promise<void> {
+  let options: BenchOptions
+  try {
+    const parsed = parseBenchOptions(process.argv.slice(2))
+    if (parsed === 'help') {
+      console.log(USAGE)
+      return
+    }
+    options = parsed
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${USAGE}`)
+    process.exitCode = 2
+    return
+  }
+
+  process.once('SIGINT', () => {
+    log('interrupted: dropping the scratch databases')
+    void dropScratchDatabases().finally(() => process.exit(130))
+  })
+
+  const databases: DatabaseKind[] = POSTGRES_AVAILABLE ? ['sqlite', 'postgres'] : ['sqlite']
+  const date = new Date().toISOString()
+  const machine = await describeMachine()
+  log(`mastoc bench: sizes ${options.sizes.map((size) => size.label).join(', ')}; runs ${options.runs}; ${databases.join(' + ')}`)
+
+  const workDir = await mkdtemp(join(tmpdir(), 'mastoc-bench-'))
+  const results: SizeResult[] = []
+  const failures: Failure[] = []
+  try {
+    for (const size of options.sizes) results.push(await benchSize(size, options.runs, databases, workDir, failures))
+  } finally {
+    await rm(workDir, {recursive: true, force: true})
+  }
+
+  const benchWallMs = performance.now() - benchStarted
+  const report = buildReport({date, machine, options, databases, planNotes: PLAN_NOTES, results, failures, benchWallMs})
+  const outDir = resolve(options.outDir)
+  await mkdir(outDir, {recursive: true})
+  await writeFile(join(outDir, 'results.json'), `${JSON.stringify(report.json, null, 2)}\n`)
+  await writeFile(join(outDir, 'results.md'), report.markdown)
+  console.log(report.markdown)
+  log(`wrote ${join(outDir, 'results.md')} and results.json; bench wall time ${(benchWallMs / 60_000).toFixed(1)} min`)
+}
+
+async function benchSize(
+  size: SizePreset,
+  runs: number,
+  databases: DatabaseKind[],
+  workDir: string,
+  failures: Failure[],
+): Promise<SizeResult> {
+  log(`${size.label}: generating ${size.faces} faces x ${size.holdsPerFace} holds, ${size.climbs} climbs`)
+  const gym = generateGym({seed: 1, faces: size.faces, holdsPerFace: size.holdsPerFace, climbs: size.climbs, setters: size.setters})
+  const tables = rowsOfGym(gym)
+  const rows = Object.fromEntries(tables.map((table) => [table.table, table.rows.length]))
+  const result: SizeResult = {size, rows, fetchFloor: [], insertFloor: {}, imports: []}
+
+  const server = await startStoktServer({gym, pageSize: PAGE_SIZE})
+  const slowServer = size.large ? undefined : await startStoktServer({gym, pageSize: PAGE_SIZE, latencyMs: LATENCY_MS})
+  const snapshotDir = join(workDir, `snapshot-${size.label}`)
+  if (!size.large) await writeSnapshot(gym, snapshotDir)
+
+  const measure = new SizeMeasurements(result, gym, server)
+  const repeat = size.large ? 1 : runs
+  const tasks: Task[] = [
+    {label: 'fetch floor', runs: repeat, run: () => measure.fetchFloor()},
+    ...databases.map((db) => ({label: `insert floor ${db}`, runs: repeat, run: () => measure.insertFloor(db, tables)})),
+    ...databases.map((db) => ({
+      label: `live ${db} batch ${DEFAULT_BATCH_SIZE}${size.large ? '' : ' + re-run'}`,
+      runs: repeat,
+      run: () => measure.live(db, DEFAULT_BATCH_SIZE, !size.large),
+    })),
+  ]
+  if (!size.large) {
+    tasks.push(...databases.map((db) => ({label: `snapshot ${db} batch ${DEFAULT_BATCH_SIZE}`, runs: repeat, run: () => measure.snapshot(db, snapshotDir)})))
+    const rowByRowRuns = size.reference ? 1 : runs
+    tasks.push(...databases.map((db) => ({label: `live ${db} row-by-row`, runs: rowByRowRuns, run: () => measure.rowByRow(db)})))
+    if (slowServer) tasks.push({label: `live sqlite ${LATENCY_MS} ms latency`, runs: repeat, run: () => measure.latency('sqlite', slowServer)})
+  }
+  if (size.reference) {
+    for (const batchSize of CURVE_BATCH_SIZES.filter((batch) => batch !== DEFAULT_BATCH_SIZE)) {
+      tasks.push(...databases.map((db) => ({label: `curve: live ${db} batch ${batchSize}`, runs: 1, run: () => measure.live(db, batchSize, false)})))
+    }
+  }
+
+  try {
+    const rounds = Math.max(...tasks.map((task) => task.runs))
+    for (let round = 1; round <= rounds; round++) {
+      for (const task of tasks) {
+        if (round > task.runs) continue
+        const prefix = `${size.label} ${round}/${task.runs} ${task.label}`
+        try {
+          log(`${prefix}: ${await task.run()}`)
+        } catch (error) {
+          const message = (error as Error).message
+          failures.push({size: size.label, task: task.label, round, message})
+          log(`${prefix}: FAILED ${message}`)
+        }
+      }
+    }
+  } finally {
+    await server.close()
+    await slowServer?.close()
+  }
+  return result
+}
+
+/** The measurements of one gym size; each adds its samples to `result`. */
+class SizeMeasurements {
+  private readonly expected: Record<string, number>
+
+  constructor(
+    private readonly result: SizeResult,
+    private readonly gym: GeneratedGym,
+    private readonly server: StoktServer,
+  ) {
+    const {faces, holds, users, climbs} = result.rows
+    this.expected = {faces, holds, users, climbs}
+  }
+
+  async fetchFloor(): Promise<string> {
+    const floor = await measureFetchFloor(this.server.url, this.gym.gymId)
+    if (floor.climbs !== this.expected.climbs || floor.holds !== this.expected.holds) {
+      throw new Error(`fetched ${floor.climbs} climbs and ${floor.holds} holds, expected ${this.expected.climbs} and ${this.expected.holds}`)
+    }
+    this.result.fetchFloor.push(floor)
+    return `${seconds(floor.totalMs)} (${floor.requests} requests)`
+  }
+
+  async insertFloor(db: DatabaseKind, tables: Parameters<typeof measureInsertFloor>[1]): Promise<string> {
+    const floor = await measureInsertFloor(db, tables)
+    ;(this.result.insertFloor[db] ??= []).push(floor)
+    return seconds(floor.totalMs)
+  }
+
+  /** A first import of the gym; with `rerun`, then a second one of the unchanged gym. */
+  live(db: DatabaseKind, batchSize: number, rerun: boolean): Promise<string> {
+    return withScratchDatabase(db, async (database) => {
+      const importArgs = {database: database.url, gymId: this.gym.gymId, batchSize, batch: true, stoktUrl: this.server.url}
+      const first = await this.counted(this.server, () => runImport(importArgs))
+      this.checkFirstImport(first.run.summary)
+      this.series(db, 'live', batchSize).samples.push(sample(first.run, {requests: first.requests}))
+      if (!rerun) return describe(first.run)
+
+      const before = await tableFingerprint(database.knex())
+      const second = await runImport(importArgs)
+      const wroteNoRow = before === (await tableFingerprint(database.knex()))
+      const allUnchanged = isAllUnchanged(second.summary)
+      this.series(db, 'rerun', batchSize).samples.push(sample(second, {allUnchanged, wroteNoRow}))
+      const verdict = allUnchanged && wroteNoRow ? 'nothing written' : 'WROTE ROWS'
+      return `${describe(first.run)}; re-run ${describe(second)}, ${verdict}`
+    })
+  }
+
+  snapshot(db: DatabaseKind, snapshotDir: string): Promise<string> {
+    return withScratchDatabase(db, async (database) => {
+      const run = await runImport({database: database.url, gymId: this.gym.gymId, batchSize: DEFAULT_BATCH_SIZE, batch: true, fromSnapshot: snapshotDir})
+      this.checkFirstImport(run.summary)
+      this.series(db, 'snapshot', DEFAULT_BATCH_SIZE).samples.push(sample(run))
+      return describe(run)
+    })
+  }
+
+  rowByRow(db: DatabaseKind): Promise<string> {
+    return withScratchDatabase(db, async (database) => {
+      const importArgs = {database: database.url, gymId: this.gym.gymId, batchSize: DEFAULT_BATCH_SIZE, batch: false, stoktUrl: this.server.url}
+      const {run, requests} = await this.counted(this.server, () => runImport(importArgs))
+      this.checkFirstImport(run.summary)
+      this.series(db, 'row-by-row', null).samples.push(sample(run, {requests}))
+      return describe(run)
+    })
+  }
+
+  latency(db: DatabaseKind, slowServer: StoktServer): Promise<string> {
+    return withScratchDatabase(db, async (database) => {
+      const importArgs = {
+        database: database.url, gymId: this.gym.gymId, batchSize: DEFAULT_BATCH_SIZE, batch: true,
+        stoktUrl: slowServer.url, concurrency: CONCURRENCY,
+      }
+      const {run, requests} = await this.counted(slowServer, () => runImport(importArgs))
+      this.checkFirstImport(run.summary)
+      this.series(db, 'latency', DEFAULT_BATCH_SIZE, LATENCY_MS).samples.push(sample(run, {requests}))
+      return `${describe(run)}, ${requests} requests`
+    })
+  }
+
+  /** The run, and how many requests the server saw meanwhile. */
+  private async counted(server: StoktServer, work: () => Promise<ImportRun>): Promise<{run: ImportRun; requests: number}> {
+    const before = server.requests.length
+    const run = await work()
+    return {run, requests: server.requests.length - before}
+  }
+
+  /** A measurement only counts if the import did the whole job: every record created, none rejected. */
+  private checkFirstImport(summary: ImportSummary): void {
+    for (const entity of SUMMARY_ENTITIES) {
+      const counts = summary[entity]
+      if (counts?.created !== this.expected[entity] || counts.errors !== 0) {
+        throw new Error(`${entity}: expected ${this.expected[entity]} created and no error, the summary says ${JSON.stringify(counts)}`)
+      }
+    }
+  }
+
+  private series(db: DatabaseKind, mode: ImportMode, batchSize: number | null, latencyMs = 0): ImportSeries {
+    let series = this.result.imports.find(
+      (candidate) => candidate.db === db && candidate.mode === mode && candidate.batchSize === batchSize && candidate.latencyMs === latencyMs,
+    )
+    if (!series) {
+      series = {db, mode, batchSize, latencyMs, samples: []}
+      this.result.imports.push(series)
+    }
+    return series
+  }
+}
+
+function sample(run: ImportRun, extra: Partial<ImportSample> = {}): ImportSample {
+  return {wallMs: run.wallMs, cliMs: run.summary.durationMs, peakRssKb: run.peakRssKb, rows: summaryRows(run.summary), ...extra}
+}
+
+function isAllUnchanged(summary: ImportSummary): boolean {
+  return (
+    rowsRejected(summary) === 0 &&
+    SUMMARY_ENTITIES.every((entity) => {
+      const counts = summary[entity]
+      return counts !== undefined && counts.created === 0 && counts.updated === 0 && counts.unchanged === counts.total
+    })
+  )
+}
+
+/** Row counts and the latest updated_at of each table: any write changes one of them. */
+async function tableFingerprint(knex: Knex): Promise<string> {
+  const parts: string[] = []
+  for (const table of ['gyms', 'faces', 'holds', 'users', 'climbs']) {
+    const [row] = await knex(table).count({n: '*'}).max({last: 'updated_at'})
+    parts.push(`${table}:${row.n}:${row.last}`)
+  }
+  return parts.join(' ')
+}
+
+/** The gym as a snapshot, as `--save-snapshot` would write it (see test/support/writeSampleGym.ts). */
+async function writeSnapshot(gym: GeneratedGym, dir: string): Promise<void> {
+  const writer = new SnapshotWriter(dir)
+  await writer.writeSummary(gym.summary)
+  await writer.writeWalls(gym.walls)
+  for (const [faceId, setup] of gym.setups) await writer.writeSetup(faceId, setup)
+  let pages = 0
+  for (let start = 0; start < gym.climbs.length; start += PAGE_SIZE) {
+    await writer.appendClimbs(gym.climbs.slice(start, start + PAGE_SIZE))
+    pages += 1
+  }
+  await writer.finish({gymId: gym.gymId, maxAge: ALL_CLIMBS_MAX_AGE, pages})
+}
+
+function describe(run: ImportRun): string {
+  const rss = run.peakRssKb === undefined ? '? MiB' : `${Math.round(run.peakRssKb / 1024)} MiB`
+  return `${seconds(run.wallMs)} (CLI ${seconds(run.summary.durationMs)}), ${rss}`
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(2)} s`
+}
+
+await main()
