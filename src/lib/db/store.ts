@@ -1,30 +1,19 @@
-import {randomUUID} from 'node:crypto'
 import type {Knex} from 'knex'
 
-import {toCanonicalInstant} from '../import/instant.js'
 import type {Dialect} from './connection.js'
-import type {ColumnKind, TableSpec} from './tables.js'
+import {
+  fromDatabaseValue,
+  rowWriterFor,
+  toDatabaseValue,
+  type ChangedRow,
+  type ExistingRow,
+  type NewRow,
+  type RowWriter,
+  type StoktKey,
+} from './rowWriters.js'
+import type {TableSpec} from './tables.js'
 
-export type StoktKey = string | number
-
-/** A row as the importer compares it: Stokt-owned columns in canonical JS values. */
-export type OwnedValues = Record<string, unknown>
-
-export interface ExistingRow {
-  id: string | number
-  values: OwnedValues
-}
-
-export interface NewRow {
-  id?: string
-  stoktId: StoktKey
-  values: OwnedValues
-}
-
-export interface ChangedRow {
-  id: string | number
-  values: OwnedValues
-}
+export type {ChangedRow, ExistingRow, NewRow, OwnedValues, StoktKey} from './rowWriters.js'
 
 /** Opaque to callers: a transaction of the store's own kind. */
 export type StoreTransaction = {readonly __storeTransaction: unique symbol}
@@ -78,56 +67,30 @@ export interface ImportStore {
   climbStoktIdsOfGym(gymStoktId: string): Promise<string[]>
 }
 
-/** Bound-parameter ceilings, with room to spare: SQLite 32,766; PostgreSQL 65,535. */
-const MAX_PARAMETERS: Record<Dialect, number> = {sqlite: 30_000, postgres: 60_000}
-/** knex builds SQLite multi-row inserts as a compound SELECT, which fails past 500 terms. */
-const MAX_ROWS_PER_INSERT = 500
-
 export class KnexImportStore implements ImportStore {
+  private readonly rows: RowWriter
+
   constructor(
     private readonly db: Knex,
     readonly dialect: Dialect,
-  ) {}
+  ) {
+    this.rows = rowWriterFor(dialect)
+  }
 
   async transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
     return this.db.transaction((trx) => work(trx as unknown as StoreTransaction))
   }
 
   async findByStoktIds(tx: StoreTransaction, spec: TableSpec, stoktIds: readonly StoktKey[]) {
-    const found = new Map<string, ExistingRow>()
-    const columns = ['id', 'stokt_id', ...Object.keys(spec.columns)]
-    for (const chunk of chunks(stoktIds, Math.floor(MAX_PARAMETERS[this.dialect] / 2))) {
-      const rows: Record<string, unknown>[] = await knexOf(tx)(spec.table).select(columns).whereIn('stokt_id', chunk)
-      for (const row of rows) {
-        found.set(String(row.stokt_id), {id: row.id as string | number, values: this.fromDatabase(spec, row)})
-      }
-    }
-    return found
+    return this.rows.find(await rawConnection(tx), spec, stoktIds)
   }
 
   async insertRows(tx: StoreTransaction, spec: TableSpec, rows: readonly NewRow[], now: string) {
-    if (rows.length === 0) return
-    const records = rows.map((row) => ({
-      ...(spec.id === 'uuid' ? {id: row.id ?? randomUUID()} : {}),
-      stokt_id: row.stoktId,
-      ...this.toDatabase(spec, row.values),
-      ...(spec.source ? {source: 'stokt'} : {}),
-      ...('created_at' in spec.columns ? {} : {created_at: now}),
-      updated_at: now,
-      ...(spec.syncedAt ? {synced_at: now} : {}),
-    }))
-    const perStatement = Math.min(MAX_ROWS_PER_INSERT, Math.floor(MAX_PARAMETERS[this.dialect] / Object.keys(records[0]).length))
-    for (const chunk of chunks(records, perStatement)) {
-      await knexOf(tx)(spec.table).insert(chunk)
-    }
+    await this.rows.insert(await rawConnection(tx), spec, rows, now)
   }
 
   async updateRows(tx: StoreTransaction, spec: TableSpec, rows: readonly ChangedRow[], now: string) {
-    for (const row of rows) {
-      await knexOf(tx)(spec.table)
-        .where('id', row.id)
-        .update({...this.toDatabase(spec, row.values), updated_at: now, ...(spec.syncedAt ? {synced_at: now} : {})})
-    }
+    await this.rows.update(await rawConnection(tx), spec, rows, now)
   }
 
   async startRun(run: RunRecord) {
@@ -136,7 +99,7 @@ export class KnexImportStore implements ImportStore {
       command: run.command,
       strategy: run.strategy,
       gym_stokt_id: run.gymStoktId,
-      dry_run: this.toDatabaseValue('boolean', run.dryRun),
+      dry_run: toDatabaseValue(this.dialect, 'boolean', run.dryRun),
       options: JSON.stringify(run.options),
       started_at: run.startedAt,
       status: 'running',
@@ -162,7 +125,7 @@ export class KnexImportStore implements ImportStore {
 
   async lastCompletedRuns(): Promise<RunRow[]> {
     const completed = () =>
-      this.db('import_runs').whereIn('status', ['succeeded', 'partial']).andWhere('dry_run', this.toDatabaseValue('boolean', false) as number | boolean)
+      this.db('import_runs').whereIn('status', ['succeeded', 'partial']).andWhere('dry_run', toDatabaseValue(this.dialect, 'boolean', false) as number | boolean)
     const rows: Record<string, unknown>[] = await completed()
       .select('import_runs.*')
       .whereIn(['gym_stokt_id', 'started_at'], completed().select('gym_stokt_id').max('started_at').groupBy('gym_stokt_id'))
@@ -172,7 +135,7 @@ export class KnexImportStore implements ImportStore {
 
   async readClimbsCursor(gymStoktId: string): Promise<string | undefined> {
     const row = await this.db('import_cursors').where('gym_stokt_id', gymStoktId).first('climbs_started_at')
-    return row ? (this.fromDatabaseValue('instant', row.climbs_started_at) as string) : undefined
+    return row ? (fromDatabaseValue('instant', row.climbs_started_at) as string) : undefined
   }
 
   async writeClimbsCursor(tx: StoreTransaction, cursor: {gymStoktId: string; climbsStartedAt: string; runId: string; now: string}) {
@@ -200,8 +163,8 @@ export class KnexImportStore implements ImportStore {
       gymStoktId: String(row.gym_stokt_id),
       dryRun: Boolean(row.dry_run),
       options: parseJson(row.options) as Record<string, unknown>,
-      startedAt: this.fromDatabaseValue('instant', row.started_at) as string,
-      finishedAt: this.fromDatabaseValue('instant', row.finished_at) as string | null,
+      startedAt: fromDatabaseValue('instant', row.started_at) as string,
+      finishedAt: fromDatabaseValue('instant', row.finished_at) as string | null,
       status: String(row.status),
       summary: parseJson(row.summary),
       error: (row.error as string | null) ?? null,
@@ -217,55 +180,18 @@ export class KnexImportStore implements ImportStore {
     }
     return counts
   }
-
-  private toDatabase(spec: TableSpec, values: OwnedValues): Record<string, unknown> {
-    const record: Record<string, unknown> = {}
-    for (const [column, kind] of Object.entries(spec.columns)) record[column] = this.toDatabaseValue(kind, values[column])
-    return record
-  }
-
-  private fromDatabase(spec: TableSpec, row: Record<string, unknown>): OwnedValues {
-    const values: OwnedValues = {}
-    for (const [column, kind] of Object.entries(spec.columns)) values[column] = this.fromDatabaseValue(kind, row[column])
-    return values
-  }
-
-  private toDatabaseValue(kind: ColumnKind, value: unknown): unknown {
-    if (value === null || value === undefined) return null
-    if (kind === 'boolean') return this.dialect === 'sqlite' ? (value ? 1 : 0) : Boolean(value)
-    if (kind === 'json') return JSON.stringify(value)
-    return value
-  }
-
-  private fromDatabaseValue(kind: ColumnKind, value: unknown): unknown {
-    if (value === null || value === undefined) return null
-    switch (kind) {
-      case 'boolean':
-        return Boolean(value)
-      case 'json':
-        return typeof value === 'string' ? JSON.parse(value) : value
-      case 'instant':
-        return toCanonicalInstant(String(value)) ?? String(value)
-      case 'integer':
-      case 'real':
-        return Number(value)
-      default:
-        return value
-    }
-  }
 }
 
 function knexOf(tx: StoreTransaction): Knex.Transaction {
   return tx as unknown as Knex.Transaction
 }
 
+/** The driver's own connection that a knex transaction runs on (better-sqlite3 Database, pg Client). */
+async function rawConnection(tx: StoreTransaction): Promise<unknown> {
+  return (knexOf(tx) as unknown as {client: {acquireConnection(): Promise<unknown>}}).client.acquireConnection()
+}
+
 function parseJson(value: unknown): unknown {
   if (value === null || value === undefined) return null
   return typeof value === 'string' ? JSON.parse(value) : value
-}
-
-export function chunks<T>(items: readonly T[], size: number): T[][] {
-  const result: T[][] = []
-  for (let start = 0; start < items.length; start += size) result.push(items.slice(start, start + size))
-  return result
 }

@@ -2,7 +2,7 @@
  * What the importer owns in each table: the Stokt-sourced columns it compares and overwrites.
  * Columns not listed here (the server's own) are never written after a row is created.
  */
-export type ColumnKind = 'text' | 'integer' | 'real' | 'boolean' | 'json' | 'instant'
+export type ColumnKind = 'text' | 'uuid' | 'integer' | 'real' | 'boolean' | 'json' | 'instant'
 
 export type EntityName = 'gym' | 'face' | 'hold' | 'user' | 'climb'
 
@@ -11,6 +11,8 @@ export interface TableSpec {
   table: string
   /** How a new row's `id` is made: a UUID here, or the database's own integer sequence. */
   id: 'uuid' | 'increments'
+  /** Stokt's ids: UUID text, or integers (holds). */
+  stoktId: 'text' | 'integer'
   /** Stokt-sourced columns, references (`face_id`…) included. */
   columns: Readonly<Record<string, ColumnKind>>
   /** Has a `synced_at`, set whenever the row is written from Stokt. */
@@ -23,6 +25,7 @@ export const GYMS: TableSpec = {
   entity: 'gym',
   table: 'gyms',
   id: 'uuid',
+  stoktId: 'text',
   columns: {display_name: 'text', location_string: 'text'},
   syncedAt: false,
   source: true,
@@ -32,8 +35,9 @@ export const FACES: TableSpec = {
   entity: 'face',
   table: 'faces',
   id: 'uuid',
+  stoktId: 'text',
   columns: {
-    gym_id: 'text',
+    gym_id: 'uuid',
     picture_path: 'text',
     picture_width: 'integer',
     picture_height: 'integer',
@@ -48,8 +52,9 @@ export const HOLDS: TableSpec = {
   entity: 'hold',
   table: 'holds',
   id: 'increments',
+  stoktId: 'integer',
   columns: {
-    face_id: 'text',
+    face_id: 'uuid',
     polygon_str: 'text',
     touch_polygon_str: 'text',
     top_polygon_str: 'text',
@@ -69,6 +74,7 @@ export const USERS: TableSpec = {
   entity: 'user',
   table: 'users',
   id: 'uuid',
+  stoktId: 'text',
   columns: {full_name: 'text', avatar_path: 'text'},
   syncedAt: false,
   source: true,
@@ -78,9 +84,10 @@ export const CLIMBS: TableSpec = {
   entity: 'climb',
   table: 'climbs',
   id: 'uuid',
+  stoktId: 'text',
   columns: {
-    face_id: 'text',
-    setter_id: 'text',
+    face_id: 'uuid',
+    setter_id: 'uuid',
     name: 'text',
     holds_list: 'text',
     mirror_holds_list: 'text',

@@ -1,13 +1,38 @@
-/** Maps items with at most `limit` calls in flight, keeping the input order in the results. */
-export async function mapWithConcurrency<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length)
-  let next = 0
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++
-      results[index] = await fn(items[index], index)
+/**
+ * Items fetched ahead of need, at most `limit` at once, and handed out in their order: the caller
+ * works on one while the next ones arrive, and never holds more than `limit` of them.
+ */
+export class FetchedAhead<K, V> {
+  private readonly pending: Promise<V>[] = []
+  private started = 0
+
+  constructor(
+    private readonly keys: readonly K[],
+    private readonly limit: number,
+    private readonly fetch: (key: K) => Promise<V>,
+  ) {
+    this.fill()
+  }
+
+  /** The next item in order; rejects as its fetch did. */
+  async next(): Promise<V> {
+    const item = this.pending.shift()
+    if (item === undefined) throw new Error('FetchedAhead: no item left')
+    this.fill()
+    return item
+  }
+
+  /** Stops fetching ahead; whatever is in flight is dropped without a word. */
+  discard(): void {
+    this.started = this.keys.length
+    this.pending.length = 0
+  }
+
+  private fill(): void {
+    while (this.started < this.keys.length && this.pending.length < Math.max(1, this.limit)) {
+      const item = this.fetch(this.keys[this.started++])
+      item.catch(() => {}) // awaited through next(), or dropped by discard(): never unhandled
+      this.pending.push(item)
     }
   }
-  await Promise.all(Array.from({length: Math.min(Math.max(1, limit), items.length)}, worker))
-  return results
 }

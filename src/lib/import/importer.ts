@@ -15,7 +15,7 @@ import {FaceSetupSchema, HoldSchema} from '../stokt/schema/setup.js'
 import {WallsSchema} from '../stokt/schema/walls.js'
 import {StoktError, type ClimbsPage, type StoktSource} from '../stokt/source.js'
 import {ALL_CLIMBS_MAX_AGE} from '../stokt/snapshot.js'
-import {mapWithConcurrency} from './concurrency.js'
+import {FetchedAhead} from './concurrency.js'
 import {nowInstant} from './instant.js'
 import {climbRow, faceRow, gymRow, holdRow, userRow} from './mapping.js'
 import {RejectsFile} from './rejectsFile.js'
@@ -252,57 +252,55 @@ class GymImporter {
     if (!walls.ok) throw new ImportFailure(`Stokt's walls of gym ${gymId} are unusable: ${walls.reason}`)
     const faceIds = [...new Set(walls.value.flatMap((wall) => wall.faces.map((face) => face.id)))]
 
-    this.reporter.phase(`Reading ${faceIds.length} face setup${faceIds.length === 1 ? '' : 's'}`)
-    const setupsRaw = await this.fromSource(() =>
-      mapWithConcurrency(faceIds, this.options.concurrency, (faceId) => source.faceSetup(faceId)),
-    )
-
-    this.track('faces', faceIds.length)
-    const faceRows: SourceRow[] = []
-    const validSetups: {faceId: string; holds: unknown[]}[] = []
-    setupsRaw.forEach((raw, index) => {
-      const setup = parseRecord(FaceSetupSchema, raw)
-      const faceId = faceIds[index]
-      if (!setup.ok) return this.reject('face', receivedId(raw) ?? faceId, setup.reason, raw)
-      if (setup.value.id !== faceId) return this.reject('face', faceId, `id: the setup of face ${faceId} is of face ${setup.value.id}`, raw)
-      faceRows.push(faceRow(summary.value.id, setup.value, raw))
-      validSetups.push({faceId, holds: setup.value.holds})
-    })
-
-    this.reporter.phase('Writing the gym and its faces')
+    this.reporter.phase('Writing the gym')
     let gymOutcome: Outcome | undefined
     this.throwIfInterrupted()
-    await this.strategy.write([{spec: GYMS, rows: [gymRow(summary.value, summaryRaw)]}, {spec: FACES, rows: faceRows}], (entity, outcome) => {
-      if (entity === 'gym') gymOutcome = outcome
-      else this.record(entity, outcome)
-    })
-    this.checkErrorBudget()
+    await this.strategy.write([{spec: GYMS, rows: [gymRow(summary.value, summaryRaw)]}], (_entity, outcome) => (gymOutcome = outcome))
     if (gymOutcome?.kind === 'error') throw new ImportFailure(`gym ${gymId} could not be written: ${gymOutcome.reason}`)
 
+    this.reporter.phase(`Reading ${faceIds.length} face setup${faceIds.length === 1 ? '' : 's'}${withHolds ? ' and writing their holds' : ''}`)
+    this.track('faces', faceIds.length)
+    if (withHolds) this.track('holds', 0)
+    // Setups are fetched ahead but handled one at a time, in order: a large gym's holds are never
+    // all in memory at once, and writing one face's holds overlaps fetching the next setups.
+    const setups = new FetchedAhead(faceIds, this.options.concurrency, (faceId) => source.faceSetup(faceId))
     const faceHolds: FaceHolds = new Map()
-    const holdRows: SourceRow[] = []
-    if (withHolds) this.track('holds', validSetups.reduce((sum, setup) => sum + setup.holds.length, 0))
-    for (const {faceId, holds} of validSetups) {
-      if (this.ids.get('face', faceId) === undefined) continue // the face itself was rejected
-      const holdIds = new Set<number>()
-      faceHolds.set(faceId, holdIds)
-      for (const raw of holds) {
-        const hold = parseRecord(HoldSchema, raw)
-        if (hold.ok) {
-          holdIds.add(hold.value.id)
-          if (withHolds) holdRows.push(holdRow(faceId, hold.value, raw))
-        } else if (withHolds) {
-          this.reject('hold', receivedId(raw), `face ${faceId}: ${hold.reason}`, raw)
-        }
+    try {
+      for (const faceId of faceIds) {
+        const raw = await this.fromSource(() => setups.next())
+        const holdIds = await this.importFace(summary.value.id, faceId, raw, withHolds)
+        if (holdIds) faceHolds.set(faceId, holdIds)
       }
-    }
-    if (withHolds) {
-      this.reporter.phase(`Writing ${holdRows.length} holds`)
-      for (let start = 0; start < holdRows.length; start += this.options.batchSize) {
-        await this.writeGroups([{spec: HOLDS, rows: holdRows.slice(start, start + this.options.batchSize)}])
-      }
+    } finally {
+      setups.discard()
     }
     return faceHolds
+  }
+
+  /** One face and (with `withHolds`) its holds; the face's hold ids, or undefined when it was rejected. */
+  private async importFace(gymStoktId: string, faceId: string, raw: unknown, withHolds: boolean): Promise<Set<number> | undefined> {
+    const setup = parseRecord(FaceSetupSchema, raw)
+    if (!setup.ok) return this.reject('face', receivedId(raw) ?? faceId, setup.reason, raw)
+    if (setup.value.id !== faceId) return this.reject('face', faceId, `id: the setup of face ${faceId} is of face ${setup.value.id}`, raw)
+    await this.writeGroups([{spec: FACES, rows: [faceRow(gymStoktId, setup.value, raw)]}])
+    if (this.ids.get('face', faceId) === undefined) return undefined // the database refused the face
+
+    const holdIds = new Set<number>()
+    const holdRows: SourceRow[] = []
+    if (withHolds) this.totals.set('holds', (this.totals.get('holds') ?? 0) + setup.value.holds.length)
+    for (const rawHold of setup.value.holds) {
+      const hold = parseRecord(HoldSchema, rawHold)
+      if (hold.ok) {
+        holdIds.add(hold.value.id)
+        if (withHolds) holdRows.push(holdRow(faceId, hold.value, rawHold))
+      } else if (withHolds) {
+        this.reject('hold', receivedId(rawHold), `face ${faceId}: ${hold.reason}`, rawHold)
+      }
+    }
+    for (let start = 0; start < holdRows.length; start += this.options.batchSize) {
+      await this.writeGroups([{spec: HOLDS, rows: holdRows.slice(start, start + this.options.batchSize)}])
+    }
+    return holdIds
   }
 
   /** Climbs page by page as they arrive; the setters each batch needs are written first, in its transaction. */

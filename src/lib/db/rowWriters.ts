@@ -1,0 +1,248 @@
+import {createHash, randomUUID} from 'node:crypto'
+
+import type BetterSqlite3 from 'better-sqlite3'
+import type pg from 'pg'
+
+import {toCanonicalInstant} from '../import/instant.js'
+import type {Dialect} from './connection.js'
+import type {ColumnKind, TableSpec} from './tables.js'
+
+/**
+ * The import's hot path — look up a batch by Stokt id, insert the new rows, update the changed
+ * ones — on the driver's own connection, inside the knex transaction. knex's query builder costs
+ * more than the database itself here (stack-notes.md): SQLite gets cached prepared statements,
+ * PostgreSQL one statement per table and batch with array parameters (`= any`, `unnest`), which
+ * also keeps any batch size clear of the 65,535-parameter limit.
+ */
+export type StoktKey = string | number
+
+/** A row as the importer compares it: Stokt-owned columns in canonical JS values. */
+export type OwnedValues = Record<string, unknown>
+
+export interface ExistingRow {
+  id: string | number
+  values: OwnedValues
+}
+
+export interface NewRow {
+  id?: string
+  stoktId: StoktKey
+  values: OwnedValues
+}
+
+export interface ChangedRow {
+  id: string | number
+  values: OwnedValues
+}
+
+export interface RowWriter {
+  find(connection: unknown, spec: TableSpec, stoktIds: readonly StoktKey[]): Promise<Map<string, ExistingRow>>
+  insert(connection: unknown, spec: TableSpec, rows: readonly NewRow[], now: string): Promise<void>
+  update(connection: unknown, spec: TableSpec, rows: readonly ChangedRow[], now: string): Promise<void>
+}
+
+export function rowWriterFor(dialect: Dialect): RowWriter {
+  return dialect === 'sqlite' ? new SqliteRowWriter() : new PostgresRowWriter()
+}
+
+interface Column {
+  name: string
+  kind: ColumnKind
+}
+
+/** Every column a new row is written with, in one order: id, stokt_id, the owned ones, bookkeeping. */
+function insertColumns(spec: TableSpec): Column[] {
+  return [
+    ...(spec.id === 'uuid' ? [{name: 'id', kind: 'uuid' as const}] : []),
+    {name: 'stokt_id', kind: spec.stoktId},
+    ...ownedColumns(spec),
+    ...(spec.source ? [{name: 'source', kind: 'text' as const}] : []),
+    ...('created_at' in spec.columns ? [] : [{name: 'created_at', kind: 'instant' as const}]),
+    {name: 'updated_at', kind: 'instant'},
+    ...(spec.syncedAt ? [{name: 'synced_at', kind: 'instant' as const}] : []),
+  ]
+}
+
+function ownedColumns(spec: TableSpec): Column[] {
+  return Object.entries(spec.columns).map(([name, kind]) => ({name, kind}))
+}
+
+/** The values of a new row, in insertColumns order. */
+function insertValues(spec: TableSpec, row: NewRow, now: string, dialect: Dialect): unknown[] {
+  const values: unknown[] = []
+  if (spec.id === 'uuid') values.push(row.id ?? randomUUID())
+  values.push(row.stoktId)
+  for (const [name, kind] of Object.entries(spec.columns)) values.push(toDatabaseValue(dialect, kind, row.values[name]))
+  if (spec.source) values.push('stokt')
+  if (!('created_at' in spec.columns)) values.push(now)
+  values.push(now)
+  if (spec.syncedAt) values.push(now)
+  return values
+}
+
+/** The update's SET values, in ownedColumns order, then the write stamps. */
+function updateValues(spec: TableSpec, row: ChangedRow, now: string, dialect: Dialect): unknown[] {
+  const values = Object.entries(spec.columns).map(([name, kind]) => toDatabaseValue(dialect, kind, row.values[name]))
+  values.push(now)
+  if (spec.syncedAt) values.push(now)
+  return values
+}
+
+function stampColumns(spec: TableSpec): string[] {
+  return ['updated_at', ...(spec.syncedAt ? ['synced_at'] : [])]
+}
+
+function existingRow(spec: TableSpec, row: Record<string, unknown>): ExistingRow {
+  const values: OwnedValues = {}
+  for (const [name, kind] of Object.entries(spec.columns)) values[name] = fromDatabaseValue(kind, row[name])
+  return {id: row.id as string | number, values}
+}
+
+/** How each driver takes a value: better-sqlite3 refuses booleans; JSON goes as text to both. */
+export function toDatabaseValue(dialect: Dialect, kind: ColumnKind, value: unknown): unknown {
+  if (value === null || value === undefined) return null
+  if (kind === 'boolean') return dialect === 'sqlite' ? (value ? 1 : 0) : Boolean(value)
+  if (kind === 'json') return JSON.stringify(value)
+  return value
+}
+
+/** A stored value back in the canonical form the importer compares. */
+export function fromDatabaseValue(kind: ColumnKind, value: unknown): unknown {
+  if (value === null || value === undefined) return null
+  switch (kind) {
+    case 'boolean':
+      return Boolean(value)
+    case 'json':
+      return typeof value === 'string' ? JSON.parse(value) : value
+    case 'instant':
+      return toCanonicalInstant(String(value)) ?? String(value)
+    case 'integer':
+    case 'real':
+      return Number(value)
+    default:
+      return value
+  }
+}
+
+class SqliteRowWriter implements RowWriter {
+  /** Prepared statements per connection: preparing is a third of a naive import's time. */
+  private readonly statements = new WeakMap<BetterSqlite3.Database, Map<string, BetterSqlite3.Statement>>()
+
+  async find(connection: unknown, spec: TableSpec, stoktIds: readonly StoktKey[]) {
+    const found = new Map<string, ExistingRow>()
+    if (stoktIds.length === 0) return found
+    const columns = ['id', 'stokt_id', ...Object.keys(spec.columns)].map(quote).join(', ')
+    // One statement for any number of ids: the ids travel as one JSON array.
+    const statement = this.prepare(
+      connection,
+      `select ${columns} from ${quote(spec.table)} where stokt_id in (select value from json_each(?))`,
+    )
+    for (const row of statement.all(JSON.stringify(stoktIds)) as Record<string, unknown>[]) {
+      found.set(String(row.stokt_id), existingRow(spec, row))
+    }
+    return found
+  }
+
+  async insert(connection: unknown, spec: TableSpec, rows: readonly NewRow[], now: string) {
+    if (rows.length === 0) return
+    const columns = insertColumns(spec)
+    const statement = this.prepare(
+      connection,
+      `insert into ${quote(spec.table)} (${columns.map((column) => quote(column.name)).join(', ')}) values (${columns.map(() => '?').join(', ')})`,
+    )
+    for (const row of rows) statement.run(insertValues(spec, row, now, 'sqlite'))
+  }
+
+  async update(connection: unknown, spec: TableSpec, rows: readonly ChangedRow[], now: string) {
+    if (rows.length === 0) return
+    const assignments = [...Object.keys(spec.columns), ...stampColumns(spec)].map((name) => `${quote(name)} = ?`)
+    const statement = this.prepare(connection, `update ${quote(spec.table)} set ${assignments.join(', ')} where id = ?`)
+    for (const row of rows) statement.run([...updateValues(spec, row, now, 'sqlite'), row.id])
+  }
+
+  private prepare(connection: unknown, sql: string): BetterSqlite3.Statement {
+    const database = connection as BetterSqlite3.Database
+    let cache = this.statements.get(database)
+    if (!cache) this.statements.set(database, (cache = new Map()))
+    let statement = cache.get(sql)
+    if (!statement) cache.set(sql, (statement = database.prepare(sql)))
+    return statement
+  }
+}
+
+/** PostgreSQL array types for `unnest` and `= any`. */
+const PG_ARRAY_TYPES: Record<ColumnKind, string> = {
+  text: 'text[]',
+  uuid: 'uuid[]',
+  integer: 'int8[]',
+  real: 'float8[]',
+  boolean: 'bool[]',
+  json: 'jsonb[]',
+  instant: 'timestamptz[]',
+}
+
+class PostgresRowWriter implements RowWriter {
+  async find(connection: unknown, spec: TableSpec, stoktIds: readonly StoktKey[]) {
+    const found = new Map<string, ExistingRow>()
+    if (stoktIds.length === 0) return found
+    const columns = ['id', 'stokt_id', ...Object.keys(spec.columns)].map(quote).join(', ')
+    const {rows} = await query(
+      connection,
+      `select ${columns} from ${quote(spec.table)} where stokt_id = any($1::${PG_ARRAY_TYPES[spec.stoktId]})`,
+      [stoktIds],
+    )
+    for (const row of rows) found.set(String(row.stokt_id), existingRow(spec, row))
+    return found
+  }
+
+  async insert(connection: unknown, spec: TableSpec, rows: readonly NewRow[], now: string) {
+    if (rows.length === 0) return
+    const columns = insertColumns(spec)
+    const arrays = columns.map(() => [] as unknown[])
+    for (const row of rows) insertValues(spec, row, now, 'postgres').forEach((value, index) => arrays[index].push(value))
+    const parameters = columns.map((column, index) => `$${index + 1}::${PG_ARRAY_TYPES[column.kind]}`)
+    await preparedQuery(
+      connection,
+      `insert into ${quote(spec.table)} (${columns.map((column) => quote(column.name)).join(', ')}) select * from unnest(${parameters.join(', ')})`,
+      arrays,
+    )
+  }
+
+  async update(connection: unknown, spec: TableSpec, rows: readonly ChangedRow[], now: string) {
+    if (rows.length === 0) return
+    const columns: Column[] = [
+      {name: 'id', kind: spec.id === 'uuid' ? 'uuid' : 'integer'},
+      ...ownedColumns(spec),
+      ...stampColumns(spec).map((name) => ({name, kind: 'instant' as const})),
+    ]
+    const arrays = columns.map(() => [] as unknown[])
+    for (const row of rows) [row.id, ...updateValues(spec, row, now, 'postgres')].forEach((value, index) => arrays[index].push(value))
+    const parameters = columns.map((column, index) => `$${index + 1}::${PG_ARRAY_TYPES[column.kind]}`)
+    const assignments = columns.slice(1).map((column) => `${quote(column.name)} = changed.${quote(column.name)}`)
+    await query(
+      connection,
+      `update ${quote(spec.table)} as target set ${assignments.join(', ')}
+       from unnest(${parameters.join(', ')}) as changed(${columns.map((column) => quote(column.name)).join(', ')})
+       where target.id = changed.id`,
+      arrays,
+    )
+  }
+}
+
+/**
+ * Lookups and updates are planned afresh each time: the tables grow from nothing during an import,
+ * and a cached generic plan made while they were empty scans them whole for every batch.
+ */
+async function query(connection: unknown, text: string, values: unknown[]): Promise<pg.QueryResult<Record<string, unknown>>> {
+  return (connection as pg.Client).query({text, values})
+}
+
+/** Inserts have no plan to go stale: a named (server-side prepared) statement, parsed once per connection. */
+async function preparedQuery(connection: unknown, text: string, values: unknown[]): Promise<pg.QueryResult<Record<string, unknown>>> {
+  const name = `mastoc_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`
+  return (connection as pg.Client).query({name, text, values})
+}
+
+function quote(identifier: string): string {
+  return `"${identifier.replaceAll('"', '""')}"`
+}
