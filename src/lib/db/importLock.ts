@@ -50,6 +50,8 @@ export interface AcquireImportLockOptions {
   holder: string
   /** How long to wait for a busy lock; 0 tries once. */
   waitSeconds: number
+  /** Ends the wait early (SIGINT/SIGTERM): the lock is then reported busy. */
+  signal?: AbortSignal
   /** SQLite: a lock whose heartbeat is older than this belongs to a dead process. */
   staleAfterMs?: number
   heartbeatMs?: number
@@ -76,8 +78,8 @@ export async function acquireImportLock(db: Knex, dialect: Dialect, options: Acq
       const lock = await candidate.tryAcquire()
       if (lock) return lock
       const remainingMs = deadline - Date.now()
-      if (remainingMs <= 0) break
-      await sleep(Math.min(settings.pollMs, remainingMs))
+      if (remainingMs <= 0 || options.signal?.aborted) break
+      await sleep(Math.min(settings.pollMs, remainingMs), undefined, {signal: options.signal}).catch(() => {})
     }
   } catch (error) {
     await candidate.abandon()
@@ -129,7 +131,7 @@ function pgLocksKey(gymStoktId: string): string {
   return `${first >>> 0}:${second >>> 0}`
 }
 
-type LockSettings = Required<AcquireImportLockOptions>
+type LockSettings = Required<Omit<AcquireImportLockOptions, 'signal'>>
 
 /** One way of taking the lock, tried again and again while it is busy. */
 interface LockCandidate {

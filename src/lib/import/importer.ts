@@ -142,8 +142,11 @@ async function lockGym(db: Knex, options: ImportOptions, run: RunContext): Promi
       runId: run.id,
       holder: `pid ${process.pid} on ${hostname()}, import ${options.command}`,
       waitSeconds: options.waitLockSeconds ?? 0,
+      signal: options.signal,
     })
   } catch (error) {
+    // A signal ends the wait for the lock: the run stops there, as it would between batches.
+    if (error instanceof LockBusyError && options.signal?.aborted) throw new ImportInterrupted(String(options.signal.reason ?? 'a signal'))
     if (error instanceof LockBusyError) throw new ImportFailure(error.message)
     throw error
   }

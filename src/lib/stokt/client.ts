@@ -91,6 +91,7 @@ export class StoktClient implements StoktSource {
   private readonly maxRetryDelayMs: number
   private readonly maxRetryAfterMs: number
   private readonly onRetry?: (info: RetryInfo) => void
+  private closed = false
   private readonly httpAgent = new http.Agent({keepAlive: true})
   private readonly httpsAgent = new https.Agent({keepAlive: true})
   private readonly got: Got
@@ -234,6 +235,7 @@ export class StoktClient implements StoktSource {
   }
 
   async close(): Promise<void> {
+    this.closed = true
     this.httpAgent.destroy()
     this.httpsAgent.destroy()
   }
@@ -357,6 +359,8 @@ export class StoktClient implements StoktSource {
           throw new StoktError(`${spec.call} failed: ${reason}`, spec.call)
         }
       }
+      // Closed: the run is over, and this request was cut by the close itself; no retry, no warning.
+      if (this.closed) throw new StoktError(`${spec.call} was abandoned: the import stopped`, spec.call)
       if (attempt >= attempts) {
         const status = outcome.kind === 'response' ? outcome.response.statusCode : undefined
         const tries = attempts === 1 ? '1 attempt' : `${attempts} attempts`
