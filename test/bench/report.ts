@@ -1,15 +1,16 @@
 /** The goals of the issue, checked on the medians, and the report: markdown and JSON. */
 import type {DatabaseKind} from '../support/databases.js'
-import type {BenchOptions} from './options.js'
+import {SIZE_PRESETS, type BenchOptions} from './options.js'
 import {
   CONCURRENCY, CURVE_BATCH_SIZES, DEFAULT_BATCH_SIZE, LATENCY_MS,
-  findSeries, max, median, medianFetchFloor, medianInsertFloor, medianWall,
-  type Failure, type ImportSeries, type Machine, type SizeResult,
+  findSeries, max, median, medianFetchFloor, medianImportTime, medianInsertFloor, medianWall,
+  type Build, type Failure, type ImportSeries, type Machine, type SizeResult,
 } from './results.js'
 
 export interface ReportInput {
   date: string
   machine: Machine
+  build: {start: Build; end: Build}
   options: BenchOptions
   databases: DatabaseKind[]
   planNotes: string[]
@@ -29,7 +30,8 @@ export interface Goal {
 const DB_NAME: Record<DatabaseKind, string> = {sqlite: 'SQLite', postgres: 'PostgreSQL'}
 const RSS_LIMIT_MIB = 300
 /** The goals' gym, unless a goal says otherwise. */
-const REFERENCE = '20k'
+const REFERENCE = SIZE_PRESETS.find((size) => size.reference)!.label
+/** The gym of the memory goal (100,000 climbs). */
 const LARGE = '100k'
 
 export function buildReport(input: ReportInput): {markdown: string; json: unknown} {
@@ -52,7 +54,7 @@ function checkGoals({results, databases}: ReportInput): Goal[] {
   }
 
   for (const db of databases) {
-    const live = medianWall(findSeries(reference, db, 'live'))
+    const live = medianImportTime(findSeries(reference, db, 'live'))
     const fetch = medianFetchFloor(reference)
     const insert = medianInsertFloor(reference, db)
     const floors = fetch !== undefined && insert !== undefined ? fetch + insert : undefined
@@ -62,7 +64,7 @@ function checkGoals({results, databases}: ReportInput): Goal[] {
   }
 
   for (const db of databases) {
-    const snapshot = medianWall(findSeries(reference, db, 'snapshot'))
+    const snapshot = medianImportTime(findSeries(reference, db, 'snapshot'))
     const insert = medianInsertFloor(reference, db)
     check(`snapshot batch import ≤ 3× the bare insert, ${REFERENCE}, ${DB_NAME[db]}`, snapshot, insert && 3 * insert, () =>
       `${s(snapshot)} vs 3 × ${s(insert)} = ${s(3 * insert!)}: ${ratio(snapshot, insert)} the bare insert`,
@@ -71,8 +73,8 @@ function checkGoals({results, databases}: ReportInput): Goal[] {
 
   for (const db of databases) {
     const rerunSeries = findSeries(reference, db, 'rerun')
-    const rerun = medianWall(rerunSeries)
-    const first = medianWall(findSeries(reference, db, 'live'))
+    const rerun = medianImportTime(rerunSeries)
+    const first = medianImportTime(findSeries(reference, db, 'live'))
     const samples = rerunSeries?.samples ?? []
     const clean = samples.filter((sample) => sample.allUnchanged && sample.wroteNoRow).length
     check(
@@ -93,7 +95,7 @@ function checkGoals({results, databases}: ReportInput): Goal[] {
 
   {
     const series = findSeries(reference, 'sqlite', 'latency')
-    const wall = medianWall(series)
+    const wall = medianImportTime(series)
     const requests = median(series?.samples.map((sample) => sample.requests ?? 0) ?? [])
     const floor = requests === undefined ? undefined : (requests * LATENCY_MS) / CONCURRENCY
     check(
@@ -192,6 +194,11 @@ function markdown(input: ReportInput, goals: Goal[]): string {
     `${input.date} · ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB · node ${machine.node} · SQLite ${machine.sqlite} · ` +
       `PostgreSQL ${machine.postgres ?? 'not available (skipped)'} · ${machine.platform}`,
     '',
+    `Load average (1, 5, 15 min) at the start: ${machine.loadAverage.start.join(', ')}; at the end: ${machine.loadAverage.end?.join(', ') ?? '?'} ` +
+      `(${machine.cores} cores; above ~1 other work was competing with the bench).`,
+    '',
+    buildLine(input.build),
+    '',
     `Sizes ${input.options.sizes.map((size) => size.label).join(', ')}; --runs ${input.options.runs}${input.options.quick ? ' (--quick)' : ''}. ` +
       `**Bench wall time: ${(input.benchWallMs / 60_000).toFixed(1)} min** (${s(input.benchWallMs)}; \`npm run build\` before it not included).`,
     '',
@@ -281,6 +288,16 @@ function markdown(input: ReportInput, goals: Goal[]): string {
   return lines.join('\n')
 }
 
+function buildLine({start, end}: ReportInput['build']): string {
+  const describe = (build: Build) =>
+    `commit ${build.commit ?? '?'}${build.uncommittedChanges ? ' + uncommitted changes to src/' : ''}, dist/ ${build.distSha256}`
+  if (start.distSha256 === end.distSha256 && start.commit === end.commit) return `Importer measured: ${describe(start)}.`
+  return (
+    `**Warning: the importer changed during the bench** (others work in this tree): at the start ${describe(start)}; ` +
+    `at the end ${describe(end)}. Numbers may mix two builds; run it again when the tree is quiet.`
+  )
+}
+
 function importName(series: ImportSeries): string {
   switch (series.mode) {
     case 'live':
@@ -326,6 +343,7 @@ function json(input: ReportInput, goals: Goal[]): unknown {
   return {
     date: input.date,
     machine: input.machine,
+    build: input.build,
     options: {sizes: input.options.sizes.map((size) => size.label), runs: input.options.runs, quick: input.options.quick},
     databases: input.databases,
     benchWallMs: Math.round(input.benchWallMs),

@@ -54,6 +54,16 @@ export interface Machine {
   sqlite: string
   postgres: string | null
   platform: string
+  /** os.loadavg() (1, 5, 15 min) when the bench started and ended: other work on the machine skews the numbers. */
+  loadAverage: {start: number[]; end?: number[]}
+}
+
+export interface Build {
+  commit: string | null
+  /** src/ or migrations/ differ from the commit. */
+  uncommittedChanges: boolean | null
+  /** A hash of the .js files under dist/, which the CLI runs. */
+  distSha256: string
 }
 
 export function median(values: readonly number[]): number | undefined {
@@ -79,6 +89,15 @@ export function findSeries(
 
 export function medianWall(series: ImportSeries | undefined): number | undefined {
   return median(series?.samples.map((sample) => sample.wallMs) ?? [])
+}
+
+/**
+ * The import's own time (the summary's durationMs): what the goals compare with the floors, which
+ * are timed in-process too. The wall time adds node's start-up and opening and migrating the
+ * database, the same few tenths of a second for every run, shown beside it in the tables.
+ */
+export function medianImportTime(series: ImportSeries | undefined): number | undefined {
+  return median(series?.samples.map((sample) => sample.cliMs) ?? [])
 }
 
 export function medianFetchFloor(result: SizeResult | undefined): number | undefined {

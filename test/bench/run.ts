@@ -20,7 +20,7 @@ import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
 import {startStoktServer, type StoktServer} from '../support/stoktServer.js'
 import {runImport, rowsRejected, summaryRows, SUMMARY_ENTITIES, type ImportRun, type ImportSummary} from './cli.js'
 import {measureFetchFloor, measureInsertFloor} from './floors.js'
-import {describeMachine} from './machine.js'
+import {describeBuild, describeMachine, loadAverage} from './machine.js'
 import {parseBenchOptions, USAGE, type BenchOptions, type SizePreset} from './options.js'
 import {buildReport} from './report.js'
 import {
@@ -36,7 +36,7 @@ const PLAN_NOTES = [
   'Row-by-row (--no-batch): --runs times on 1k, ONE run on 20k (PostgreSQL writes a few hundred rows/s that way), not run on 100k.',
   `Latency: the 1k and 20k gyms served with ${LATENCY_MS} ms before every response, imported into SQLite only, --concurrency ${CONCURRENCY}.`,
   `Batch-size curve: the 20k gym, live, SQLite and PostgreSQL; batch ${DEFAULT_BATCH_SIZE} is the median of the live runs, the other sizes ONE run each.`,
-  'Wall = the CLI process from spawn to exit (node start-up and migrating the fresh database included); CLI = its own durationMs. Peak RSS = /usr/bin/time %M of the CLI process alone (max over runs).',
+  'Wall = the CLI process from spawn to exit (node start-up and migrating the fresh database included); CLI = its own durationMs, the import itself. The goals compare the CLI time with the floors, which are timed in-process too. Peak RSS = /usr/bin/time %M of the CLI process alone (max over runs).',
   'Floors: fetch = plain fetch + JSON.parse, one request at a time, in a process of its own; insert = the same rows, better-sqlite3 prepared statements in one transaction / PostgreSQL COPY (CSV) in one transaction, into a freshly migrated database (migration not timed).',
 ]
 
@@ -78,6 +78,7 @@ async function main(): Promise<void> {
   const databases: DatabaseKind[] = POSTGRES_AVAILABLE ? ['sqlite', 'postgres'] : ['sqlite']
   const date = new Date().toISOString()
   const machine = await describeMachine()
+  const buildAtStart = await describeBuild()
   log(`mastoc bench: sizes ${options.sizes.map((size) => size.label).join(', ')}; runs ${options.runs}; ${databases.join(' + ')}`)
 
   const workDir = await mkdtemp(join(tmpdir(), 'mastoc-bench-'))
@@ -90,7 +91,10 @@ async function main(): Promise<void> {
   }
 
   const benchWallMs = performance.now() - benchStarted
-  const report = buildReport({date, machine, options, databases, planNotes: PLAN_NOTES, results, failures, benchWallMs})
+  machine.loadAverage.end = loadAverage()
+  const build = {start: buildAtStart, end: await describeBuild()}
+  if (build.start.distSha256 !== build.end.distSha256) log('WARNING: dist/ was rebuilt during the bench: the numbers mix two builds of the importer')
+  const report = buildReport({date, machine, build, options, databases, planNotes: PLAN_NOTES, results, failures, benchWallMs})
   const outDir = resolve(options.outDir)
   await mkdir(outDir, {recursive: true})
   await writeFile(join(outDir, 'results.json'), `${JSON.stringify(report.json, null, 2)}\n`)

@@ -52,9 +52,17 @@ const pgTypes = {
   },
 }
 
+/**
+ * knex logs some failures itself (a connection it could not open, a migration lock it could not
+ * take), on stdout and with stack traces. Each also reaches the caller as an error, which the CLI
+ * reports in one line on stderr; and `--json` promises nothing on stdout but the summary.
+ */
+const knexLog = {warn() {}, error() {}}
+
 export function openDatabase(target: DatabaseTarget): Knex {
   if (target.dialect === 'postgres') {
     return knexFactory({
+      log: knexLog,
       client: 'pg',
       connection: {connectionString: target.location, types: pgTypes} as Knex.PgConnectionConfig,
       pool: {
@@ -68,6 +76,7 @@ export function openDatabase(target: DatabaseTarget): Knex {
     })
   }
   return knexFactory({
+    log: knexLog,
     client: 'better-sqlite3',
     connection: {filename: target.location},
     useNullAsDefault: true,

@@ -1,0 +1,134 @@
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
+
+import {runCli} from '../support/cli.js'
+import {createTestDatabase, unavailable, type TestDatabase} from '../support/databases.js'
+import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
+import {DEFAULT_PASSWORD, DEFAULT_USERNAME, startStoktServer, type StoktServer} from '../support/stoktServer.js'
+
+/**
+ * The database unreachable or unusable, through the real CLI: the run exits 1 with one line naming
+ * the database (its password masked), before anything is fetched from Stokt — the test server must
+ * not see a single request — and without writing anything.
+ */
+
+const GYM_SPEC = {seed: 47, faces: 2, holdsPerFace: 20, climbs: 20, setters: 4}
+const DB_PASSWORD = 'db-secret-123'
+
+describe('the database unreachable or unusable', () => {
+  let gym: GeneratedGym
+  let server: StoktServer
+  let scratch: string
+  const databases: TestDatabase[] = []
+
+  beforeAll(async () => {
+    gym = generateGym(GYM_SPEC)
+    server = await startStoktServer({gym})
+    scratch = mkdtempSync(join(tmpdir(), 'mastoc-dbfaults-'))
+  })
+  afterEach(async () => {
+    await Promise.all(databases.splice(0).map((database) => database.drop()))
+  })
+  afterAll(async () => {
+    await server?.close()
+    rmSync(scratch, {recursive: true, force: true})
+  })
+
+  /** `import all` against `database`, logging in to Stokt with a username and password. */
+  const importInto = (database: string) =>
+    runCli(['import', 'all', '--json'], {
+      DATABASE_URL: database,
+      MASTOC_GYM: gym.gymId,
+      STOKT_URL: server.url,
+      STOKT_USERNAME: DEFAULT_USERNAME,
+      STOKT_PASSWORD: DEFAULT_PASSWORD,
+    })
+
+  it('PostgreSQL unreachable: exit 1 naming the URL with its password masked, nothing fetched', async () => {
+    const url = 'postgres://mastoc:s3cret-pass@127.0.0.1:1/mastoc'
+    const requestsBefore = server.requests.length
+
+    const result = await importInto(url)
+
+    expect(result.code).toBe(1)
+    expect(result.stdout).toBe('')
+    expect(result.stderr).toBe('Error: cannot use the database postgres://mastoc:***@127.0.0.1:1/mastoc: connect ECONNREFUSED 127.0.0.1:1\n')
+    expect(server.requests.length).toBe(requestsBefore)
+
+    // mastoc status fails the same way, and no output ever shows the password.
+    const status = await runCli(['status', '--json'], {DATABASE_URL: url})
+    expect(status.code).toBe(1)
+    expect(status.stderr).toContain('postgres://mastoc:***@127.0.0.1:1/mastoc')
+    for (const output of [result.stdout, result.stderr, status.stdout, status.stderr]) expect(output).not.toContain('s3cret-pass')
+  })
+
+  describe.each([
+    {migrated: true, refused: 'cannot execute UPDATE in a read-only transaction'},
+    {migrated: false, refused: 'cannot execute CREATE TABLE in a read-only transaction (25006)'},
+  ])('PostgreSQL read-only (default_transaction_read_only), migrated before: $migrated', ({migrated, refused}) => {
+    it.skipIf(unavailable('postgres'))('exit 1 naming the database, nothing fetched, nothing written', async () => {
+      const database = await createTestDatabase('postgres')
+      databases.push(database)
+      const name = new URL(database.url).pathname.slice(1)
+      const url = withPassword(database.url, DB_PASSWORD)
+      if (migrated) expect((await runCli(['db', 'migrate'], {DATABASE_URL: url})).code).toBe(0)
+      // Every session opened from now on is read-only.
+      const db = database.knex()
+      await db.raw(`alter database "${name}" set default_transaction_read_only = on`)
+      const requestsBefore = server.requests.length
+
+      const result = await importInto(url)
+
+      expect(result.code).toBe(1)
+      expect(result.stdout).toBe('')
+      expect(result.stderr).toBe(`Error: cannot use the database ${withPassword(database.url, '***')}: ${refused}\n`)
+      expect(result.stderr).not.toContain(DB_PASSWORD)
+      expect(server.requests.length).toBe(requestsBefore)
+      expect(await db.schema.hasTable('import_runs')).toBe(migrated)
+      if (migrated) expect(Number((await db('import_runs').count({n: '*'}))[0].n)).toBe(0)
+    })
+  })
+
+  it('SQLite in a directory that does not exist: exit 1 naming the file, nothing fetched, nothing created', async () => {
+    const missingDir = join(scratch, 'no', 'such', 'dir')
+    const path = join(missingDir, 'mastoc.db')
+    const requestsBefore = server.requests.length
+
+    const result = await importInto(path)
+
+    expect(result.code).toBe(1)
+    expect(result.stdout).toBe('')
+    expect(result.stderr).toBe(`Error: cannot use the database sqlite:${path}: Cannot open database because the directory does not exist\n`)
+    expect(server.requests.length).toBe(requestsBefore)
+    expect(existsSync(join(scratch, 'no'))).toBe(false)
+  })
+
+  it('SQLite on a file that is not a database: exit 1 naming the file, which is left as it was', async () => {
+    const path = join(scratch, 'notes.txt')
+    const content = 'not a database\n'.repeat(200)
+    writeFileSync(path, content)
+    const requestsBefore = server.requests.length
+
+    const result = await importInto(`sqlite:${path}`)
+
+    expect(result.code).toBe(1)
+    expect(result.stdout).toBe('')
+    expect(result.stderr).toMatch(new RegExp(`^Error: cannot use the database sqlite:${escapeRegExp(path)}: file is not a database.*\\n$`))
+    expect(server.requests.length).toBe(requestsBefore)
+    expect(readFileSync(path, 'utf8')).toBe(content)
+  })
+})
+
+function withPassword(url: string, password: string): string {
+  const parsed = new URL(url)
+  parsed.password = password
+  // URL encodes '*'; the CLI shows the mask as typed.
+  return parsed.toString().replace('%2A%2A%2A', '***')
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}

@@ -1,0 +1,558 @@
+import {spawn} from 'node:child_process'
+import {hostname} from 'node:os'
+import {setTimeout as sleep} from 'node:timers/promises'
+
+import type {Knex} from 'knex'
+import {describe, expect, it} from 'vitest'
+
+import {BIN, runCli, type CliResult} from '../support/cli.js'
+import {createTestDatabase, DATABASE_KINDS, unavailable, type DatabaseKind, type TestDatabase} from '../support/databases.js'
+import {expectedGymData, readGymData, type GymData} from '../support/gymData.js'
+import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
+import {DEFAULT_TOKEN, startStoktServer, type RecordedRequest, type StoktServer} from '../support/stoktServer.js'
+
+/**
+ * The importer's process dying or being told to stop, provoked for real against the real CLI (a
+ * child process) and a Stokt test server that answers slowly enough to stop it anywhere:
+ * - SIGKILL at any moment leaves only whole batches, the killed run stays 'running', the lock it
+ *   held never blocks for good, and a re-run converges on the full data.
+ * - SIGINT / SIGTERM stop the run between batches (exit 130 / 143), recording it as 'interrupted';
+ *   a second SIGINT quits at once.
+ *
+ * The runs use `--concurrency 1`: the client then asks for climbs page N only once the batch of
+ * page N - 2 is committed (it reads one page ahead), which bounds what a kill can leave. A kill sent
+ * as page N's request arrives races the write of page N - 1's batch: either is fine, half is not.
+ */
+
+const GYM_SPEC = {seed: 41, faces: 2, holdsPerFace: 100, climbs: 150, setters: 12}
+const PAGE_SIZE = 10
+const BATCH_SIZE = 10
+/** Per Stokt request: slow enough that a run can be stopped anywhere, fast enough for the suite. */
+const LATENCY_MS = 20
+/** The SQLite lock of a dead process is taken over once its heartbeat is older than 30 s. */
+const SQLITE_STALE_WAIT = ['--wait-lock', '40']
+
+const HOST = hostname()
+
+describe.each(DATABASE_KINDS)('the import process killed or stopped, on %s', (kind) => {
+  const skip = unavailable(kind)
+
+  /**
+   * Where a SIGKILL lands. `request`: as that Stokt request arrives (before it is answered).
+   * `rows`: as soon as the database shows committed rows matching. `check`: what the kill may have
+   * left besides whole batches: only the batches that may have committed by then.
+   */
+  interface KillPoint {
+    name: string
+    /** A fresh predicate per run (it may count requests). */
+    request?: (gym: GeneratedGym) => (req: RecordedRequest) => boolean
+    rows?: (counts: {faces: number; holds: number; climbs: number}) => boolean
+    /** Requests left unanswered until the child is dead, so that it cannot get past them. */
+    holdBack?: (gym: GeneratedGym) => (req: RecordedRequest) => boolean
+    check(left: WholeBatches): void
+  }
+
+  const KILL_POINTS: KillPoint[] = [
+    {
+      name: 'before anything is written (as the walls are asked for)',
+      request: (gym) => (req) => req.path === `/api/gyms/${gym.gymId}/walls`,
+      check: (left) => expect(left).toEqual({gym: false, faces: 0, holds: 0, climbs: 0}),
+    },
+    {
+      // The second face's setup is not answered: the run cannot get past the first face's holds.
+      name: "while the first face's holds are written (as soon as the face is there)",
+      holdBack: () => {
+        let setups = 0
+        return (req) => req.path.endsWith('/setup') && ++setups === 2
+      },
+      rows: ({faces}) => faces > 0,
+      check: (left) => {
+        expect(left).toMatchObject({gym: true, faces: 1, climbs: 0})
+        expect(left.holds).toBeLessThanOrEqual(GYM_SPEC.holdsPerFace)
+      },
+    },
+    {
+      name: 'early in the climbs (as page 3 is asked for)',
+      request: (gym) => (req) => isClimbsPage(req, gym, 3),
+      check: (left) => expect([10, 20]).toContain(left.climbs),
+    },
+    {
+      name: 'in the middle of the climbs (as page 9 is asked for)',
+      request: (gym) => (req) => isClimbsPage(req, gym, 9),
+      check: (left) => expect([70, 80]).toContain(left.climbs),
+    },
+    {
+      name: 'late in the climbs (as the last page, 15, is asked for)',
+      request: (gym) => (req) => isClimbsPage(req, gym, 15),
+      check: (left) => expect([130, 140]).toContain(left.climbs),
+    },
+  ]
+
+  // Concurrent: on SQLite each re-run waits ~30 s for the dead run's lock to go stale.
+  describe.concurrent('SIGKILL', () => {
+    for (const point of KILL_POINTS) {
+      it.skipIf(skip)(`${point.name}: leaves only whole batches, and a re-run converges`, async () => {
+        await withEnvironment(kind, async (env) => {
+          const {gym, server, database} = env
+          const db = database.knex()
+
+          // The import, killed where the point says.
+          const child = env.start(['--batch-size', String(BATCH_SIZE), '--concurrency', '1', '--json'])
+          const killNow = point.request?.(gym)
+          const holdBack = point.holdBack?.(gym)
+          env.onRequest = (req) => {
+            if (killNow?.(req)) child.kill('SIGKILL')
+          }
+          env.onRequestAsync = async (req) => {
+            if (holdBack?.(req)) await child.result
+          }
+          if (point.rows) void killWhenRows(db, child, point.rows)
+          const killed = await child.result
+          expect(killed.signal, `the import ended by itself:\n${killed.stderr}`).toBe('SIGKILL')
+          env.onRequest = undefined
+          env.onRequestAsync = undefined
+
+          // Whole batches only, each row complete; the run could not record its end.
+          const left = await expectWholeBatches(db, gym)
+          point.check(left)
+          const [killedRun] = await runs(db)
+          expect(killedRun).toMatchObject({command: 'import all', status: 'running', finished_at: null, error: null, summary: null})
+
+          // The dead run's lock: PostgreSQL frees it with the session; SQLite lists it until stale.
+          if (kind === 'postgres') await waitForNoAdvisoryLock(db)
+          const status = await runCli(['status', '--json', '--database', database.url])
+          expect(status.code).toBe(0)
+          const {locks, runs: statusRuns} = JSON.parse(status.stdout)
+          expect(statusRuns[0]).toMatchObject({id: killedRun.id, status: 'running'})
+          if (kind === 'postgres') {
+            expect(locks).toEqual([])
+          } else {
+            expect(locks).toEqual([expect.objectContaining({gymStoktId: gym.gymId, runId: killedRun.id, holder: `pid ${child.pid} on ${HOST}, import all`})])
+          }
+
+          let rerunFlags: string[] = []
+          if (kind === 'sqlite') {
+            // Right after the kill the lock row is still fresh: refused at once, naming the dead holder.
+            const requestsBefore = server.requests.length
+            const refused = await runCli(importArgs(server, gym, database, ['--json']), {STOKT_TOKEN: DEFAULT_TOKEN})
+            expect(refused.code).toBe(1)
+            expect(refused.stdout).toBe('')
+            expect(refused.stderr).toMatch(
+              new RegExp(
+                `^Error: another import of gym ${gym.gymId} holds the lock: pid ${child.pid} on ${escapeRegExp(HOST)}, import all, ` +
+                  `since \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{6}Z \\(waited 0 s\\)\\n$`,
+              ),
+            )
+            expect(server.requests.length).toBe(requestsBefore)
+            rerunFlags = SQLITE_STALE_WAIT
+          }
+
+          // The re-run, not killed: it creates what is missing, and the data is the whole gym.
+          const rerun = await runCli(importArgs(server, gym, database, ['--json', ...rerunFlags]), {STOKT_TOKEN: DEFAULT_TOKEN})
+          expect(rerun.stderr).toBe('')
+          expect(rerun.code).toBe(0)
+          const summary = JSON.parse(rerun.stdout)
+          const full = expectedGymData(gym)
+          expect(summary.faces).toEqual(counts(full.faces.length, left.faces))
+          expect(summary.holds).toEqual(counts(full.holds.length, left.holds))
+          expect(summary.climbs).toEqual(counts(full.climbs.length, left.climbs))
+          expect(summary.rejected).toEqual([])
+          expect(await readGymData(db)).toEqual(full)
+
+          const after = await runs(db)
+          expect(after[0]).toMatchObject({status: 'succeeded', error: null})
+          expect(after.find((run) => run.id === killedRun.id)).toMatchObject({status: 'running', finished_at: null})
+          if (kind === 'sqlite') {
+            expect(after.map((run) => run.status)).toEqual(['succeeded', 'failed', 'running'])
+            expect(after[1].error).toContain(`holds the lock: pid ${child.pid} on ${HOST}, import all`)
+          } else {
+            expect(after.map((run) => run.status)).toEqual(['succeeded', 'running'])
+          }
+        })
+      })
+    }
+
+    it.skipIf(skip)('two SIGINTs in quick succession: exit 130, only whole batches, and a re-run converges', async () => {
+      await withEnvironment(kind, async (env) => {
+        const {gym, server, database} = env
+        const db = database.knex()
+        const child = env.start(['--batch-size', String(BATCH_SIZE), '--concurrency', '1', '--json'])
+        env.onRequest = (req) => {
+          if (!isClimbsPage(req, gym, 3)) return
+          child.kill('SIGINT')
+          child.kill('SIGINT')
+        }
+        const stopped = await child.result
+        expect(stopped.code).toBe(130)
+        expect(stopped.stdout).toBe('')
+        expect(stopped.stderr).toContain('warning: SIGINT: stopping once the current batch is written or rolled back (again to quit now)')
+
+        // Whether the second signal came before the first had stopped the run (then it quit at
+        // once, recording nothing and, on SQLite, leaving its lock row to go stale) or after.
+        const left = await expectWholeBatches(db, gym)
+        expect([10, 20]).toContain(left.climbs)
+        const [run] = await runs(db)
+        expect(['interrupted', 'running']).toContain(run.status)
+
+        if (kind === 'postgres') await waitForNoAdvisoryLock(db)
+        const rerun = await runCli(importArgs(server, gym, database, ['--json', ...(kind === 'sqlite' ? SQLITE_STALE_WAIT : [])]), {
+          STOKT_TOKEN: DEFAULT_TOKEN,
+        })
+        expect(rerun.stderr).toBe('')
+        expect(rerun.code).toBe(0)
+        expect(await readGymData(db)).toEqual(expectedGymData(gym))
+      })
+    })
+  })
+
+  describe.each([
+    {signal: 'SIGINT' as const, code: 130},
+    {signal: 'SIGTERM' as const, code: 143},
+  ])('$signal', ({signal, code}) => {
+    it.skipIf(skip)(`stops between batches (exit ${code}), records the run as interrupted, and a re-run converges`, async () => {
+      await withEnvironment(kind, async (env) => {
+        const {gym, server, database} = env
+        const db = database.knex()
+
+        const child = env.start(['--batch-size', String(BATCH_SIZE), '--concurrency', '1', '--json'])
+        env.onRequest = (req) => {
+          if (isClimbsPage(req, gym, 3)) child.kill(signal)
+        }
+        const stopped = await child.result
+
+        expect(stopped.signal).toBeNull()
+        expect(stopped.code).toBe(code)
+        expect(stopped.stdout).toBe('')
+        const lines = stopped.stderr.trim().split('\n')
+        expect(lines, stopped.stderr).toHaveLength(2)
+        expect(lines[0]).toMatch(new RegExp(`^\\S+ warning: ${signal}: stopping once the current batch is written or rolled back \\(again to quit now\\)$`))
+        expect(lines[1]).toBe(`Error: interrupted by ${signal}: whole batches already written are kept; run the import again to finish`)
+
+        // Page 1's batch was committed before page 3 was asked for; page 2's was being written.
+        const left = await expectWholeBatches(db, gym)
+        expect([10, 20]).toContain(left.climbs)
+        const [run] = await runs(db)
+        expect(run.status).toBe('interrupted')
+        expect(run.error).toBe(`interrupted by ${signal}: whole batches already written are kept; run the import again to finish`)
+        expect(run.finished_at).not.toBeNull()
+        // The summary it recorded counts exactly what was committed.
+        expect(JSON.parse(run.summary!).climbs).toEqual({created: left.climbs, updated: 0, unchanged: 0, errors: 0, total: left.climbs})
+
+        // It gave its lock back: the re-run needs no wait, on either database.
+        const status = JSON.parse((await runCli(['status', '--json', '--database', database.url])).stdout)
+        expect(status.locks).toEqual([])
+        const rerun = await runCli(importArgs(server, gym, database, ['--json']), {STOKT_TOKEN: DEFAULT_TOKEN})
+        expect(rerun.stderr).toBe('')
+        expect(rerun.code).toBe(0)
+        expect(JSON.parse(rerun.stdout).climbs).toEqual(counts(GYM_SPEC.climbs, left.climbs))
+        expect(await readGymData(db)).toEqual(expectedGymData(gym))
+        expect((await runs(db)).map((row) => row.status)).toEqual(['succeeded', 'interrupted'])
+      })
+    })
+  })
+
+  // A batch only waits asynchronously on PostgreSQL (here: on a table lock another session holds).
+  // On SQLite every statement runs synchronously, so a batch is never "stuck" in a way a second
+  // signal could cut short: the first signal already stops the run at the next batch boundary.
+  it.skipIf(skip || kind !== 'postgres')('a second SIGINT quits at once while a batch is stuck (exit 130), leaving whole batches', async () => {
+    await withEnvironment(kind, async (env) => {
+      const {gym, server, database} = env
+      const db = database.knex()
+
+      // Page 2 is held back until batch 1 is committed and the climbs table is locked.
+      let answerPage2!: () => void
+      const page2Held = new Promise<void>((resolve) => (answerPage2 = resolve))
+      env.onRequestAsync = async (req) => {
+        if (isClimbsPage(req, gym, 2)) await page2Held
+      }
+      const child = env.start(['--batch-size', String(BATCH_SIZE), '--concurrency', '1', '--json'])
+      await waitFor('batch 1 committed', async () => (await count(db, 'climbs')) === BATCH_SIZE || undefined, child)
+
+      const blocker = await db.transaction()
+      try {
+        await blocker.raw('lock table climbs in access exclusive mode')
+        answerPage2()
+        // The import's batch 2 waits on the lock.
+        await waitFor('the batch to wait on the lock', async () => (await waitingOnLock(db)) || undefined, child)
+
+        child.kill('SIGINT')
+        await waitFor('the first SIGINT to be acknowledged', () => child.stderr().includes('SIGINT: stopping') || undefined, child)
+        expect(child.exited()).toBe(false) // the batch is still stuck: the first signal waits for it
+        child.kill('SIGINT')
+        const quit = await child.result
+        expect(quit.code).toBe(130)
+        expect(quit.stdout).toBe('')
+        expect(quit.stderr).toContain('warning: SIGINT: stopping once the current batch is written or rolled back (again to quit now)')
+        expect(quit.stderr).not.toContain('Error:') // it did not wait to record anything
+      } finally {
+        await blocker.rollback().catch(() => {})
+      }
+
+      // The stuck batch died with the session: batch 1 alone, and its setters.
+      expect(await expectWholeBatches(db, gym)).toEqual({gym: true, faces: 2, holds: 200, climbs: BATCH_SIZE})
+      const [run] = await runs(db)
+      expect(run).toMatchObject({status: 'running', finished_at: null})
+
+      await waitForNoAdvisoryLock(db)
+      const rerun = await runCli(importArgs(server, gym, database, ['--json']), {STOKT_TOKEN: DEFAULT_TOKEN})
+      expect(rerun.stderr).toBe('')
+      expect(rerun.code).toBe(0)
+      expect(await readGymData(db)).toEqual(expectedGymData(gym))
+    })
+  })
+})
+
+// ---------------------------------------------------------------------------------------------
+
+interface TestEnvironment {
+  gym: GeneratedGym
+  server: StoktServer
+  database: TestDatabase
+  /** Sees each Stokt request as it arrives, before it is answered. */
+  onRequest?: (req: RecordedRequest) => void
+  /** May hold a request back before it is answered. */
+  onRequestAsync?: (req: RecordedRequest) => Promise<void>
+  /** Starts the real CLI's `import all` in a child process, against this server and database. */
+  start(flags: string[]): ChildHandle
+  dispose(): Promise<void>
+}
+
+/** A fresh gym, Stokt server and database for `test`; children killed, all closed and dropped after. */
+async function withEnvironment(kind: DatabaseKind, test: (env: TestEnvironment) => Promise<void>): Promise<void> {
+  const env = await testEnvironment(kind)
+  try {
+    await test(env)
+  } finally {
+    await env.dispose()
+  }
+}
+
+async function testEnvironment(kind: DatabaseKind): Promise<TestEnvironment> {
+  const gym = generateGym(GYM_SPEC)
+  const database = await createTestDatabase(kind)
+  const children: ChildHandle[] = []
+  const env: TestEnvironment = {
+    gym,
+    database,
+    server: undefined as unknown as StoktServer,
+    start(flags) {
+      const child = startCli(importArgs(env.server, gym, database, flags), {STOKT_TOKEN: DEFAULT_TOKEN})
+      children.push(child)
+      return child
+    },
+    async dispose() {
+      for (const child of children) child.kill('SIGKILL')
+      await Promise.all(children.map((child) => child.result))
+      await env.server.close()
+      await database.drop()
+    },
+  }
+  // The latency is played here rather than by the server, so that a request is seen on arrival.
+  env.server = await startStoktServer({
+    gym,
+    pageSize: PAGE_SIZE,
+    intercept: async (req) => {
+      env.onRequest?.(req)
+      await env.onRequestAsync?.(req)
+      await sleep(LATENCY_MS)
+      return false
+    },
+  })
+  return env
+}
+
+interface ChildHandle {
+  pid: number
+  result: Promise<CliResult>
+  kill(signal: NodeJS.Signals): void
+  stderr(): string
+  exited(): boolean
+}
+
+function importArgs(server: StoktServer, gym: GeneratedGym, database: TestDatabase, flags: string[]): string[] {
+  return ['import', 'all', '--database', database.url, '--gym', gym.gymId, '--stokt-url', server.url, ...flags]
+}
+
+/** The real CLI in a child process, as runCli runs it, with a handle to signal it. */
+function startCli(args: string[], extraEnv: Record<string, string>): ChildHandle {
+  const env = {PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...extraEnv}
+  const child = spawn(process.execPath, [BIN, ...args], {env, stdio: ['ignore', 'pipe', 'pipe']})
+  let stdout = ''
+  let stderr = ''
+  let exited = false
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+  const result = new Promise<CliResult>((resolve, reject) => {
+    child.on('error', reject)
+    child.on('close', (code, signal) => {
+      exited = true
+      resolve({code, signal, stdout, stderr})
+    })
+  })
+  const handle: ChildHandle = {
+    pid: child.pid!,
+    result,
+    kill: (signal) => {
+      if (!exited) child.kill(signal)
+    },
+    stderr: () => stderr,
+    exited: () => exited,
+  }
+  return handle
+}
+
+async function killWhenRows(db: Knex, child: ChildHandle, condition: (counts: {faces: number; holds: number; climbs: number}) => boolean): Promise<void> {
+  while (!child.exited()) {
+    try {
+      if (condition({faces: await count(db, 'faces'), holds: await count(db, 'holds'), climbs: await count(db, 'climbs')})) {
+        child.kill('SIGKILL')
+        return
+      }
+    } catch {
+      // The schema is not there yet.
+    }
+    await sleep(1)
+  }
+}
+
+/** Polls `probe` until it returns a value; fails if the child exits first or it takes far too long. */
+async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, child?: ChildHandle, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    // A probe that fails (the schema not there yet) is asked again.
+    const value = await Promise.resolve()
+      .then(probe)
+      .catch(() => undefined)
+    if (value !== undefined) return value
+    if (child?.exited()) throw new Error(`the import exited while waiting for ${what}:\n${child.stderr()}`)
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`)
+    await sleep(5)
+  }
+}
+
+async function count(db: Knex, table: string): Promise<number> {
+  const [row] = await db(table).count({n: '*'})
+  return Number(row.n)
+}
+
+interface RunRow {
+  id: string
+  command: string
+  status: string
+  finished_at: string | null
+  error: string | null
+  summary: string | null
+}
+
+async function runs(db: Knex): Promise<RunRow[]> {
+  return db('import_runs').orderBy('started_at', 'desc').select('id', 'command', 'status', 'finished_at', 'error', 'summary')
+}
+
+async function waitingOnLock(db: Knex): Promise<boolean> {
+  const {rows} = await db.raw(
+    `select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()`,
+  )
+  return Number(rows[0].n) > 0
+}
+
+/** PostgreSQL frees a session's advisory locks when the session ends, shortly after its process died. */
+async function waitForNoAdvisoryLock(db: Knex): Promise<void> {
+  await waitFor('the dead session to end', async () => {
+    const {rows} = await db.raw(
+      `select count(*) as n from pg_locks where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database())`,
+    )
+    return Number(rows[0].n) === 0 || undefined
+  })
+}
+
+interface WholeBatches {
+  gym: boolean
+  faces: number
+  holds: number
+  climbs: number
+}
+
+/** One transaction of an uninterrupted run: the rows it writes, by table (Stokt ids). */
+interface WriteUnit {
+  gyms?: string[]
+  faces?: string[]
+  holds?: number[]
+  users?: string[]
+  climbs?: string[]
+}
+
+/**
+ * The transactions of an uninterrupted run, in order: the gym; then face by face (in the walls'
+ * order), the face and its holds in batches of BATCH_SIZE (in the setup's order); then the climbs
+ * in batches of BATCH_SIZE in Stokt's order, each with the setters first seen in it.
+ */
+function writeUnits(gym: GeneratedGym): WriteUnit[] {
+  const units: WriteUnit[] = [{gyms: [gym.gymId]}]
+  const faceIds = [...new Set(gym.walls.flatMap((wall) => (wall.faces as {id: string}[]).map((face) => face.id)))]
+  for (const faceId of faceIds) {
+    units.push({faces: [faceId]})
+    const holds = (gym.setups.get(faceId)!.holds as {id: number}[]).map((hold) => hold.id)
+    for (let start = 0; start < holds.length; start += BATCH_SIZE) units.push({holds: holds.slice(start, start + BATCH_SIZE)})
+  }
+  const seenSetters = new Set<string>()
+  const climbs = gym.climbs as Array<{id: string; climbSetters?: {id: string} | null}>
+  for (let start = 0; start < climbs.length; start += BATCH_SIZE) {
+    const batch = climbs.slice(start, start + BATCH_SIZE)
+    const users = batch.flatMap((climb) => (climb.climbSetters && !seenSetters.has(climb.climbSetters.id) ? [climb.climbSetters.id] : []))
+    users.forEach((id) => seenSetters.add(id))
+    units.push({users: [...new Set(users)], climbs: batch.map((climb) => climb.id)})
+  }
+  return units
+}
+
+/**
+ * What a stopped run left, checked against the generated gym: exactly the first K transactions of
+ * an uninterrupted run, for some K — each one all there or not at all, none after a missing one
+ * (so no half batch, and every climb with its setter) — and every row present equal, field for
+ * field, to what Stokt served.
+ */
+async function expectWholeBatches(db: Knex, gym: GeneratedGym): Promise<WholeBatches> {
+  const actual = await readGymData(db)
+  const present = {
+    gyms: new Set(actual.gyms.map((row) => String(row.stokt_id))),
+    faces: new Set(actual.faces.map((row) => String(row.stokt_id))),
+    holds: new Set(actual.holds.map((row) => String(row.stokt_id))),
+    users: new Set(actual.users.map((row) => String(row.stokt_id))),
+    climbs: new Set(actual.climbs.map((row) => String(row.stokt_id))),
+  }
+  const units = writeUnits(gym)
+  // One letter per transaction: A all its rows there, N none, P part of them (never allowed).
+  const states = units
+    .map((unit) => {
+      const ids = (Object.keys(unit) as (keyof WriteUnit)[]).flatMap((table) => unit[table]!.map((id) => present[table].has(String(id))))
+      return ids.every(Boolean) ? 'A' : ids.some(Boolean) ? 'P' : 'N'
+    })
+    .join('')
+  expect(states).toMatch(/^A*N*$/)
+  const written = units.slice(0, states.indexOf('N') === -1 ? units.length : states.indexOf('N'))
+  const writtenIds = (table: keyof WriteUnit) => new Set(written.flatMap((unit) => (unit[table] ?? []).map(String)))
+  // Nothing else, and each row as Stokt served it.
+  const full = expectedGymData(gym)
+  const expected: GymData = {
+    gyms: full.gyms.filter((row) => writtenIds('gyms').has(String(row.stokt_id))),
+    faces: full.faces.filter((row) => writtenIds('faces').has(String(row.stokt_id))),
+    holds: full.holds.filter((row) => writtenIds('holds').has(String(row.stokt_id))),
+    users: full.users.filter((row) => writtenIds('users').has(String(row.stokt_id))),
+    climbs: full.climbs.filter((row) => writtenIds('climbs').has(String(row.stokt_id))),
+  }
+  expect(actual).toEqual(expected)
+  return {gym: actual.gyms.length === 1, faces: actual.faces.length, holds: actual.holds.length, climbs: actual.climbs.length}
+}
+
+/** The re-run's counts for an entity of `total` records of which `kept` were already there. */
+function counts(total: number, kept: number) {
+  return {created: total - kept, updated: 0, unchanged: kept, errors: 0, total}
+}
+
+function isClimbsPage(req: RecordedRequest, gym: GeneratedGym, page: number): boolean {
+  return req.path === `/api/gyms/${gym.gymId}/climbs` && (req.query.get('page') ?? '1') === String(page)
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}

@@ -1,0 +1,303 @@
+import {spawn} from 'node:child_process'
+import {hostname} from 'node:os'
+import {setTimeout as sleep} from 'node:timers/promises'
+
+import type {Knex} from 'knex'
+import {describe, expect, it} from 'vitest'
+
+import {BIN, runCli, type CliResult} from '../support/cli.js'
+import {createTestDatabase, DATABASE_KINDS, unavailable, type DatabaseKind, type TestDatabase} from '../support/databases.js'
+import {expectedGymData, readGymData, type GymData, type Row} from '../support/gymData.js'
+import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
+import {DEFAULT_TOKEN, startStoktServer, type RecordedRequest, type StoktServer} from '../support/stoktServer.js'
+
+/**
+ * Two imports at once, through the real CLI: one import per gym and database at a time. The first
+ * run is held in the middle of its climbs (the Stokt test server does not answer its page 3 until
+ * the test says so), so the second one always meets it there:
+ * - without --wait-lock the second exits 1 at once, naming the holder and since when, having
+ *   fetched nothing; `mastoc status --json` lists the holder under `locks`;
+ * - with --wait-lock it waits, then runs once the first has finished;
+ * - SIGINT while it waits stops it (exit 130);
+ * - an import of another gym into the same database is not held up.
+ * A lock left by a killed process (PostgreSQL: freed with its session; SQLite: taken over once its
+ * heartbeat is 30 s old) is proved in processFaults.integration.test.ts, after each SIGKILL.
+ */
+
+const GYM_SPEC = {seed: 43, faces: 2, holdsPerFace: 30, climbs: 50, setters: 6}
+const PAGE_SIZE = 10
+const LATENCY_MS = 10
+const HOST = hostname()
+/** The first run: held at page 3 for as long as a test needs (hence no Stokt timeout meanwhile). */
+const FIRST_RUN_FLAGS = ['--concurrency', '1', '--batch-size', '10', '--timeout', '600', '--json']
+const INSTANT = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/
+
+describe.each(DATABASE_KINDS)('two imports at once, on %s', (kind) => {
+  const skip = unavailable(kind)
+
+  it.skipIf(skip)('the second exits 1 at once naming the holder; with --wait-lock it waits, then succeeds', async () => {
+    await withEnvironment(kind, async (env) => {
+      const {gym, database} = env
+      const db = database.knex()
+      const first = env.start(gym, FIRST_RUN_FLAGS)
+      await env.firstHeld(first)
+      const [firstRun] = await runs(db)
+      expect(firstRun.status).toBe('running')
+
+      // `mastoc status` shows who holds the gym, and since when.
+      const status = await runCli(['status', '--json', '--database', database.url])
+      expect(status.code).toBe(0)
+      const {locks} = JSON.parse(status.stdout)
+      expect(locks).toEqual([
+        {gymStoktId: gym.gymId, runId: firstRun.id, holder: `pid ${first.pid} on ${HOST}, import all`, acquiredAt: expect.stringMatching(INSTANT), heartbeatAt: expect.stringMatching(INSTANT)},
+      ])
+      const since = locks[0].acquiredAt as string
+
+      // No wait: refused at once, before anything is fetched.
+      const requestsBefore = env.server.requests.length
+      const refused = await runCli(importArgs(env.server, gym, database, ['--json']), {STOKT_TOKEN: DEFAULT_TOKEN})
+      const message = `another import of gym ${gym.gymId} holds the lock: pid ${first.pid} on ${HOST}, import all, since ${since} (waited 0 s)`
+      expect(refused.code).toBe(1)
+      expect(refused.stdout).toBe('')
+      expect(refused.stderr).toBe(`Error: ${message}\n`)
+      expect(env.server.requests.length).toBe(requestsBefore)
+      expect((await runs(db))[0]).toMatchObject({status: 'failed', error: message})
+
+      // --wait-lock: it waits (fetching nothing) while the first run holds the gym…
+      const waiting = env.start(gym, ['--wait-lock', '60', '--json'])
+      await waitFor('the waiting run to start', async () => ((await runs(db)).length === 3 ? true : undefined), waiting)
+      expect(waiting.exited()).toBe(false)
+      expect(env.server.requests.length).toBe(requestsBefore)
+      const waitingRunId = (await runs(db))[0].id
+
+      // …and runs once it has finished: everything is there already.
+      env.releaseFirst()
+      const firstResult = await first.result
+      expect(firstResult.stderr).toBe('')
+      expect(firstResult.code).toBe(0)
+      const waited = await waiting.result
+      expect(waited.stderr).toBe('')
+      expect(waited.code).toBe(0)
+      const summary = JSON.parse(waited.stdout)
+      expect(summary.climbs).toEqual({created: 0, updated: 0, unchanged: GYM_SPEC.climbs, errors: 0, total: GYM_SPEC.climbs})
+      expect(await readGymData(db)).toEqual(expectedGymData(gym))
+
+      const byId = new Map((await runs(db)).map((run) => [run.id, run]))
+      expect(byId.get(firstRun.id)).toMatchObject({status: 'succeeded'})
+      expect(byId.get(waitingRunId)).toMatchObject({status: 'succeeded'})
+      // It started before the first had finished, and finished after.
+      expect(byId.get(waitingRunId)!.started_at < byId.get(firstRun.id)!.finished_at!).toBe(true)
+      expect(JSON.parse((await runCli(['status', '--json', '--database', database.url])).stdout).locks).toEqual([])
+    })
+  })
+
+  it.skipIf(skip)('SIGINT stops a run waiting for the lock (exit 130); the holder carries on', async () => {
+    await withEnvironment(kind, async (env) => {
+      const {gym, database} = env
+      const db = database.knex()
+      const first = env.start(gym, FIRST_RUN_FLAGS)
+      await env.firstHeld(first)
+      const [firstRun] = await runs(db)
+
+      const waiting = env.start(gym, ['--wait-lock', '600', '--json'])
+      await waitFor('the waiting run to start', async () => ((await runs(db)).length === 2 ? true : undefined), waiting)
+      waiting.kill('SIGINT')
+      const stopped = await waiting.result
+      expect(stopped.code).toBe(130)
+      expect(stopped.stdout).toBe('')
+      const lines = stopped.stderr.trim().split('\n')
+      expect(lines).toHaveLength(2)
+      expect(lines[0]).toMatch(/ warning: SIGINT: stopping once the current batch is written or rolled back \(again to quit now\)$/)
+      expect(lines[1]).toBe('Error: interrupted by SIGINT: whole batches already written are kept; run the import again to finish')
+      expect((await runs(db))[0]).toMatchObject({status: 'interrupted'})
+
+      // The holder is untouched and finishes.
+      expect(first.exited()).toBe(false)
+      const {locks} = JSON.parse((await runCli(['status', '--json', '--database', database.url])).stdout)
+      expect(locks).toEqual([expect.objectContaining({runId: firstRun.id})])
+      env.releaseFirst()
+      expect((await first.result).code).toBe(0)
+      expect(await readGymData(db)).toEqual(expectedGymData(gym))
+    })
+  })
+
+  it.skipIf(skip)('an import of another gym into the same database is not held up', async () => {
+    await withEnvironment(kind, async (env) => {
+      const {gym, database} = env
+      const db = database.knex()
+      // Another gym, with hold ids of its own (the generator starts every gym's at 800000).
+      const otherGym = withHoldIdsShifted(generateGym({...GYM_SPEC, seed: 44}), 100_000)
+      const otherServer = await startStoktServer({gym: otherGym, pageSize: PAGE_SIZE})
+      try {
+        const first = env.start(gym, FIRST_RUN_FLAGS)
+        await env.firstHeld(first)
+
+        const other = await runCli(importArgs(otherServer, otherGym, database, ['--json']), {STOKT_TOKEN: DEFAULT_TOKEN})
+        expect(other.stderr).toBe('')
+        expect(other.code).toBe(0)
+        expect(first.exited()).toBe(false) // still holding its own gym all along
+        const {locks} = JSON.parse((await runCli(['status', '--json', '--database', database.url])).stdout)
+        expect(locks.map((lock: {gymStoktId: string}) => lock.gymStoktId)).toEqual([gym.gymId])
+
+        env.releaseFirst()
+        expect((await first.result).code).toBe(0)
+        expect(await readGymData(db)).toEqual(merged(expectedGymData(gym), expectedGymData(otherGym)))
+      } finally {
+        await otherServer.close()
+      }
+    })
+  })
+})
+
+// ---------------------------------------------------------------------------------------------
+
+interface ChildHandle {
+  pid: number
+  result: Promise<CliResult>
+  kill(signal: NodeJS.Signals): void
+  stderr(): string
+  exited(): boolean
+}
+
+interface TestEnvironment {
+  gym: GeneratedGym
+  server: StoktServer
+  database: TestDatabase
+  /** Starts the real CLI's `import all` in a child process. */
+  start(gym: GeneratedGym, flags: string[]): ChildHandle
+  /** Resolves once the first run is held: its climbs page 3 asked for and not answered. */
+  firstHeld(child: ChildHandle): Promise<void>
+  /** Answers the first run's page 3: it carries on. */
+  releaseFirst(): void
+}
+
+/** A gym served by a Stokt server that holds back the first request for climbs page 3. */
+async function withEnvironment(kind: DatabaseKind, test: (env: TestEnvironment) => Promise<void>): Promise<void> {
+  const gym = generateGym(GYM_SPEC)
+  const database = await createTestDatabase(kind)
+  const children: ChildHandle[] = []
+  let release!: () => void
+  const released = new Promise<void>((resolve) => (release = resolve))
+  let held = false
+  const server = await startStoktServer({
+    gym,
+    pageSize: PAGE_SIZE,
+    intercept: async (req: RecordedRequest) => {
+      if (!held && req.path === `/api/gyms/${gym.gymId}/climbs` && req.query.get('page') === '3') {
+        held = true
+        await released
+      }
+      await sleep(LATENCY_MS)
+      return false
+    },
+  })
+  const env: TestEnvironment = {
+    gym,
+    server,
+    database,
+    start(target, flags) {
+      const child = startCli(importArgs(server, target, database, flags), {STOKT_TOKEN: DEFAULT_TOKEN})
+      children.push(child)
+      return child
+    },
+    firstHeld: async (child) => {
+      await waitFor('the first run to be held at climbs page 3', () => (held ? true : undefined), child)
+    },
+    releaseFirst: release,
+  }
+  try {
+    await test(env)
+  } finally {
+    release()
+    for (const child of children) child.kill('SIGKILL')
+    await Promise.all(children.map((child) => child.result))
+    await server.close()
+    await database.drop()
+  }
+}
+
+function importArgs(server: StoktServer, gym: GeneratedGym, database: TestDatabase, flags: string[]): string[] {
+  return ['import', 'all', '--database', database.url, '--gym', gym.gymId, '--stokt-url', server.url, ...flags]
+}
+
+/** The real CLI in a child process, as runCli runs it, with a handle to signal it. */
+function startCli(args: string[], extraEnv: Record<string, string>): ChildHandle {
+  const env = {PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...extraEnv}
+  const child = spawn(process.execPath, [BIN, ...args], {env, stdio: ['ignore', 'pipe', 'pipe']})
+  let stdout = ''
+  let stderr = ''
+  let exited = false
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+  const result = new Promise<CliResult>((resolve, reject) => {
+    child.on('error', reject)
+    child.on('close', (code, signal) => {
+      exited = true
+      resolve({code, signal, stdout, stderr})
+    })
+  })
+  return {
+    pid: child.pid!,
+    result,
+    kill: (signal) => {
+      if (!exited) child.kill(signal)
+    },
+    stderr: () => stderr,
+    exited: () => exited,
+  }
+}
+
+/** Polls `probe` until it returns a value; fails if the child exits first or it takes far too long. */
+async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, child?: ChildHandle, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    // A probe that fails (the schema not there yet) is asked again.
+    const value = await Promise.resolve()
+      .then(probe)
+      .catch(() => undefined)
+    if (value !== undefined) return value
+    if (child?.exited()) throw new Error(`the import exited while waiting for ${what}:\n${child.stderr()}`)
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`)
+    await sleep(5)
+  }
+}
+
+interface RunRow {
+  id: string
+  status: string
+  started_at: string
+  finished_at: string | null
+  error: string | null
+}
+
+async function runs(db: Knex): Promise<RunRow[]> {
+  const rows: Row[] = await db('import_runs').orderBy('started_at', 'desc').select('id', 'status', 'started_at', 'finished_at', 'error')
+  // Instants as text, whichever way the database returns them, so that they compare.
+  return rows.map((row) => ({...row, started_at: String(row.started_at), finished_at: row.finished_at === null ? null : String(row.finished_at)}) as RunRow)
+}
+
+/** The same gym with every hold id moved by `offset`, in the setups and in the climbs' holds lists. */
+function withHoldIdsShifted(gym: GeneratedGym, offset: number): GeneratedGym {
+  const shift = (list: unknown) => (typeof list === 'string' ? list.replace(/([SFOT])(\d+)/g, (_, role: string, id: string) => `${role}${Number(id) + offset}`) : list)
+  const setups = new Map(
+    [...gym.setups].map(([faceId, setup]) => [
+      faceId,
+      {...setup, holds: (setup.holds as Row[]).map((hold) => ({...hold, id: (hold.id as number) + offset}))},
+    ]),
+  )
+  const climbs = gym.climbs.map((climb) => ({...climb, holdsList: shift(climb.holdsList), mirrorHoldsList: shift(climb.mirrorHoldsList)}))
+  return {...gym, setups, climbs}
+}
+
+/** Two gyms' data in one database, ordered as readGymData orders it. */
+function merged(a: GymData, b: GymData): GymData {
+  const byText = (x: Row, y: Row) => (String(x.stokt_id) < String(y.stokt_id) ? -1 : String(x.stokt_id) > String(y.stokt_id) ? 1 : 0)
+  const users = new Map([...a.users, ...b.users].map((user) => [user.stokt_id, user]))
+  return {
+    gyms: [...a.gyms, ...b.gyms].sort(byText),
+    faces: [...a.faces, ...b.faces].sort(byText),
+    holds: [...a.holds, ...b.holds].sort((x, y) => Number(x.stokt_id) - Number(y.stokt_id)),
+    users: [...users.values()].sort(byText),
+    climbs: [...a.climbs, ...b.climbs].sort(byText),
+  }
+}

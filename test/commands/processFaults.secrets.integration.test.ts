@@ -1,0 +1,181 @@
+import {mkdtempSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import type {Knex} from 'knex'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {runCli, type CliResult} from '../support/cli.js'
+import {createTestDatabase, DATABASE_KINDS, unavailable, type TestDatabase} from '../support/databases.js'
+import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
+import {DEFAULT_TOKEN, DEFAULT_USERNAME, sendJson, startStoktServer, type StoktServer} from '../support/stoktServer.js'
+
+/**
+ * Secrets never leave the process: the Stokt password, the token login returns and the database
+ * password appear in no output (stdout, stderr), no file the CLI writes (rejects, snapshot) and no
+ * row of the database (the run history above all), whether the run succeeds, fails, rejects
+ * records, saves a snapshot or only looks (--dry-run, mastoc status). The servers below even echo
+ * the credentials back in their error bodies.
+ */
+
+const GYM_SPEC = {seed: 53, faces: 2, holdsPerFace: 20, climbs: 40, setters: 5}
+const PAGE_SIZE = 10
+const STOKT_PASSWORD = 'stokt-Pa55-w0rd-Zq81'
+const DB_PASSWORD = 'db-secret-123'
+const SECRETS = [STOKT_PASSWORD, DEFAULT_TOKEN, DB_PASSWORD]
+
+describe.each(DATABASE_KINDS)('secrets, on %s', (kind) => {
+  const skip = unavailable(kind)
+  let gym: GeneratedGym
+  let database: TestDatabase
+  /** What --database / DATABASE_URL is given: on PostgreSQL, with a password (trust auth takes any). */
+  let databaseUrl: string
+  let scratch: string
+  const servers: StoktServer[] = []
+  /** Every output of every run, checked at the end and by each test. */
+  const outputs: {what: string; text: string}[] = []
+
+  beforeAll(async () => {
+    if (skip) return
+    gym = generateGym(GYM_SPEC)
+    database = await createTestDatabase(kind)
+    databaseUrl = kind === 'postgres' ? withPassword(database.url, DB_PASSWORD) : database.url
+    scratch = mkdtempSync(join(tmpdir(), 'mastoc-secrets-'))
+  })
+  afterAll(async () => {
+    await Promise.all(servers.map((server) => server.close()))
+    await database?.drop()
+    if (scratch) rmSync(scratch, {recursive: true, force: true})
+  })
+
+  /** A Stokt server for `served`, logging in with the secret password; `fault` may answer instead. */
+  const serve = async (served: GeneratedGym, fault?: (path: string, page: string | null) => boolean) => {
+    const server = await startStoktServer({
+      gym: served,
+      pageSize: PAGE_SIZE,
+      password: STOKT_PASSWORD,
+      intercept: (req, res) => {
+        if (!fault?.(req.path, req.query.get('page'))) return false
+        // A careless server: the error body echoes what it was sent, credentials included.
+        sendJson(res, 500, {detail: `boom; body ${req.body}; authorization ${req.headers.authorization ?? 'none'}`})
+        return true
+      },
+    })
+    servers.push(server)
+    return server
+  }
+
+  const mastoc = async (what: string, args: string[], server?: StoktServer): Promise<CliResult> => {
+    const env: Record<string, string> = {DATABASE_URL: databaseUrl}
+    if (server) Object.assign(env, {STOKT_URL: server.url, MASTOC_GYM: gym.gymId, STOKT_USERNAME: DEFAULT_USERNAME, STOKT_PASSWORD})
+    const result = await runCli(args, env)
+    outputs.push({what: `${what} (stdout)`, text: result.stdout}, {what: `${what} (stderr)`, text: result.stderr})
+    return result
+  }
+
+  it.skipIf(skip)('a successful import, with plain progress lines and with --json', async () => {
+    const server = await serve(gym)
+    const plain = await mastoc('import all', ['import', 'all'], server)
+    expect(plain.stderr).toContain('Reading gym')
+    expect(plain.code).toBe(0)
+    const json = await mastoc('import all --json', ['import', 'all', '--json'], server)
+    expect(json.code).toBe(0)
+    // The credentials were used: a login, then the token on every call.
+    expect(server.requests.filter((req) => req.path === '/api/token-auth')).toHaveLength(2)
+    expect(server.requests.filter((req) => req.headers.authorization === `Token ${DEFAULT_TOKEN}`).length).toBeGreaterThan(10)
+    expectNoSecret(outputs)
+  })
+
+  it.skipIf(skip)('failing imports: Stokt answering 500 for ever (--retries 0), at the login and at a climbs page', async () => {
+    const atLogin = await serve(gym, (path) => path === '/api/token-auth')
+    const loginFailed = await mastoc('import all, login failing', ['import', 'all', '--retries', '0'], atLogin)
+    expect(loginFailed.code).toBe(1)
+    expect(loginFailed.stderr).toContain('Error: ')
+
+    const atPage = await serve(gym, (path, page) => path.endsWith('/climbs') && page === '2')
+    const pageFailed = await mastoc('import all, page 2 failing', ['import', 'all', '--retries', '0', '--json'], atPage)
+    expect(pageFailed.code).toBe(1)
+    expect(pageFailed.stderr).toContain('climbs page 2')
+    expectNoSecret(outputs)
+  })
+
+  it.skipIf(skip)('rejected records, written to --rejects FILE', async () => {
+    const spoiled = {...gym, climbs: gym.climbs.map((climb, index) => (index === 3 ? {...climb, holdsList: 'Q8291'} : climb))}
+    const server = await serve(spoiled)
+    const rejectsPath = join(scratch, 'rejects.jsonl')
+    const result = await mastoc('import all --rejects', ['import', 'all', '--json', '--rejects', rejectsPath], server)
+    expect(result.code).toBe(3)
+    const rejects = readFileSync(rejectsPath, 'utf8')
+    expect(rejects).toContain(String(gym.climbs[3].id))
+    outputs.push({what: 'the rejects file', text: rejects})
+    expectNoSecret(outputs)
+  })
+
+  it.skipIf(skip)('a snapshot saved with --save-snapshot DIR, then a --dry-run', async () => {
+    const server = await serve(gym)
+    const dir = join(scratch, 'snapshot')
+    const saved = await mastoc('import all --save-snapshot', ['import', 'all', '--json', '--save-snapshot', dir], server)
+    expect(saved.code).toBe(0)
+    const files = filesUnder(dir)
+    expect(files.length).toBeGreaterThan(2)
+    for (const file of files) outputs.push({what: `the snapshot's ${file}`, text: readFileSync(file, 'utf8')})
+
+    const dryRun = await mastoc('import all --dry-run', ['import', 'all', '--dry-run', '--json'], server)
+    expect(dryRun.code).toBe(0)
+    expectNoSecret(outputs)
+  })
+
+  it.skipIf(skip)('mastoc status and db migrate', async () => {
+    const json = await mastoc('status --json', ['status', '--json'])
+    expect(json.code).toBe(0)
+    expect(JSON.parse(json.stdout).runs.length).toBeGreaterThanOrEqual(7)
+    expect((await mastoc('status', ['status'])).code).toBe(0)
+    expect((await mastoc('db migrate', ['db', 'migrate'])).code).toBe(0)
+    expectNoSecret(outputs)
+  })
+
+  it.skipIf(skip)('no row of the database holds a secret: import_runs (every column) and every other table', async () => {
+    const db = database.knex()
+    const runs = await db('import_runs').select('*')
+    expect(new Set(runs.map((run) => run.status))).toEqual(new Set(['succeeded', 'failed', 'partial', 'dry-run']))
+    for (const table of await tableNames(db, kind)) {
+      const rows = await db(table).select('*')
+      outputs.push({what: `table ${table}`, text: JSON.stringify(rows)})
+    }
+    expect(outputs.some((output) => output.what === 'table import_runs')).toBe(true)
+    expectNoSecret(outputs)
+  })
+})
+
+/** Each secret, as typed and URL-encoded, is absent from every text. */
+function expectNoSecret(texts: {what: string; text: string}[]): void {
+  for (const {what, text} of texts) {
+    for (const secret of SECRETS) {
+      for (const form of new Set([secret, encodeURIComponent(secret)])) {
+        expect(text.includes(form), `${what} shows ${form}:\n${text.slice(0, 2000)}`).toBe(false)
+      }
+    }
+  }
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name)
+    return statSync(path).isDirectory() ? filesUnder(path) : [path]
+  })
+}
+
+async function tableNames(db: Knex, kind: string): Promise<string[]> {
+  if (kind === 'sqlite') {
+    const rows: {name: string}[] = await db('sqlite_master').where('type', 'table').select('name')
+    return rows.map((row) => row.name)
+  }
+  const {rows} = (await db.raw(`select table_name from information_schema.tables where table_schema = 'public'`)) as {rows: {table_name: string}[]}
+  return rows.map((row) => row.table_name)
+}
+
+function withPassword(url: string, password: string): string {
+  const parsed = new URL(url)
+  parsed.password = password
+  return parsed.toString()
+}
