@@ -10,6 +10,9 @@ export async function up(knex: Knex): Promise<void> {
     table.string('gym_stokt_id', 36).primary()
     table.uuid('run_id').notNullable()
     table.text('holder').notNullable()
+    // Where the holder runs: a SQLite lock of a process that no longer exists on this host is free.
+    table.string('host', 255)
+    table.integer('pid')
     table.timestamp('acquired_at', {useTz: true, precision: 6}).notNullable()
     table.timestamp('heartbeat_at', {useTz: true, precision: 6}).notNullable()
   })

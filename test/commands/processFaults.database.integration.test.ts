@@ -89,7 +89,26 @@ describe('the database unreachable or unusable', () => {
       expect(server.requests.length).toBe(requestsBefore)
       expect(await db.schema.hasTable('import_runs')).toBe(migrated)
       if (migrated) expect(Number((await db('import_runs').count({n: '*'}))[0].n)).toBe(0)
+
+      // mastoc status only reads: it answers on a read-only database, migrated or not.
+      const status = await runCli(['status', '--json'], {DATABASE_URL: url})
+      expect(status.stderr).toBe('')
+      expect(status.code).toBe(0)
+      expect(JSON.parse(status.stdout)).toEqual({
+        counts: {gyms: 0, faces: 0, holds: 0, users: 0, climbs: 0},
+        runs: [],
+        lastCompleted: [],
+        locks: [],
+      })
     })
+  })
+
+  it('mastoc status on a SQLite file that does not exist: exit 1, and no file is created', async () => {
+    const path = join(scratch, 'never-imported.db')
+    const status = await runCli(['status'], {DATABASE_URL: path})
+    expect(status.code).toBe(1)
+    expect(status.stderr).toContain(`sqlite:${path}`)
+    expect(existsSync(path)).toBe(false)
   })
 
   it('SQLite in a directory that does not exist: exit 1 naming the file, nothing fetched, nothing created', async () => {

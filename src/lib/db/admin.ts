@@ -7,7 +7,7 @@ export type AdminResult<T> = ({ok: true} & T) | {ok: false; message: string}
 
 /** `mastoc db migrate`: the schema brought up to date, and what was applied. */
 export async function migrateDatabase(databaseValue: string): Promise<AdminResult<{message: string}>> {
-  return withDatabase(databaseValue, async (db, display) => {
+  return withDatabase(databaseValue, {}, async (db, display) => {
     const applied = await migrateToLatest(db)
     return {
       message: applied.length === 0 ? `${display} is up to date.` : `${display}: applied ${applied.join(', ')}.`,
@@ -25,10 +25,12 @@ export interface DatabaseStatus {
   locks: LockHolder[]
 }
 
-/** `mastoc status`: row counts and the latest runs, newest first. */
+/**
+ * `mastoc status`: row counts and the latest runs, newest first. It only reads — a read-only
+ * replica or a database never imported into answers too (tables not there yet count as empty).
+ */
 export async function readStatus(databaseValue: string, runs = 10): Promise<AdminResult<{status: DatabaseStatus}>> {
-  return withDatabase(databaseValue, async (db, _display, dialect) => {
-    await migrateToLatest(db)
+  return withDatabase(databaseValue, {readOnly: true}, async (db, _display, dialect) => {
     const store = new KnexImportStore(db, dialect)
     return {
       status: {
@@ -43,6 +45,7 @@ export async function readStatus(databaseValue: string, runs = 10): Promise<Admi
 
 async function withDatabase<T>(
   databaseValue: string,
+  options: {readOnly?: boolean},
   work: (db: ReturnType<typeof openDatabase>, display: string, dialect: 'sqlite' | 'postgres') => Promise<T>,
 ): Promise<AdminResult<T>> {
   let target
@@ -51,7 +54,7 @@ async function withDatabase<T>(
   } catch (error) {
     return {ok: false, message: (error as Error).message}
   }
-  const db = openDatabase(target)
+  const db = openDatabase(target, options)
   try {
     return {ok: true, ...(await work(db, target.display, target.dialect))}
   } catch (error) {

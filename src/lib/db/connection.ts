@@ -59,7 +59,8 @@ const pgTypes = {
  */
 const knexLog = {warn() {}, error() {}}
 
-export function openDatabase(target: DatabaseTarget): Knex {
+/** `readOnly`: looking only (`mastoc status`): a SQLite file must exist and is never written. */
+export function openDatabase(target: DatabaseTarget, options: {readOnly?: boolean} = {}): Knex {
   if (target.dialect === 'postgres') {
     return knexFactory({
       log: knexLog,
@@ -78,7 +79,7 @@ export function openDatabase(target: DatabaseTarget): Knex {
   return knexFactory({
     log: knexLog,
     client: 'better-sqlite3',
-    connection: {filename: target.location},
+    connection: {filename: target.location, options: {readonly: options.readOnly ?? false}},
     useNullAsDefault: true,
     pool: {
       min: 1,
@@ -86,7 +87,7 @@ export function openDatabase(target: DatabaseTarget): Knex {
       afterCreate(connection: {pragma(sql: string): unknown}, done: (error: Error | null, connection: unknown) => void) {
         try {
           // WAL + NORMAL: a transaction per record (--no-batch) is ~7× faster, and readers are not blocked.
-          connection.pragma('journal_mode = WAL')
+          if (!options.readOnly) connection.pragma('journal_mode = WAL')
           connection.pragma('synchronous = NORMAL')
           connection.pragma('foreign_keys = ON')
           connection.pragma('busy_timeout = 5000')

@@ -1,4 +1,5 @@
 import {createHash} from 'node:crypto'
+import {hostname} from 'node:os'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import type {Knex} from 'knex'
@@ -101,7 +102,7 @@ export async function currentLockHolders(
   if (dialect === 'sqlite') {
     const staleBefore = instantAgo(options.staleAfterMs ?? LOCK_DEFAULTS.staleAfterMs)
     const rows = await db(TABLE).where('heartbeat_at', '>=', staleBefore).orderBy('gym_stokt_id')
-    return rows.map(toLockHolder)
+    return rows.filter((row) => row.host !== hostname() || row.pid === null || processAlive(Number(row.pid))).map(toLockHolder)
   }
   const heldKeys = new Set(
     (
@@ -149,16 +150,22 @@ class SqliteLockCandidate implements LockCandidate {
   async tryAcquire(): Promise<ImportLock | undefined> {
     const {db, settings} = this
     const now = nowInstant()
+    // A holder on this host whose process is gone needs no 30 s wait for its heartbeat to go stale.
+    const current = (await db(TABLE).where('gym_stokt_id', settings.gymStoktId).first('run_id', 'host', 'pid')) as
+      | {run_id: string; host: string | null; pid: number | null}
+      | undefined
+    const deadRunId = current && current.host === hostname() && current.pid !== null && !processAlive(current.pid) ? current.run_id : ''
     // One statement, so that two processes cannot both see the lock free: the row is inserted, or
-    // taken over when its heartbeat is stale, or left alone — and then nothing is returned.
+    // taken over when its holder is known dead or its heartbeat is stale, or left alone — and then
+    // nothing is returned.
     const taken = (await db.raw(
-      `insert into ${TABLE} (gym_stokt_id, run_id, holder, acquired_at, heartbeat_at) values (?, ?, ?, ?, ?)
+      `insert into ${TABLE} (gym_stokt_id, run_id, holder, host, pid, acquired_at, heartbeat_at) values (?, ?, ?, ?, ?, ?, ?)
         on conflict (gym_stokt_id) do update
-          set run_id = excluded.run_id, holder = excluded.holder,
+          set run_id = excluded.run_id, holder = excluded.holder, host = excluded.host, pid = excluded.pid,
               acquired_at = excluded.acquired_at, heartbeat_at = excluded.heartbeat_at
-          where ${TABLE}.heartbeat_at < ?
+          where ${TABLE}.heartbeat_at < ? or ${TABLE}.run_id = ?
         returning run_id`,
-      [settings.gymStoktId, settings.runId, settings.holder, now, now, instantAgo(settings.staleAfterMs)],
+      [settings.gymStoktId, settings.runId, settings.holder, hostname(), process.pid, now, now, instantAgo(settings.staleAfterMs), deadRunId],
     )) as {run_id: string}[]
     if (taken.length === 0) return undefined
 
@@ -208,11 +215,11 @@ class PostgresLockCandidate implements LockCandidate {
     try {
       // A row left by a dead holder is simply overwritten: the advisory lock is the truth.
       await session.query(
-        `insert into ${TABLE} (gym_stokt_id, run_id, holder, acquired_at, heartbeat_at) values ($1, $2, $3, $4, $4)
+        `insert into ${TABLE} (gym_stokt_id, run_id, holder, host, pid, acquired_at, heartbeat_at) values ($1, $2, $3, $4, $5, $6, $6)
           on conflict (gym_stokt_id) do update
-            set run_id = excluded.run_id, holder = excluded.holder,
+            set run_id = excluded.run_id, holder = excluded.holder, host = excluded.host, pid = excluded.pid,
                 acquired_at = excluded.acquired_at, heartbeat_at = excluded.heartbeat_at`,
-        [settings.gymStoktId, settings.runId, settings.holder, now],
+        [settings.gymStoktId, settings.runId, settings.holder, hostname(), process.pid, now],
       )
     } catch (error) {
       await this.abandon()
@@ -238,6 +245,16 @@ class PostgresLockCandidate implements LockCandidate {
 
   async abandon(): Promise<void> {
     await (this.ended ??= this.session.end().catch(() => {}))
+  }
+}
+
+/** Whether a process of this host is still running (signal 0 only checks it exists). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
 }
 

@@ -56,6 +56,11 @@ export interface ImportStore {
   updateRows(tx: StoreTransaction, spec: TableSpec, rows: readonly ChangedRow[], now: string): Promise<void>
   startRun(run: RunRecord): Promise<void>
   finishRun(id: string, outcome: RunOutcome): Promise<void>
+  /**
+   * Runs of this gym still marked running, other than `runId`: under the gym's lock they can only
+   * be runs whose process died (SIGKILL, a crash, a lost machine). Marks them abandoned.
+   */
+  abandonDeadRuns(gymStoktId: string, runId: string, now: string): Promise<number>
   latestRuns(limit: number): Promise<RunRow[]>
   /** Per gym, the latest run that completed and wrote (succeeded or partial, not a dry run). */
   lastCompletedRuns(): Promise<RunRow[]>
@@ -118,12 +123,21 @@ export class KnexImportStore implements ImportStore {
       })
   }
 
+  async abandonDeadRuns(gymStoktId: string, runId: string, now: string): Promise<number> {
+    return this.db('import_runs')
+      .where({gym_stokt_id: gymStoktId, status: 'running'})
+      .whereNot('id', runId)
+      .update({status: 'abandoned', error: `the run ended without finishing (its process was killed or lost); found at ${now} by run ${runId}`})
+  }
+
   async latestRuns(limit: number): Promise<RunRow[]> {
+    if (!(await this.db.schema.hasTable('import_runs'))) return []
     const rows: Record<string, unknown>[] = await this.db('import_runs').orderBy('started_at', 'desc').limit(limit)
     return rows.map((row) => this.runRow(row))
   }
 
   async lastCompletedRuns(): Promise<RunRow[]> {
+    if (!(await this.db.schema.hasTable('import_runs'))) return []
     const completed = () =>
       this.db('import_runs').whereIn('status', ['succeeded', 'partial']).andWhere('dry_run', toDatabaseValue(this.dialect, 'boolean', false) as number | boolean)
     const rows: Record<string, unknown>[] = await completed()
@@ -175,6 +189,10 @@ export class KnexImportStore implements ImportStore {
     const tables = ['gyms', 'faces', 'holds', 'users', 'climbs'] as const
     const counts = {} as TableCounts
     for (const table of tables) {
+      if (!(await this.db.schema.hasTable(table))) {
+        counts[table] = 0
+        continue
+      }
       const [row] = await this.db(table).count({n: '*'})
       counts[table] = Number(row.n)
     }

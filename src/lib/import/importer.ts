@@ -104,6 +104,7 @@ export async function runImport(options: ImportOptions, reporter: ImportReporter
     let rejects: RejectsFile | undefined
     try {
       lock = await lockGym(db, options, run)
+      await store.abandonDeadRuns(options.gymId, run.id, nowInstant())
       // Read under the lock: a run finishing meanwhile may have moved the cursor.
       if (options.incremental) run.maxAge = incrementalMaxAge(await store.readClimbsCursor(options.gymId), run.startedAt)
       rejects = options.rejectsPath ? openRejectsFile(options.rejectsPath) : undefined
