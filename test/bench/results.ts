@@ -1,6 +1,7 @@
 import type {DatabaseKind} from '../support/databases.js'
 import type {FetchFloor, InsertFloor} from './floors.js'
 import type {SizePreset} from './options.js'
+import {DEFAULT_BATCH_SIZE} from '../../src/flags.js'
 
 /** What the bench measured; results.json is this, plus the goals. */
 
@@ -108,11 +109,11 @@ export function medianInsertFloor(result: SizeResult | undefined, db: DatabaseKi
   return median(result?.insertFloor[db]?.map((floor) => floor.totalMs) ?? [])
 }
 
-/** The CLI's default --batch-size (design.md), the batch size of every import but the curve's. */
-export const DEFAULT_BATCH_SIZE = 100
+/** The CLI's default --batch-size, the batch size of every import but the curve's. */
+export {DEFAULT_BATCH_SIZE}
 /** The CLI's default --concurrency, passed explicitly to the latency runs. */
 export const CONCURRENCY = 4
 export const LATENCY_MS = 50
 /** Climbs per page, as Stokt pages them. */
 export const PAGE_SIZE = 30
-export const CURVE_BATCH_SIZES = [25, 50, 100, 250, 500, 1000] as const
+export const CURVE_BATCH_SIZES = [25, 100, 250, 500, 1000, 2500] as const

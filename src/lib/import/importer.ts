@@ -206,6 +206,7 @@ class GymImporter {
   private readonly totals = new Map<SummaryEntity, number | undefined>()
   onRejected?: (rejected: Rejected, record: unknown) => void
   private missing?: {count: number; ids: string[]}
+  private writeInFlight?: Promise<void>
 
   constructor(
     private readonly options: ImportOptions,
@@ -225,8 +226,11 @@ class GymImporter {
       let faceHolds: FaceHolds = new Map()
       if (command !== 'users') faceHolds = await this.importGymAndFaces(command !== 'climbs')
       if (climbPages) await this.importClimbs(climbPages, command !== 'users', faceHolds)
+      await this.drainWrites()
     } finally {
       climbPages?.close()
+      // A failure elsewhere: the batch in flight still ends (committed or rolled back) before the run is recorded.
+      await this.writeInFlight?.catch(() => {})
     }
     const summary = this.partialSummary()
     return {summary, exitCode: summary.rejected.length > 0 ? 3 : 0}
@@ -287,6 +291,7 @@ class GymImporter {
     if (!setup.ok) return this.reject('face', receivedId(raw) ?? faceId, setup.reason, raw)
     if (setup.value.id !== faceId) return this.reject('face', faceId, `id: the setup of face ${faceId} is of face ${setup.value.id}`, raw)
     await this.writeGroups([{spec: FACES, rows: [faceRow(gymStoktId, setup.value, raw)]}])
+    await this.drainWrites()
     if (this.ids.get('face', faceId) === undefined) return undefined // the database refused the face
 
     const holdIds = new Set<number>()
@@ -362,6 +367,7 @@ class GymImporter {
     // Every page read: the cursor commits with the last batch, so it never runs ahead of the data.
     const cursor = withClimbs ? await this.cursorAfterWalk() : undefined
     await flush(cursor)
+    await this.drainWrites()
     if (withClimbs && maxAge === ALL_CLIMBS_MAX_AGE && lastCount !== undefined && lastCount === seenClimbs.size) {
       await this.reportMissing(seenClimbs)
     }
@@ -403,11 +409,27 @@ class GymImporter {
     return climbRow(climb, raw)
   }
 
+  /**
+   * Starts writing a batch once the one before it is committed, and returns without waiting for it:
+   * the next batch is read and validated while this one is in the database's hands (PostgreSQL
+   * works in its own process meanwhile). Batches still commit one after the other, in order, so a
+   * batch's references always resolve to what the batches before it wrote.
+   */
   private async writeGroups(groups: RowGroup[], finalize?: BatchFinalizer): Promise<void> {
+    await this.drainWrites()
     if (finalize || groups.some((group) => group.rows.length > 0)) {
       this.throwIfInterrupted()
-      await this.strategy.write(groups, (entity, outcome) => this.record(entity, outcome), finalize)
+      const write = this.strategy.write(groups, (entity, outcome) => this.record(entity, outcome), finalize)
+      write.catch(() => {}) // reported by the next drainWrites()
+      this.writeInFlight = write
     }
+  }
+
+  /** Waits for the batch in flight, then applies the checks between batches. */
+  private async drainWrites(): Promise<void> {
+    const write = this.writeInFlight
+    this.writeInFlight = undefined
+    await write
     this.checkErrorBudget()
     this.throwIfInterrupted()
   }

@@ -33,7 +33,7 @@ export const stoktText = (error = 'expected a string') =>
 /** Text that fits a column of `max` characters: longer is rejected, never truncated. */
 export const boundedText = (max: number) =>
   // Counted in characters (code points), as PostgreSQL counts varchar(n), not UTF-16 units.
-  stoktText().refine((text) => [...text].length <= max, {
+  stoktText().refine((text) => text.length <= max || [...text].length <= max, {
     error: (issue) => `is ${[...(issue.input as string)].length} characters, more than ${max}`,
   })
 
