@@ -14,10 +14,10 @@ import {join, resolve} from 'node:path'
 
 import type {Knex} from 'knex'
 
-import {ALL_CLIMBS_MAX_AGE, SnapshotWriter} from '../../src/lib/stokt/snapshot.js'
 import {POSTGRES_AVAILABLE, type DatabaseKind} from '../support/databases.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
 import {startStoktServer, type StoktServer} from '../support/stoktServer.js'
+import {writeGymSnapshot} from '../support/writeSampleGym.js'
 import {runImport, rowsRejected, summaryRows, SUMMARY_ENTITIES, type ImportRun, type ImportSummary} from './cli.js'
 import {measureFetchFloor, measureInsertFloor} from './floors.js'
 import {describeBuild, describeMachine, loadAverage} from './machine.js'
@@ -119,7 +119,7 @@ async function benchSize(
   const server = await startStoktServer({gym, pageSize: PAGE_SIZE})
   const slowServer = size.large ? undefined : await startStoktServer({gym, pageSize: PAGE_SIZE, latencyMs: LATENCY_MS})
   const snapshotDir = join(workDir, `snapshot-${size.label}`)
-  if (!size.large) await writeSnapshot(gym, snapshotDir)
+  if (!size.large) await writeGymSnapshot(gym, snapshotDir, PAGE_SIZE)
 
   const measure = new SizeMeasurements(result, gym, server)
   const repeat = size.large ? 1 : runs
@@ -296,20 +296,6 @@ async function tableFingerprint(knex: Knex): Promise<string> {
     parts.push(`${table}:${row.n}:${row.last}`)
   }
   return parts.join(' ')
-}
-
-/** The gym as a snapshot, as `--save-snapshot` would write it (see test/support/writeSampleGym.ts). */
-async function writeSnapshot(gym: GeneratedGym, dir: string): Promise<void> {
-  const writer = new SnapshotWriter(dir)
-  await writer.writeSummary(gym.summary)
-  await writer.writeWalls(gym.walls)
-  for (const [faceId, setup] of gym.setups) await writer.writeSetup(faceId, setup)
-  let pages = 0
-  for (let start = 0; start < gym.climbs.length; start += PAGE_SIZE) {
-    await writer.appendClimbs(gym.climbs.slice(start, start + PAGE_SIZE))
-    pages += 1
-  }
-  await writer.finish({gymId: gym.gymId, maxAge: ALL_CLIMBS_MAX_AGE, pages})
 }
 
 function describe(run: ImportRun): string {

@@ -7,7 +7,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 
 import {runCli, type CliResult} from '../support/cli.js'
 import {createTestDatabase, DATABASE_KINDS, unavailable, type DatabaseKind, type TestDatabase} from '../support/databases.js'
-import {expectedGymData, readGymData, type GymData, type Row} from '../support/gymData.js'
+import {expectedGymData, expectedWithFirstClimbs, readGymData, type GymData, type Row} from '../support/gymData.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
 import {DEFAULT_TOKEN, startStoktServer, type StoktServer} from '../support/stoktServer.js'
 
@@ -349,17 +349,4 @@ async function tableNames(db: Knex, kind: DatabaseKind): Promise<string[]> {
   }
   const result = await db.raw("select table_name as name from information_schema.tables where table_schema = 'public'")
   return (result.rows as {name: string}[]).map((row) => row.name)
-}
-
-/** The whole gym as Stokt serves it, but only its first `count` climbs and the setters of those. */
-function expectedWithFirstClimbs(gym: GeneratedGym, count: number): GymData {
-  const full = expectedGymData(gym)
-  const kept = gym.climbs.slice(0, count) as Climb[]
-  const climbIds = new Set(kept.map((climb) => climb.id))
-  const setterIds = new Set(kept.flatMap((climb) => (climb.climbSetters ? [climb.climbSetters.id] : [])))
-  return {
-    ...full,
-    climbs: full.climbs.filter((climb) => climbIds.has(String(climb.stokt_id))),
-    users: full.users.filter((user) => setterIds.has(String(user.stokt_id))),
-  }
 }

@@ -1,7 +1,7 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {runCli} from '../support/cli.js'
-import {createTestDatabase, DATABASE_KINDS, unavailable, type TestDatabase} from '../support/databases.js'
+import {DATABASE_KINDS, testDatabases, unavailable, type TestDatabase} from '../support/databases.js'
 import {writeStamps} from '../support/gymData.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
 import {sendJson, startStoktServer, DEFAULT_TOKEN, type StoktServer} from '../support/stoktServer.js'
@@ -12,12 +12,7 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
   const skip = unavailable(kind)
   let gym: GeneratedGym
   let server: StoktServer
-  const databases: TestDatabase[] = []
-  const freshDatabase = async () => {
-    const database = await createTestDatabase(kind)
-    databases.push(database)
-    return database
-  }
+  const databases = testDatabases(kind)
   const mastoc = (database: TestDatabase, args: string[], stoktServer = server) =>
     runCli(args, {DATABASE_URL: database.url, MASTOC_GYM: gym.gymId, STOKT_URL: stoktServer.url, STOKT_TOKEN: DEFAULT_TOKEN})
   const climbRequests = () => server.requests.filter((request) => request.path.endsWith('/climbs'))
@@ -29,11 +24,11 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
   })
   afterAll(async () => {
     await server?.close()
-    await Promise.all(databases.map((database) => database.drop()))
+    await databases.dropAll()
   })
 
   it.skipIf(skip)('asks Stokt for max_age=7 only, on an incremental run right after a full one', async () => {
-    const database = await freshDatabase()
+    const database = await databases.fresh()
     const first = climbRequests().length
     expect((await mastoc(database, ['import', 'all', '--incremental', '--json'])).code).toBe(0)
     expect(climbRequests().slice(first).map((request) => request.query.get('max_age'))).toContain('9999')
@@ -48,7 +43,7 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
   })
 
   it.skipIf(skip)('does not move the cursor when a run fails', async () => {
-    const database = await freshDatabase()
+    const database = await databases.fresh()
     // A first full import, then a failed one: the cursor stays where the full one put it.
     expect((await mastoc(database, ['import', 'all', '--json'])).code).toBe(0)
     const [cursorBefore] = await database.knex()('import_cursors').select('climbs_started_at', 'run_id')
@@ -72,7 +67,7 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
   })
 
   it.skipIf(skip)('lists both runs, newest first, with their summaries, in mastoc status --json', async () => {
-    const database = await freshDatabase()
+    const database = await databases.fresh()
     const holds = await mastoc(database, ['import', 'holds', '--json'])
     const climbs = await mastoc(database, ['import', 'climbs', '--no-batch', '--json'])
     const status = await runCli(['status', '--json'], {DATABASE_URL: database.url})
@@ -89,7 +84,7 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
   })
 
   it.skipIf(skip)('reports a climb Stokt dropped as missing after a full walk, and not after an interrupted one', async () => {
-    const database = await freshDatabase()
+    const database = await databases.fresh()
     expect((await mastoc(database, ['import', 'all'])).code).toBe(0)
     const dropped = gym.climbs[7] as {id: string}
     const smaller = generateGym(GYM_SPEC)
@@ -124,7 +119,7 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
   })
 
   it.skipIf(skip)('shows exactly the changed fields on a dry run against a changed gym, and writes nothing', async () => {
-    const database = await freshDatabase()
+    const database = await databases.fresh()
     expect((await mastoc(database, ['import', 'all'])).code).toBe(0)
     const changed = generateGym(GYM_SPEC)
     const climb = changed.climbs[4] as Record<string, unknown>
@@ -165,7 +160,7 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
   })
 
   it.skipIf(skip)('prints nothing with --quiet when all is well, and the rejected records when not', async () => {
-    const database = await freshDatabase()
+    const database = await databases.fresh()
     const quiet = await mastoc(database, ['import', 'all', '--quiet'])
     expect(quiet.code).toBe(0)
     expect(quiet.stdout).toBe('')

@@ -1,7 +1,7 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {runCli} from '../support/cli.js'
-import {createTestDatabase, DATABASE_KINDS, unavailable, type TestDatabase} from '../support/databases.js'
+import {DATABASE_KINDS, testDatabases, unavailable} from '../support/databases.js'
 import {expectedGymData, readGymData} from '../support/gymData.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
 import {DEFAULT_PASSWORD, DEFAULT_TOKEN, DEFAULT_USERNAME, startStoktServer, type StoktServer} from '../support/stoktServer.js'
@@ -10,12 +10,7 @@ describe.each(DATABASE_KINDS)('mastoc import (the CLI) on %s', (kind) => {
   const skip = unavailable(kind)
   let gym: GeneratedGym
   let server: StoktServer
-  const databases: TestDatabase[] = []
-  const freshDatabase = async () => {
-    const database = await createTestDatabase(kind)
-    databases.push(database)
-    return database
-  }
+  const databases = testDatabases(kind)
 
   beforeAll(async () => {
     if (skip) return
@@ -24,11 +19,11 @@ describe.each(DATABASE_KINDS)('mastoc import (the CLI) on %s', (kind) => {
   })
   afterAll(async () => {
     await server?.close()
-    await Promise.all(databases.map((database) => database.drop()))
+    await databases.dropAll()
   })
 
   it.skipIf(skip)('imports with a username and password from the environment and prints the JSON summary', async () => {
-    const database = await freshDatabase()
+    const database = await databases.fresh()
     const result = await runCli(['import', 'all', '--json', '--batch-size', '25'], {
       DATABASE_URL: database.url,
       MASTOC_GYM: gym.gymId,
@@ -48,7 +43,7 @@ describe.each(DATABASE_KINDS)('mastoc import (the CLI) on %s', (kind) => {
   })
 
   it.skipIf(skip)('prints a human summary and plain progress lines when not on a terminal', async () => {
-    const database = await freshDatabase()
+    const database = await databases.fresh()
     const result = await runCli(['import', 'climbs', '--no-batch', '--database', database.url, '--gym', gym.gymId, '--stokt-url', server.url], {
       STOKT_TOKEN: DEFAULT_TOKEN,
     })
@@ -63,7 +58,7 @@ describe.each(DATABASE_KINDS)('mastoc import (the CLI) on %s', (kind) => {
   })
 
   it.skipIf(skip)('exits 3 and names each rejected record when some records are bad, importing the others', async () => {
-    const database = await freshDatabase()
+    const database = await databases.fresh()
     const badGym = generateGym({seed: 11, faces: 2, holdsPerFace: 40, climbs: 60, setters: 8})
     const bad = badGym.climbs[3] as Record<string, unknown>
     bad.holdsList = 'S1 Q8291'
@@ -92,7 +87,7 @@ describe.each(DATABASE_KINDS)('mastoc import (the CLI) on %s', (kind) => {
   })
 
   it.skipIf(skip)('exits 1 with one line, and no password, when Stokt refuses the credentials', async () => {
-    const database = await freshDatabase()
+    const database = await databases.fresh()
     const result = await runCli(['import', 'all'], {
       DATABASE_URL: database.url,
       MASTOC_GYM: gym.gymId,

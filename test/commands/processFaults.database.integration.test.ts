@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 
 import {runCli} from '../support/cli.js'
-import {createTestDatabase, unavailable, type TestDatabase} from '../support/databases.js'
+import {testDatabases, unavailable} from '../support/databases.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
 import {DEFAULT_PASSWORD, DEFAULT_USERNAME, startStoktServer, type StoktServer} from '../support/stoktServer.js'
 
@@ -22,7 +22,8 @@ describe('the database unreachable or unusable', () => {
   let gym: GeneratedGym
   let server: StoktServer
   let scratch: string
-  const databases: TestDatabase[] = []
+  /** PostgreSQL databases made read-only by a test. */
+  const databases = testDatabases('postgres')
 
   beforeAll(async () => {
     gym = generateGym(GYM_SPEC)
@@ -30,7 +31,7 @@ describe('the database unreachable or unusable', () => {
     scratch = mkdtempSync(join(tmpdir(), 'mastoc-dbfaults-'))
   })
   afterEach(async () => {
-    await Promise.all(databases.splice(0).map((database) => database.drop()))
+    await databases.dropAll()
   })
   afterAll(async () => {
     await server?.close()
@@ -70,8 +71,7 @@ describe('the database unreachable or unusable', () => {
     {migrated: false, refused: 'cannot execute CREATE TABLE in a read-only transaction (25006)'},
   ])('PostgreSQL read-only (default_transaction_read_only), migrated before: $migrated', ({migrated, refused}) => {
     it.skipIf(unavailable('postgres'))('exit 1 naming the database, nothing fetched, nothing written', async () => {
-      const database = await createTestDatabase('postgres')
-      databases.push(database)
+      const database = await databases.fresh()
       const name = new URL(database.url).pathname.slice(1)
       const url = withPassword(database.url, DB_PASSWORD)
       if (migrated) expect((await runCli(['db', 'migrate'], {DATABASE_URL: url})).code).toBe(0)

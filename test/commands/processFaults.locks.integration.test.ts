@@ -1,11 +1,10 @@
-import {spawn} from 'node:child_process'
 import {hostname} from 'node:os'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import type {Knex} from 'knex'
 import {describe, expect, it} from 'vitest'
 
-import {BIN, runCli, type CliResult} from '../support/cli.js'
+import {importArgs, runCli, startCli, waitFor, type ChildHandle} from '../support/cli.js'
 import {createTestDatabase, DATABASE_KINDS, unavailable, type DatabaseKind, type TestDatabase} from '../support/databases.js'
 import {expectedGymData, readGymData, type GymData, type Row} from '../support/gymData.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
@@ -151,14 +150,6 @@ describe.each(DATABASE_KINDS)('two imports at once, on %s', (kind) => {
 
 // ---------------------------------------------------------------------------------------------
 
-interface ChildHandle {
-  pid: number
-  result: Promise<CliResult>
-  kill(signal: NodeJS.Signals): void
-  stderr(): string
-  exited(): boolean
-}
-
 interface TestEnvironment {
   gym: GeneratedGym
   server: StoktServer
@@ -213,52 +204,6 @@ async function withEnvironment(kind: DatabaseKind, test: (env: TestEnvironment) 
     await Promise.all(children.map((child) => child.result))
     await server.close()
     await database.drop()
-  }
-}
-
-function importArgs(server: StoktServer, gym: GeneratedGym, database: TestDatabase, flags: string[]): string[] {
-  return ['import', 'all', '--database', database.url, '--gym', gym.gymId, '--stokt-url', server.url, ...flags]
-}
-
-/** The real CLI in a child process, as runCli runs it, with a handle to signal it. */
-function startCli(args: string[], extraEnv: Record<string, string>): ChildHandle {
-  const env = {PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...extraEnv}
-  const child = spawn(process.execPath, [BIN, ...args], {env, stdio: ['ignore', 'pipe', 'pipe']})
-  let stdout = ''
-  let stderr = ''
-  let exited = false
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-  const result = new Promise<CliResult>((resolve, reject) => {
-    child.on('error', reject)
-    child.on('close', (code, signal) => {
-      exited = true
-      resolve({code, signal, stdout, stderr})
-    })
-  })
-  return {
-    pid: child.pid!,
-    result,
-    kill: (signal) => {
-      if (!exited) child.kill(signal)
-    },
-    stderr: () => stderr,
-    exited: () => exited,
-  }
-}
-
-/** Polls `probe` until it returns a value; fails if the child exits first or it takes far too long. */
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, child?: ChildHandle, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    // A probe that fails (the schema not there yet) is asked again.
-    const value = await Promise.resolve()
-      .then(probe)
-      .catch(() => undefined)
-    if (value !== undefined) return value
-    if (child?.exited()) throw new Error(`the import exited while waiting for ${what}:\n${child.stderr()}`)
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`)
-    await sleep(5)
   }
 }
 

@@ -2,17 +2,19 @@ import {randomUUID} from 'node:crypto'
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
 import type {AddressInfo} from 'node:net'
 
-import type {Knex} from 'knex'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {runCli, type CliResult} from '../support/cli.js'
 import {createTestDatabase, DATABASE_KINDS, unavailable, type TestDatabase} from '../support/databases.js'
-import {expectedGymData, readGymData, type GymData} from '../support/gymData.js'
+import {expectedGymData, expectedWithFirstClimbs, readGymData} from '../support/gymData.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
+import {latestRun} from '../support/runs.js'
 import {
+  climbsCall,
   DEFAULT_PASSWORD,
   DEFAULT_TOKEN,
   DEFAULT_USERNAME,
+  isClimbsPage,
   sendJson,
   startStoktServer,
   type RecordedRequest,
@@ -348,32 +350,7 @@ describe.each(DATABASE_KINDS)('Stokt refusing, drifting or redirecting, through 
   })
 })
 
-function isClimbsPage(req: RecordedRequest, gym: GeneratedGym, page: number): boolean {
-  return req.path === `/api/gyms/${gym.gymId}/climbs` && (req.query.get('page') ?? '1') === String(page)
-}
-
 /** The climbs pages the server was asked for, in order of arrival. */
 function pagesRead(server: StoktServer): string[] {
   return server.requests.filter((req) => req.path.endsWith('/climbs')).map((req) => req.query.get('page') ?? '1')
-}
-
-function climbsCall(gym: GeneratedGym, page: number): string {
-  return `GET /api/gyms/${gym.gymId}/climbs page ${page}`
-}
-
-/** The whole gym as Stokt serves it, but only its first `count` climbs and the setters of those. */
-function expectedWithFirstClimbs(gym: GeneratedGym, count: number): GymData {
-  const full = expectedGymData(gym)
-  const kept = gym.climbs.slice(0, count) as Array<{id: string; climbSetters?: {id: string} | null}>
-  const climbIds = new Set(kept.map((climb) => climb.id))
-  const setterIds = new Set(kept.flatMap((climb) => (climb.climbSetters ? [climb.climbSetters.id] : [])))
-  return {
-    ...full,
-    climbs: full.climbs.filter((climb) => climbIds.has(String(climb.stokt_id))),
-    users: full.users.filter((user) => setterIds.has(String(user.stokt_id))),
-  }
-}
-
-async function latestRun(db: Knex): Promise<{status: string; error: string | null}> {
-  return db('import_runs').orderBy('started_at', 'desc').first('status', 'error')
 }

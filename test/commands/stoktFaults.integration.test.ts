@@ -1,13 +1,13 @@
 import type {ServerResponse} from 'node:http'
 
-import type {Knex} from 'knex'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {runCli, type CliResult} from '../support/cli.js'
-import {createTestDatabase, DATABASE_KINDS, unavailable, type TestDatabase} from '../support/databases.js'
-import {expectedGymData, readGymData, type GymData} from '../support/gymData.js'
+import {DATABASE_KINDS, testDatabases, unavailable, type TestDatabase} from '../support/databases.js'
+import {expectedGymData, expectedWithFirstClimbs, readGymData} from '../support/gymData.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
-import {DEFAULT_TOKEN, sendJson, startStoktServer, type RecordedRequest, type StoktServer} from '../support/stoktServer.js'
+import {latestRun} from '../support/runs.js'
+import {climbsCall, DEFAULT_TOKEN, isClimbsPage, sendJson, startStoktServer, type RecordedRequest, type StoktServer} from '../support/stoktServer.js'
 
 /**
  * Stokt misbehaving in passing ways — throttling, server errors, a response that never comes, a
@@ -65,18 +65,12 @@ const CLOCK_SLACK_MS = 30
 describe.each(DATABASE_KINDS)('Stokt failing in passing ways, through the CLI, on %s', (kind) => {
   const skip = unavailable(kind)
   const servers: StoktServer[] = []
-  const databases: TestDatabase[] = []
+  const databases = testDatabases(kind)
 
   afterEach(async () => {
     await Promise.all(servers.splice(0).map((server) => server.close()))
-    await Promise.all(databases.splice(0).map((database) => database.drop()))
+    await databases.dropAll()
   })
-
-  const freshDatabase = async () => {
-    const database = await createTestDatabase(kind)
-    databases.push(database)
-    return database
-  }
 
   /** A server whose requests arrive at `intercept` first, each with its arrival time. */
   const serve = async (gym: GeneratedGym, intercept: (req: RecordedRequest, res: ServerResponse, arrivedMs: number) => boolean) => {
@@ -104,7 +98,7 @@ describe.each(DATABASE_KINDS)('Stokt failing in passing ways, through the CLI, o
         fault.inject(res)
         return true
       })
-      const database = await freshDatabase()
+      const database = await databases.fresh()
 
       const result = await importAll(server, gym, database, ['--retries', '2'])
 
@@ -146,7 +140,7 @@ describe.each(DATABASE_KINDS)('Stokt failing in passing ways, through the CLI, o
         fault.inject(res)
         return true
       })
-      const database = await freshDatabase()
+      const database = await databases.fresh()
 
       const result = await importAll(server, gym, database, ['--retries', '1', '--batch-size', String(batchSize)])
 
@@ -170,28 +164,3 @@ describe.each(DATABASE_KINDS)('Stokt failing in passing ways, through the CLI, o
     })
   })
 })
-
-function isClimbsPage(req: RecordedRequest, gym: GeneratedGym, page: number): boolean {
-  return req.path === `/api/gyms/${gym.gymId}/climbs` && (req.query.get('page') ?? '1') === String(page)
-}
-
-function climbsCall(gym: GeneratedGym, page: number): string {
-  return `GET /api/gyms/${gym.gymId}/climbs page ${page}`
-}
-
-/** The whole gym as Stokt serves it, but only its first `count` climbs and the setters of those. */
-function expectedWithFirstClimbs(gym: GeneratedGym, count: number): GymData {
-  const full = expectedGymData(gym)
-  const kept = gym.climbs.slice(0, count) as Array<{id: string; climbSetters?: {id: string} | null}>
-  const climbIds = new Set(kept.map((climb) => climb.id))
-  const setterIds = new Set(kept.flatMap((climb) => (climb.climbSetters ? [climb.climbSetters.id] : [])))
-  return {
-    ...full,
-    climbs: full.climbs.filter((climb) => climbIds.has(String(climb.stokt_id))),
-    users: full.users.filter((user) => setterIds.has(String(user.stokt_id))),
-  }
-}
-
-async function latestRun(db: Knex): Promise<{status: string; error: string | null}> {
-  return db('import_runs').orderBy('started_at', 'desc').first('status', 'error')
-}

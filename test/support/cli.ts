@@ -1,5 +1,10 @@
 import {spawn} from 'node:child_process'
+import {setTimeout as sleep} from 'node:timers/promises'
 import {fileURLToPath} from 'node:url'
+
+import type {TestDatabase} from './databases.js'
+import type {GeneratedGym} from './gymGenerator.js'
+import type {StoktServer} from './stoktServer.js'
 
 export const BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
 
@@ -10,20 +15,69 @@ export interface CliResult {
   stderr: string
 }
 
+/** A CLI child process still running, or done: its result, and a handle to signal it. */
+export interface ChildHandle {
+  pid: number
+  result: Promise<CliResult>
+  /** Sends `signal`, unless the child has already exited. */
+  kill(signal: NodeJS.Signals): void
+  /** What it has written to stderr so far. */
+  stderr(): string
+  exited(): boolean
+}
+
 /**
- * Runs the real CLI in a child process, as cron would: no terminal, a clean environment plus `env`.
- * Asynchronous, so a Stokt test server in this process keeps answering.
+ * Starts the real CLI in a child process, as cron would: no terminal, a clean environment plus
+ * `env`. Asynchronous, so a Stokt test server in this process keeps answering.
  */
-export function runCli(args: string[], env: Record<string, string | undefined> = {}, options: {cwd?: string} = {}): Promise<CliResult> {
+export function startCli(args: string[], env: Record<string, string | undefined> = {}, options: {cwd?: string} = {}): ChildHandle {
   const childEnv: Record<string, string> = {PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp'}
   for (const [key, value] of Object.entries(env)) if (value !== undefined) childEnv[key] = value
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {env: childEnv, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe']})
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+  const child = spawn(process.execPath, [BIN, ...args], {env: childEnv, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe']})
+  let stdout = ''
+  let stderr = ''
+  let exited = false
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+  const result = new Promise<CliResult>((resolve, reject) => {
     child.on('error', reject)
-    child.on('close', (code, signal) => resolve({code, signal, stdout, stderr}))
+    child.on('close', (code, signal) => {
+      exited = true
+      resolve({code, signal, stdout, stderr})
+    })
   })
+  return {
+    pid: child.pid!,
+    result,
+    kill: (signal) => {
+      if (!exited) child.kill(signal)
+    },
+    stderr: () => stderr,
+    exited: () => exited,
+  }
+}
+
+/** Runs the real CLI in a child process, as startCli starts it, to the end. */
+export function runCli(args: string[], env: Record<string, string | undefined> = {}, options: {cwd?: string} = {}): Promise<CliResult> {
+  return startCli(args, env, options).result
+}
+
+/** The arguments of `mastoc import all` for `gym`, served by `server`, into `database`, then `flags`. */
+export function importArgs(server: StoktServer, gym: GeneratedGym, database: TestDatabase, flags: string[]): string[] {
+  return ['import', 'all', '--database', database.url, '--gym', gym.gymId, '--stokt-url', server.url, ...flags]
+}
+
+/** Polls `probe` until it returns a value; fails if the child exits first or it takes far too long. */
+export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, child?: ChildHandle, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    // A probe that fails (the schema not there yet) is asked again.
+    const value = await Promise.resolve()
+      .then(probe)
+      .catch(() => undefined)
+    if (value !== undefined) return value
+    if (child?.exited()) throw new Error(`the import exited while waiting for ${what}:\n${child.stderr()}`)
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`)
+    await sleep(5)
+  }
 }

@@ -82,3 +82,23 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
     },
   }
 }
+
+/** The databases a suite makes as it goes: each test takes a fresh one, and all are dropped at the end. */
+export interface TestDatabases {
+  fresh(): Promise<TestDatabase>
+  dropAll(): Promise<void>
+}
+
+export function testDatabases(kind: DatabaseKind): TestDatabases {
+  const databases: TestDatabase[] = []
+  return {
+    async fresh() {
+      const database = await createTestDatabase(kind)
+      databases.push(database)
+      return database
+    },
+    async dropAll() {
+      await Promise.all(databases.splice(0).map((database) => database.drop()))
+    },
+  }
+}

@@ -135,6 +135,19 @@ export function expectedGymData(gym: GeneratedGym): GymData {
   }
 }
 
+/** The whole gym as Stokt serves it, but only its first `count` climbs and the setters of those. */
+export function expectedWithFirstClimbs(gym: GeneratedGym, count: number): GymData {
+  const full = expectedGymData(gym)
+  const kept = gym.climbs.slice(0, count) as Array<{id: string; climbSetters?: {id: string} | null}>
+  const climbIds = new Set(kept.map((climb) => climb.id))
+  const setterIds = new Set(kept.flatMap((climb) => (climb.climbSetters ? [climb.climbSetters.id] : [])))
+  return {
+    ...full,
+    climbs: full.climbs.filter((climb) => climbIds.has(String(climb.stokt_id))),
+    users: full.users.filter((user) => setterIds.has(String(user.stokt_id))),
+  }
+}
+
 /** Every row's write stamps, to show that a run wrote nothing. */
 export async function writeStamps(db: Knex): Promise<Record<string, string[]>> {
   const stamps: Record<string, string[]> = {}

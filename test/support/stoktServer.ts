@@ -79,6 +79,16 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text)
 }
 
+/** Whether `req` asks for `gym`'s climbs page `page` (no `page` parameter: page 1); for `intercept` hooks. */
+export function isClimbsPage(req: RecordedRequest, gym: GeneratedGym, page: number): boolean {
+  return req.path === `/api/gyms/${gym.gymId}/climbs` && (req.query.get('page') ?? '1') === String(page)
+}
+
+/** How the client names the request for `gym`'s climbs page `page` in its warnings and errors. */
+export function climbsCall(gym: GeneratedGym, page: number): string {
+  return `GET /api/gyms/${gym.gymId}/climbs page ${page}`
+}
+
 export async function startStoktServer(options: StoktServerOptions): Promise<StoktServer> {
   const username = options.username ?? DEFAULT_USERNAME
   const password = options.password ?? DEFAULT_PASSWORD

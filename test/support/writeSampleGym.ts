@@ -7,8 +7,8 @@ import {rm, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {SnapshotWriter} from '../../src/lib/stokt/snapshot.js'
-import {generateGym} from './gymGenerator.js'
+import {ALL_CLIMBS_MAX_AGE, SnapshotWriter, type SnapshotManifest} from '../../src/lib/stokt/snapshot.js'
+import {generateGym, type GeneratedGym} from './gymGenerator.js'
 
 export const SAMPLE_GYM_DIR = fileURLToPath(new URL('../fixtures/sample-gym', import.meta.url))
 export const SAMPLE_GYM_SPEC = {seed: 2026, faces: 3, holdsPerFace: 150, climbs: 400, setters: 24}
@@ -18,18 +18,26 @@ const PAGE_SIZE = 30
 export async function writeSampleGym(dir = SAMPLE_GYM_DIR): Promise<void> {
   const gym = generateGym(SAMPLE_GYM_SPEC)
   await rm(dir, {recursive: true, force: true})
+  const manifest = await writeGymSnapshot(gym, dir, PAGE_SIZE)
+  // A fixed date keeps the committed fixture byte-identical from one regeneration to the next.
+  await writeFile(join(dir, 'manifest.json'), `${JSON.stringify({...manifest, savedAt: '2026-11-01T12:00:00.000Z'}, null, 1)}\n`)
+}
+
+/**
+ * Writes `gym` as a snapshot of all its climbs into `dir`, as `--save-snapshot` would, the climbs in
+ * pages of `pageSize`; returns the manifest written.
+ */
+export async function writeGymSnapshot(gym: GeneratedGym, dir: string, pageSize: number): Promise<SnapshotManifest> {
   const writer = new SnapshotWriter(dir)
   await writer.writeSummary(gym.summary)
   await writer.writeWalls(gym.walls)
   for (const [faceId, setup] of gym.setups) await writer.writeSetup(faceId, setup)
   let pages = 0
-  for (let start = 0; start < gym.climbs.length; start += PAGE_SIZE) {
-    await writer.appendClimbs(gym.climbs.slice(start, start + PAGE_SIZE))
+  for (let start = 0; start < gym.climbs.length; start += pageSize) {
+    await writer.appendClimbs(gym.climbs.slice(start, start + pageSize))
     pages += 1
   }
-  const manifest = await writer.finish({gymId: gym.gymId, maxAge: 9999, pages})
-  // A fixed date keeps the committed fixture byte-identical from one regeneration to the next.
-  await writeFile(join(dir, 'manifest.json'), `${JSON.stringify({...manifest, savedAt: '2026-11-01T12:00:00.000Z'}, null, 1)}\n`)
+  return writer.finish({gymId: gym.gymId, maxAge: ALL_CLIMBS_MAX_AGE, pages})
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -4,7 +4,7 @@ import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {createTestDatabase, DATABASE_KINDS, unavailable, type TestDatabase} from '../../support/databases.js'
+import {DATABASE_KINDS, testDatabases, unavailable} from '../../support/databases.js'
 import {expectedGymData, readGymData, writeStamps} from '../../support/gymData.js'
 import {generateGym, type GeneratedGym} from '../../support/gymGenerator.js'
 import {importGym, type ImportFlagOverrides} from '../../support/importRun.js'
@@ -20,14 +20,9 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
   const skip = unavailable(kind)
   let gym: GeneratedGym
   let server: StoktServer
-  const databases: TestDatabase[] = []
+  const databases = testDatabases(kind)
   const importLive = (command: ImportCommand, database: string, flags: ImportFlagOverrides = {}) =>
     importGym(command, server, database, {gym: gym.gymId, ...flags})
-  const freshDatabase = async () => {
-    const database = await createTestDatabase(kind)
-    databases.push(database)
-    return database
-  }
 
   beforeAll(async () => {
     if (skip) return
@@ -37,12 +32,12 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
 
   afterAll(async () => {
     await server?.close()
-    await Promise.all(databases.map((database) => database.drop()))
+    await databases.dropAll()
   })
 
   describe.each(STRATEGIES)('with the $name strategy', ({name, flags}) => {
     it.skipIf(skip)('imports every record field for field, then a re-run changes nothing', async () => {
-      const database = await freshDatabase()
+      const database = await databases.fresh()
       const first = await importLive('all', database.url, flags)
 
       const faces = gym.setups.size
@@ -71,7 +66,7 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
     })
 
     it.skipIf(skip)('reaches the same data through holds, then users, then climbs', async () => {
-      const database = await freshDatabase()
+      const database = await databases.fresh()
       const holds = await importLive('holds', database.url, flags)
       expect(holds.summary.users).toBeUndefined()
       expect(holds.summary.climbs).toBeUndefined()
@@ -86,7 +81,7 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
     })
 
     it.skipIf(skip)('writes nothing on a dry run, and reports what it would create', async () => {
-      const database = await freshDatabase()
+      const database = await databases.fresh()
       const dry = await importLive('all', database.url, {...flags, 'dry-run': true})
       expect(dry.summary.dryRun).toBe(true)
       expect(dry.summary.holds?.created).toBeGreaterThan(0)
@@ -96,7 +91,7 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
     })
 
     it.skipIf(skip)('updates only the records Stokt changed, and only their Stokt columns', async () => {
-      const database = await freshDatabase()
+      const database = await databases.fresh()
       await importLive('all', database.url, flags)
       const changedGym = generateGym({seed: 7, faces: 3, holdsPerFace: 50, climbs: 130, setters: 11})
       const climb = changedGym.climbs[5] as Record<string, unknown>
@@ -122,8 +117,8 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
   })
 
   it.skipIf(skip)('leaves identical data with batch and row-by-row', async () => {
-    const batch = await freshDatabase()
-    const rowByRow = await freshDatabase()
+    const batch = await databases.fresh()
+    const rowByRow = await databases.fresh()
     const batchResult = await importLive('all', batch.url, {batch: true, 'batch-size': 7})
     const rowResult = await importLive('all', rowByRow.url, {batch: false})
     const {durationMs: _a, strategy: _b, batchSize: _c, ...batchCounts} = batchResult.summary
@@ -135,8 +130,8 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
   it.skipIf(skip)('re-imports a snapshot saved during a live run, offline, to identical data', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mastoc-snapshot-'))
     try {
-      const live = await freshDatabase()
-      const offline = await freshDatabase()
+      const live = await databases.fresh()
+      const offline = await databases.fresh()
       await importLive('all', live.url, {'save-snapshot': dir})
       const requestsBefore = server.requests.length
       const result = await importGym('all', undefined, offline.url, {'from-snapshot': dir, token: undefined})
