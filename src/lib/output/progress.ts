@@ -33,24 +33,43 @@ class QuietReporter implements Reporter {
 /** Between phase lines, a long phase shows it is alive this often. */
 const HEARTBEAT_MS = 30_000
 
-/** One line per phase, and a progress line per entity when it ends (and every 30 s in a long one). */
+/**
+ * One line per phase; before the next phase (and at the end, and every 30 s in a long phase) one
+ * line of where each entity stands. Writes end after their phase began: the counts catch up there.
+ */
 class LineReporter extends QuietReporter {
-  private readonly lastLineMs = new Map<SummaryEntity, number>()
+  private readonly latest = new Map<SummaryEntity, {done: number; total: number | undefined}>()
+  private readonly printed = new Map<SummaryEntity, string>()
+  private lastLineMs = Date.now()
 
   override phase(message: string): void {
-    this.stream.write(`${timestamp()} ${message}\n`)
+    this.flush()
+    this.write(message)
   }
 
   override progress(entity: SummaryEntity, done: number, total: number | undefined): void {
-    if (done === 0) return
-    const now = Date.now()
-    const finished = total !== undefined && done >= total
-    if (!finished && now - (this.lastLineMs.get(entity) ?? now) < HEARTBEAT_MS) {
-      if (!this.lastLineMs.has(entity)) this.lastLineMs.set(entity, now)
-      return
+    this.latest.set(entity, {done, total})
+    if (Date.now() - this.lastLineMs >= HEARTBEAT_MS) this.flush()
+  }
+
+  override stop(): void {
+    this.flush()
+  }
+
+  private flush(): void {
+    const parts: string[] = []
+    for (const [entity, {done, total}] of this.latest) {
+      const text = `${entity} ${done}${total === undefined ? '' : `/${Math.max(total, done)}`}`
+      if (done === 0 || this.printed.get(entity) === text) continue
+      this.printed.set(entity, text)
+      parts.push(text)
     }
-    this.lastLineMs.set(entity, now)
-    this.stream.write(`${timestamp()} ${entity}: ${done}${total === undefined ? '' : `/${total}`}\n`)
+    if (parts.length > 0) this.write(parts.join(', '))
+  }
+
+  private write(line: string): void {
+    this.lastLineMs = Date.now()
+    this.stream.write(`${timestamp()} ${line}\n`)
   }
 }
 
