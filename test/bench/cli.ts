@@ -2,6 +2,7 @@ import {spawn} from 'node:child_process'
 import {fileURLToPath} from 'node:url'
 
 import {DEFAULT_TOKEN} from '../support/stoktServer.js'
+import type {ImportSummary} from '../../src/lib/import/summary.js'
 
 /** The built CLI (dist/), as users run it. */
 export const CLI_BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
@@ -55,22 +56,8 @@ export function cliEnv(withToken: boolean): NodeJS.ProcessEnv {
   return env
 }
 
-export interface EntityCounts {
-  created: number
-  updated: number
-  unchanged: number
-  errors: number
-  total: number
-}
-
-export interface ImportSummary {
-  durationMs: number
-  faces?: EntityCounts
-  holds?: EntityCounts
-  users?: EntityCounts
-  climbs?: EntityCounts
-  rejected?: unknown[]
-}
+/** The CLI's --json summary, as the importer itself types it. */
+export type {ImportSummary}
 
 export const SUMMARY_ENTITIES = ['faces', 'holds', 'users', 'climbs'] as const
 
