@@ -271,11 +271,21 @@ class GymImporter {
     if (withHolds) this.track('holds', 0)
     // Setups are fetched ahead but handled one at a time, in order: a large gym's holds are never
     // all in memory at once, and writing one face's holds overlaps fetching the next setups.
-    const setups = new FetchedAhead(faceIds, this.options.concurrency, (faceId) => source.faceSetup(faceId))
+    // A face the walls list but whose setup Stokt does not have is that face's problem alone.
+    const setups = new FetchedAhead(faceIds, this.options.concurrency, (faceId) =>
+      source.faceSetup(faceId).catch((error: unknown) => {
+        if (error instanceof StoktError && error.status === 404) return new MissingSetup(error.message)
+        throw error
+      }),
+    )
     const faceHolds: FaceHolds = new Map()
     try {
       for (const faceId of faceIds) {
         const raw = await this.fromSource(() => setups.next())
+        if (raw instanceof MissingSetup) {
+          this.reject('face', faceId, `setup: ${raw.message}`, null)
+          continue
+        }
         const holdIds = await this.importFace(summary.value.id, faceId, raw, withHolds)
         if (holdIds) faceHolds.set(faceId, holdIds)
       }
@@ -481,6 +491,11 @@ class GymImporter {
     this.totals.set(entity, total)
     this.reporter.progress(entity, 0, total)
   }
+}
+
+/** A face's setup that Stokt answered 404 for. */
+class MissingSetup {
+  constructor(readonly message: string) {}
 }
 
 /** An async iterator whose first page is asked for at once, before anyone waits for it. */

@@ -204,7 +204,7 @@ export class SnapshotSource implements StoktSource {
     await this.manifest()
     const name = setupFileName(faceId)
     const missing = () =>
-      new StoktError(`${this.description} has no setup for face ${faceId}`, `read setup of face ${faceId}`)
+      new StoktError(`${this.description} has no setup for face ${faceId}`, `read setup of face ${faceId}`, 404)
     if (!name) throw missing()
     return this.readJson(name, missing)
   }

@@ -9,7 +9,7 @@ import {expectedGymData, readGymData, writeStamps} from '../../support/gymData.j
 import {generateGym, type GeneratedGym} from '../../support/gymGenerator.js'
 import {importGym, type ImportFlagOverrides} from '../../support/importRun.js'
 import type {ImportCommand} from '../../../src/lib/import/importer.js'
-import {startStoktServer, type StoktServer} from '../../support/stoktServer.js'
+import {sendJson, startStoktServer, type StoktServer} from '../../support/stoktServer.js'
 
 const STRATEGIES = [
   {name: 'batch', flags: {batch: true, 'batch-size': 40}},
@@ -114,6 +114,40 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
         server.setGym(gym)
       }
     })
+  })
+
+  it.skipIf(skip)('rejects a face whose setup Stokt does not have, with its climbs, and imports the rest', async () => {
+    const [missingFace] = [...gym.setups.keys()]
+    const partial = await startStoktServer({
+      gym,
+      intercept: (request, res) => {
+        if (request.path !== `/api/faces/${missingFace}/setup`) return false
+        sendJson(res, 404, {detail: 'Not found.'})
+        return true
+      },
+    })
+    try {
+      const database = await databases.fresh()
+      const result = await importGym('all', partial, database.url, {gym: gym.gymId})
+      const onMissingFace = gym.climbs.filter((climb) => climb.faceId === missingFace)
+      expect(result.exitCode).toBe(3)
+      expect(result.summary.faces).toMatchObject({created: gym.setups.size - 1, errors: 1})
+      expect(result.summary.climbs).toMatchObject({created: gym.climbs.length - onMissingFace.length, errors: onMissingFace.length})
+      expect(result.summary.rejected[0]).toEqual({
+        entity: 'face',
+        stoktId: missingFace,
+        reason: `setup: Stokt has no face ${missingFace} (GET /api/faces/${missingFace}/setup: HTTP 404)`,
+      })
+      expect(result.summary.rejected.filter((rejected) => rejected.entity === 'climb').map((rejected) => rejected.reason)).toEqual(
+        onMissingFace.map(() => `faceId: ${missingFace} is not a face of gym ${gym.gymId} that was imported`),
+      )
+      const expected = expectedGymData(gym)
+      const data = await readGymData(database.knex())
+      expect(data.faces).toEqual(expected.faces.filter((face) => face.stokt_id !== missingFace))
+      expect(data.climbs).toEqual(expected.climbs.filter((climb) => climb.face !== missingFace))
+    } finally {
+      await partial.close()
+    }
   })
 
   it.skipIf(skip)('leaves identical data with batch and row-by-row', async () => {
