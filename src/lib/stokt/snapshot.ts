@@ -21,7 +21,6 @@
 import {createReadStream} from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import readline from 'node:readline'
 import {StoktError, type ClimbsPage, type StoktSource} from './source.js'
 
 export const SNAPSHOT_FORMAT = 'mastoc-stokt-snapshot'
@@ -223,12 +222,14 @@ export class SnapshotSource implements StoktSource {
     const count = filtering ? undefined : manifest?.climbs
     let page = 0
     let results: unknown[] = []
-    for await (const record of this.climbRecords(call)) {
-      if (filtering && createdBefore(record, cutoff)) continue
-      results.push(record)
-      if (results.length === this.pageSize) {
-        yield {page: ++page, count, results}
-        results = []
+    for await (const records of this.climbRecords(call)) {
+      for (const record of records) {
+        if (filtering && createdBefore(record, cutoff)) continue
+        results.push(record)
+        if (results.length === this.pageSize) {
+          yield {page: ++page, count, results}
+          results = []
+        }
       }
     }
     // Like Stokt, an empty list is still one (empty) page.
@@ -309,31 +310,34 @@ export class SnapshotSource implements StoktSource {
    * The records of climbs.json in order. The one-record-per-line form is streamed; any other
    * layout (pretty-printed, one line) is recognised on its first lines and parsed whole.
    */
-  private async *climbRecords(call: string): AsyncGenerator<unknown> {
+  /**
+   * The records of climbs.json, in order, a chunk of the file at a time: one record per line is
+   * parsed as it streams in; any other layout (pretty-printed, one line) is parsed whole.
+   */
+  private async *climbRecords(call: string): AsyncGenerator<unknown[]> {
     const file = path.join(this.dir, CLIMBS)
     if (!(await this.exists(CLIMBS))) {
       const partial = (await this.exists(CLIMBS_PARTIAL)) ? ` (only ${CLIMBS_PARTIAL}: the save was interrupted)` : ''
       throw await this.missingError(CLIMBS, `${this.description} has no ${CLIMBS}${partial}`)
     }
-    const stream = createReadStream(file, {encoding: 'utf8'})
-    const lines = readline.createInterface({input: stream, crlfDelay: Infinity})
+    const stream = createReadStream(file, {encoding: 'utf8', highWaterMark: 1 << 20})
     let lineNumber = 0
     let opened = false
     let closed = false
     let recordsServed = 0
     let streamed = true
-    try {
-      for await (const rawLine of lines) {
+    let rest = ''
+    /** The records of these complete lines; false when the file is not one record per line. */
+    const parseLines = (lines: string[]): unknown[] | false => {
+      const records: unknown[] = []
+      for (const rawLine of lines) {
         lineNumber++
         const line = rawLine.trim()
         if (line === '') continue
         if (closed) throw new StoktError(`${file} has more after its closing ] (line ${lineNumber})`, call)
         if (!opened) {
           opened = line === '['
-          if (!opened) {
-            streamed = false
-            break
-          }
+          if (!opened) return false
           continue
         }
         if (line === ']') {
@@ -343,21 +347,35 @@ export class SnapshotSource implements StoktSource {
         const record = parseRecordLine(line)
         if (record === undefined) {
           // Not one record per line: a pretty-printed file shows it before any record is served.
-          if (recordsServed === 0) {
-            streamed = false
-            break
-          }
+          if (recordsServed === 0) return false
           throw new StoktError(`${file} line ${lineNumber} is not a JSON record`, call)
         }
         recordsServed++
-        yield record.value
+        records.push(record.value)
+      }
+      return records
+    }
+    try {
+      for await (const chunk of stream as AsyncIterable<string>) {
+        const lines = (rest + chunk).split('\n')
+        rest = lines.pop() ?? ''
+        const records = parseLines(lines)
+        if (records === false) {
+          streamed = false
+          break
+        }
+        if (records.length > 0) yield records
+      }
+      if (streamed) {
+        const records = parseLines([rest])
+        if (records === false) streamed = false
+        else if (records.length > 0) yield records
       }
     } finally {
-      lines.close()
       stream.destroy()
     }
     if (!streamed) {
-      yield* await this.wholeClimbsFile(file, call)
+      yield await this.wholeClimbsFile(file, call)
       return
     }
     if (!closed) throw new StoktError(`${file} ends before its closing ]: it is truncated`, call)
