@@ -320,7 +320,7 @@ export class SnapshotSource implements StoktSource {
       const partial = (await this.exists(CLIMBS_PARTIAL)) ? ` (only ${CLIMBS_PARTIAL}: the save was interrupted)` : ''
       throw await this.missingError(CLIMBS, `${this.description} has no ${CLIMBS}${partial}`)
     }
-    const stream = createReadStream(file, {encoding: 'utf8', highWaterMark: 1 << 20})
+    const stream = createReadStream(file, {encoding: 'utf8', highWaterMark: 1 << 16})
     let lineNumber = 0
     let opened = false
     let closed = false
