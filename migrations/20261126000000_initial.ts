@@ -3,12 +3,19 @@ import type {Knex} from 'knex'
 /**
  * The tables of the mastoc server's schema that the importer writes (design.md). Instants are
  * `timestamptz` on PostgreSQL (microseconds, UTC) and canonical ISO text on SQLite.
+ *
+ * A table that already exists is left as it is: in production the mastoc server's own migrations
+ * may have created these tables first, with the same columns, and the importer then only adds its
+ * own (`import_runs`, and the later migrations').
  */
 export async function up(knex: Knex): Promise<void> {
+  const createTable = async (name: string, build: (table: Knex.CreateTableBuilder) => void) => {
+    if (!(await knex.schema.hasTable(name))) await knex.schema.createTable(name, build)
+  }
   const instant = (table: Knex.CreateTableBuilder, name: string) =>
     table.timestamp(name, {useTz: true, precision: 6}).notNullable()
 
-  await knex.schema.createTable('gyms', (table) => {
+  await createTable('gyms', (table) => {
     table.uuid('id').primary()
     table.string('stokt_id', 36).notNullable().unique()
     table.string('display_name', 255).notNullable()
@@ -18,7 +25,7 @@ export async function up(knex: Knex): Promise<void> {
     instant(table, 'updated_at')
   })
 
-  await knex.schema.createTable('faces', (table) => {
+  await createTable('faces', (table) => {
     table.uuid('id').primary()
     table.string('stokt_id', 36).notNullable().unique()
     table.uuid('gym_id').notNullable().references('id').inTable('gyms')
@@ -34,7 +41,7 @@ export async function up(knex: Knex): Promise<void> {
     table.index(['gym_id'])
   })
 
-  await knex.schema.createTable('holds', (table) => {
+  await createTable('holds', (table) => {
     table.increments('id').primary()
     table.bigInteger('stokt_id').notNullable().unique()
     table.uuid('face_id').notNullable().references('id').inTable('faces')
@@ -53,7 +60,7 @@ export async function up(knex: Knex): Promise<void> {
     table.index(['face_id'])
   })
 
-  await knex.schema.createTable('users', (table) => {
+  await createTable('users', (table) => {
     table.uuid('id').primary()
     table.string('stokt_id', 36).notNullable().unique()
     table.string('full_name', 255).notNullable()
@@ -63,7 +70,7 @@ export async function up(knex: Knex): Promise<void> {
     instant(table, 'updated_at')
   })
 
-  await knex.schema.createTable('climbs', (table) => {
+  await createTable('climbs', (table) => {
     table.uuid('id').primary()
     table.string('stokt_id', 36).notNullable().unique()
     table.uuid('face_id').notNullable().references('id').inTable('faces')
@@ -88,7 +95,7 @@ export async function up(knex: Knex): Promise<void> {
     table.index(['setter_id'])
   })
 
-  await knex.schema.createTable('import_runs', (table) => {
+  await createTable('import_runs', (table) => {
     table.uuid('id').primary()
     table.string('command', 32).notNullable()
     table.string('strategy', 16).notNullable()
@@ -104,6 +111,7 @@ export async function up(knex: Knex): Promise<void> {
   })
 }
 
+/** For development databases the importer created: it drops the server's tables too. */
 export async function down(knex: Knex): Promise<void> {
   for (const table of ['import_runs', 'climbs', 'users', 'holds', 'faces', 'gyms']) {
     await knex.schema.dropTableIfExists(table)

@@ -12,7 +12,11 @@ export default class Status extends Command {
   async run(): Promise<void> {
     const {flags} = await this.parse(Status)
     const result = await readStatus(flags.database ?? DEFAULT_DATABASE)
-    if (!result.ok) this.error(result.message, {exit: 1})
+    if (!result.ok) {
+      // One unwrapped line, as the imports print theirs: readable in a cron log.
+      this.logToStderr(`Error: ${result.message}`)
+      this.exit(1)
+    }
     this.log(flags.json ? JSON.stringify(result.status, null, 2) : formatStatus(result.status))
   }
 }

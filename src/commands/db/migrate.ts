@@ -15,7 +15,11 @@ export default class DbMigrate extends Command {
   async run(): Promise<void> {
     const {flags} = await this.parse(DbMigrate)
     const result = await migrateDatabase(flags.database ?? DEFAULT_DATABASE)
-    if (!result.ok) this.error(result.message, {exit: 1})
+    if (!result.ok) {
+      // One unwrapped line, as the imports print theirs: readable in a cron log.
+      this.logToStderr(`Error: ${result.message}`)
+      this.exit(1)
+    }
     this.log(result.message)
   }
 }
