@@ -5,7 +5,7 @@ import type pg from 'pg'
 
 import {toCanonicalInstant} from '../import/instant.js'
 import type {Dialect} from './connection.js'
-import type {ColumnKind, TableSpec} from './tables.js'
+import {ownedColumns, type Column, type ColumnKind, type TableSpec} from './tables.js'
 
 /**
  * The import's hot path — look up a batch by Stokt id, insert the new rows, update the changed
@@ -45,11 +45,6 @@ export function rowWriterFor(dialect: Dialect): RowWriter {
   return dialect === 'sqlite' ? new SqliteRowWriter() : new PostgresRowWriter()
 }
 
-interface Column {
-  name: string
-  kind: ColumnKind
-}
-
 /** Every column a new row is written with, in one order: id, stokt_id, the owned ones, bookkeeping. */
 function insertColumns(spec: TableSpec): Column[] {
   return [
@@ -63,16 +58,14 @@ function insertColumns(spec: TableSpec): Column[] {
   ]
 }
 
-function ownedColumns(spec: TableSpec): Column[] {
-  return Object.entries(spec.columns).map(([name, kind]) => ({name, kind}))
-}
+
 
 /** The values of a new row, in insertColumns order. */
 function insertValues(spec: TableSpec, row: NewRow, now: string, dialect: Dialect): unknown[] {
   const values: unknown[] = []
   if (spec.id === 'uuid') values.push(row.id ?? randomUUID())
   values.push(row.stoktId)
-  for (const [name, kind] of Object.entries(spec.columns)) values.push(toDatabaseValue(dialect, kind, row.values[name]))
+  for (const {name, kind} of ownedColumns(spec)) values.push(toDatabaseValue(dialect, kind, row.values[name]))
   if (spec.source) values.push('stokt')
   if (!('created_at' in spec.columns)) values.push(now)
   values.push(now)
@@ -82,7 +75,7 @@ function insertValues(spec: TableSpec, row: NewRow, now: string, dialect: Dialec
 
 /** The update's SET values, in ownedColumns order, then the write stamps. */
 function updateValues(spec: TableSpec, row: ChangedRow, now: string, dialect: Dialect): unknown[] {
-  const values = Object.entries(spec.columns).map(([name, kind]) => toDatabaseValue(dialect, kind, row.values[name]))
+  const values = ownedColumns(spec).map(({name, kind}) => toDatabaseValue(dialect, kind, row.values[name]))
   values.push(now)
   if (spec.syncedAt) values.push(now)
   return values
@@ -94,7 +87,7 @@ function stampColumns(spec: TableSpec): string[] {
 
 function existingRow(spec: TableSpec, row: Record<string, unknown>): ExistingRow {
   const values: OwnedValues = {}
-  for (const [name, kind] of Object.entries(spec.columns)) values[name] = fromDatabaseValue(kind, row[name])
+  for (const {name, kind} of ownedColumns(spec)) values[name] = fromDatabaseValue(kind, row[name])
   return {id: row.id as string | number, values}
 }
 

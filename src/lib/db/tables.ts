@@ -107,4 +107,18 @@ export const CLIMBS: TableSpec = {
   source: true,
 }
 
+export interface Column {
+  name: string
+  kind: ColumnKind
+}
+
+const OWNED_COLUMNS = new WeakMap<TableSpec, readonly Column[]>()
+
+/** The spec's owned columns as a list, made once per table: it is walked for every row. */
+export function ownedColumns(spec: TableSpec): readonly Column[] {
+  let columns = OWNED_COLUMNS.get(spec)
+  if (!columns) OWNED_COLUMNS.set(spec, (columns = Object.entries(spec.columns).map(([name, kind]) => ({name, kind}))))
+  return columns
+}
+
 export const TABLES: readonly TableSpec[] = [GYMS, FACES, HOLDS, USERS, CLIMBS]

@@ -10,25 +10,26 @@ const INSTANT =
 export function toCanonicalInstant(text: string): string | undefined {
   const match = INSTANT.exec(text.trim())
   if (!match) return undefined
-  const [, year, month, day, hour, minute, second, fraction = '', offset] = match
-  const fields = [year, month, day, hour, minute, second].map(Number)
-  const localMs = Date.UTC(fields[0], fields[1] - 1, fields[2], fields[3], fields[4], fields[5])
-  const local = new Date(localMs)
-  // Date.UTC rolls 2025-02-30 over into March: a round trip catches impossible dates.
-  if (
-    local.getUTCFullYear() !== fields[0] ||
-    local.getUTCMonth() !== fields[1] - 1 ||
-    local.getUTCDate() !== fields[2] ||
-    local.getUTCHours() !== fields[3] ||
-    local.getUTCMinutes() !== fields[4] ||
-    local.getUTCSeconds() !== fields[5]
-  ) {
+  const [, yearText, monthText, dayText, hourText, minuteText, secondText, fraction = '', offset] = match
+  const year = Number(yearText)
+  const month = Number(monthText)
+  const day = Number(dayText)
+  const hour = Number(hourText)
+  const minute = Number(minuteText)
+  const second = Number(secondText)
+  // Checked field by field: Date.UTC would roll 2025-02-30 over into March.
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) {
     return undefined
   }
   const offsetInMinutes = offsetMinutes(offset)
   if (offsetInMinutes === undefined) return undefined
-  const utc = new Date(localMs - offsetInMinutes * 60_000)
+  const utc = new Date(Date.UTC(year, month - 1, day, hour, minute, second) - offsetInMinutes * 60_000)
   return `${utc.toISOString().slice(0, 19)}.${fraction.padEnd(6, '0').slice(0, 6)}Z`
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31
 }
 
 /** Minutes east of UTC; undefined for an offset no clock has (hours 00–23, minutes 00–59). */

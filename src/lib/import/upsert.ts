@@ -1,7 +1,7 @@
 import {randomUUID} from 'node:crypto'
 
 import type {ExistingRow, ImportStore, NewRow, ChangedRow, OwnedValues, StoreTransaction} from '../db/store.js'
-import type {EntityName, TableSpec} from '../db/tables.js'
+import {ownedColumns, type EntityName, type TableSpec} from '../db/tables.js'
 import type {FieldChange, Outcome} from './summary.js'
 
 /** A record ready to write: its owned columns, with references still as Stokt ids. */
@@ -25,26 +25,38 @@ export interface RowGroup {
  * query. Ids learned inside a transaction are staged and only kept once it commits.
  */
 export class IdRegistry {
-  private readonly committed = new Map<string, string>()
-  private staged = new Map<string, string>()
+  private readonly committed = new Map<EntityName, Map<string, string>>()
+  private staged: [EntityName, string, string][] = []
+  private readonly stagedIds = new Map<EntityName, Map<string, string>>()
 
   get(entity: EntityName, stoktId: string): string | undefined {
-    const key = `${entity}:${stoktId}`
-    return this.staged.get(key) ?? this.committed.get(key)
+    return this.stagedIds.get(entity)?.get(stoktId) ?? this.committed.get(entity)?.get(stoktId)
   }
 
+  /** Only what other records refer to is kept: gyms, faces and setters, not holds or climbs. */
   stage(entity: EntityName, stoktId: string, id: string): void {
-    this.staged.set(`${entity}:${stoktId}`, id)
+    if (!REFERENCED.has(entity)) return
+    this.staged.push([entity, stoktId, id])
+    mapOf(this.stagedIds, entity).set(stoktId, id)
   }
 
   commit(): void {
-    for (const [key, id] of this.staged) this.committed.set(key, id)
-    this.staged = new Map()
+    for (const [entity, stoktId, id] of this.staged) mapOf(this.committed, entity).set(stoktId, id)
+    this.discard()
   }
 
   discard(): void {
-    this.staged = new Map()
+    this.staged = []
+    this.stagedIds.clear()
   }
+}
+
+const REFERENCED: ReadonlySet<EntityName> = new Set(['gym', 'face', 'user'])
+
+function mapOf(maps: Map<EntityName, Map<string, string>>, entity: EntityName): Map<string, string> {
+  let map = maps.get(entity)
+  if (!map) maps.set(entity, (map = new Map()))
+  return map
 }
 
 export interface UpsertContext {
@@ -103,10 +115,16 @@ export async function upsertRows(context: UpsertContext, tx: StoreTransaction, g
   return outcomes
 }
 
+/**
+ * The row's values with its references as mastoc ids, or why one cannot be. Written into the row's
+ * own values: every reference column is set again on every call, so a batch redone after a
+ * rollback resolves afresh.
+ */
 function resolveReferences(ids: IdRegistry, row: SourceRow): OwnedValues | string {
-  if (!row.refs) return row.values
-  const values = {...row.values}
-  for (const [column, ref] of Object.entries(row.refs)) {
+  const {refs, values} = row
+  if (!refs) return values
+  for (const column in refs) {
+    const ref = refs[column]
     if (ref.stoktId === null) {
       values[column] = null
       continue
@@ -120,11 +138,11 @@ function resolveReferences(ids: IdRegistry, row: SourceRow): OwnedValues | strin
 
 export function changedFields(spec: TableSpec, before: OwnedValues, after: OwnedValues): FieldChange[] {
   const changes: FieldChange[] = []
-  for (const [column, kind] of Object.entries(spec.columns)) {
-    const from = before[column] ?? null
-    const to = after[column] ?? null
+  for (const {name, kind} of ownedColumns(spec)) {
+    const from = before[name] ?? null
+    const to = after[name] ?? null
     const same = kind === 'json' ? JSON.stringify(from) === JSON.stringify(to) : Object.is(from, to)
-    if (!same) changes.push({field: column, from, to})
+    if (!same) changes.push({field: name, from, to})
   }
   return changes
 }
