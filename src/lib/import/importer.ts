@@ -8,7 +8,7 @@ import {describeDatabaseError} from '../db/errors.js'
 import {acquireImportLock, LockBusyError, type ImportLock} from '../db/importLock.js'
 import {KnexImportStore, type ImportStore} from '../db/store.js'
 import {CLIMBS, FACES, GYMS, HOLDS, USERS, type EntityName} from '../db/tables.js'
-import {ClimbSchema, ClimbSetterSchema, holdIdsOf} from '../stokt/schema/climb.js'
+import {ClimbSchema, ClimbSetterSchema, firstHoldNotIn} from '../stokt/schema/climb.js'
 import {parseRecord, receivedId} from '../stokt/schema/common.js'
 import {GymSummarySchema} from '../stokt/schema/gym.js'
 import {FaceSetupSchema, HoldSchema} from '../stokt/schema/setup.js'
@@ -412,10 +412,10 @@ class GymImporter {
     if (holdIds === undefined) {
       return this.reject('climb', climbId, `faceId: ${climb.faceId} is not a face of gym ${this.options.gymId} that was imported`, raw)
     }
-    for (const [field, text] of [['holdsList', climb.holdsList], ['mirrorHoldsList', climb.mirrorHoldsList]] as const) {
-      const unknown = holdIdsOf(text).find((holdId) => !holdIds.has(holdId))
-      if (unknown !== undefined) return this.reject('climb', climbId, `${field}: hold ${unknown} is not on face ${climb.faceId}`, raw)
-    }
+    const unknownHold = firstHoldNotIn(climb.holdsList, holdIds)
+    if (unknownHold !== undefined) return this.reject('climb', climbId, `holdsList: hold ${unknownHold} is not on face ${climb.faceId}`, raw)
+    const unknownMirror = firstHoldNotIn(climb.mirrorHoldsList, holdIds)
+    if (unknownMirror !== undefined) return this.reject('climb', climbId, `mirrorHoldsList: hold ${unknownMirror} is not on face ${climb.faceId}`, raw)
     return climbRow(climb, raw)
   }
 

@@ -55,7 +55,11 @@ export function splitHoldsList(text: string): string[] {
   return text.split(/\s+/).filter((token) => token.length > 0)
 }
 
-/** The hold ids a holds list names, in order. */
-export function holdIdsOf(text: string): number[] {
-  return splitHoldsList(text).map((token) => Number(token.slice(1)))
+/** The first hold id a (validated) holds list names that is not among `holdIds`; undefined if none. */
+export function firstHoldNotIn(text: string, holdIds: ReadonlySet<number>): number | undefined {
+  for (const token of splitHoldsList(text)) {
+    const holdId = Number(token.slice(1))
+    if (!holdIds.has(holdId)) return holdId
+  }
+  return undefined
 }

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {ClimbSchema, holdIdsOf, type Climb} from '../../../../src/lib/stokt/schema/climb.js'
+import {ClimbSchema, firstHoldNotIn, type Climb} from '../../../../src/lib/stokt/schema/climb.js'
 import {parseRecord} from '../../../../src/lib/stokt/schema/common.js'
 
 const CLIMB_ID = '3f0c9a52-7d1e-4b6a-9c2f-5e8d1a4b7c90'
@@ -192,8 +192,11 @@ describe('ClimbSchema', () => {
       accepted(with_({holdsList: 'S1204  O1301 T1502'}))
     })
 
-    it('gives the hold ids of a holds list, in order', () => {
-      expect(holdIdsOf(' S829284 F829104  O829309 T829220 ')).toEqual([829284, 829104, 829309, 829220])
+    it('finds the first hold of a holds list that is not on the face, whatever the spacing', () => {
+      const onFace = new Set([829284, 829104, 829309, 829220])
+      expect(firstHoldNotIn(' S829284 F829104  O829309 T829220 ', onFace)).toBeUndefined()
+      expect(firstHoldNotIn('S829284 F111 O829309 T222', onFace)).toBe(111)
+      expect(firstHoldNotIn('', onFace)).toBeUndefined()
     })
   })
 
