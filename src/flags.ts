@@ -1,11 +1,12 @@
 import {Flags} from '@oclif/core'
 
+import {ALL_CLIMBS_MAX_AGE} from './lib/stokt/source.js'
+
 /** Flags shared by the commands, defined once. Each env var is read by oclif, flag first. */
 
 export const MONTOBOARD_GYM_ID = 'be149ef2-317d-4c73-8d7d-50074577d2fa'
 export const DEFAULT_DATABASE = './mastoc.db'
 export const DEFAULT_STOKT_URL = 'https://www.sostokt.com'
-export const ALL_CLIMBS_MAX_AGE = 9999
 /** The best of `npm run bench`'s batch-size curve on both databases (README, "Performance"). */
 export const DEFAULT_BATCH_SIZE = 1000
 

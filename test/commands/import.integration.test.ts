@@ -1,7 +1,7 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {runCli} from '../support/cli.js'
-import {DATABASE_KINDS, testDatabases, unavailable} from '../support/databases.js'
+import {DATABASE_KINDS, testDatabases, unavailable, type TestDatabase} from '../support/databases.js'
 import {expectedGymData, readGymData} from '../support/gymData.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
 import {DEFAULT_PASSWORD, DEFAULT_TOKEN, DEFAULT_USERNAME, startStoktServer, type StoktServer} from '../support/stoktServer.js'
@@ -11,6 +11,9 @@ describe.each(DATABASE_KINDS)('mastoc import (the CLI) on %s', (kind) => {
   let gym: GeneratedGym
   let server: StoktServer
   const databases = testDatabases(kind)
+  /** `import all --json` of the suite's gym, configured from the environment with a bare token. */
+  const importWithToken = (database: TestDatabase, stoktServer: StoktServer) =>
+    runCli(['import', 'all', '--json'], {DATABASE_URL: database.url, MASTOC_GYM: gym.gymId, STOKT_URL: stoktServer.url, STOKT_TOKEN: DEFAULT_TOKEN})
 
   beforeAll(async () => {
     if (skip) return
@@ -66,12 +69,7 @@ describe.each(DATABASE_KINDS)('mastoc import (the CLI) on %s', (kind) => {
     negative.totalLikes = -1
     const badServer = await startStoktServer({gym: badGym})
     try {
-      const result = await runCli(['import', 'all', '--json'], {
-        DATABASE_URL: database.url,
-        MASTOC_GYM: gym.gymId,
-        STOKT_URL: badServer.url,
-        STOKT_TOKEN: DEFAULT_TOKEN,
-      })
+      const result = await importWithToken(database, badServer)
       expect(result.code).toBe(3)
       const summary = JSON.parse(result.stdout)
       expect(summary.climbs).toMatchObject({created: 58, errors: 2, total: 60})
@@ -95,12 +93,7 @@ describe.each(DATABASE_KINDS)('mastoc import (the CLI) on %s', (kind) => {
     const migrate = await runCli(['db', 'migrate'], {DATABASE_URL: database.url})
     expect(migrate.stderr).toBe('')
     expect(migrate.code).toBe(0)
-    const result = await runCli(['import', 'all', '--json'], {
-      DATABASE_URL: database.url,
-      MASTOC_GYM: gym.gymId,
-      STOKT_URL: server.url,
-      STOKT_TOKEN: DEFAULT_TOKEN,
-    })
+    const result = await importWithToken(database, server)
     expect(result.code).toBe(0)
     expect(await readGymData(database.knex())).toEqual(expectedGymData(gym))
   })

@@ -121,4 +121,3 @@ export function ownedColumns(spec: TableSpec): readonly Column[] {
   return columns
 }
 
-export const TABLES: readonly TableSpec[] = [GYMS, FACES, HOLDS, USERS, CLIMBS]

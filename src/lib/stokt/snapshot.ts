@@ -21,12 +21,11 @@
 import {createReadStream} from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import {StoktError, type ClimbsPage, type StoktSource} from './source.js'
+import {ALL_CLIMBS_MAX_AGE, StoktError, type ClimbsPage, type StoktSource} from './source.js'
 
 export const SNAPSHOT_FORMAT = 'mastoc-stokt-snapshot'
 export const SNAPSHOT_VERSION = 1
-/** Stokt's `max_age` meaning "every climb". */
-export const ALL_CLIMBS_MAX_AGE = 9999
+export {ALL_CLIMBS_MAX_AGE}
 
 export interface SnapshotManifest {
   format: typeof SNAPSHOT_FORMAT

@@ -3,6 +3,9 @@
  * (SnapshotSource). Payloads are returned as received (`unknown`): the importer validates every
  * record itself, so one malformed record can be rejected without losing its neighbours.
  */
+/** Stokt's `max_age` meaning "every climb". */
+export const ALL_CLIMBS_MAX_AGE = 9999
+
 export interface ClimbsPage {
   /** 1-based page number, in the order pages were read. */
   page: number
