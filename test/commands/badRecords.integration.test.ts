@@ -98,6 +98,18 @@ const BAD_CLIMBS: BadClimb[] = [
       {entity: 'climb', stoktId: String(climb.id), reason: 'climbSetters.id: not a UUID'},
     ],
   },
+  {
+    what: 'a NUL character (PostgreSQL cannot store it)',
+    index: 53,
+    spoil: (climb) => (climb.description = 'crimp\u0000then jump'),
+    rejected: climbRejected('description: contains a NUL character, which cannot be stored'),
+  },
+  {
+    what: 'a lone surrogate (served as "\\ud83e", half an emoji)',
+    index: 57,
+    spoil: (climb) => (climb.name = 'Bloc \ud83e'),
+    rejected: climbRejected('name: contains a lone surrogate (not valid Unicode), which cannot be stored'),
+  },
 ]
 
 /** Good records that look dangerous: imported whole and verbatim. */

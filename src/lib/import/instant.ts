@@ -8,6 +8,8 @@ const INSTANT =
 
 /** The canonical UTC form of an ISO-8601 / PostgreSQL timestamp with an offset; undefined if it is not one. */
 export function toCanonicalInstant(text: string): string | undefined {
+  const inUtc = UTC_WITH_MICROSECONDS.exec(text)
+  if (inUtc) return isValidDateTime(inUtc[1], inUtc[2]) ? `${inUtc[1]}T${inUtc[2]}.${inUtc[3]}Z` : undefined
   const match = INSTANT.exec(text.trim())
   if (!match) return undefined
   const [, yearText, monthText, dayText, hourText, minuteText, secondText, fraction = '', offset] = match
@@ -17,14 +19,34 @@ export function toCanonicalInstant(text: string): string | undefined {
   const hour = Number(hourText)
   const minute = Number(minuteText)
   const second = Number(secondText)
-  // Checked field by field: Date.UTC would roll 2025-02-30 over into March.
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) {
-    return undefined
-  }
+  if (!isValidFields(year, month, day, hour, minute, second)) return undefined
   const offsetInMinutes = offsetMinutes(offset)
   if (offsetInMinutes === undefined) return undefined
   const utc = new Date(Date.UTC(year, month - 1, day, hour, minute, second) - offsetInMinutes * 60_000)
   return `${utc.toISOString().slice(0, 19)}.${fraction.padEnd(6, '0').slice(0, 6)}Z`
+}
+
+/**
+ * Already UTC with microseconds — the canonical form itself, and PostgreSQL's text of a stored
+ * timestamptz — the bulk of what a re-run compares: no Date, no offset arithmetic.
+ */
+const UTC_WITH_MICROSECONDS = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})\.(\d{6})(?:Z|\+00(?::?00)?)$/
+
+/** `YYYY-MM-DD` and `HH:MM:SS`, already matched as digits. */
+function isValidDateTime(date: string, time: string): boolean {
+  return isValidFields(
+    Number(date.slice(0, 4)),
+    Number(date.slice(5, 7)),
+    Number(date.slice(8, 10)),
+    Number(time.slice(0, 2)),
+    Number(time.slice(3, 5)),
+    Number(time.slice(6, 8)),
+  )
+}
+
+/** Checked field by field: Date.UTC would roll 2025-02-30 over into March. */
+function isValidFields(year: number, month: number, day: number, hour: number, minute: number, second: number): boolean {
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month) && hour <= 23 && minute <= 59 && second <= 59
 }
 
 function daysInMonth(year: number, month: number): number {

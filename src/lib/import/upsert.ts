@@ -1,6 +1,5 @@
-import {randomUUID} from 'node:crypto'
-
 import type {ExistingRow, ImportStore, NewRow, ChangedRow, OwnedValues, StoreTransaction} from '../db/store.js'
+import {newRowId} from '../db/rowId.js'
 import {ownedColumns, type EntityName, type TableSpec} from '../db/tables.js'
 import type {FieldChange, Outcome} from './summary.js'
 
@@ -92,7 +91,7 @@ export async function upsertRows(context: UpsertContext, tx: StoreTransaction, g
     const key = String(row.stoktId)
     const current: ExistingRow | undefined = existing.get(key)
     if (current === undefined) {
-      const id = spec.id === 'uuid' ? randomUUID() : undefined
+      const id = spec.id === 'uuid' ? newRowId() : undefined
       inserts.push({id, stoktId: row.stoktId, values})
       if (id !== undefined) context.ids.stage(spec.entity, key, id)
       outcomes[index] = {kind: 'created', stoktId: key}

@@ -25,10 +25,18 @@ export const stoktInstant = z.string({error: 'expected a date-time string'}).tra
 
 /**
  * Any text Stokt sends. PostgreSQL cannot store a NUL character in text; SQLite can: reject it
- * here, so that both databases accept the same records.
+ * here, so that both databases accept the same records. A lone surrogate (JSON can escape one,
+ * `"\ud800"`) is not Unicode: the drivers would store U+FFFD instead, and every re-run would then
+ * find the record changed.
  */
 export const stoktText = (error = 'expected a string') =>
-  z.string({error}).refine((text) => !text.includes('\u0000'), {error: 'contains a NUL character, which cannot be stored'})
+  z
+    .string({error})
+    .refine((text) => !text.includes('\u0000'), {error: 'contains a NUL character, which cannot be stored'})
+    .refine((text) => (text as WellFormedString).isWellFormed(), {error: 'contains a lone surrogate (not valid Unicode), which cannot be stored'})
+
+/** String.prototype.isWellFormed: in Node 20, not yet in TypeScript's ES2023 lib. */
+type WellFormedString = string & {isWellFormed(): boolean}
 
 /** Text that fits a column of `max` characters: longer is rejected, never truncated. */
 export const boundedText = (max: number) =>
