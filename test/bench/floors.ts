@@ -96,7 +96,7 @@ async function copyIntoPostgres(url: string, tables: readonly TableRows[]): Prom
 }
 
 /** CSV in chunks of rows: an unquoted empty field is NULL, a quoted one the empty string. */
-function* csvChunks(rows: readonly Value[][], rowsPerChunk = 500): Generator<string> {
+export function* csvChunks(rows: readonly Value[][], rowsPerChunk = 500): Generator<string> {
   for (let start = 0; start < rows.length; start += rowsPerChunk) {
     let chunk = ''
     for (const row of rows.slice(start, start + rowsPerChunk)) chunk += `${row.map(csvField).join(',')}\n`

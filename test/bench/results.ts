@@ -1,4 +1,5 @@
 import type {DatabaseKind} from '../support/databases.js'
+import type {BatchWrite, BatchWriteStrategy} from './batchWrites.js'
 import type {FetchFloor, InsertFloor} from './floors.js'
 import type {SizePreset} from './options.js'
 import {DEFAULT_BATCH_SIZE} from '../../src/flags.js'
@@ -44,6 +45,8 @@ export interface SizeResult {
   rows: Record<string, number>
   fetchFloor: FetchFloor[]
   insertFloor: Partial<Record<DatabaseKind, InsertFloor[]>>
+  /** PostgreSQL upserts in batches, per strategy (batchWrites.ts); the reference gym only. */
+  batchWrites: Partial<Record<BatchWriteStrategy, BatchWrite[]>>
   imports: ImportSeries[]
 }
 
@@ -107,6 +110,14 @@ export function medianFetchFloor(result: SizeResult | undefined): number | undef
 
 export function medianInsertFloor(result: SizeResult | undefined, db: DatabaseKind): number | undefined {
   return median(result?.insertFloor[db]?.map((floor) => floor.totalMs) ?? [])
+}
+
+export function medianBatchWrite(result: SizeResult | undefined, strategy: BatchWriteStrategy, pass: keyof BatchWrite): number | undefined {
+  return median(result?.batchWrites[strategy]?.map((write) => write[pass].totalMs) ?? [])
+}
+
+export function medianBatchWriteCpu(result: SizeResult | undefined, strategy: BatchWriteStrategy, pass: keyof BatchWrite): number | undefined {
+  return median(result?.batchWrites[strategy]?.map((write) => write[pass].clientCpuMs) ?? [])
 }
 
 /** The CLI's default --batch-size, the batch size of every import but the curve's. */

@@ -4,7 +4,8 @@
  * For each gym size (1k, 20k, 100k climbs; ~800 holds per face), a generated gym is served by the
  * Stokt test server (pages of 30) in this process, and the CLI is run as a child process under
  * /usr/bin/time, each time into a fresh database. In the same run, on the same gym, the floors:
- * a bare fetch of the same pages, and a bare insert of the same rows (floors.ts). Measurements are
+ * a bare fetch of the same pages, and a bare insert of the same rows (floors.ts); on the 20k gym, four
+ * ways of upserting those rows into PostgreSQL in batches (batchWrites.ts). Measurements are
  * interleaved in rounds (round 1 of everything, then round 2…) so that the machine's slow spells
  * spread over all of them; medians are reported. What runs, and how often: PLAN_NOTES below.
  */
@@ -18,6 +19,7 @@ import {POSTGRES_AVAILABLE, type DatabaseKind} from '../support/databases.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
 import {startStoktServer, type StoktServer} from '../support/stoktServer.js'
 import {writeGymSnapshot} from '../support/writeSampleGym.js'
+import {BATCH_WRITE_STRATEGIES, measureBatchWrite, type BatchWritePass, type BatchWriteStrategy} from './batchWrites.js'
 import {runImport, rowsRejected, summaryRows, SUMMARY_ENTITIES, type ImportRun, type ImportSummary} from './cli.js'
 import {measureFetchFloor, measureInsertFloor} from './floors.js'
 import {describeBuild, describeMachine, loadAverage} from './machine.js'
@@ -38,6 +40,13 @@ const PLAN_NOTES = [
   `Batch-size curve: the 20k gym, live, SQLite and PostgreSQL; batch ${DEFAULT_BATCH_SIZE} is the median of the live runs, the other sizes ONE run each.`,
   'Wall = the CLI process from spawn to exit (node start-up and migrating the fresh database included); CLI = its own durationMs, the import itself. The goals compare the CLI time with the floors, which are timed in-process too. Peak RSS = /usr/bin/time %M of the CLI process alone (max over runs).',
   'Floors: fetch = plain fetch + JSON.parse, one request at a time, in a process of its own; insert = the same rows, better-sqlite3 prepared statements in one transaction / PostgreSQL COPY (CSV) in one transaction, into a freshly migrated database (migration not timed).',
+  `PostgreSQL batch writes (20k only, --runs times, in-process like the floors): the insert floor's rows in batches of ${DEFAULT_BATCH_SIZE} rows per table, each batch its own transaction, ` +
+    'every statement an upsert (ON CONFLICT (stokt_id) DO UPDATE of the owned columns and stamps), four ways: multi-row VALUES (chunked under 65,535 parameters), ' +
+    'INSERT … SELECT FROM unnest(one array parameter per column), INSERT … SELECT casts FROM jsonb_array_elements(the batch as one JSON parameter) (the importer\'s statement shape), ' +
+    'COPY (CSV) into a temporary table (ON COMMIT DELETE ROWS, made once per connection) + INSERT … SELECT; ' +
+    'statements prepared once per connection. Timed into a freshly migrated database (empty tables), then the same rows again on the same connection (existing rows: every row conflicts and is rewritten). ' +
+    'Each pass records its wall time and the bench process\'s CPU time (process.cpuUsage, user + system): the client\'s share, which is what an import waits on, the server working in its own process. ' +
+    'Writes only: no lookup or change detection, which the importer adds (and which lets it skip unchanged rows).',
 ]
 
 const benchStarted = performance.now()
@@ -114,7 +123,7 @@ async function benchSize(
   const gym = generateGym({seed: 1, faces: size.faces, holdsPerFace: size.holdsPerFace, climbs: size.climbs, setters: size.setters})
   const tables = rowsOfGym(gym)
   const rows = Object.fromEntries(tables.map((table) => [table.table, table.rows.length]))
-  const result: SizeResult = {size, rows, fetchFloor: [], insertFloor: {}, imports: []}
+  const result: SizeResult = {size, rows, fetchFloor: [], insertFloor: {}, batchWrites: {}, imports: []}
 
   const server = await startStoktServer({gym, pageSize: PAGE_SIZE})
   const slowServer = size.large ? undefined : await startStoktServer({gym, pageSize: PAGE_SIZE, latencyMs: LATENCY_MS})
@@ -137,6 +146,9 @@ async function benchSize(
     const rowByRowRuns = size.reference ? 1 : runs
     tasks.push(...databases.map((db) => ({label: `live ${db} row-by-row`, runs: rowByRowRuns, run: () => measure.rowByRow(db)})))
     if (slowServer) tasks.push({label: `live sqlite ${LATENCY_MS} ms latency`, runs: repeat, run: () => measure.latency('sqlite', slowServer)})
+  }
+  if (size.reference && databases.includes('postgres')) {
+    tasks.push(...BATCH_WRITE_STRATEGIES.map((strategy) => ({label: `batch writes postgres: ${strategy}`, runs: repeat, run: () => measure.batchWrite(strategy, tables)})))
   }
   if (size.reference) {
     for (const batchSize of CURVE_BATCH_SIZES.filter((batch) => batch !== DEFAULT_BATCH_SIZE)) {
@@ -192,6 +204,13 @@ class SizeMeasurements {
     const floor = await measureInsertFloor(db, tables)
     ;(this.result.insertFloor[db] ??= []).push(floor)
     return seconds(floor.totalMs)
+  }
+
+  async batchWrite(strategy: BatchWriteStrategy, tables: Parameters<typeof measureBatchWrite>[1]): Promise<string> {
+    const write = await measureBatchWrite(strategy, tables, DEFAULT_BATCH_SIZE)
+    ;(this.result.batchWrites[strategy] ??= []).push(write)
+    const pass = ({totalMs, clientCpuMs}: BatchWritePass) => `${seconds(totalMs)} (client CPU ${seconds(clientCpuMs)})`
+    return `empty tables ${pass(write.empty)}, existing rows ${pass(write.existing)}`
   }
 
   /** A first import of the gym; with `rerun`, then a second one of the unchanged gym. */
