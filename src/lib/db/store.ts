@@ -70,6 +70,8 @@ export interface ImportStore {
   writeClimbsCursor(tx: StoreTransaction, cursor: {gymStoktId: string; climbsStartedAt: string; runId: string; now: string}): Promise<void>
   /** The Stokt ids of the climbs from Stokt on this gym's faces. */
   climbStoktIdsOfGym(gymStoktId: string): Promise<string[]>
+  /** After the last batch: what the import wrote moved into the database file proper (SQLite's WAL). */
+  checkpoint(): Promise<void>
 }
 
 export class KnexImportStore implements ImportStore {
@@ -167,6 +169,11 @@ export class KnexImportStore implements ImportStore {
       .andWhere('climbs.source', 'stokt')
       .select('climbs.stokt_id')
     return rows.map((row) => row.stokt_id)
+  }
+
+  async checkpoint(): Promise<void> {
+    // PASSIVE: never waits for readers (a mastoc server on the same file); they keep the WAL instead.
+    if (this.dialect === 'sqlite') await this.db.raw('pragma wal_checkpoint(PASSIVE)')
   }
 
   private runRow(row: Record<string, unknown>): RunRow {

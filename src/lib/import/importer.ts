@@ -226,6 +226,7 @@ class GymImporter {
       if (command !== 'users') faceHolds = await this.importGymAndFaces(command !== 'climbs')
       if (climbPages) await this.importClimbs(climbPages, command !== 'users', faceHolds)
       await this.drainWrites()
+      if (!this.options.dryRun) await this.store.checkpoint()
     } finally {
       climbPages?.close()
       // A failure elsewhere: the batch in flight still ends (committed or rolled back) before the run is recorded.
