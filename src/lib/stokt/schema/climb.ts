@@ -15,14 +15,11 @@ const HOLD_TOKEN = /^[SOFT]\d+$/
 
 /** "S829284 F829104 …": every token a type (Start, Other, Foot, Top) and a hold id. */
 const holdsListText = (allowEmpty: boolean) =>
-  stoktText().superRefine((text, ctx) => {
+  stoktText('expected a string', (text) => {
     const tokens = splitHoldsList(text)
-    if (tokens.length === 0 && !allowEmpty) {
-      ctx.addIssue({code: 'custom', message: 'no holds'})
-      return
-    }
+    if (tokens.length === 0 && !allowEmpty) return 'no holds'
     const bad = tokens.find((token) => !HOLD_TOKEN.test(token))
-    if (bad !== undefined) ctx.addIssue({code: 'custom', message: `token '${clip(bad, 20)}' is not S/O/F/T + hold id`})
+    return bad === undefined ? undefined : `token '${clip(bad, 20)}' is not S/O/F/T + hold id`
   })
 
 /** One of `climbs.results[]`: what the importer keeps. */
