@@ -2,6 +2,8 @@
  * The floors an import is compared with: what the network and the databases allow at best, measured
  * on the same gym in the same run.
  * - fetch: plain fetch + JSON.parse of the same pages from the same server (fetchFloor.ts).
+ * - fetch, importer's client: the importer's StoktClient fetching the same pages at concurrency 4,
+ *   no validation, no writes (clientFetch.ts): the bound of a re-run, which fetches everything again.
  * - insert, SQLite: the same rows with better-sqlite3 prepared statements, one transaction.
  * - insert, PostgreSQL: the same rows with `COPY … FROM STDIN` (pg-copy-streams), one transaction.
  * The databases are fresh and migrated by `mastoc db migrate`, like the importer's own; migrating
@@ -35,11 +37,23 @@ export interface InsertFloor {
   tables: Record<string, {rows: number; ms: number}>
 }
 
-const FETCH_FLOOR_SCRIPT = fileURLToPath(new URL('./fetchFloor.ts', import.meta.url))
+/** What clientFetch.ts prints: the fetch floor's timings and counts. */
+export type ClientFetch = FetchFloor
 
-export async function measureFetchFloor(stoktUrl: string, gymId: string): Promise<FetchFloor> {
-  const run = await runNode(['--import', 'tsx', FETCH_FLOOR_SCRIPT, stoktUrl, gymId], cliEnv(true))
-  if (run.exitCode !== 0) throw new Error(`fetch floor exited ${run.exitCode}: ${run.stderr.trim().slice(-400)}`)
+const FETCH_FLOOR_SCRIPT = fileURLToPath(new URL('./fetchFloor.ts', import.meta.url))
+const CLIENT_FETCH_SCRIPT = fileURLToPath(new URL('./clientFetch.ts', import.meta.url))
+
+export function measureFetchFloor(stoktUrl: string, gymId: string): Promise<FetchFloor> {
+  return runFetchScript('fetch floor', FETCH_FLOOR_SCRIPT, stoktUrl, gymId)
+}
+
+export function measureClientFetch(stoktUrl: string, gymId: string): Promise<ClientFetch> {
+  return runFetchScript("fetch, importer's client", CLIENT_FETCH_SCRIPT, stoktUrl, gymId)
+}
+
+async function runFetchScript(name: string, script: string, stoktUrl: string, gymId: string): Promise<FetchFloor> {
+  const run = await runNode(['--import', 'tsx', script, stoktUrl, gymId], cliEnv(true))
+  if (run.exitCode !== 0) throw new Error(`${name} exited ${run.exitCode}: ${run.stderr.trim().slice(-400)}`)
   return JSON.parse(run.stdout) as FetchFloor
 }
 

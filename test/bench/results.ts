@@ -1,6 +1,6 @@
 import type {DatabaseKind} from '../support/databases.js'
 import type {BatchWrite, BatchWriteStrategy} from './batchWrites.js'
-import type {FetchFloor, InsertFloor} from './floors.js'
+import type {ClientFetch, FetchFloor, InsertFloor} from './floors.js'
 import type {SizePreset} from './options.js'
 import {DEFAULT_BATCH_SIZE} from '../../src/flags.js'
 
@@ -44,6 +44,8 @@ export interface SizeResult {
   /** Rows of the gym, per table (the floors' rows). */
   rows: Record<string, number>
   fetchFloor: FetchFloor[]
+  /** The importer's StoktClient fetching the same pages (clientFetch.ts): the bound of a re-run. */
+  clientFetch: ClientFetch[]
   insertFloor: Partial<Record<DatabaseKind, InsertFloor[]>>
   /** PostgreSQL upserts in batches, per strategy (batchWrites.ts); the reference gym only. */
   batchWrites: Partial<Record<BatchWriteStrategy, BatchWrite[]>>
@@ -106,6 +108,10 @@ export function medianImportTime(series: ImportSeries | undefined): number | und
 
 export function medianFetchFloor(result: SizeResult | undefined): number | undefined {
   return median(result?.fetchFloor.map((floor) => floor.totalMs) ?? [])
+}
+
+export function medianClientFetch(result: SizeResult | undefined): number | undefined {
+  return median(result?.clientFetch.map((fetch) => fetch.totalMs) ?? [])
 }
 
 export function medianInsertFloor(result: SizeResult | undefined, db: DatabaseKind): number | undefined {

@@ -4,10 +4,11 @@
  * For each gym size (1k, 20k, 100k climbs; ~800 holds per face), a generated gym is served by the
  * Stokt test server (pages of 30) in this process, and the CLI is run as a child process under
  * /usr/bin/time, each time into a fresh database. In the same run, on the same gym, the floors:
- * a bare fetch of the same pages, and a bare insert of the same rows (floors.ts); on the 20k gym, four
- * ways of upserting those rows into PostgreSQL in batches (batchWrites.ts). Measurements are
- * interleaved in rounds (round 1 of everything, then round 2…) so that the machine's slow spells
- * spread over all of them; medians are reported. What runs, and how often: PLAN_NOTES below.
+ * a bare fetch of the same pages, the importer's own client fetching them, and a bare insert of the
+ * same rows (floors.ts); on the 20k gym, four ways of upserting those rows into PostgreSQL in
+ * batches (batchWrites.ts). Measurements are interleaved in rounds (round 1 of everything, then
+ * round 2…) so that the machine's slow spells spread over all of them; medians are reported. What
+ * runs, and how often: PLAN_NOTES below.
  */
 import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
@@ -21,7 +22,7 @@ import {startStoktServer, type StoktServer} from '../support/stoktServer.js'
 import {writeGymSnapshot} from '../support/writeSampleGym.js'
 import {BATCH_WRITE_STRATEGIES, measureBatchWrite, type BatchWritePass, type BatchWriteStrategy} from './batchWrites.js'
 import {runImport, rowsRejected, summaryRows, SUMMARY_ENTITIES, type ImportRun, type ImportSummary} from './cli.js'
-import {measureFetchFloor, measureInsertFloor} from './floors.js'
+import {measureClientFetch, measureFetchFloor, measureInsertFloor, type FetchFloor} from './floors.js'
 import {describeBuild, describeMachine, loadAverage} from './machine.js'
 import {parseBenchOptions, USAGE, type BenchOptions, type SizePreset} from './options.js'
 import {buildReport} from './report.js'
@@ -40,6 +41,10 @@ const PLAN_NOTES = [
   `Batch-size curve: the 20k gym, live, SQLite and PostgreSQL; batch ${DEFAULT_BATCH_SIZE} is the median of the live runs, the other sizes ONE run each.`,
   'Wall = the CLI process from spawn to exit (node start-up and migrating the fresh database included); CLI = its own durationMs, the import itself. The goals compare the CLI time with the floors, which are timed in-process too. Peak RSS = /usr/bin/time %M of the CLI process alone (max over runs).',
   'Floors: fetch = plain fetch + JSON.parse, one request at a time, in a process of its own; insert = the same rows, better-sqlite3 prepared statements in one transaction / PostgreSQL COPY (CSV) in one transaction, into a freshly migrated database (migration not timed).',
+  `Fetch, importer's client: a re-run must fetch every page again (Stokt has no conditional requests), so it can never be faster than the importer's own client fetching everything. ` +
+    `Measured beside the fetch floor (same gyms, same runs, a process of its own): the built StoktClient at --concurrency ${CONCURRENCY} (the default) reads the summary, the walls, ` +
+    `every face setup (up to ${CONCURRENCY} at once, in order, as the importer does) and every climbs page with max_age 9999 (reading up to ${CONCURRENCY} pages ahead); no validation, no writes. ` +
+    'The re-run goals show it as their bound.',
   `PostgreSQL batch writes (20k only, --runs times, in-process like the floors): the insert floor's rows in batches of ${DEFAULT_BATCH_SIZE} rows per table, each batch its own transaction, ` +
     'every statement an upsert (ON CONFLICT (stokt_id) DO UPDATE of the owned columns and stamps), four ways: multi-row VALUES (chunked under 65,535 parameters), ' +
     'INSERT … SELECT FROM unnest(one array parameter per column), INSERT … SELECT casts FROM jsonb_array_elements(the batch as one JSON parameter) (the importer\'s statement shape), ' +
@@ -123,7 +128,7 @@ async function benchSize(
   const gym = generateGym({seed: 1, faces: size.faces, holdsPerFace: size.holdsPerFace, climbs: size.climbs, setters: size.setters})
   const tables = rowsOfGym(gym)
   const rows = Object.fromEntries(tables.map((table) => [table.table, table.rows.length]))
-  const result: SizeResult = {size, rows, fetchFloor: [], insertFloor: {}, batchWrites: {}, imports: []}
+  const result: SizeResult = {size, rows, fetchFloor: [], clientFetch: [], insertFloor: {}, batchWrites: {}, imports: []}
 
   const server = await startStoktServer({gym, pageSize: PAGE_SIZE})
   const slowServer = size.large ? undefined : await startStoktServer({gym, pageSize: PAGE_SIZE, latencyMs: LATENCY_MS})
@@ -134,6 +139,7 @@ async function benchSize(
   const repeat = size.large ? 1 : runs
   const tasks: Task[] = [
     {label: 'fetch floor', runs: repeat, run: () => measure.fetchFloor()},
+    {label: "fetch, importer's client", runs: repeat, run: () => measure.clientFetch()},
     ...databases.map((db) => ({label: `insert floor ${db}`, runs: repeat, run: () => measure.insertFloor(db, tables)})),
     ...databases.map((db) => ({
       label: `live ${db} batch ${DEFAULT_BATCH_SIZE}${size.large ? '' : ' + re-run'}`,
@@ -192,12 +198,15 @@ class SizeMeasurements {
   }
 
   async fetchFloor(): Promise<string> {
-    const floor = await measureFetchFloor(this.server.url, this.gym.gymId)
-    if (floor.climbs !== this.expected.climbs || floor.holds !== this.expected.holds) {
-      throw new Error(`fetched ${floor.climbs} climbs and ${floor.holds} holds, expected ${this.expected.climbs} and ${this.expected.holds}`)
-    }
+    const floor = this.checkFetched(await measureFetchFloor(this.server.url, this.gym.gymId))
     this.result.fetchFloor.push(floor)
     return `${seconds(floor.totalMs)} (${floor.requests} requests)`
+  }
+
+  async clientFetch(): Promise<string> {
+    const fetched = this.checkFetched(await measureClientFetch(this.server.url, this.gym.gymId))
+    this.result.clientFetch.push(fetched)
+    return `${seconds(fetched.totalMs)} (${fetched.requests} requests)`
   }
 
   async insertFloor(db: DatabaseKind, tables: Parameters<typeof measureInsertFloor>[1]): Promise<string> {
@@ -269,6 +278,14 @@ class SizeMeasurements {
     const before = server.requests.length
     const run = await work()
     return {run, requests: server.requests.length - before}
+  }
+
+  /** A fetch only counts if it read the whole gym. */
+  private checkFetched(fetched: FetchFloor): FetchFloor {
+    if (fetched.climbs !== this.expected.climbs || fetched.holds !== this.expected.holds) {
+      throw new Error(`fetched ${fetched.climbs} climbs and ${fetched.holds} holds, expected ${this.expected.climbs} and ${this.expected.holds}`)
+    }
+    return fetched
   }
 
   /** A measurement only counts if the import did the whole job: every record created, none rejected. */
