@@ -70,7 +70,12 @@ export function openDatabase(target: DatabaseTarget, options: {readOnly?: boolea
         min: 0,
         max: 4,
         afterCreate(connection: pg.Client, done: (error: Error | null, connection: pg.Client) => void) {
-          connection.query("SET TIME ZONE 'UTC'", (error) => done(error, connection))
+          // synchronous_commit off, for this session only: a commit no longer waits for its WAL to
+          // reach the disk (an fsync per batch: ~15% of an import here). Each transaction stays
+          // atomic, and the WAL is written in order: a PostgreSQL crash can lose only the last
+          // commits, whole, never half a batch, never a run recorded as done without its batches;
+          // the next run imports them again.
+          connection.query("SET TIME ZONE 'UTC'; SET synchronous_commit TO off", (error) => done(error, connection))
         },
       },
       migrations: {migrationSource: new MastocMigrationSource()},

@@ -300,9 +300,6 @@ class GymImporter {
     const setup = parseRecord(FaceSetupSchema, raw)
     if (!setup.ok) return this.reject('face', receivedId(raw) ?? faceId, setup.reason, raw)
     if (setup.value.id !== faceId) return this.reject('face', faceId, `id: the setup of face ${faceId} is of face ${setup.value.id}`, raw)
-    await this.writeGroups([{spec: FACES, rows: [faceRow(gymStoktId, setup.value, raw)]}])
-    await this.drainWrites()
-    if (this.ids.get('face', faceId) === undefined) return undefined // the database refused the face
 
     const holdIds = new Set<number>()
     const holdRows: SourceRow[] = []
@@ -316,9 +313,16 @@ class GymImporter {
         this.reject('hold', receivedId(rawHold), `face ${faceId}: ${hold.reason}`, rawHold)
       }
     }
-    for (let start = 0; start < holdRows.length; start += this.options.batchSize) {
-      await this.writeGroups([{spec: HOLDS, rows: holdRows.slice(start, start + this.options.batchSize)}])
-    }
+    // The face goes in the transaction of its first holds, before them, as setters go with their
+    // climbs: no wait for the database between faces. Should the database refuse the face, its
+    // holds and climbs are rejected as referring to a face that was not imported.
+    const face: RowGroup = {spec: FACES, rows: [faceRow(gymStoktId, setup.value, raw)]}
+    let start = 0
+    do {
+      const holds: RowGroup = {spec: HOLDS, rows: holdRows.slice(start, start + this.options.batchSize)}
+      await this.writeGroups(start === 0 ? [face, holds] : [holds])
+      start += this.options.batchSize
+    } while (start < holdRows.length)
     return holdIds
   }
 
