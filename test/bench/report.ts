@@ -139,7 +139,7 @@ function checkGoals({results, databases}: ReportInput): Goal[] {
     goals.push({
       status: 'INFO',
       goal: `batch-size curve, ${REFERENCE}: default --batch-size should be ${curve.best}`,
-      detail: `${perDb}; within 10% of the best (mean of wall ÷ each database's fastest): ${close.join(', ')}; the current default is ${DEFAULT_BATCH_SIZE}. Sizes other than ${DEFAULT_BATCH_SIZE} are single runs: differences under ~15% are noise on this machine.`,
+      detail: `${perDb}; within 10% of the best (mean of wall ÷ each database's fastest): ${close.join(', ')}; the current default is ${DEFAULT_BATCH_SIZE}. Medians of the runs each size had; differences under ~10–15% are noise on this machine.`,
     })
   }
 

@@ -38,7 +38,7 @@ const PLAN_NOTES = [
   '1k and 20k: every measurement --runs times (default 3), medians; 100k: one run of the floors and of the live batch imports only (no snapshot, re-run or latency runs: the time budget).',
   'Row-by-row (--no-batch): --runs times on 1k, ONE run on 20k (PostgreSQL writes a few hundred rows/s that way), not run on 100k.',
   `Latency: the 1k and 20k gyms served with ${LATENCY_MS} ms before every response, imported into SQLite only, --concurrency ${CONCURRENCY}.`,
-  `Batch-size curve: the 20k gym, live, SQLite and PostgreSQL; batch ${DEFAULT_BATCH_SIZE} is the median of the live runs, the other sizes ONE run each.`,
+  `Batch-size curve: the 20k gym, live, SQLite and PostgreSQL; every size --runs times, interleaved in the rounds like the rest (batch ${DEFAULT_BATCH_SIZE} is the live runs): single runs here differ by more than the sizes do.`,
   'Wall = the CLI process from spawn to exit (node start-up and migrating the fresh database included); CLI = its own durationMs, the import itself. The goals compare the CLI time with the floors, which are timed in-process too. Peak RSS = /usr/bin/time %M of the CLI process alone (max over runs).',
   'Floors: fetch = plain fetch + JSON.parse, one request at a time, in a process of its own; insert = the same rows, better-sqlite3 prepared statements in one transaction / PostgreSQL COPY (CSV) in one transaction, into a freshly migrated database (migration not timed).',
   `Fetch, importer's client: a re-run must fetch every page again (Stokt has no conditional requests), so it can never be faster than the importer's own client fetching everything. ` +
@@ -158,7 +158,7 @@ async function benchSize(
   }
   if (size.reference) {
     for (const batchSize of CURVE_BATCH_SIZES.filter((batch) => batch !== DEFAULT_BATCH_SIZE)) {
-      tasks.push(...databases.map((db) => ({label: `curve: live ${db} batch ${batchSize}`, runs: 1, run: () => measure.live(db, batchSize, false)})))
+      tasks.push(...databases.map((db) => ({label: `curve: live ${db} batch ${batchSize}`, runs: repeat, run: () => measure.live(db, batchSize, false)})))
     }
   }
 
