@@ -332,8 +332,66 @@ describe.each(DATABASE_KINDS)('bad records from Stokt, through the CLI, on %s', 
       const [line] = readFileSync(file, 'utf8').trim().split('\n').map((text) => JSON.parse(text))
       expect(line).toEqual({...summary.rejected[0], record: JSON.parse(JSON.stringify(poison))})
     })
+
+    it.skipIf(skip)('a face it refuses: that face, its holds and its climbs are rejected, the other face is imported whole (exit 3)', async () => {
+      const gym = generateGym(GYM_SPEC)
+      const [keptFace, refusedFace] = [...gym.setups.keys()]
+      const server = await serve(gym, 20)
+      const database = await freshDatabase()
+      expect((await runCli(['db', 'migrate', '--database', database.url])).code).toBe(0)
+      await refuseFace(database.knex(), kind, refusedFace)
+      const batchFlags = flags.includes('--no-batch') ? flags : ['--batch-size', '10']
+
+      const result = await importAll(server, gym, database, batchFlags)
+
+      expect(result.stderr).toBe('')
+      expect(result.code).toBe(3)
+      const summary = JSON.parse(result.stdout)
+      const refusedHolds = (gym.setups.get(refusedFace) as {holds: {id: number}[]}).holds
+      const refusedClimbs = (gym.climbs as Climb[]).filter((climb) => climb.faceId === refusedFace)
+      const notImported = `faceId: face ${refusedFace} was not imported`
+      expect(refusedClimbs.length).toBeGreaterThan(0)
+      expect(sortedRejections(summary.rejected)).toEqual(
+        sortedRejections([
+          {entity: 'face', stoktId: refusedFace, reason: expect.stringMatching(/^the database refused it: .*refused face/)},
+          ...refusedHolds.map((hold) => ({entity: 'hold' as const, stoktId: String(hold.id), reason: notImported})),
+          ...refusedClimbs.map((climb) => ({entity: 'climb' as const, stoktId: String(climb.id), reason: notImported})),
+        ]),
+      )
+      expect(summary.faces).toEqual({created: 1, updated: 0, unchanged: 0, errors: 1, total: 2})
+      const expected = expectedGymData(gym)
+      expect(await readGymData(database.knex())).toEqual({
+        ...expected,
+        faces: expected.faces.filter((face) => face.stokt_id === keptFace),
+        holds: expected.holds.filter((hold) => hold.face === keptFace),
+        climbs: expected.climbs.filter((climb) => climb.face === keptFace),
+      })
+    })
   })
 })
+
+function sortedRejections(rejections: ExpectedRejection[]): ExpectedRejection[] {
+  return [...rejections].sort((a, b) => `${a.entity}:${a.stoktId}`.localeCompare(`${b.entity}:${b.stoktId}`))
+}
+
+/** The database refuses one face, whatever the importer checked. */
+async function refuseFace(db: Knex, kind: DatabaseKind, faceStoktId: string): Promise<void> {
+  if (kind === 'sqlite') {
+    await db.raw(
+      `CREATE TRIGGER refuse_face BEFORE INSERT ON faces WHEN NEW.stokt_id = '${faceStoktId}' BEGIN SELECT RAISE(ABORT, 'refused face'); END;`,
+    )
+    return
+  }
+  await db.raw(`CREATE FUNCTION refuse_face() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF NEW.stokt_id = '${faceStoktId}' THEN
+        RAISE EXCEPTION 'refused face' USING ERRCODE = 'check_violation';
+      END IF;
+      RETURN NEW;
+    END
+  $$`)
+  await db.raw('CREATE TRIGGER refuse_face BEFORE INSERT ON faces FOR EACH ROW EXECUTE FUNCTION refuse_face()')
+}
 
 /** The trigger of the issue: the database refuses the climb named 'Poison', whatever the importer checked. */
 async function refusePoison(db: Knex, kind: DatabaseKind): Promise<void> {
