@@ -140,7 +140,8 @@ export function changedFields(spec: TableSpec, before: OwnedValues, after: Owned
   for (const {name, kind} of ownedColumns(spec)) {
     const from = before[name] ?? null
     const to = after[name] ?? null
-    const same = kind === 'json' ? JSON.stringify(from) === JSON.stringify(to) : Object.is(from, to)
+    // === for -0 and 0 (JSON, and so PostgreSQL here, has no -0); Object.is for NaN.
+    const same = kind === 'json' ? JSON.stringify(from) === JSON.stringify(to) : from === to || Object.is(from, to)
     if (!same) changes.push({field: name, from, to})
   }
   return changes

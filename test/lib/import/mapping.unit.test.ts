@@ -273,6 +273,14 @@ describe('comparing a fresh row with the stored one', () => {
     expect(changedFields(CLIMBS, before, after).map((change) => change.field)).toEqual(['created_at'])
   })
 
+  it('finds -0 unchanged from a stored 0 (PostgreSQL, through JSON, keeps no -0), and still sees 0 becoming 1', () => {
+    const before = stored(climbRow(climb({crowdGrade: {font: '6A', ircra: 0}})), refs)
+    expect(changedFields(CLIMBS, before, stored(climbRow(climb({crowdGrade: {font: '6A', ircra: -0}})), refs))).toEqual([])
+    expect(changedFields(CLIMBS, before, stored(climbRow(climb({crowdGrade: {font: '6A', ircra: 1}})), refs))).toEqual([
+      {field: 'grade_ircra', from: 0, to: 1},
+    ])
+  })
+
   it('sees a setter removed', () => {
     const before = stored(climbRow(climb()), refs)
     const after = stored(climbRow(climb({climbSetters: null})), {...refs, setter_id: null})

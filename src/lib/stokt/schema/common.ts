@@ -2,6 +2,8 @@ import {z} from 'zod'
 
 import {toCanonicalInstant} from '../../import/instant.js'
 
+const DECIMAL = /^\s*-?\d+(\.\d+)?\s*$/
+const DECIMAL_EXPECTED = 'expected a decimal such as "2226.00"'
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /** A Stokt UUID id, kept as received. */
@@ -57,13 +59,25 @@ export const boundedText = (max: number) =>
 export const optionalText = stoktText().nullish().transform((value) => value ?? null)
 
 /** A decimal Stokt sends as a string ("2226.00") or a number. */
-export const stoktDecimal = z.union([
-  z.number({error: 'expected a number'}),
-  z
-    .string({error: 'expected a decimal'})
-    .regex(/^\s*-?\d+(\.\d+)?\s*$/, {error: 'expected a decimal such as "2226.00"'})
-    .transform(Number),
-], {error: 'expected a decimal such as "2226.00"'})
+export const stoktDecimal = z
+  .union([z.number(), z.string()], {error: DECIMAL_EXPECTED})
+  .transform((value, ctx) => {
+    if (typeof value === 'number') return value
+    if (DECIMAL.test(value)) return finiteNumber(value, ctx)
+    ctx.addIssue({code: 'custom', message: DECIMAL_EXPECTED})
+    return z.NEVER
+  })
+
+/**
+ * A number read from digits, which could be too many for a double: Infinity would be stored as
+ * Infinity by SQLite and as NULL by PostgreSQL's JSON, so the two databases would disagree.
+ */
+export function finiteNumber(text: string, ctx: z.core.$RefinementCtx): number {
+  const value = Number(text)
+  if (Number.isFinite(value)) return value
+  ctx.addIssue({code: 'custom', message: `${clip(text.trim(), 20)} is too large a number`})
+  return z.NEVER
+}
 
 export type ParseResult<T> = {ok: true; value: T} | {ok: false; reason: string}
 

@@ -1,6 +1,6 @@
 import {z} from 'zod'
 
-import {optionalText, stoktText, stoktDecimal, stoktUuid} from './common.js'
+import {finiteNumber, optionalText, stoktText, stoktDecimal, stoktUuid} from './common.js'
 
 /** `GET /api/faces/{faceId}/setup` without its holds, which are validated one by one. */
 export const FaceSetupSchema = z.object({
@@ -23,7 +23,7 @@ export type FaceSetup = z.output<typeof FaceSetupSchema>
 const centroid = z
   .string({error: 'expected "x y"'})
   .regex(/^\s*-?\d+(\.\d+)?\s+-?\d+(\.\d+)?\s*$/, {error: 'expected two numbers "x y"'})
-  .transform((text) => text.trim().split(/\s+/).map(Number) as [number, number])
+  .transform((text, ctx) => text.trim().split(/\s+/).map((coordinate) => finiteNumber(coordinate, ctx)) as [number, number])
 
 /** One of `setup.holds[]`. */
 export const HoldSchema = z.object({

@@ -186,6 +186,9 @@ describe('HoldSchema', () => {
     ['centroid of words', {centroidStr: 'x y'}, [], 'centroidStr'],
     ['centroid empty', {centroidStr: ''}, [], 'centroidStr'],
     ['centroid as an array', {centroidStr: [572.53, 2397.11]}, [], 'centroidStr'],
+    // Digits a double cannot hold: Infinity, which the two databases would store differently.
+    ['area of 400 digits', {area: '9'.repeat(400)}, [], 'area'],
+    ['centroid with a coordinate of 400 digits', {centroidStr: `572.53 ${'9'.repeat(400)}`}, [], 'centroidStr'],
   ] as const)('rejects %s, naming the field', (_, changes, remove, field) => {
     expectNamesField(rejectedHold(hold(changes, [...remove])), field)
   })
