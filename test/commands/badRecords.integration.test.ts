@@ -375,41 +375,34 @@ function sortedRejections(rejections: ExpectedRejection[]): ExpectedRejection[] 
 }
 
 /** The database refuses one face, whatever the importer checked. */
-async function refuseFace(db: Knex, kind: DatabaseKind, faceStoktId: string): Promise<void> {
-  if (kind === 'sqlite') {
-    await db.raw(
-      `CREATE TRIGGER refuse_face BEFORE INSERT ON faces WHEN NEW.stokt_id = '${faceStoktId}' BEGIN SELECT RAISE(ABORT, 'refused face'); END;`,
-    )
-    return
-  }
-  await db.raw(`CREATE FUNCTION refuse_face() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-      IF NEW.stokt_id = '${faceStoktId}' THEN
-        RAISE EXCEPTION 'refused face' USING ERRCODE = 'check_violation';
-      END IF;
-      RETURN NEW;
-    END
-  $$`)
-  await db.raw('CREATE TRIGGER refuse_face BEFORE INSERT ON faces FOR EACH ROW EXECUTE FUNCTION refuse_face()')
+function refuseFace(db: Knex, kind: DatabaseKind, faceStoktId: string): Promise<void> {
+  return refuseInserts(db, kind, {trigger: 'refuse_face', table: 'faces', column: 'stokt_id', value: faceStoktId, message: 'refused face'})
 }
 
 /** The trigger of the issue: the database refuses the climb named 'Poison', whatever the importer checked. */
-async function refusePoison(db: Knex, kind: DatabaseKind): Promise<void> {
+function refusePoison(db: Knex, kind: DatabaseKind): Promise<void> {
+  return refuseInserts(db, kind, {trigger: 'refuse_poison', table: 'climbs', column: 'name', value: 'Poison', message: 'poisoned record'})
+}
+
+/** A trigger that makes the database refuse, with `message`, any row inserted into `table` whose `column` is `value`. */
+async function refuseInserts(
+  db: Knex,
+  kind: DatabaseKind,
+  {trigger, table, column, value, message}: {trigger: string; table: string; column: string; value: string; message: string},
+): Promise<void> {
   if (kind === 'sqlite') {
-    await db.raw(
-      "CREATE TRIGGER refuse_poison BEFORE INSERT ON climbs WHEN NEW.name = 'Poison' BEGIN SELECT RAISE(ABORT, 'poisoned record'); END;",
-    )
+    await db.raw(`CREATE TRIGGER ${trigger} BEFORE INSERT ON ${table} WHEN NEW.${column} = '${value}' BEGIN SELECT RAISE(ABORT, '${message}'); END;`)
     return
   }
-  await db.raw(`CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+  await db.raw(`CREATE FUNCTION ${trigger}() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-      IF NEW.name = 'Poison' THEN
-        RAISE EXCEPTION 'poisoned record' USING ERRCODE = 'check_violation';
+      IF NEW.${column} = '${value}' THEN
+        RAISE EXCEPTION '${message}' USING ERRCODE = 'check_violation';
       END IF;
       RETURN NEW;
     END
   $$`)
-  await db.raw('CREATE TRIGGER refuse_poison BEFORE INSERT ON climbs FOR EACH ROW EXECUTE FUNCTION refuse_poison()')
+  await db.raw(`CREATE TRIGGER ${trigger} BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION ${trigger}()`)
 }
 
 async function tableNames(db: Knex, kind: DatabaseKind): Promise<string[]> {
