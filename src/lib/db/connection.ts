@@ -92,11 +92,13 @@ export function openDatabase(target: DatabaseTarget, options: {readOnly?: boolea
       afterCreate(connection: {pragma(sql: string): unknown}, done: (error: Error | null, connection: unknown) => void) {
         try {
           // WAL + NORMAL: a transaction per record (--no-batch) is ~7× faster, and readers are not blocked.
-          if (!options.readOnly) connection.pragma('journal_mode = WAL')
-          // Checkpoint every ~40 MB of WAL rather than 4 MB: each batch's commit rewrites index pages
-          // (Stokt's ids are random), and checkpointing them after nearly every batch copied them
-          // again (measured: ~10% of a 100,000-climb import). The run checkpoints once at its end.
-          connection.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`)
+          if (!options.readOnly) {
+            connection.pragma('journal_mode = WAL')
+            // Checkpoint every ~40 MB of WAL rather than 4 MB: each batch's commit rewrites index pages
+            // (Stokt's ids are random), and checkpointing them after nearly every batch copied them
+            // again (measured: ~10% of a 100,000-climb import). The run checkpoints once at its end.
+            connection.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`)
+          }
           connection.pragma('synchronous = NORMAL')
           connection.pragma('foreign_keys = ON')
           connection.pragma('busy_timeout = 5000')
