@@ -418,7 +418,7 @@ class GymImporter {
     }
     const unknownHold = firstHoldNotIn(climb.holdsList, holdIds)
     if (unknownHold !== undefined) return this.reject('climb', climbId, `holdsList: hold ${unknownHold} is not on face ${climb.faceId}`, raw)
-    const unknownMirror = firstHoldNotIn(climb.mirrorHoldsList, holdIds)
+    const unknownMirror = firstHoldNotIn(climb.mirrorHoldsList ?? '', holdIds)
     if (unknownMirror !== undefined) return this.reject('climb', climbId, `mirrorHoldsList: hold ${unknownMirror} is not on face ${climb.faceId}`, raw)
     return climbRow(climb, raw)
   }

@@ -3,12 +3,16 @@ import type {GymSummary} from '../stokt/schema/gym.js'
 import type {FaceSetup, Hold} from '../stokt/schema/setup.js'
 import type {SourceRow} from './upsert.js'
 
-/** Stokt → mastoc rows, as design.md maps them. Inputs are already validated. */
+/**
+ * Stokt → mastoc rows, as design.md maps them. Inputs are already validated; optional fields
+ * arrive missing (undefined) or null, and both are stored as null (a stored NULL must compare
+ * equal to the fresh value, or every re-run would rewrite the row).
+ */
 
 export function gymRow(summary: GymSummary, raw?: unknown): SourceRow {
   return {
     stoktId: summary.id,
-    values: {display_name: summary.displayName, location_string: summary.locationString},
+    values: {display_name: summary.displayName, location_string: summary.locationString ?? null},
     raw,
   }
 }
@@ -33,15 +37,15 @@ export function holdRow(faceStoktId: string, hold: Hold, raw?: unknown): SourceR
     stoktId: hold.id,
     values: {
       polygon_str: hold.polygonStr,
-      touch_polygon_str: hold.touchPolygonStr,
-      top_polygon_str: hold.topPolygonStr,
-      path_str: hold.pathStr,
+      touch_polygon_str: hold.touchPolygonStr ?? null,
+      top_polygon_str: hold.topPolygonStr ?? null,
+      path_str: hold.pathStr ?? null,
       centroid_x: hold.centroidStr?.[0] ?? null,
       centroid_y: hold.centroidStr?.[1] ?? null,
       area: hold.area ?? null,
-      center_tape_str: hold.centerTapeStr,
-      right_tape_str: hold.rightTapeStr,
-      left_tape_str: hold.leftTapeStr,
+      center_tape_str: hold.centerTapeStr ?? null,
+      right_tape_str: hold.rightTapeStr ?? null,
+      left_tape_str: hold.leftTapeStr ?? null,
     },
     refs: {face_id: {entity: 'face', stoktId: faceStoktId, field: 'faceId'}},
     raw,
@@ -49,7 +53,7 @@ export function holdRow(faceStoktId: string, hold: Hold, raw?: unknown): SourceR
 }
 
 export function userRow(setter: ClimbSetter, raw?: unknown): SourceRow {
-  return {stoktId: setter.id, values: {full_name: setter.fullName, avatar_path: setter.avatar}, raw}
+  return {stoktId: setter.id, values: {full_name: setter.fullName, avatar_path: setter.avatar ?? null}, raw}
 }
 
 export function climbRow(climb: Climb, raw?: unknown): SourceRow {
@@ -58,11 +62,11 @@ export function climbRow(climb: Climb, raw?: unknown): SourceRow {
     values: {
       name: climb.name,
       holds_list: climb.holdsList,
-      mirror_holds_list: climb.mirrorHoldsList,
+      mirror_holds_list: climb.mirrorHoldsList ?? '',
       grade_font: climb.crowdGrade?.font ?? null,
       grade_ircra: climb.crowdGrade?.ircra ?? null,
-      feet_rule: climb.feetRule,
-      description: climb.description,
+      feet_rule: climb.feetRule ?? null,
+      description: climb.description ?? null,
       is_private: climb.isPrivate,
       is_benchmark: climb.isBenchmark,
       climbed_by: climb.climbedBy,

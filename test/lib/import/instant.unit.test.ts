@@ -114,6 +114,52 @@ describe('toCanonicalInstant', () => {
   })
 })
 
+describe("toCanonicalInstant on Stokt's own form (read without a regex when it stays on the same UTC day)", () => {
+  /** The expected UTC text, worked out with Date at millisecond precision plus the microseconds. */
+  function expectedUtc(local: string, offsetMinutes: number): string {
+    const utc = new Date(Date.parse(`${local.slice(0, 19)}Z`) - offsetMinutes * 60_000)
+    return `${utc.toISOString().slice(0, 19)}.${local.slice(20, 26)}Z`
+  }
+
+  it('agrees with Date arithmetic at every hour and offset, on both sides of midnight', () => {
+    const offsets = [-12 * 60, -9 * 60 - 30, -5 * 60, -60, 0, 45, 5 * 60 + 30, 9 * 60, 14 * 60]
+    let checked = 0
+    for (const day of ['2024-02-29', '2025-12-31', '2026-01-01', '2025-03-01', '2025-06-15']) {
+      for (let hour = 0; hour < 24; hour++) {
+        for (const minute of [0, 29, 59]) {
+          for (const offset of offsets) {
+            const sign = offset < 0 ? '-' : '+'
+            const abs = Math.abs(offset)
+            const pad = (value: number) => String(value).padStart(2, '0')
+            const local = `${day}T${pad(hour)}:${pad(minute)}:07.000123`
+            const text = `${local}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`
+            expect(toCanonicalInstant(text), text).toBe(expectedUtc(local, offset))
+            checked++
+          }
+        }
+      }
+    }
+    expect(checked).toBe(5 * 24 * 3 * 9)
+  })
+
+  it.each([
+    ['a letter in the hour', '2025-12-17T1a:56:38.491973-05:00'],
+    ['a letter in the microseconds', '2025-12-17T10:56:38.49197x-05:00'],
+    ['a letter in the offset', '2025-12-17T10:56:38.491973-0a:00'],
+    ['hour 24', '2025-12-17T24:00:00.000000-05:00'],
+    ['second 60', '2025-12-17T10:56:60.000000-05:00'],
+    ['February 29th of a common year', '2025-02-29T10:56:38.491973-05:00'],
+    ['an offset of 24 hours', '2025-12-17T10:56:38.491973+24:00'],
+  ])('rejects %s', (_, text) => {
+    expect(toCanonicalInstant(text)).toBeUndefined()
+  })
+
+  it('keeps a year below 100 as written, on either path (Date.UTC would read 0050 as 1950)', () => {
+    expect(toCanonicalInstant('0050-06-15T10:00:00.000001-05:00')).toBe('0050-06-15T15:00:00.000001Z')
+    expect(toCanonicalInstant('0050-06-15T22:00:00.000001-05:00')).toBe('0050-06-16T03:00:00.000001Z')
+  })
+})
+
 describe('nowInstant', () => {
   it('gives the clock in the canonical form', () => {
     expect(nowInstant(() => new Date('2025-12-17T15:56:38.491Z'))).toBe('2025-12-17T15:56:38.491000Z')

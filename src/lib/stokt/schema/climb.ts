@@ -25,10 +25,11 @@ const holdsListText = (allowEmpty: boolean) =>
 /** One of `climbs.results[]`: what the importer keeps. */
 export const ClimbSchema = z.object({
   id: stoktUuid,
-  climbSetters: ClimbSetterSchema.nullish().transform((setter) => setter ?? null),
+  // Missing and null alike mean no setter; the mapping reads them both as null (no transform: see optionalText).
+  climbSetters: ClimbSetterSchema.nullish(),
   name: boundedText(255),
   holdsList: holdsListText(false),
-  mirrorHoldsList: holdsListText(true).nullish().transform((text) => text ?? ''),
+  mirrorHoldsList: holdsListText(true).nullish(),
   feetRule: optionalText,
   description: optionalText,
   dateCreated: stoktInstant,

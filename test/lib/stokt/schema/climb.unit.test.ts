@@ -2,6 +2,7 @@ import {describe, expect, it} from 'vitest'
 
 import {ClimbSchema, firstHoldNotIn, type Climb} from '../../../../src/lib/stokt/schema/climb.js'
 import {parseRecord} from '../../../../src/lib/stokt/schema/common.js'
+import {climbRow, userRow} from '../../../../src/lib/import/mapping.js'
 
 const CLIMB_ID = '3f0c9a52-7d1e-4b6a-9c2f-5e8d1a4b7c90'
 const SETTER_ID = 'a7e41d08-2b95-4c3f-8e6a-0d9f3b2c1e54'
@@ -100,9 +101,9 @@ describe('ClimbSchema', () => {
       accepted(without(field))
     })
 
-    it('a missing mirror holds list reads as none', () => {
-      expect(accepted(without('mirrorHoldsList')).mirrorHoldsList).toBe('')
-      expect(accepted(with_({mirrorHoldsList: null})).mirrorHoldsList).toBe('')
+    it('a missing mirror holds list is stored as none', () => {
+      expect(climbRow(accepted(without('mirrorHoldsList'))).values.mirror_holds_list).toBe('')
+      expect(climbRow(accepted(with_({mirrorHoldsList: null}))).values.mirror_holds_list).toBe('')
     })
 
     it('without a setter name, the setter is rejected by its path', () => {
@@ -260,7 +261,8 @@ describe('ClimbSchema', () => {
     })
 
     it('reads a missing climbSetters as no setter', () => {
-      expect(accepted(without('climbSetters')).climbSetters).toBeNull()
+      expect(accepted(without('climbSetters')).climbSetters ?? null).toBeNull()
+      expect(climbRow(accepted(without('climbSetters'))).refs?.setter_id.stoktId).toBeNull()
     })
 
     it('keeps a setter without an avatar', () => {
@@ -271,8 +273,9 @@ describe('ClimbSchema', () => {
       })
     })
 
-    it('reads a missing avatar as none', () => {
-      expect(accepted(with_({climbSetters: {id: SETTER_ID, fullName: 'Noémie T.'}})).climbSetters?.avatar).toBeNull()
+    it('stores a missing avatar as none', () => {
+      const setter = accepted(with_({climbSetters: {id: SETTER_ID, fullName: 'Noémie T.'}})).climbSetters!
+      expect(userRow(setter).values.avatar_path).toBeNull()
     })
   })
 

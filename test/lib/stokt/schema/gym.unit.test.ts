@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
+import {gymRow} from '../../../../src/lib/import/mapping.js'
 import {parseRecord} from '../../../../src/lib/stokt/schema/common.js'
 import {GymSummarySchema, type GymSummary} from '../../../../src/lib/stokt/schema/gym.js'
 
@@ -43,9 +44,9 @@ describe('GymSummarySchema', () => {
     expect(accepted(stoktGym())).toMatchObject({id: GYM_ID, displayName: 'Bloc du Quai', locationString: 'Lyon, France'})
   })
 
-  it('reads a null or missing location as none', () => {
-    expect(accepted(stoktGym({locationString: null})).locationString).toBeNull()
-    expect(accepted(stoktGym({}, ['locationString'])).locationString).toBeNull()
+  it('stores a null or missing location as none', () => {
+    expect(gymRow(accepted(stoktGym({locationString: null}))).values.location_string).toBeNull()
+    expect(gymRow(accepted(stoktGym({}, ['locationString']))).values.location_string).toBeNull()
   })
 
   it('keeps accents, apostrophes, symbols and SQL-shaped text verbatim', () => {

@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
+import {holdRow} from '../../../../src/lib/import/mapping.js'
 import {parseRecord} from '../../../../src/lib/stokt/schema/common.js'
 import {FaceSetupSchema, HoldSchema, type FaceSetup, type Hold} from '../../../../src/lib/stokt/schema/setup.js'
 
@@ -161,8 +162,11 @@ describe('HoldSchema', () => {
   it('accepts a hold without its optional strings, area or centroid', () => {
     const bare = acceptedHold({id: 41207, polygonStr: '1,2 3,4 5,6'})
     expect(bare.id).toBe(41207)
-    expect(bare.touchPolygonStr).toBeNull()
-    expect(bare.pathStr).toBeNull()
+    // Missing optional strings are stored as NULL, never as undefined (which a re-run would see as a change).
+    const {values} = holdRow('face', bare)
+    for (const column of ['touch_polygon_str', 'top_polygon_str', 'path_str', 'center_tape_str', 'right_tape_str', 'left_tape_str']) {
+      expect(values[column], column).toBeNull()
+    }
     expect(bare.area ?? null).toBeNull()
     expect(bare.centroidStr ?? null).toBeNull()
   })
