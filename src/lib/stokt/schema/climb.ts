@@ -12,13 +12,15 @@ export const ClimbSetterSchema = z.object({
 export type ClimbSetter = z.output<typeof ClimbSetterSchema>
 
 const HOLD_TOKEN = /^[SOFT]\d+$/
+/** A whole valid holds list in one test (every climb has two): tokens, each followed by space or the end. */
+const HOLDS_LIST = /^\s*(?:[SOFT]\d+(?:\s+|$))*$/
 
 /** "S829284 F829104 …": every token a type (Start, Other, Foot, Top) and a hold id. */
 const holdsListText = (allowEmpty: boolean) =>
   stoktText('expected a string', (text) => {
-    const tokens = splitHoldsList(text)
-    if (tokens.length === 0 && !allowEmpty) return 'no holds'
-    const bad = tokens.find((token) => !HOLD_TOKEN.test(token))
+    if (HOLDS_LIST.test(text)) return allowEmpty || /\S/.test(text) ? undefined : 'no holds'
+    // Not valid: split it to name the first bad token.
+    const bad = splitHoldsList(text).find((token) => !HOLD_TOKEN.test(token))
     return bad === undefined ? undefined : `token '${clip(bad, 20)}' is not S/O/F/T + hold id`
   })
 
@@ -53,11 +55,21 @@ export function splitHoldsList(text: string): string[] {
   return text.split(/\s+/).filter((token) => token.length > 0)
 }
 
-/** The first hold id a (validated) holds list names that is not among `holdIds`; undefined if none. */
+/**
+ * The first hold id a (validated) holds list names that is not among `holdIds`; undefined if none.
+ * Read digit by digit, as each token's one run of digits is its hold id: no token strings.
+ */
 export function firstHoldNotIn(text: string, holdIds: ReadonlySet<number>): number | undefined {
-  for (const token of splitHoldsList(text)) {
-    const holdId = Number(token.slice(1))
-    if (!holdIds.has(holdId)) return holdId
+  let start = -1
+  for (let index = 0; index <= text.length; index++) {
+    const code = index < text.length ? text.charCodeAt(index) : -1
+    const isDigit = code >= 48 && code <= 57
+    if (isDigit && start < 0) start = index
+    if (!isDigit && start >= 0) {
+      const holdId = Number(text.slice(start, index))
+      if (!holdIds.has(holdId)) return holdId
+      start = -1
+    }
   }
   return undefined
 }

@@ -189,8 +189,14 @@ describe('ClimbSchema', () => {
       expectNamesField(rejected(with_({mirrorHoldsList: 'S2204 W9'})), 'mirrorHoldsList')
     })
 
-    it('accepts tokens separated by several spaces', () => {
+    it('accepts tokens separated by several spaces, tabs or new lines', () => {
       accepted(with_({holdsList: 'S1204  O1301 T1502'}))
+      accepted(with_({holdsList: ' S1204\tO1301\nT1502 '}))
+      accepted(with_({mirrorHoldsList: ' \t '}))
+    })
+
+    it('rejects tokens run together, naming them', () => {
+      expect(rejected(with_({holdsList: 'S1204 O1301T1502'}))).toBe("holdsList: token 'O1301T1502' is not S/O/F/T + hold id")
     })
 
     it('finds the first hold of a holds list that is not on the face, whatever the spacing', () => {
@@ -198,6 +204,7 @@ describe('ClimbSchema', () => {
       expect(firstHoldNotIn(' S829284 F829104  O829309 T829220 ', onFace)).toBeUndefined()
       expect(firstHoldNotIn('S829284 F111 O829309 T222', onFace)).toBe(111)
       expect(firstHoldNotIn('', onFace)).toBeUndefined()
+      expect(firstHoldNotIn('S0829284 T00111', onFace)).toBe(111)
     })
   })
 
