@@ -200,6 +200,21 @@ describe('reading a hand-made snapshot (no manifest)', () => {
     expect(await allClimbs(new SnapshotSource(dir), gym.gymId)).toEqual(gym.climbs)
   })
 
+  it('reads a climbs.json with characters split across its read chunks, and CRLF line ends', async () => {
+    // Names dense in multi-byte characters, and the file's 64 KiB read boundary moved into one.
+    const climbs = gym.climbs.map((climb, index) => ({...climb, name: `Réglette 🧗 ${index} `.repeat(12)}))
+    const body = climbs.map((climb) => JSON.stringify(climb)).join(',\r\n')
+    let padding = ''
+    const text = () => `[\r\n${padding}${body}\r\n]\r\n`
+    const isContinuationByte = (byte: number) => (byte & 0xc0) === 0x80
+    while (!isContinuationByte(Buffer.from(text())[64 * 1024])) padding += ' '
+    expect(Buffer.byteLength(text())).toBeGreaterThan(64 * 1024)
+    const dir = await tempDir()
+    await writeHandMadeSnapshot(dir, gym, text())
+
+    expect(await allClimbs(new SnapshotSource(dir), gym.gymId)).toEqual(climbs)
+  })
+
   it('refuses a climbs.json cut short', async () => {
     const dir = await tempDir()
     const lines = gym.climbs.map((climb) => JSON.stringify(climb))
