@@ -6,7 +6,7 @@
  * importer's default): the gym summary, its walls, every face setup (up to 4 at once, taken in order,
  * as the importer's FetchedAhead does), then every climbs page with max_age 9999 (the client reads
  * up to 4 pages ahead). No record is validated or written. Prints one JSON line, like fetchFloor.ts:
- * {setupsMs, climbsMs, totalMs, holds, climbs, requests}.
+ * {setupsMs, climbsMs, totalMs, cpuMs, holds, climbs, requests}.
  *
  *   node --import tsx test/bench/clientFetch.ts <stokt-url> <gym-id>   (token in STOKT_TOKEN)
  */
@@ -32,6 +32,7 @@ type Setup = {holds: unknown[]}
 const client = new StoktClient({baseUrl, token, concurrency: CONCURRENCY})
 try {
   const started = performance.now()
+  const cpuAtStart = process.cpuUsage()
   await client.gymSummary(gymId)
   const walls = (await client.walls(gymId)) as Walls
   // Each face once, as the importer asks for them.
@@ -50,10 +51,11 @@ try {
     pages += 1
   }
   const done = performance.now()
+  const cpu = process.cpuUsage(cpuAtStart)
 
   // The client reads ahead no further than the pages' count announces: one request per page.
   const requests = 2 + faceIds.length + pages
-  console.log(JSON.stringify({setupsMs: setupsDone - started, climbsMs: done - setupsDone, totalMs: done - started, holds, climbs, requests}))
+  console.log(JSON.stringify({setupsMs: setupsDone - started, climbsMs: done - setupsDone, totalMs: done - started, cpuMs: (cpu.user + cpu.system) / 1000, holds, climbs, requests}))
 } finally {
   await client.close()
 }

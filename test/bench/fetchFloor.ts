@@ -2,11 +2,15 @@
  * The bare-fetch floor, run as its own process like the CLI (so that, like the CLI, it does not
  * share the Stokt test server's thread): plain `fetch` + `JSON.parse` of what an `import all`
  * reads — the gym summary, its walls, every face setup, then every climbs page following `next` —
- * one request at a time. Prints one JSON line: {setupsMs, climbsMs, totalMs, holds, climbs, requests}.
+ * one request at a time. Prints one JSON line: {setupsMs, climbsMs, totalMs, cpuMs, holds, climbs, requests}
+ * (cpuMs: the process's CPU time, user + system, over the fetch). With `--http`, the requests go
+ * through node:http (a keep-alive agent) instead of `fetch`: the cheapest HTTP client Node has.
  *
- *   node --import tsx test/bench/fetchFloor.ts <stokt-url> <gym-id>   (token in STOKT_TOKEN)
+ *   node --import tsx test/bench/fetchFloor.ts <stokt-url> <gym-id> [--http]   (token in STOKT_TOKEN)
  */
-const [baseUrl, gymId] = process.argv.slice(2)
+import http from 'node:http'
+
+const [baseUrl, gymId, clientFlag] = process.argv.slice(2)
 const token = process.env.STOKT_TOKEN
 if (!baseUrl || !gymId || !token) {
   console.error('usage: STOKT_TOKEN=… fetchFloor.ts <stokt-url> <gym-id>')
@@ -16,12 +20,31 @@ if (!baseUrl || !gymId || !token) {
 const headers = {authorization: `Token ${token}`, accept: 'application/json'}
 let requests = 0
 
+const agent = new http.Agent({keepAlive: true})
+
 async function getJson(url: string): Promise<unknown> {
   requests += 1
-  const response = await fetch(url, {headers})
-  const body = await response.text()
-  if (!response.ok) throw new Error(`GET ${url}: HTTP ${response.status} ${body.slice(0, 200)}`)
+  const {status, body} = clientFlag === '--http' ? await getWithHttp(url) : await getWithFetch(url)
+  if (status !== 200) throw new Error(`GET ${url}: HTTP ${status} ${body.slice(0, 200)}`)
   return JSON.parse(body)
+}
+
+async function getWithFetch(url: string): Promise<{status: number; body: string}> {
+  const response = await fetch(url, {headers})
+  return {status: response.status, body: await response.text()}
+}
+
+function getWithHttp(url: string): Promise<{status: number; body: string}> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, {agent, headers}, (response) => {
+        const chunks: Buffer[] = []
+        response.on('data', (chunk: Buffer) => chunks.push(chunk))
+        response.on('end', () => resolve({status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8')}))
+        response.on('error', reject)
+      })
+      .on('error', reject)
+  })
 }
 
 type Walls = {faces: {id: string}[]}[]
@@ -29,6 +52,7 @@ type Setup = {holds: unknown[]}
 type Page = {next: string | null; results: unknown[]}
 
 const started = performance.now()
+const cpuAtStart = process.cpuUsage()
 await getJson(`${baseUrl}/api/gyms/${gymId}/summary`)
 const walls = (await getJson(`${baseUrl}/api/gyms/${gymId}/walls`)) as Walls
 let holds = 0
@@ -46,5 +70,7 @@ while (next !== null) {
   next = page.next
 }
 const done = performance.now()
+const cpu = process.cpuUsage(cpuAtStart)
 
-console.log(JSON.stringify({setupsMs: setupsDone - started, climbsMs: done - setupsDone, totalMs: done - started, holds, climbs, requests}))
+console.log(JSON.stringify({setupsMs: setupsDone - started, climbsMs: done - setupsDone, totalMs: done - started, cpuMs: (cpu.user + cpu.system) / 1000, holds, climbs, requests}))
+agent.destroy()

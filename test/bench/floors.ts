@@ -26,6 +26,8 @@ export interface FetchFloor {
   setupsMs: number
   climbsMs: number
   totalMs: number
+  /** The fetching process's CPU time (user + system) over the same span: what the HTTP client costs the importer's thread. */
+  cpuMs: number
   holds: number
   climbs: number
   requests: number
@@ -47,12 +49,17 @@ export function measureFetchFloor(stoktUrl: string, gymId: string): Promise<Fetc
   return runFetchScript('fetch floor', FETCH_FLOOR_SCRIPT, stoktUrl, gymId)
 }
 
+/** The same walk through node:http: what the cheapest HTTP client costs (reported beside the floor, not a goal's). */
+export function measureHttpFetchFloor(stoktUrl: string, gymId: string): Promise<FetchFloor> {
+  return runFetchScript('fetch floor, node:http', FETCH_FLOOR_SCRIPT, stoktUrl, gymId, ['--http'])
+}
+
 export function measureClientFetch(stoktUrl: string, gymId: string): Promise<ClientFetch> {
   return runFetchScript("fetch, importer's client", CLIENT_FETCH_SCRIPT, stoktUrl, gymId)
 }
 
-async function runFetchScript(name: string, script: string, stoktUrl: string, gymId: string): Promise<FetchFloor> {
-  const run = await runNode(['--import', 'tsx', script, stoktUrl, gymId], cliEnv(true))
+async function runFetchScript(name: string, script: string, stoktUrl: string, gymId: string, extraArgs: string[] = []): Promise<FetchFloor> {
+  const run = await runNode(['--import', 'tsx', script, stoktUrl, gymId, ...extraArgs], cliEnv(true))
   if (run.exitCode !== 0) throw new Error(`${name} exited ${run.exitCode}: ${run.stderr.trim().slice(-400)}`)
   return JSON.parse(run.stdout) as FetchFloor
 }

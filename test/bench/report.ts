@@ -5,7 +5,7 @@ import type {FetchFloor} from './floors.js'
 import {SIZE_PRESETS, type BenchOptions} from './options.js'
 import {
   CONCURRENCY, CURVE_BATCH_SIZES, DEFAULT_BATCH_SIZE, LATENCY_MS,
-  findSeries, max, median, medianBatchWrite, medianBatchWriteCpu, medianClientFetch, medianFetchFloor, medianImportTime, medianInsertFloor, medianWall,
+  findSeries, max, median, medianBatchWrite, medianBatchWriteCpu, medianClientFetch, medianFetchCpu, medianFetchFloor, medianHttpFetchFloor, medianImportTime, medianInsertFloor, medianWall,
   type Build, type Failure, type ImportSeries, type Machine, type SizeResult,
 } from './results.js'
 
@@ -272,10 +272,16 @@ function markdown(input: ReportInput, goals: Goal[]): string {
       const pages = median(fetches.map((fetch) => fetch.climbsMs))!
       lines.push(
         `| ${label} | ${floor} | ${fetches.length} | ${s(total)} | ${rate(fetches[0].holds, setups)} | ` +
-          `${rate(fetches[0].climbs, pages)} | | ${fetches[0].requests} requests (setups ${s(setups)}, climbs pages ${s(pages)})${note} |`,
+          `${rate(fetches[0].climbs, pages)} | | ${fetches[0].requests} requests (setups ${s(setups)}, climbs pages ${s(pages)}); ` +
+          `CPU ${s(medianFetchCpu(fetches))}, ${perRequest(medianFetchCpu(fetches), fetches[0].requests)} a request${note} |`,
       )
     }
     fetchRow('fetch: plain fetch + JSON.parse', result.fetchFloor, medianFetchFloor(result))
+    fetchRow(
+      'fetch: node:http + JSON.parse (reported, not a goal\'s floor)',
+      result.httpFetchFloor,
+      medianHttpFetchFloor(result),
+    )
     fetchRow(
       `fetch, importer's client: StoktClient, concurrency ${CONCURRENCY}, no validation, no writes`,
       result.clientFetch,
@@ -465,6 +471,10 @@ function json(input: ReportInput, goals: Goal[]): unknown {
       medians: {
         fetchFloorMs: medianFetchFloor(result),
         clientFetchMs: medianClientFetch(result),
+        fetchFloorCpuMs: medianFetchCpu(result.fetchFloor),
+        httpFetchFloorMs: medianHttpFetchFloor(result),
+        httpFetchFloorCpuMs: medianFetchCpu(result.httpFetchFloor),
+        clientFetchCpuMs: medianFetchCpu(result.clientFetch),
         insertFloorMs: Object.fromEntries(input.databases.map((db) => [db, medianInsertFloor(result, db)])),
         batchWritesMs: batchWriteMedians(result, medianBatchWrite),
         batchWritesClientCpuMs: batchWriteMedians(result, medianBatchWriteCpu),
@@ -499,6 +509,11 @@ function totalRows(result: SizeResult): number {
 
 function s(ms: number | undefined): string {
   return ms === undefined || Number.isNaN(ms) ? '?' : `${(ms / 1000).toFixed(2)} s`
+}
+
+/** "1.23 ms": a CPU time spread over requests. */
+function perRequest(ms: number | undefined, requests: number): string {
+  return ms === undefined || requests === 0 ? '?' : `${(ms / requests).toFixed(2)} ms`
 }
 
 function ratio(value: number | undefined, base: number | undefined): string {

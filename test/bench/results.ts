@@ -44,6 +44,8 @@ export interface SizeResult {
   /** Rows of the gym, per table (the floors' rows). */
   rows: Record<string, number>
   fetchFloor: FetchFloor[]
+  /** The same walk through node:http (fetchFloor.ts --http): reported beside the floor, not used by a goal. */
+  httpFetchFloor: FetchFloor[]
   /** The importer's StoktClient fetching the same pages (clientFetch.ts): the bound of a re-run. */
   clientFetch: ClientFetch[]
   insertFloor: Partial<Record<DatabaseKind, InsertFloor[]>>
@@ -110,8 +112,17 @@ export function medianFetchFloor(result: SizeResult | undefined): number | undef
   return median(result?.fetchFloor.map((floor) => floor.totalMs) ?? [])
 }
 
+export function medianHttpFetchFloor(result: SizeResult | undefined): number | undefined {
+  return median(result?.httpFetchFloor.map((floor) => floor.totalMs) ?? [])
+}
+
 export function medianClientFetch(result: SizeResult | undefined): number | undefined {
   return median(result?.clientFetch.map((fetch) => fetch.totalMs) ?? [])
+}
+
+/** The median CPU time of these fetches (fetch floor or the importer's client). */
+export function medianFetchCpu(fetches: readonly FetchFloor[] | undefined): number | undefined {
+  return median(fetches?.map((fetch) => fetch.cpuMs) ?? [])
 }
 
 export function medianInsertFloor(result: SizeResult | undefined, db: DatabaseKind): number | undefined {

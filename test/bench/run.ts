@@ -22,7 +22,7 @@ import {startStoktServer, type StoktServer} from '../support/stoktServer.js'
 import {writeGymSnapshot} from '../support/writeSampleGym.js'
 import {BATCH_WRITE_STRATEGIES, measureBatchWrite, type BatchWritePass, type BatchWriteStrategy} from './batchWrites.js'
 import {runImport, rowsRejected, summaryRows, SUMMARY_ENTITIES, type ImportRun, type ImportSummary} from './cli.js'
-import {measureClientFetch, measureFetchFloor, measureInsertFloor, type FetchFloor} from './floors.js'
+import {measureClientFetch, measureFetchFloor, measureHttpFetchFloor, measureInsertFloor, type FetchFloor} from './floors.js'
 import {describeBuild, describeMachine, loadAverage} from './machine.js'
 import {parseBenchOptions, USAGE, type BenchOptions, type SizePreset} from './options.js'
 import {buildReport} from './report.js'
@@ -40,11 +40,12 @@ const PLAN_NOTES = [
   `Latency: the 1k and 20k gyms served with ${LATENCY_MS} ms before every response, imported into SQLite only, --concurrency ${CONCURRENCY}.`,
   `Batch-size curve: the 20k gym, live, SQLite and PostgreSQL; every size --runs times, interleaved in the rounds like the rest (batch ${DEFAULT_BATCH_SIZE} is the live runs): single runs here differ by more than the sizes do.`,
   'Wall = the CLI process from spawn to exit (node start-up and migrating the fresh database included); CLI = its own durationMs, the import itself. The goals compare the CLI time with the floors, which are timed in-process too. Peak RSS = /usr/bin/time %M of the CLI process alone (max over runs).',
-  'Floors: fetch = plain fetch + JSON.parse, one request at a time, in a process of its own; insert = the same rows, better-sqlite3 prepared statements in one transaction / PostgreSQL COPY (CSV) in one transaction, into a freshly migrated database (migration not timed).',
+  'Floors: fetch = plain fetch + JSON.parse, one request at a time, in a process of its own (and, beside it, the same walk through node:http with a keep-alive agent: Node\'s cheapest HTTP client, reported only); insert = the same rows, better-sqlite3 prepared statements in one transaction / PostgreSQL COPY (CSV) in one transaction, into a freshly migrated database (migration not timed).',
   `Fetch, importer's client: a re-run must fetch every page again (Stokt has no conditional requests), so it can never be faster than the importer's own client fetching everything. ` +
     `Measured beside the fetch floor (same gyms, same runs, a process of its own): the built StoktClient at --concurrency ${CONCURRENCY} (the default) reads the summary, the walls, ` +
     `every face setup (up to ${CONCURRENCY} at once, in order, as the importer does) and every climbs page with max_age 9999 (reading up to ${CONCURRENCY} pages ahead); no validation, no writes. ` +
-    'The re-run goals show it as their bound.',
+    'The re-run goals show it as their bound. ' +
+    "Both fetch rows also give the fetching process's CPU time (user + system, whole and per request): what the HTTP client and JSON.parse cost the one thread that, in an import, also validates and writes.",
   `PostgreSQL batch writes (20k only, --runs times, in-process like the floors): the insert floor's rows in batches of ${DEFAULT_BATCH_SIZE} rows per table, each batch its own transaction, ` +
     'every statement an upsert (ON CONFLICT (stokt_id) DO UPDATE of the owned columns and stamps), four ways: multi-row VALUES (chunked under 65,535 parameters), ' +
     'INSERT … SELECT FROM unnest(one array parameter per column), INSERT … SELECT casts FROM jsonb_array_elements(the batch as one JSON parameter) (the importer\'s statement shape), ' +
@@ -128,7 +129,7 @@ async function benchSize(
   const gym = generateGym({seed: 1, faces: size.faces, holdsPerFace: size.holdsPerFace, climbs: size.climbs, setters: size.setters})
   const tables = rowsOfGym(gym)
   const rows = Object.fromEntries(tables.map((table) => [table.table, table.rows.length]))
-  const result: SizeResult = {size, rows, fetchFloor: [], clientFetch: [], insertFloor: {}, batchWrites: {}, imports: []}
+  const result: SizeResult = {size, rows, fetchFloor: [], httpFetchFloor: [], clientFetch: [], insertFloor: {}, batchWrites: {}, imports: []}
 
   const server = await startStoktServer({gym, pageSize: PAGE_SIZE})
   const slowServer = size.large ? undefined : await startStoktServer({gym, pageSize: PAGE_SIZE, latencyMs: LATENCY_MS})
@@ -139,6 +140,7 @@ async function benchSize(
   const repeat = size.large ? 1 : runs
   const tasks: Task[] = [
     {label: 'fetch floor', runs: repeat, run: () => measure.fetchFloor()},
+    {label: 'fetch floor, node:http', runs: repeat, run: () => measure.httpFetchFloor()},
     {label: "fetch, importer's client", runs: repeat, run: () => measure.clientFetch()},
     ...databases.map((db) => ({label: `insert floor ${db}`, runs: repeat, run: () => measure.insertFloor(db, tables)})),
     ...databases.map((db) => ({
@@ -200,6 +202,12 @@ class SizeMeasurements {
   async fetchFloor(): Promise<string> {
     const floor = this.checkFetched(await measureFetchFloor(this.server.url, this.gym.gymId))
     this.result.fetchFloor.push(floor)
+    return `${seconds(floor.totalMs)} (${floor.requests} requests)`
+  }
+
+  async httpFetchFloor(): Promise<string> {
+    const floor = this.checkFetched(await measureHttpFetchFloor(this.server.url, this.gym.gymId))
+    this.result.httpFetchFloor.push(floor)
     return `${seconds(floor.totalMs)} (${floor.requests} requests)`
   }
 
