@@ -59,8 +59,6 @@ function insertColumns(spec: TableSpec): Column[] {
   ]
 }
 
-
-
 /** The values of a new row, in insertColumns order. */
 function insertValues(spec: TableSpec, row: NewRow, now: string, dialect: Dialect): unknown[] {
   const values: unknown[] = []

@@ -120,4 +120,3 @@ export function ownedColumns(spec: TableSpec): readonly Column[] {
   if (!columns) OWNED_COLUMNS.set(spec, (columns = Object.entries(spec.columns).map(([name, kind]) => ({name, kind}))))
   return columns
 }
-

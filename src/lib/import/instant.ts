@@ -92,14 +92,7 @@ function twoDigits(value: number): string {
 
 /** `YYYY-MM-DD` and `HH:MM:SS`, already matched as digits. */
 function isValidDateTime(date: string, time: string): boolean {
-  return isValidFields(
-    Number(date.slice(0, 4)),
-    Number(date.slice(5, 7)),
-    Number(date.slice(8, 10)),
-    Number(time.slice(0, 2)),
-    Number(time.slice(3, 5)),
-    Number(time.slice(6, 8)),
-  )
+  return isValidFields(digitsAt(date, 0, 4), digitsAt(date, 5, 2), digitsAt(date, 8, 2), digitsAt(time, 0, 2), digitsAt(time, 3, 2), digitsAt(time, 6, 2))
 }
 
 /** Checked field by field: Date.UTC would roll 2025-02-30 over into March. */
