@@ -50,6 +50,8 @@ export type TableCounts = Record<'gyms' | 'faces' | 'holds' | 'users' | 'climbs'
 export interface ImportStore {
   readonly dialect: Dialect
   transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T>
+  /** Those of these tables that hold no row at all. */
+  emptyTables(specs: readonly TableSpec[]): Promise<Set<TableSpec>>
   /** The rows of these Stokt ids that exist, keyed by `String(stoktId)`. */
   findByStoktIds(tx: StoreTransaction, spec: TableSpec, stoktIds: readonly StoktKey[]): Promise<Map<string, ExistingRow>>
   insertRows(tx: StoreTransaction, spec: TableSpec, rows: readonly NewRow[], now: string): Promise<void>
@@ -70,6 +72,8 @@ export interface ImportStore {
   writeClimbsCursor(tx: StoreTransaction, cursor: {gymStoktId: string; climbsStartedAt: string; runId: string; now: string}): Promise<void>
   /** The Stokt ids of the climbs from Stokt on this gym's faces. */
   climbStoktIdsOfGym(gymStoktId: string): Promise<string[]>
+  /** How many they are. */
+  countClimbsOfGym(gymStoktId: string): Promise<number>
   /** After the last batch: what the import wrote moved into the database file proper (SQLite's WAL). */
   checkpoint(): Promise<void>
 }
@@ -86,6 +90,12 @@ export class KnexImportStore implements ImportStore {
 
   async transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
     return this.db.transaction((trx) => work(trx as unknown as StoreTransaction))
+  }
+
+  async emptyTables(specs: readonly TableSpec[]): Promise<Set<TableSpec>> {
+    const empty = new Set<TableSpec>()
+    for (const spec of specs) if ((await this.db(spec.table).first(this.db.raw('1 as present'))) === undefined) empty.add(spec)
+    return empty
   }
 
   async findByStoktIds(tx: StoreTransaction, spec: TableSpec, stoktIds: readonly StoktKey[]) {
@@ -162,13 +172,21 @@ export class KnexImportStore implements ImportStore {
   }
 
   async climbStoktIdsOfGym(gymStoktId: string): Promise<string[]> {
-    const rows: {stokt_id: string}[] = await this.db('climbs')
+    const rows: {stokt_id: string}[] = await this.climbsOfGym(gymStoktId).select('climbs.stokt_id')
+    return rows.map((row) => row.stokt_id)
+  }
+
+  async countClimbsOfGym(gymStoktId: string): Promise<number> {
+    const [row] = await this.climbsOfGym(gymStoktId).count({count: '*'})
+    return Number(row.count)
+  }
+
+  private climbsOfGym(gymStoktId: string): Knex.QueryBuilder {
+    return this.db('climbs')
       .join('faces', 'faces.id', 'climbs.face_id')
       .join('gyms', 'gyms.id', 'faces.gym_id')
       .where('gyms.stokt_id', gymStoktId)
       .andWhere('climbs.source', 'stokt')
-      .select('climbs.stokt_id')
-    return rows.map((row) => row.stokt_id)
   }
 
   async checkpoint(): Promise<void> {

@@ -32,7 +32,10 @@ export class BatchStrategy implements WriteStrategy {
     try {
       results = await this.context.store.transaction(async (tx) => {
         const written: [EntityName, Outcome[]][] = []
-        for (const group of groups) written.push([group.spec.entity, await upsertRows(this.context, tx, group)])
+        for (const group of groups) {
+          const lookUp = !this.context.emptyAtStart.has(group.spec)
+          written.push([group.spec.entity, await upsertRows(this.context, tx, group, lookUp)])
+        }
         if (finalize && !this.context.dryRun) await finalize(tx)
         return written
       })
@@ -40,7 +43,9 @@ export class BatchStrategy implements WriteStrategy {
       this.context.ids.discard()
       if (!isRecordLevelError(error)) throw error
       // The database refused something in this batch: it was rolled back whole; redo it record by
-      // record so that only the offending record is rejected.
+      // record so that only the offending record is rejected. The refusal may be of a row taken as
+      // new that exists after all: from now on, every batch looks its rows up.
+      this.context.emptyAtStart.clear()
       await this.fallback.write(groups, onOutcome, finalize)
       return
     }

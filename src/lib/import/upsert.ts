@@ -63,14 +63,23 @@ export interface UpsertContext {
   ids: IdRegistry
   dryRun: boolean
   now: () => string
+  /**
+   * Tables that held no row when the run began (read under the gym's lock): a batch writes its
+   * rows there as new without looking them up, as the lookup could find none. Should one exist
+   * after all (another gym's import wrote a setter they share, or Stokt served an id twice), the
+   * insert fails on the Stokt id's unique index, the batch is rolled back and redone record by
+   * record with lookups, and the table leaves this set. A first import saves its every lookup.
+   */
+  emptyAtStart: Set<TableSpec>
 }
 
 /**
  * The shared upsert: one lookup of the rows' Stokt ids, then one multi-row insert of the new ones
  * and an update of only those whose owned columns changed. Both strategies call it — the batch
- * with a whole batch, row-by-row with one record — so they cannot disagree.
+ * with a whole batch, row-by-row with one record — so they cannot disagree. Without `lookUp`,
+ * every row is taken as new (see UpsertContext.emptyAtStart).
  */
-export async function upsertRows(context: UpsertContext, tx: StoreTransaction, group: RowGroup): Promise<Outcome[]> {
+export async function upsertRows(context: UpsertContext, tx: StoreTransaction, group: RowGroup, lookUp = true): Promise<Outcome[]> {
   const {spec} = group
   const outcomes: Outcome[] = new Array(group.rows.length)
   const resolved: {index: number; row: SourceRow; values: OwnedValues}[] = []
@@ -80,11 +89,7 @@ export async function upsertRows(context: UpsertContext, tx: StoreTransaction, g
     else resolved.push({index, row, values: result})
   })
 
-  const existing = await context.store.findByStoktIds(
-    tx,
-    spec,
-    resolved.map(({row}) => row.stoktId),
-  )
+  const existing = lookUp ? await context.store.findByStoktIds(tx, spec, resolved.map(({row}) => row.stoktId)) : new Map<string, ExistingRow>()
   const inserts: NewRow[] = []
   const updates: ChangedRow[] = []
   for (const {index, row, values} of resolved) {

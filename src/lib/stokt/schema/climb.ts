@@ -57,18 +57,17 @@ export function splitHoldsList(text: string): string[] {
 
 /**
  * The first hold id a (validated) holds list names that is not among `holdIds`; undefined if none.
- * Read digit by digit, as each token's one run of digits is its hold id: no token strings.
+ * Each token's one run of digits is its hold id, read digit by digit: no token strings, no slices.
  */
 export function firstHoldNotIn(text: string, holdIds: ReadonlySet<number>): number | undefined {
-  let start = -1
+  let holdId = -1 // no digit read yet
   for (let index = 0; index <= text.length; index++) {
     const code = index < text.length ? text.charCodeAt(index) : -1
-    const isDigit = code >= 48 && code <= 57
-    if (isDigit && start < 0) start = index
-    if (!isDigit && start >= 0) {
-      const holdId = Number(text.slice(start, index))
+    if (code >= 48 && code <= 57) {
+      holdId = (holdId < 0 ? 0 : holdId * 10) + (code - 48)
+    } else if (holdId >= 0) {
       if (!holdIds.has(holdId)) return holdId
-      start = -1
+      holdId = -1
     }
   }
   return undefined
