@@ -148,6 +148,56 @@ describe.each(DATABASE_KINDS)('two imports at once, on %s', (kind) => {
   })
 })
 
+describe.each(DATABASE_KINDS)('imports of two gyms started at the same moment into one %s database', (kind) => {
+  it.skipIf(unavailable(kind))('both finish, into a new database and again once Stokt has changed, the setters they share written once', async () => {
+    // Cron, one import per gym at the same minute; the gyms share their setters. Each run migrates
+    // the new database, then writes batch after batch while the other does. Before, one of them
+    // failed: migrating (knex's own tables created twice at once) or, on SQLite, writing a batch
+    // it had read before the other run's commit (SQLITE_BUSY_SNAPSHOT), as the second round's
+    // lookups and updates do.
+    const first = generateGym({...GYM_SPEC, climbs: 1000})
+    const second = withSettersOf(withHoldIdsShifted(generateGym({...GYM_SPEC, seed: 45, climbs: 1000}), 100_000), first)
+    const database = await createTestDatabase(kind)
+    // Neither run gets its climbs page 2 before both have asked for it: their climbs are written
+    // at the same time, whichever started faster.
+    let arrived = 0
+    let bothArrived!: () => void
+    let meeting = new Promise<void>((resolve) => (bothArrived = resolve))
+    const servers = await Promise.all(
+      [first, second].map((gym) =>
+        startStoktServer({
+          gym,
+          pageSize: PAGE_SIZE,
+          intercept: async (req: RecordedRequest) => {
+            if (req.path.endsWith('/climbs') && req.query.get('page') === '2') {
+              if (++arrived % 2 === 0) bothArrived()
+              await meeting
+            }
+            return false
+          },
+        }),
+      ),
+    )
+    const importBoth = async (gyms: GeneratedGym[]) => {
+      meeting = new Promise<void>((resolve) => (bothArrived = resolve))
+      gyms.forEach((gym, index) => servers[index].setGym(gym))
+      const results = await Promise.all(
+        gyms.map((gym, index) => runCli(importArgs(servers[index], gym, database, ['--batch-size', '10', '--json']), {STOKT_TOKEN: DEFAULT_TOKEN})),
+      )
+      const outcomes = results.map(({code, stderr, stdout}) => ({code, stderr, rejected: stdout ? JSON.parse(stdout).rejected : undefined}))
+      expect(outcomes).toEqual(gyms.map(() => ({code: 0, stderr: '', rejected: []})))
+      expect(await readGymData(database.knex())).toEqual(merged(expectedGymData(gyms[0]), expectedGymData(gyms[1])))
+    }
+    try {
+      await importBoth([first, second])
+      await importBoth([first, second].map(withEveryClimbLikedOnceMore))
+    } finally {
+      await Promise.all(servers.map((server) => server.close()))
+      await database.drop()
+    }
+  })
+})
+
 // ---------------------------------------------------------------------------------------------
 
 interface TestEnvironment {
@@ -232,6 +282,17 @@ function withHoldIdsShifted(gym: GeneratedGym, offset: number): GeneratedGym {
   )
   const climbs = gym.climbs.map((climb) => ({...climb, holdsList: shift(climb.holdsList), mirrorHoldsList: shift(climb.mirrorHoldsList)}))
   return {...gym, setups, climbs}
+}
+
+/** The gym with its climbs set by `source`'s setters, in turn: users the two gyms share. */
+function withSettersOf(gym: GeneratedGym, source: GeneratedGym): GeneratedGym {
+  const setters = [...new Map(source.climbs.flatMap((climb) => (climb.climbSetters ? [[(climb.climbSetters as Row).id, climb.climbSetters]] : []))).values()]
+  return {...gym, climbs: gym.climbs.map((climb, index) => (climb.climbSetters ? {...climb, climbSetters: setters[index % setters.length]} : climb))}
+}
+
+/** The gym a little later: every climb has one more like. */
+function withEveryClimbLikedOnceMore(gym: GeneratedGym): GeneratedGym {
+  return {...gym, climbs: gym.climbs.map((climb) => ({...climb, totalLikes: (climb.totalLikes as number) + 1}))}
 }
 
 /** Two gyms' data in one database, ordered as readGymData orders it. */

@@ -1,3 +1,5 @@
+import {setTimeout as sleep} from 'node:timers/promises'
+
 import knexFactory, {type Knex} from 'knex'
 import pg from 'pg'
 
@@ -89,11 +91,11 @@ export function openDatabase(target: DatabaseTarget, options: {readOnly?: boolea
     pool: {
       min: 1,
       max: 1,
-      afterCreate(connection: {pragma(sql: string): unknown}, done: (error: Error | null, connection: unknown) => void) {
-        try {
+      afterCreate(connection: SqliteConnection, done: (error: Error | null, connection: unknown) => void) {
+        const configure = async () => {
           // WAL + NORMAL: a transaction per record (--no-batch) is ~7× faster, and readers are not blocked.
           if (!options.readOnly) {
-            connection.pragma('journal_mode = WAL')
+            await useWal(connection)
             // Checkpoint every ~40 MB of WAL rather than 4 MB: each batch's commit rewrites index pages
             // (Stokt's ids are random), and checkpointing them after nearly every batch copied them
             // again (measured: ~10% of a 100,000-climb import). The run checkpoints once at its end.
@@ -102,10 +104,11 @@ export function openDatabase(target: DatabaseTarget, options: {readOnly?: boolea
           connection.pragma('synchronous = NORMAL')
           connection.pragma('foreign_keys = ON')
           connection.pragma('busy_timeout = 5000')
-          done(null, connection)
-        } catch (error) {
-          done(error as Error, connection)
         }
+        configure().then(
+          () => done(null, connection),
+          (error: Error) => done(error, connection),
+        )
       },
     },
     migrations: {migrationSource: new MastocMigrationSource()},
@@ -115,7 +118,85 @@ export function openDatabase(target: DatabaseTarget, options: {readOnly?: boolea
 /** Pages of 4 KiB. */
 const WAL_CHECKPOINT_PAGES = 10_000
 
+interface SqliteConnection {
+  pragma(sql: string): unknown
+}
+
+/**
+ * Switching a new file to WAL needs it to itself for a moment, and SQLite answers SQLITE_BUSY at
+ * once, without waiting, while another run is creating it: by the next try, it is WAL.
+ */
+function useWal(connection: SqliteConnection): Promise<void> {
+  return whileAnotherRunIsAtWork(async () => {
+    connection.pragma('journal_mode = WAL')
+  })
+}
+
+/**
+ * Brings the schema up to date. Runs that start at once on a new database (cron, one per gym) would
+ * race to create knex's own bookkeeping tables, which its migration lock cannot cover, and could
+ * leave two lock rows behind, after which every migration fails "already locked". So: PostgreSQL
+ * migrates under an advisory lock, one run at a time; SQLite creates the bookkeeping tables in one
+ * write transaction first, and a run that meets knex's lock held (or the file busy) waits and tries
+ * again, by which time the other has migrated.
+ */
 export async function migrateToLatest(db: Knex): Promise<string[]> {
+  if (db.client.config.client === 'pg') return withPostgresMigrationLock(db, () => latestMigrations(db))
+  return whileAnotherRunIsAtWork(async () => {
+    await createSqliteMigrationTables(db)
+    return latestMigrations(db)
+  })
+}
+
+async function latestMigrations(db: Knex): Promise<string[]> {
   const [, applied] = (await db.migrate.latest()) as [number, string[]]
   return applied
+}
+
+/** Any constant: the key of the advisory lock that migrations of a mastoc database take. */
+const MIGRATION_LOCK_KEY = 7_364_110_022
+
+async function withPostgresMigrationLock<T>(db: Knex, work: () => Promise<T>): Promise<T> {
+  // A connection of its own holds the lock while knex migrates on others (the pool has four).
+  const connection = (await db.client.acquireConnection()) as pg.Client
+  try {
+    await connection.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY])
+    try {
+      return await work()
+    } finally {
+      await connection.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY])
+    }
+  } finally {
+    await db.client.releaseConnection(connection)
+  }
+}
+
+/** knex's tables as knex makes them, and their one lock row, made at once: the first write takes the file's write lock. */
+async function createSqliteMigrationTables(db: Knex): Promise<void> {
+  await db.transaction(async (trx) => {
+    await trx.raw(
+      'create table if not exists `knex_migrations` (`id` integer not null primary key autoincrement, `name` varchar(255), `batch` integer, `migration_time` datetime)',
+    )
+    await trx.raw('create table if not exists `knex_migrations_lock` (`index` integer not null primary key autoincrement, `is_locked` integer)')
+    await trx.raw('insert into `knex_migrations_lock` (`is_locked`) select 0 where not exists (select 1 from `knex_migrations_lock`)')
+  })
+}
+
+/**
+ * SQLite, a new file: `work` again, after a moment, while another run holds what it needs (the
+ * file busy, knex's migration lock), for 10 s at most: creating and migrating a file takes well
+ * under a second, and something else holding it longer is reported as it is.
+ */
+async function whileAnotherRunIsAtWork<T>(work: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 10_000
+  for (;;) {
+    try {
+      return await work()
+    } catch (error) {
+      const {name, code} = error as {name?: unknown; code?: unknown}
+      const anotherRun = name === 'MigrationLocked' || (typeof code === 'string' && code.startsWith('SQLITE_BUSY'))
+      if (!anotherRun || Date.now() >= deadline) throw error
+      await sleep(50 + Math.random() * 100)
+    }
+  }
 }

@@ -11,6 +11,15 @@ export function isRecordLevelError(error: unknown): boolean {
 }
 
 /**
+ * A row that exists already, by its unique Stokt id: when the run had looked it up and not found
+ * it, another run (another gym's import, sharing a setter) wrote it in between.
+ */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as {code?: unknown})?.code
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE'
+}
+
+/**
  * A database error in a sentence a person can read. knex prepends the whole SQL, every value
  * inlined, to the driver's message: only the driver's part is kept.
  */

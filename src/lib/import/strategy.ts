@@ -1,8 +1,8 @@
-import {describeDatabaseError, isRecordLevelError} from '../db/errors.js'
+import {describeDatabaseError, isRecordLevelError, isUniqueViolation} from '../db/errors.js'
 import type {StoreTransaction} from '../db/store.js'
-import type {EntityName} from '../db/tables.js'
+import type {EntityName, TableSpec} from '../db/tables.js'
 import type {Outcome} from './summary.js'
-import {type RowGroup, type UpsertContext, upsertRows} from './upsert.js'
+import {type RowGroup, type SourceRow, type UpsertContext, upsertRows} from './upsert.js'
 
 export type StrategyName = 'batch' | 'row-by-row'
 
@@ -62,28 +62,31 @@ export class RowByRowStrategy implements WriteStrategy {
 
   async write(groups: RowGroup[], onOutcome: OutcomeListener, finalize?: BatchFinalizer): Promise<void> {
     for (const group of groups) {
-      for (const row of group.rows) {
-        let outcome: Outcome
-        try {
-          ;[outcome] = await this.context.store.transaction((tx) => upsertRows(this.context, tx, {spec: group.spec, rows: [row]}))
-          this.context.ids.commit()
-        } catch (error) {
-          this.context.ids.discard()
-          if (!isRecordLevelError(error)) throw error
-          outcome = {
-            kind: 'error',
-            stoktId: String(row.stoktId),
-            reason: `the database refused it: ${describeDatabaseError(error)}`,
-            raw: row.raw,
-          }
-        }
-        onOutcome(group.spec.entity, outcome)
-      }
+      for (const row of group.rows) onOutcome(group.spec.entity, await this.writeRecord(group.spec, row))
     }
     // After the last record's commit: what it records never runs ahead of the data.
     if (finalize && !this.context.dryRun) await this.context.store.transaction(finalize)
   }
+
+  private async writeRecord(spec: TableSpec, row: SourceRow): Promise<Outcome> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const [outcome] = await this.context.store.transaction((tx) => upsertRows(this.context, tx, {spec, rows: [row]}))
+        this.context.ids.commit()
+        return outcome
+      } catch (error) {
+        this.context.ids.discard()
+        if (!isRecordLevelError(error)) throw error
+        // Written by another run between this one's lookup and its insert: looked up again, it is found.
+        if (isUniqueViolation(error) && attempt < UNIQUE_VIOLATION_ATTEMPTS) continue
+        return {kind: 'error', stoktId: String(row.stoktId), reason: `the database refused it: ${describeDatabaseError(error)}`, raw: row.raw}
+      }
+    }
+  }
 }
+
+/** A record another run keeps writing at the same moment would be tried for ever: this many times. */
+const UNIQUE_VIOLATION_ATTEMPTS = 3
 
 export function createStrategy(name: StrategyName, context: UpsertContext): WriteStrategy {
   return name === 'batch' ? new BatchStrategy(context) : new RowByRowStrategy(context)

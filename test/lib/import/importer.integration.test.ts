@@ -166,7 +166,8 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
     // batch meets the hold already written, is refused, and is redone record by record.
     const twoFaces = generateGym({seed: 11, faces: 2, holdsPerFace: 30, climbs: 20, setters: 3})
     const [first, second] = [...twoFaces.setups.values()] as {id: string; holds: Record<string, unknown>[]}[]
-    const shared = {...first.holds[0], polygonStr: '1.00,1.00 2.00,2.00 3.00,1.00'}
+    const polygon = '1.00,1.00 2.00,2.00 3.00,1.00'
+    const shared: Record<string, unknown> = {...first.holds[0], polygonStr: polygon}
     second.holds.push(shared)
     const holdRecords = first.holds.length + second.holds.length
     const twice = await startStoktServer({gym: twoFaces})
@@ -183,7 +184,7 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
           .join('faces', 'faces.id', 'holds.face_id')
           .where('holds.stokt_id', shared.id as number)
           .first('faces.stokt_id as face', 'holds.polygon_str as polygon')
-        expect(hold).toEqual({face: second.id, polygon: shared.polygonStr})
+        expect(hold).toEqual({face: second.id, polygon})
         data.push(await readGymData(database.knex()))
       }
       expect(data[1]).toEqual(data[0])
