@@ -68,7 +68,8 @@ export interface UpsertContext {
    * rows there as new without looking them up, as the lookup could find none. Should one exist
    * after all (another gym's import wrote a setter they share, or Stokt served an id twice), the
    * insert fails on the Stokt id's unique index, the batch is rolled back and redone record by
-   * record with lookups, and the table leaves this set. A first import saves its every lookup.
+   * record with lookups, and the set is emptied: every later batch looks up. A first import thus
+   * saves its every lookup.
    */
   emptyAtStart: Set<TableSpec>
 }
