@@ -37,6 +37,8 @@ export interface ChangedRow {
 }
 
 export interface RowWriter {
+  /** At the start of a transaction: see SqliteRowWriter.lockForWriting. */
+  lockForWriting(connection: unknown): void
   find(connection: unknown, spec: TableSpec, stoktIds: readonly StoktKey[]): Promise<Map<string, ExistingRow>>
   insert(connection: unknown, spec: TableSpec, rows: readonly NewRow[], now: string): Promise<void>
   update(connection: unknown, spec: TableSpec, rows: readonly ChangedRow[], now: string): Promise<void>
@@ -130,6 +132,16 @@ class SqliteRowWriter implements RowWriter {
   /** Prepared statements per connection: preparing is a third of a naive import's time. */
   private readonly statements = new WeakMap<BetterSqlite3.Database, Map<string, BetterSqlite3.Statement>>()
 
+  /**
+   * The transaction takes the database's write lock as it begins, as BEGIN IMMEDIATE would (knex
+   * only says BEGIN): a write that matches no row takes it. A transaction that read first and wrote
+   * after another connection's commit (another gym's import into the same file) would fail with
+   * SQLITE_BUSY_SNAPSHOT, which no wait can cure; this way it waits its turn (busy_timeout).
+   */
+  lockForWriting(connection: unknown): void {
+    this.prepare(connection, 'update import_runs set id = id where 0').run()
+  }
+
   async find(connection: unknown, spec: TableSpec, stoktIds: readonly StoktKey[]) {
     const found = new Map<string, ExistingRow>()
     if (stoktIds.length === 0) return found
@@ -193,6 +205,9 @@ function castsFromJson(columns: readonly Column[]): string {
 }
 
 class PostgresRowWriter implements RowWriter {
+  /** Rows are locked as they are written; a batch never meets a stale snapshot (READ COMMITTED). */
+  lockForWriting(): void {}
+
   async find(connection: unknown, spec: TableSpec, stoktIds: readonly StoktKey[]) {
     const found = new Map<string, ExistingRow>()
     if (stoktIds.length === 0) return found

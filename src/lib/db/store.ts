@@ -90,8 +90,9 @@ export class KnexImportStore implements ImportStore {
 
   async transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
     return this.db.transaction(async (trx) => {
-      if (this.dialect === 'sqlite') await takeWriteLock(trx)
-      return work(trx as unknown as StoreTransaction)
+      const tx = trx as unknown as StoreTransaction
+      this.rows.lockForWriting(await rawConnection(tx))
+      return work(tx)
     })
   }
 
@@ -242,12 +243,3 @@ function parseJson(value: unknown): unknown {
   return typeof value === 'string' ? JSON.parse(value) : value
 }
 
-/**
- * SQLite: the transaction takes the database's write lock as it begins, as BEGIN IMMEDIATE would
- * (knex only says BEGIN). A transaction that read first and wrote after another connection's commit
- * (another gym's import into the same file) would fail with SQLITE_BUSY_SNAPSHOT, which no wait can
- * cure; this way it waits its turn (busy_timeout) instead. A write that matches no row takes the lock.
- */
-async function takeWriteLock(trx: Knex.Transaction): Promise<void> {
-  await trx.raw('update import_runs set id = id where 0')
-}
