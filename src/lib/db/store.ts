@@ -242,4 +242,3 @@ function parseJson(value: unknown): unknown {
   if (value === null || value === undefined) return null
   return typeof value === 'string' ? JSON.parse(value) : value
 }
-
