@@ -11,6 +11,16 @@ export function isRecordLevelError(error: unknown): boolean {
 }
 
 /**
+ * PostgreSQL gave up the transaction to let another one on (deadlock detected, serialization
+ * failure): nothing is wrong with the records, and done again they go through. Two gyms' imports
+ * into one database can deadlock on the setters they share, each inserting them in its own order.
+ */
+export function isTransientConflict(error: unknown): boolean {
+  const code = (error as {code?: unknown})?.code
+  return code === '40P01' || code === '40001'
+}
+
+/**
  * A row that exists already, by its unique Stokt id: when the run had looked it up and not found
  * it, another run (another gym's import, sharing a setter) wrote it in between.
  */

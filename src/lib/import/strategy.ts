@@ -1,4 +1,4 @@
-import {describeDatabaseError, isRecordLevelError, isUniqueViolation} from '../db/errors.js'
+import {describeDatabaseError, isRecordLevelError, isTransientConflict, isUniqueViolation} from '../db/errors.js'
 import type {StoreTransaction} from '../db/store.js'
 import type {EntityName, TableSpec} from '../db/tables.js'
 import type {Outcome} from './summary.js'
@@ -41,10 +41,11 @@ export class BatchStrategy implements WriteStrategy {
       })
     } catch (error) {
       this.context.ids.discard()
-      if (!isRecordLevelError(error)) throw error
-      // The database refused something in this batch: it was rolled back whole; redo it record by
-      // record so that only the offending record is rejected. The refusal may be of a row taken as
-      // new that exists after all: from now on, every batch looks its rows up.
+      if (!isRecordLevelError(error) && !isTransientConflict(error)) throw error
+      // The database refused something in this batch, or gave it up to another writer: it was
+      // rolled back whole; redo it record by record so that only an offending record is rejected.
+      // The refusal may be of a row taken as new that exists after all (another run wrote it):
+      // from now on, every batch looks its rows up.
       this.context.emptyAtStart.clear()
       await this.fallback.write(groups, onOutcome, finalize)
       return
