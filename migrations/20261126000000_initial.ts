@@ -6,11 +6,17 @@ import type {Knex} from 'knex'
  *
  * A table that already exists is left as it is: in production the mastoc server's own migrations
  * may have created these tables first, with the same columns, and the importer then only adds its
- * own (`import_runs`, and the later migrations').
+ * own (`import_runs`, and the later migrations'). Which of them this migration did create is
+ * written down (`import_created_tables`), so that `down` drops those and never the server's.
  */
 export async function up(knex: Knex): Promise<void> {
+  await knex.schema.createTable(CREATED_TABLES, (table) => {
+    table.string('table_name', 64).primary()
+  })
   const createTable = async (name: string, build: (table: Knex.CreateTableBuilder) => void) => {
-    if (!(await knex.schema.hasTable(name))) await knex.schema.createTable(name, build)
+    if (await knex.schema.hasTable(name)) return
+    await knex.schema.createTable(name, build)
+    await knex(CREATED_TABLES).insert({table_name: name})
   }
   const instant = (table: Knex.CreateTableBuilder, name: string) =>
     table.timestamp(name, {useTz: true, precision: 6}).notNullable()
@@ -111,9 +117,19 @@ export async function up(knex: Knex): Promise<void> {
   })
 }
 
-/** For development databases the importer created: it drops the server's tables too. */
+/**
+ * Drops what `up` created, and only that: a table the mastoc server had made before holds its data,
+ * and stays. A database migrated before the list was kept has none: its server tables stay too.
+ */
 export async function down(knex: Knex): Promise<void> {
+  const created = (await knex.schema.hasTable(CREATED_TABLES))
+    ? new Set((await knex(CREATED_TABLES).select('table_name')).map((row: {table_name: string}) => row.table_name))
+    : new Set(['import_runs'])
   for (const table of ['import_runs', 'climbs', 'users', 'holds', 'faces', 'gyms']) {
-    await knex.schema.dropTableIfExists(table)
+    if (created.has(table)) await knex.schema.dropTableIfExists(table)
   }
+  await knex.schema.dropTableIfExists(CREATED_TABLES)
 }
+
+/** The tables `up` created, by name. */
+const CREATED_TABLES = 'import_created_tables'

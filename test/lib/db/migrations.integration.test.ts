@@ -1,7 +1,9 @@
+import type {Knex} from 'knex'
 import {describe, expect, it} from 'vitest'
 
 import {MastocMigrationSource} from '../../../src/lib/db/migrationSource.js'
 import {runCli} from '../../support/cli.js'
+import {migrateToLatest} from '../../../src/lib/db/connection.js'
 import {createTestDatabase, DATABASE_KINDS, unavailable} from '../../support/databases.js'
 
 const RUNS_AT_ONCE = 6
@@ -23,4 +25,56 @@ describe.each(DATABASE_KINDS)('migrating on %s', (kind) => {
       await database.drop()
     }
   })
+
+  it.skipIf(unavailable(kind))('rolled back, drops the tables it created and leaves those the mastoc server had made, with their rows', async () => {
+    const database = await createTestDatabase(kind)
+    try {
+      const knex = database.knex()
+      // The server's own users table, with a column of its own and a user the server made.
+      await knex.schema.createTable('users', (table) => {
+        table.uuid('id').primary()
+        table.string('stokt_id', 36).unique()
+        table.string('full_name', 255).notNullable()
+        table.text('avatar_path')
+        table.string('source', 16).notNullable()
+        table.text('password_hash')
+        table.timestamp('created_at', {useTz: true, precision: 6}).notNullable()
+        table.timestamp('updated_at', {useTz: true, precision: 6}).notNullable()
+      })
+      const admin = {id: '0190a5e2-0000-7000-8000-000000000001', full_name: 'Admin', source: 'mastoc', password_hash: 'x'}
+      await knex('users').insert({...admin, created_at: '2026-01-01T00:00:00.000000Z', updated_at: '2026-01-01T00:00:00.000000Z'})
+
+      await migrateToLatest(knex)
+      expect(await tableNames(knex)).toEqual(expect.arrayContaining(['gyms', 'faces', 'holds', 'users', 'climbs', 'import_runs']))
+      await knex.migrate.rollback(undefined, true)
+
+      const left = await tableNames(knex)
+      expect(left).toContain('users')
+      for (const table of ['gyms', 'faces', 'holds', 'climbs', 'import_runs']) expect(left).not.toContain(table)
+      expect(await knex('users').select('id', 'full_name', 'source', 'password_hash')).toEqual([admin].map(({id, full_name, source, password_hash}) => ({id, full_name, source, password_hash})))
+    } finally {
+      await database.drop()
+    }
+  })
+
+  it.skipIf(unavailable(kind))('rolled back on a database it made whole, drops every table it made', async () => {
+    const database = await createTestDatabase(kind)
+    try {
+      const knex = database.knex()
+      await migrateToLatest(knex)
+      await knex.migrate.rollback(undefined, true)
+      expect((await tableNames(knex)).filter((name) => !name.startsWith('knex_'))).toEqual([])
+    } finally {
+      await database.drop()
+    }
+  })
 })
+
+async function tableNames(knex: Knex): Promise<string[]> {
+  if (knex.client.config.client === 'pg') {
+    const {rows} = await knex.raw(`select table_name as name from information_schema.tables where table_schema = current_schema() order by 1`)
+    return rows.map((row: {name: string}) => row.name)
+  }
+  const rows: {name: string}[] = await knex.raw(`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by 1`)
+  return rows.map((row) => row.name)
+}
