@@ -15,7 +15,7 @@ export default class Status extends Command {
     if (!result.ok) {
       // One unwrapped line, as the imports print theirs: readable in a cron log.
       this.logToStderr(`Error: ${result.message}`)
-      this.exit(1)
+      this.exit(result.usage ? 2 : 1)
     }
     this.log(flags.json ? JSON.stringify(result.status, null, 2) : formatStatus(result.status))
   }

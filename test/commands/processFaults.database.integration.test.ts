@@ -125,6 +125,24 @@ describe('the database unreachable or unusable', () => {
     expect(existsSync(join(scratch, 'no'))).toBe(false)
   })
 
+  it.each([
+    ['import all', ['import', 'all']],
+    ['db migrate', ['db', 'migrate']],
+    ['status', ['status']],
+  ])('a mistyped PostgreSQL URL: %s exits 2 naming it with its password masked; no file of that name is made', async (_, command) => {
+    const url = `postgress://mastoc:${DB_PASSWORD}@127.0.0.1:5432/mastoc`
+    const requestsBefore = server.requests.length
+
+    const result = await runCli([...command, '--database', url], {MASTOC_GYM: gym.gymId, STOKT_URL: server.url, STOKT_USERNAME: DEFAULT_USERNAME, STOKT_PASSWORD: DEFAULT_PASSWORD}, {cwd: scratch})
+
+    expect(result.code).toBe(2)
+    expect(result.stdout).toBe('')
+    expect(result.stderr).toContain('--database: postgress://mastoc:***@127.0.0.1:5432/mastoc is not one: expected a postgres:// URL or a SQLite file path')
+    expect(result.stderr).not.toContain(DB_PASSWORD)
+    expect(server.requests.length).toBe(requestsBefore)
+    expect(existsSync(join(scratch, 'postgress:'))).toBe(false)
+  })
+
   it('SQLite on a file that is not a database: exit 1 naming the file, which is left as it was', async () => {
     const path = join(scratch, 'notes.txt')
     const content = 'not a database\n'.repeat(200)

@@ -18,7 +18,7 @@ export default class DbMigrate extends Command {
     if (!result.ok) {
       // One unwrapped line, as the imports print theirs: readable in a cron log.
       this.logToStderr(`Error: ${result.message}`)
-      this.exit(1)
+      this.exit(result.usage ? 2 : 1)
     }
     this.log(result.message)
   }

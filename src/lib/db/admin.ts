@@ -3,7 +3,8 @@ import {describeDatabaseError} from './errors.js'
 import {currentLockHolders, type LockHolder} from './importLock.js'
 import {KnexImportStore, type RunRow, type TableCounts} from './store.js'
 
-export type AdminResult<T> = ({ok: true} & T) | {ok: false; message: string}
+/** `usage`: the --database value itself is wrong (exit 2, as for any flag). */
+export type AdminResult<T> = ({ok: true} & T) | {ok: false; message: string; usage?: boolean}
 
 /** `mastoc db migrate`: the schema brought up to date, and what was applied. */
 export async function migrateDatabase(databaseValue: string): Promise<AdminResult<{message: string}>> {
@@ -52,7 +53,7 @@ async function withDatabase<T>(
   try {
     target = parseDatabaseTarget(databaseValue)
   } catch (error) {
-    return {ok: false, message: (error as Error).message}
+    return {ok: false, message: (error as Error).message, usage: true}
   }
   const db = openDatabase(target, options)
   try {

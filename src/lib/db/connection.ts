@@ -15,15 +15,31 @@ export interface DatabaseTarget {
   display: string
 }
 
-/** `postgres://…` / `postgresql://…` → PostgreSQL; a path, with or without `sqlite:`, → SQLite. */
+/**
+ * `postgres://…` / `postgresql://…` → PostgreSQL; a path, with or without `sqlite:`, → SQLite.
+ * A mistyped URL (`postgress://u:pw@host/db`, `mysql://…`, `u:pw@host`) is refused, its password
+ * masked, rather than taken for a file name: that would create a file of that name, and show the
+ * password in every message naming the database.
+ */
 export function parseDatabaseTarget(value: string): DatabaseTarget {
   const trimmed = value.trim()
   if (/^postgres(ql)?:\/\//i.test(trimmed)) {
     return {dialect: 'postgres', location: trimmed, display: maskUrlPassword(trimmed)}
   }
+  const explicitSqlite = /^sqlite:/i.test(trimmed)
   const path = trimmed.replace(/^sqlite:(\/\/)?/i, '')
-  if (path === '') throw new Error('--database: expected a postgres:// URL or a SQLite file path')
+  if (path === '') throw new Error(`--database: ${DATABASE_EXPECTED}`)
+  if (!explicitSqlite && looksLikeUrl(path)) {
+    throw new Error(`--database: ${maskUrlPassword(path)} is not one: ${DATABASE_EXPECTED} (for a file whose name has a colon: sqlite:NAME)`)
+  }
   return {dialect: 'sqlite', location: path, display: `sqlite:${path}`}
+}
+
+const DATABASE_EXPECTED = 'expected a postgres:// URL or a SQLite file path'
+
+/** A scheme (`mysql:`, `postgress:`; not a drive letter, `C:\`), or credentials before an `@`. */
+function looksLikeUrl(path: string): boolean {
+  return /^[a-z][a-z0-9+.-]+:/i.test(path) || /^[^/@]*:[^/]*@/.test(path)
 }
 
 /**

@@ -75,6 +75,21 @@ describe('parseDatabaseTarget', () => {
     expect(parseDatabaseTarget('./postgres://x').dialect).toBe('sqlite')
   })
 
+  it.each([
+    ['a misspelt scheme', 'postgress://mastoc:Tr0ub4dor@127.0.0.1:5432/mastoc'],
+    ['another database', 'mysql://mastoc:Tr0ub4dor@db.example.net/mastoc'],
+    ['a scheme of its own', 'pg://mastoc:Tr0ub4dor@db.example.net/mastoc'],
+    ['a scheme with one slash', 'postgres:/mastoc:Tr0ub4dor@db.example.net/mastoc'],
+    ['credentials and a host, no scheme', 'mastoc:Tr0ub4dor@localhost'],
+  ])('refuses %s, taken for a file name before, without showing its password', (_, value) => {
+    expect(() => parseDatabaseTarget(value)).toThrow(/^--database: .* is not one: expected a postgres:\/\/ URL or a SQLite file path/)
+    expect(() => parseDatabaseTarget(value)).not.toThrow(/Tr0ub4dor/)
+  })
+
+  it('still takes a name with a colon as a file when it says sqlite:', () => {
+    expect(parseDatabaseTarget('sqlite:mastoc:2026.db')).toEqual({dialect: 'sqlite', location: 'mastoc:2026.db', display: 'sqlite:mastoc:2026.db'})
+  })
+
   it.each(['', '   ', 'sqlite:', 'sqlite://'])('rejects %j with a message naming --database', (value) => {
     expect(() => parseDatabaseTarget(value)).toThrow(/--database/)
   })
