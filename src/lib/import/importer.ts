@@ -207,6 +207,8 @@ class GymImporter {
   onRejected?: (rejected: Rejected, record: unknown) => void
   private missing?: {count: number; ids: string[]}
   private writeInFlight?: Promise<void>
+  /** Every hold id served so far in this run, and the face it was served on first. */
+  private readonly holdFaces = new Map<number, string>()
 
   constructor(
     private readonly options: ImportOptions,
@@ -311,6 +313,17 @@ class GymImporter {
     for (const rawHold of setup.value.holds) {
       const hold = parseRecord(HoldSchema, rawHold)
       if (hold.ok) {
+        // A hold is on one face. Served again, later in the run, it is refused, not written over the
+        // first: each run would otherwise move it back and forth, and a re-run would never settle.
+        const servedOn = this.holdFaces.get(hold.value.id)
+        if (servedOn !== undefined) {
+          if (withHolds) {
+            const where = servedOn === faceId ? "twice in this face's setup" : `in the setup of face ${servedOn} too`
+            this.reject('hold', String(hold.value.id), `face ${faceId}: hold ${hold.value.id} is served ${where}; the first one is kept`, rawHold)
+          }
+          continue
+        }
+        this.holdFaces.set(hold.value.id, faceId)
         holdIds.add(hold.value.id)
         if (withHolds) holdRows.push(holdRow(faceId, hold.value, rawHold))
       } else if (withHolds) {
