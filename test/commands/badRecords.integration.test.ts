@@ -87,6 +87,18 @@ const BAD_CLIMBS: BadClimb[] = [
     spoil: (climb) => (climb.dateCreated = '17/12/2025 10:56'),
     rejected: climbRejected("dateCreated: '17/12/2025 10:56' is not a date-time with an offset"),
   },
+  {
+    what: 'a date in year 0 once in UTC (PostgreSQL has no year 0; SQLite stored garbage)',
+    index: 3,
+    spoil: (climb) => (climb.dateCreated = '0001-01-01T00:30:00.000000+01:00'),
+    rejected: climbRejected("dateCreated: '0001-01-01T00:30:00.000000+01:00' is outside the years 1 to 9999 (in UTC)"),
+  },
+  {
+    what: "a count past PostgreSQL's integer (SQLite would keep it)",
+    index: 7,
+    spoil: (climb) => (climb.climbedBy = 3_000_000_000),
+    rejected: climbRejected('climbedBy: is more than 2147483647, the most the database keeps'),
+  },
   {what: 'a 256-character name', index: 37, spoil: (climb) => (climb.name = NAME_256), rejected: climbRejected('name: is 256 characters, more than 255')},
   {
     what: 'a setter with a non-UUID id',

@@ -27,6 +27,7 @@ export function toCanonicalInstant(text: string): string | undefined {
   const local = new Date(Date.UTC(2000, month - 1, day, hour, minute, second))
   local.setUTCFullYear(year) // Date.UTC alone reads years 0–99 as 1900–1999
   const utc = new Date(local.getTime() - offsetInMinutes * 60_000)
+  if (!inYearRange(utc.getUTCFullYear())) return undefined
   return `${utc.toISOString().slice(0, 19)}.${fraction.padEnd(6, '0').slice(0, 6)}Z`
 }
 
@@ -97,7 +98,24 @@ function isValidDateTime(date: string, time: string): boolean {
 
 /** Checked field by field: Date.UTC would roll 2025-02-30 over into March. */
 function isValidFields(year: number, month: number, day: number, hour: number, minute: number, second: number): boolean {
-  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month) && hour <= 23 && minute <= 59 && second <= 59
+  return inYearRange(year) && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month) && hour <= 23 && minute <= 59 && second <= 59
+}
+
+/**
+ * Years 1 to 9999, in UTC: the canonical form has four digits for the year, and PostgreSQL has no
+ * year 0 (SQLite would store any text, so the two would disagree).
+ */
+function inYearRange(year: number): boolean {
+  return year >= 1 && year <= 9999
+}
+
+/** Why `text` has no canonical form (toCanonicalInstant gave none): out of range, or not an instant at all. */
+export function invalidInstantReason(text: string): string {
+  const match = INSTANT.exec(text.trim())
+  if (match && isValidFields(1, Number(match[2]), Number(match[3]), Number(match[4]), Number(match[5]), Number(match[6])) && offsetMinutes(match[8]) !== undefined) {
+    return 'is outside the years 1 to 9999 (in UTC)'
+  }
+  return 'is not a date-time with an offset'
 }
 
 function daysInMonth(year: number, month: number): number {

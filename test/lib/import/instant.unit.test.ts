@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {nowInstant, toCanonicalInstant} from '../../../src/lib/import/instant.js'
+import {invalidInstantReason, nowInstant, toCanonicalInstant} from '../../../src/lib/import/instant.js'
 
 describe('toCanonicalInstant', () => {
   describe('offsets', () => {
@@ -102,6 +102,24 @@ describe('toCanonicalInstant', () => {
       ['an empty fraction', '2025-12-17T10:56:38.-05:00'],
     ])('rejects garbage: %s', (_, text) => {
       expect(toCanonicalInstant(text)).toBeUndefined()
+    })
+
+    it.each([
+      ['year 0, in UTC form', '0000-06-01T10:00:00.000000Z', 'is outside the years 1 to 9999 (in UTC)'],
+      ['year 0, in Stokt\'s form', '0000-06-01T10:00:00.000000-05:00', 'is outside the years 1 to 9999 (in UTC)'],
+      ['year 1 moved back into year 0 by its offset', '0001-01-01T00:30:00.000000+01:00', 'is outside the years 1 to 9999 (in UTC)'],
+      ['year 9999 moved on into year 10000 by its offset', '9999-12-31T23:30:00.000000-01:00', 'is outside the years 1 to 9999 (in UTC)'],
+      ['garbage', '17/12/2025 10:56', 'is not a date-time with an offset'],
+    ])('rejects a date-time outside the years 1 to 9999, in UTC, saying so: %s', (_, text, reason) => {
+      expect(toCanonicalInstant(text)).toBeUndefined()
+      expect(invalidInstantReason(text)).toBe(reason)
+    })
+
+    it.each([
+      ['year 1', '0001-01-01T00:30:00.000000-01:00', '0001-01-01T01:30:00.000000Z'],
+      ['year 9999', '9999-12-31T22:30:00.000000-01:00', '9999-12-31T23:30:00.000000Z'],
+    ])('keeps the ends of the range: %s', (_, text, expected) => {
+      expect(toCanonicalInstant(text)).toBe(expected)
     })
 
     it.each([

@@ -1,6 +1,6 @@
 import {z} from 'zod'
 
-import {toCanonicalInstant} from '../../import/instant.js'
+import {invalidInstantReason, toCanonicalInstant} from '../../import/instant.js'
 
 const DECIMAL = /^\s*-?\d+(\.\d+)?\s*$/
 const DECIMAL_EXPECTED = 'expected a decimal such as "2226.00"'
@@ -21,12 +21,16 @@ function problemCheck<T>(problemOf: (value: T) => string | undefined): (payload:
   }
 }
 
+/** The largest value of an `integer` column on PostgreSQL; SQLite would store more, and the two would disagree. */
+export const INTEGER_COLUMN_MAX = 2_147_483_647
+
 /** A count Stokt keeps (likes, comments…): a whole number, never negative. */
 export const stoktCount = z.number({error: 'expected a number'}).check(
   // One check, not .int().nonnegative(): every climb has three counts, and each check is a call.
   problemCheck((count: number) => {
     if (!Number.isInteger(count)) return 'expected a whole number'
-    return count < 0 ? 'must not be negative' : undefined
+    if (count < 0) return 'must not be negative'
+    return count > INTEGER_COLUMN_MAX ? `is more than ${INTEGER_COLUMN_MAX}, the most the database keeps` : undefined
   }),
 )
 
@@ -34,7 +38,7 @@ export const stoktCount = z.number({error: 'expected a number'}).check(
 export const stoktInstant = z.string({error: 'expected a date-time string'}).transform((text, ctx) => {
   const instant = toCanonicalInstant(text)
   if (instant === undefined) {
-    ctx.addIssue({code: 'custom', message: `'${clip(text)}' is not a date-time with an offset`})
+    ctx.addIssue({code: 'custom', message: `'${clip(text)}' ${invalidInstantReason(text)}`})
     return z.NEVER
   }
   return instant

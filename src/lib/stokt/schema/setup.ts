@@ -1,6 +1,9 @@
 import {z} from 'zod'
 
-import {finiteNumber, optionalText, stoktText, stoktDecimal, stoktUuid} from './common.js'
+import {finiteNumber, INTEGER_COLUMN_MAX, optionalText, stoktText, stoktDecimal, stoktUuid} from './common.js'
+
+/** A picture's width or height. */
+const pixels = z.number().int().positive().max(INTEGER_COLUMN_MAX, {error: `is more than ${INTEGER_COLUMN_MAX}, the most the database keeps`})
 
 /** `GET /api/faces/{faceId}/setup` without its holds, which are validated one by one. */
 export const FaceSetupSchema = z.object({
@@ -8,8 +11,8 @@ export const FaceSetupSchema = z.object({
   picture: z
     .object({
       name: stoktText(),
-      width: z.number().int().positive().nullish(),
-      height: z.number().int().positive().nullish(),
+      width: pixels.nullish(),
+      height: pixels.nullish(),
     })
     .nullish(),
   feetRulesOptions: z.array(stoktText()).nullish(),

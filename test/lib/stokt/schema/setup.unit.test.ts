@@ -115,6 +115,7 @@ describe('FaceSetupSchema', () => {
     ['picture.width negative', {picture: {name: 'f.jpg', width: -1080, height: 1920}}, [], 'picture.width'],
     ['picture.width not whole', {picture: {name: 'f.jpg', width: 1080.5, height: 1920}}, [], 'picture.width'],
     ['picture.height as text', {picture: {name: 'f.jpg', width: 1080, height: '1920'}}, [], 'picture.height'],
+    ["picture.width past PostgreSQL's integer", {picture: {name: 'f.jpg', width: 3_000_000_000, height: 1920}}, [], 'picture.width'],
     ['feetRulesOptions not an array', {feetRulesOptions: 'Pieds libres'}, [], 'feetRulesOptions'],
     ['a feet rule not text', {feetRulesOptions: ['Pieds libres', 3]}, [], 'feetRulesOptions.1'],
     ['hasSymmetry as text', {hasSymmetry: 'yes'}, [], 'hasSymmetry'],
