@@ -1,5 +1,5 @@
 import {buildImportOptions, type ImportFlagValues} from '../../src/lib/import/importConfig.js'
-import {runImport, type ImportCommand, type ImportResult} from '../../src/lib/import/importer.js'
+import {runImport, type ImportCommand, type ImportReporter, type ImportResult} from '../../src/lib/import/importer.js'
 import {DEFAULT_TOKEN, type StoktServer} from './stoktServer.js'
 
 export type ImportFlagOverrides = Partial<ImportFlagValues>
@@ -29,8 +29,9 @@ export async function importGym(
   server: StoktServer | undefined,
   database: string,
   overrides: ImportFlagOverrides = {},
+  reporter?: ImportReporter,
 ): Promise<ImportResult> {
   const flags = flagsFor(server, database, overrides)
   const options = await buildImportOptions(command, flags, {database, gym: 'be149ef2-317d-4c73-8d7d-50074577d2fa'})
-  return runImport(options)
+  return runImport(options, reporter)
 }

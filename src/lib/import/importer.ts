@@ -262,6 +262,10 @@ class GymImporter {
     const summaryRaw = await this.fromSource(() => source.gymSummary(gymId))
     const summary = parseRecord(GymSummarySchema, summaryRaw)
     if (!summary.ok) throw new ImportFailure(`Stokt's summary of gym ${gymId} is unusable: ${summary.reason}`)
+    // Written as asked for, it would move every face to the other gym, under this gym's lock and cursor.
+    if (summary.value.id.toLowerCase() !== gymId.toLowerCase()) {
+      throw new ImportFailure(`Stokt's summary of gym ${gymId} is of gym ${summary.value.id}: nothing written`)
+    }
     const walls = parseRecord(WallsSchema, await this.fromSource(() => source.walls(gymId)))
     if (!walls.ok) throw new ImportFailure(`Stokt's walls of gym ${gymId} are unusable: ${walls.reason}`)
     const faceIds = [...new Set(walls.value.flatMap((wall) => wall.faces.map((face) => face.id)))]
@@ -355,6 +359,8 @@ class GymImporter {
     this.track('users', undefined)
     if (withClimbs) this.track('climbs', undefined)
     const seenClimbs = new Set<string>()
+    /** Records without an id (rejected), as served: read twice, one is still one record. */
+    const seenWithoutId = new Set<string>()
     const seenSetters = new Set<string>()
     let users: SourceRow[] = []
     let climbs: SourceRow[] = []
@@ -376,8 +382,14 @@ class GymImporter {
       for (const raw of page.results) {
         const climbId = receivedId(raw)
         // The list is newest first: climbs created while paging push older ones onto the next page.
-        if (climbId !== null && seenClimbs.has(climbId)) continue
-        if (climbId !== null) seenClimbs.add(climbId)
+        if (climbId !== null) {
+          if (seenClimbs.has(climbId)) continue
+          seenClimbs.add(climbId)
+        } else {
+          const served = JSON.stringify(raw) ?? String(raw)
+          if (seenWithoutId.has(served)) continue
+          seenWithoutId.add(served)
+        }
 
         const setter = setterOf(raw)
         const setterId = receivedId(setter)
@@ -395,8 +407,16 @@ class GymImporter {
         if ((withClimbs ? climbs.length : users.length) >= batchSize) await flush()
       }
     }
+    // Fewer climbs than Stokt announced: pages came back short (or empty) and some were never seen.
+    const served = seenClimbs.size + seenWithoutId.size
+    const complete = lastCount === undefined || served >= lastCount
+    if (!complete) {
+      this.reporter.warn(
+        `Stokt announced ${lastCount} climb${lastCount === 1 ? '' : 's'} but served ${served}: the others were not read${withClimbs ? ', and the --incremental cursor stays where it was' : ''}`,
+      )
+    }
     // Every page read: the cursor commits with the last batch, so it never runs ahead of the data.
-    const cursor = withClimbs ? await this.cursorAfterWalk() : undefined
+    const cursor = withClimbs && complete ? await this.cursorAfterWalk() : undefined
     await flush(cursor)
     await this.drainWrites()
     if (withClimbs && maxAge === ALL_CLIMBS_MAX_AGE && lastCount !== undefined && lastCount === seenClimbs.size) {

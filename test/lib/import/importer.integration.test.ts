@@ -237,6 +237,85 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
     }
   })
 
+  it.skipIf(skip)('refuses a gym summary Stokt serves for another gym, writing nothing', async () => {
+    const database = await databases.fresh()
+    expect((await importLive('all', database.url)).exitCode).toBe(0)
+    const before = await readGymData(database.knex())
+    const otherGymId = '0f0f0f0f-aaaa-4bbb-8ccc-dddddddddddd'
+    const wrongGym = await startStoktServer({
+      gym,
+      intercept: (req, res) => {
+        if (req.path !== `/api/gyms/${gym.gymId}/summary`) return false
+        sendJson(res, 200, {...gym.summary, id: otherGymId, displayName: 'Another gym'})
+        return true
+      },
+    })
+    try {
+      await expect(importGym('all', wrongGym, database.url, {gym: gym.gymId})).rejects.toThrow(
+        `Stokt's summary of gym ${gym.gymId} is of gym ${otherGymId}: nothing written`,
+      )
+      expect(await readGymData(database.knex())).toEqual(before)
+    } finally {
+      await wrongGym.close()
+    }
+  })
+
+  it.skipIf(skip)('counts a climb without an id once, however many times Stokt serves it', async () => {
+    const database = await databases.fresh()
+    const idless = {...gym.climbs[3], id: undefined}
+    const twice = await startStoktServer({
+      gym,
+      pageSize: 25,
+      // The same record on pages 1 and 2, as a list that moved while it was read serves it.
+      intercept: (req, res) => {
+        const page = [1, 2].find((number) => isClimbsPage(req, gym, number))
+        if (page === undefined) return false
+        const results = gym.climbs.slice((page - 1) * 25, page * 25).map((climb, index) => (index === 3 ? idless : climb))
+        const next = new URL(`/api/gyms/${gym.gymId}/climbs?max_age=9999&page=${page + 1}`, twice.url).href
+        sendJson(res, 200, {count: gym.climbs.length, next, previous: null, results})
+        return true
+      },
+    })
+    try {
+      const result = await importGym('all', twice, database.url, {gym: gym.gymId, 'max-errors': 1})
+      expect(result.exitCode).toBe(3)
+      expect(result.summary.rejected).toEqual([{entity: 'climb', stoktId: null, reason: 'id: missing'}])
+    } finally {
+      await twice.close()
+    }
+  })
+
+  it.skipIf(skip)('warns when Stokt serves fewer climbs than it announced, and leaves the --incremental cursor where it was', async () => {
+    const database = await databases.fresh()
+    const shortPage = await startStoktServer({
+      gym,
+      pageSize: 25,
+      intercept: (req, res) => {
+        if (!isClimbsPage(req, gym, 2)) return false
+        const next = new URL(`/api/gyms/${gym.gymId}/climbs?max_age=9999&page=3`, shortPage.url).href
+        sendJson(res, 200, {count: gym.climbs.length, next, previous: null, results: []})
+        return true
+      },
+    })
+    try {
+      const warnings: string[] = []
+      const reporter = {phase() {}, progress() {}, warn: (message: string) => warnings.push(message)}
+      const result = await importGym('all', shortPage, database.url, {gym: gym.gymId}, reporter)
+      expect(result.exitCode).toBe(0)
+      expect(result.summary.climbs).toMatchObject({created: gym.climbs.length - 25, errors: 0})
+      expect(warnings).toEqual([
+        `Stokt announced ${gym.climbs.length} climbs but served ${gym.climbs.length - 25}: the others were not read, and the --incremental cursor stays where it was`,
+      ])
+      expect(await database.knex()('import_cursors').select('gym_stokt_id')).toEqual([])
+
+      // Served whole, the cursor is written.
+      expect((await importLive('all', database.url)).exitCode).toBe(0)
+      expect(await database.knex()('import_cursors').select('gym_stokt_id')).toEqual([{gym_stokt_id: gym.gymId}])
+    } finally {
+      await shortPage.close()
+    }
+  })
+
   it.skipIf(skip)('re-imports a snapshot saved during a live run, offline, to identical data', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mastoc-snapshot-'))
     try {
