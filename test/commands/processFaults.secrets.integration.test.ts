@@ -86,6 +86,19 @@ describe.each(DATABASE_KINDS)('secrets, on %s', (kind) => {
     expectNoSecret(outputs)
   })
 
+  it.skipIf(skip)('a Stokt URL carrying a user name and password: refused (exit 2), the password masked, nothing asked of Stokt', async () => {
+    const server = await serve(gym)
+    const withCredentials = new URL(server.url)
+    withCredentials.username = DEFAULT_USERNAME
+    withCredentials.password = STOKT_PASSWORD
+    const result = await mastoc('import all, credentials in the Stokt URL', ['import', 'all', '--stokt-url', withCredentials.href], server)
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain(`--stokt-url: http://${encodeURIComponent(DEFAULT_USERNAME)}:***@`)
+    expect(result.stderr).toContain('carries a user name or password; give them as --username and --password')
+    expect(server.requests).toEqual([])
+    expectNoSecret(outputs)
+  })
+
   it.skipIf(skip)('failing imports: Stokt answering 500 for ever (--retries 0), at the login and at a climbs page', async () => {
     const atLogin = await serve(gym, (path) => path === '/api/token-auth')
     const loginFailed = await mastoc('import all, login failing', ['import', 'all', '--retries', '0'], atLogin)

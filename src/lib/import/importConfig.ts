@@ -1,7 +1,7 @@
 import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
-import {parseDatabaseTarget} from '../db/connection.js'
+import {maskUrlPassword, parseDatabaseTarget} from '../db/connection.js'
 import {StoktClient, type RetryInfo} from '../stokt/client.js'
 import {SnapshotSource, SnapshotWriter, TeeSource} from '../stokt/snapshot.js'
 import type {StoktSource} from '../stokt/source.js'
@@ -93,6 +93,13 @@ function liveSource(flags: ImportFlagValues, onRetry?: (info: RetryInfo) => void
         'To import offline, use --from-snapshot DIR.',
     )
   }
+  const stoktUrl = flags['stokt-url']
+  // got would send them as Basic auth in place of the token, and the URL is shown and recorded.
+  if (hasCredentials(stoktUrl)) {
+    throw new UsageError(
+      `--stokt-url: ${maskUrlPassword(stoktUrl)} carries a user name or password; give them as --username and --password (STOKT_USERNAME, STOKT_PASSWORD)`,
+    )
+  }
   let client: StoktClient
   try {
     client = new StoktClient({
@@ -110,6 +117,15 @@ function liveSource(flags: ImportFlagValues, onRetry?: (info: RetryInfo) => void
   }
   const saveDir = flags['save-snapshot']
   return saveDir ? new TeeSource(client, new SnapshotWriter(saveDir)) : client
+}
+
+function hasCredentials(url: string): boolean {
+  try {
+    const parsed = new URL(url)
+    return parsed.username !== '' || parsed.password !== ''
+  } catch {
+    return false // not a URL at all: the client says so
+  }
 }
 
 /** The gym a snapshot holds, so `--from-snapshot` needs no `--gym`. */
