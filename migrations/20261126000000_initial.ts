@@ -10,13 +10,16 @@ import type {Knex} from 'knex'
  * written down (`import_created_tables`), so that `down` drops those and never the server's.
  */
 export async function up(knex: Knex): Promise<void> {
-  await knex.schema.createTable(CREATED_TABLES, (table) => {
-    table.string('table_name', 64).primary()
-  })
+  // Kept if there (a database whose migration history was lost): its list still holds.
+  if (!(await knex.schema.hasTable(CREATED_TABLES))) {
+    await knex.schema.createTable(CREATED_TABLES, (table) => {
+      table.string('table_name', 64).primary()
+    })
+  }
   const createTable = async (name: string, build: (table: Knex.CreateTableBuilder) => void) => {
     if (await knex.schema.hasTable(name)) return
     await knex.schema.createTable(name, build)
-    await knex(CREATED_TABLES).insert({table_name: name})
+    await knex(CREATED_TABLES).insert({table_name: name}).onConflict('table_name').ignore()
   }
   const instant = (table: Knex.CreateTableBuilder, name: string) =>
     table.timestamp(name, {useTz: true, precision: 6}).notNullable()

@@ -1,3 +1,7 @@
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {runCli} from '../support/cli.js'
@@ -88,7 +92,7 @@ describe.each(DATABASE_KINDS)('mastoc import (the CLI) on %s', (kind) => {
     const database = await databases.fresh()
     // The server's own migrations made the tables: the importer has no history of them.
     expect((await runCli(['db', 'migrate'], {DATABASE_URL: database.url})).code).toBe(0)
-    for (const table of ['import_runs', 'import_locks', 'import_cursors']) await database.knex().schema.dropTable(table)
+    for (const table of ['import_runs', 'import_locks', 'import_cursors', 'import_created_tables']) await database.knex().schema.dropTable(table)
     await database.knex()('knex_migrations').delete()
     const migrate = await runCli(['db', 'migrate'], {DATABASE_URL: database.url})
     expect(migrate.stderr).toBe('')
@@ -120,6 +124,20 @@ describe('mastoc (the CLI), whatever the database', () => {
     expect(result.code).toBe(2)
     expect(result.stderr).toContain('--token (STOKT_TOKEN), or --username and --password')
     expect(result.stderr).not.toMatch(/\n\s+at /)
+  })
+
+  it('exits 2, before asking Stokt anything, when --save-snapshot names a file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mastoc-cli-'))
+    try {
+      const file = join(dir, 'snapshot')
+      writeFileSync(file, 'not a directory\n')
+      const result = await runCli(['import', 'all', '--database', ':memory:', '--token', 'unused', '--stokt-url', 'http://127.0.0.1:9', '--save-snapshot', file])
+      expect(result.code).toBe(2)
+      expect(result.stderr).toContain(`--save-snapshot: ${file} is a file, not a directory`)
+      expect(readFileSync(file, 'utf8')).toBe('not a directory\n')
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
   })
 
   it('exits 2 on a flag it does not know', async () => {
