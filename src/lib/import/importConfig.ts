@@ -1,3 +1,4 @@
+import {statSync} from 'node:fs'
 import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
@@ -116,6 +117,10 @@ function liveSource(flags: ImportFlagValues, onRetry?: (info: RetryInfo) => void
     throw new UsageError(`--stokt-url: ${(error as Error).message}`)
   }
   const saveDir = flags['save-snapshot']
+  // Said now, not after the whole fetch: the save would only fail when it first writes.
+  if (saveDir !== undefined && statSync(saveDir, {throwIfNoEntry: false})?.isDirectory() === false) {
+    throw new UsageError(`--save-snapshot: ${saveDir} is a file, not a directory`)
+  }
   return saveDir ? new TeeSource(client, new SnapshotWriter(saveDir)) : client
 }
 

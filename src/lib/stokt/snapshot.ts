@@ -9,10 +9,12 @@
  * - `manifest.json`: {@link SnapshotManifest}, written last. Optional when reading, so a directory
  *   laid out by hand (summary, walls, setups, climbs.json) reads as a snapshot.
  *
- * An interrupted save never reads as complete: the writer creates `climbs.json.partial` before
- * anything else and renames it to `climbs.json` only after `manifest.json` is written. A directory
- * holding `climbs.json.partial` but no manifest is refused, and one with a manifest but no
- * `climbs.json` serves no climbs.
+ * An interrupted save never reads as complete, and never costs the snapshot already there: the
+ * writer saves into `.saving/` inside the directory (`climbs.json.partial` first, renamed to
+ * `climbs.json` once the manifest is written there), and only a finished save replaces the
+ * directory's snapshot files with its own, the manifest last. A directory with no manifest but a
+ * `.saving/` (or, as saved before, a `climbs.json.partial`) is refused as interrupted, and one with
+ * a manifest but no `climbs.json` serves no climbs.
  *
  * A snapshot saved by a run that never read the climbs (`import holds`) has an empty `climbs.json`
  * and `"complete": {"climbs": false}` in its manifest; reading its climbs is refused rather than
@@ -56,6 +58,8 @@ const SUMMARY = 'summary.json'
 const WALLS = 'walls.json'
 const CLIMBS = 'climbs.json'
 const CLIMBS_PARTIAL = 'climbs.json.partial'
+/** Where a save in progress writes, inside the snapshot directory (the same file system: renames). */
+const SAVING = '.saving'
 const NEWLINE = 0x0a
 const DAY_MS = 86_400_000
 
@@ -72,8 +76,11 @@ export class SnapshotWriter {
   private prepared?: Promise<fs.FileHandle>
   private climbCount = 0
   private finished = false
+  private readonly saving: string
 
-  constructor(readonly dir: string) {}
+  constructor(readonly dir: string) {
+    this.saving = path.join(dir, SAVING)
+  }
 
   async writeSummary(summary: unknown): Promise<void> {
     await this.writeJsonFile(SUMMARY, summary)
@@ -99,7 +106,7 @@ export class SnapshotWriter {
     this.climbCount += records.length
   }
 
-  /** Closes climbs.json and writes manifest.json: only now does the snapshot read as complete. */
+  /** Closes climbs.json, writes manifest.json, and puts the save in the directory's place. */
   async finish(options: FinishOptions): Promise<SnapshotManifest> {
     const file = await this.prepare()
     this.finished = true
@@ -115,14 +122,13 @@ export class SnapshotWriter {
       climbs: this.climbCount,
       complete: {climbs: options.climbsComplete ?? true},
     }
-    // Manifest before climbs.json: a crash between the two leaves a snapshot without climbs.json,
-    // which serves no climbs, rather than one without a manifest, which would read as complete.
-    await this.writeAtomically(MANIFEST, manifest)
-    await fs.rename(path.join(this.dir, CLIMBS_PARTIAL), path.join(this.dir, CLIMBS))
+    await this.writeJson(MANIFEST, manifest)
+    await fs.rename(path.join(this.saving, CLIMBS_PARTIAL), path.join(this.saving, CLIMBS))
+    await this.publish()
     return manifest
   }
 
-  /** Stops writing without finishing: the snapshot stays marked as interrupted. */
+  /** Stops writing without finishing: the directory keeps the snapshot it had, if any. */
   async abandon(): Promise<void> {
     if (this.finished || !this.prepared) return
     this.finished = true
@@ -131,18 +137,31 @@ export class SnapshotWriter {
   }
 
   /**
-   * Once, before the first write: creates the directory, removes a previous snapshot's files
-   * (manifest first) and opens climbs.json.partial, whose presence marks the save as unfinished.
+   * The finished save replaces the directory's snapshot files (a previous snapshot's, never
+   * anything else). The old manifest goes first and the new one comes last: a crash in between
+   * leaves a directory without manifest beside `.saving/`, which reads as interrupted.
+   */
+  private async publish(): Promise<void> {
+    await fs.rm(path.join(this.dir, MANIFEST), {force: true})
+    for (const name of await fs.readdir(this.dir)) {
+      if (SNAPSHOT_FILE.test(name)) await fs.rm(path.join(this.dir, name), {force: true})
+    }
+    const saved = (await fs.readdir(this.saving)).filter((name) => name !== MANIFEST)
+    for (const name of [...saved, MANIFEST]) await fs.rename(path.join(this.saving, name), path.join(this.dir, name))
+    await fs.rmdir(this.saving)
+  }
+
+  /**
+   * Once, before the first write: makes the directory and a fresh `.saving/` in it (what an
+   * interrupted save left there goes), and opens climbs.json.partial there.
    */
   private prepare(): Promise<fs.FileHandle> {
     if (this.finished) return Promise.reject(new Error(`snapshot ${this.dir} is already finished`))
     this.prepared ??= (async () => {
       await fs.mkdir(this.dir, {recursive: true})
-      await fs.rm(path.join(this.dir, MANIFEST), {force: true})
-      for (const name of await fs.readdir(this.dir)) {
-        if (SNAPSHOT_FILE.test(name)) await fs.rm(path.join(this.dir, name), {force: true})
-      }
-      const file = await fs.open(path.join(this.dir, CLIMBS_PARTIAL), 'w')
+      await fs.rm(this.saving, {recursive: true, force: true})
+      await fs.mkdir(this.saving)
+      const file = await fs.open(path.join(this.saving, CLIMBS_PARTIAL), 'w')
       await file.write('[\n')
       return file
     })()
@@ -151,14 +170,11 @@ export class SnapshotWriter {
 
   private async writeJsonFile(name: string, value: unknown): Promise<void> {
     await this.prepare()
-    await this.writeAtomically(name, value)
+    await this.writeJson(name, value)
   }
 
-  /** Through a temporary name, so a file is either whole or absent. */
-  private async writeAtomically(name: string, value: unknown): Promise<void> {
-    const target = path.join(this.dir, name)
-    await fs.writeFile(`${target}.tmp`, `${JSON.stringify(value, null, 1)}\n`)
-    await fs.rename(`${target}.tmp`, target)
+  private async writeJson(name: string, value: unknown): Promise<void> {
+    await fs.writeFile(path.join(this.saving, name), `${JSON.stringify(value, null, 1)}\n`)
   }
 }
 
@@ -189,6 +205,7 @@ export class SnapshotSource implements StoktSource {
   }
 
   async gymSummary(gymId: string): Promise<unknown> {
+    await this.manifest() // an interrupted save says so before summary.json is missed
     const summary = await this.readJson(SUMMARY)
     await this.checkGym(gymId, summary)
     return summary
@@ -242,9 +259,10 @@ export class SnapshotSource implements StoktSource {
   private manifest(): Promise<SnapshotManifest | undefined> {
     this.manifestRead ??= (async () => {
       if (!(await this.exists(MANIFEST))) {
-        if (await this.exists(CLIMBS_PARTIAL)) {
+        const unfinished = (await this.exists(SAVING)) ? `${SAVING}/` : (await this.exists(CLIMBS_PARTIAL)) ? CLIMBS_PARTIAL : undefined
+        if (unfinished !== undefined) {
           throw new StoktError(
-            `${this.description} is incomplete: the run that saved it was interrupted (${CLIMBS_PARTIAL} is there, ${MANIFEST} is not)`,
+            `${this.description} is incomplete: the run that saved it was interrupted (${unfinished} is there, ${MANIFEST} is not)`,
             `read ${path.join(this.dir, MANIFEST)}`,
           )
         }

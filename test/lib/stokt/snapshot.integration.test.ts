@@ -304,6 +304,45 @@ describe('interrupted and partial snapshots', () => {
     await expect(fs.access(path.join(dir, 'climbs.json'))).rejects.toThrow()
   })
 
+  it('keeps the snapshot already in the directory, whole, when a save over it is interrupted', async () => {
+    const server = await serve()
+    const dir = await tempDir()
+    const first = new TeeSource(clientFor(server), new SnapshotWriter(dir))
+    const saved = await readWholeGym(first, gym.gymId)
+    await first.close()
+    const manifest = await readManifest(dir)
+
+    const again = new TeeSource(clientFor(server), new SnapshotWriter(dir))
+    await again.gymSummary(gym.gymId)
+    await again.walls(gym.gymId)
+    for await (const page of again.climbPages(gym.gymId, 9999)) {
+      if (page.page === 2) break // interrupted while paging
+    }
+    await again.close()
+
+    expect(await readManifest(dir)).toEqual(manifest)
+    expect(await readWholeGym(new SnapshotSource(dir), gym.gymId)).toEqual(saved)
+  })
+
+  it('replaces the snapshot in the directory once a save over it finishes, leaving other files alone', async () => {
+    const server = await serve()
+    const dir = await tempDir()
+    const first = new TeeSource(clientFor(server), new SnapshotWriter(dir))
+    await readWholeGym(first, gym.gymId)
+    await first.close()
+    await fs.writeFile(path.join(dir, 'NOTES.txt'), 'saved before the wall was reset\n')
+
+    // Saved again without reading the setups: the old setup files go with the old snapshot.
+    const again = new TeeSource(clientFor(server), new SnapshotWriter(dir))
+    await again.gymSummary(gym.gymId)
+    await again.walls(gym.gymId)
+    await allClimbs(again, gym.gymId)
+    await again.close()
+
+    expect((await fs.readdir(dir)).sort()).toEqual(['NOTES.txt', 'climbs.json', 'manifest.json', 'summary.json', 'walls.json'])
+    expect(await allClimbs(new SnapshotSource(dir), gym.gymId)).toEqual(gym.climbs)
+  })
+
   it('does not finish the snapshot when the climbs were not read to the end', async () => {
     const server = await serve()
     const dir = await tempDir()
