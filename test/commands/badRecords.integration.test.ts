@@ -1,4 +1,4 @@
-import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -252,6 +252,26 @@ describe.each(DATABASE_KINDS)('bad records from Stokt, through the CLI, on %s', 
         expect.arrayContaining(['gyms', 'faces', 'holds', 'users', 'climbs', 'import_runs']),
       )
       expect(await database.knex()('import_runs').first('status')).toEqual({status: 'partial'})
+    })
+
+    it.skipIf(skip)('--rejects FILE: a run that fails before rejecting anything leaves the file as it was; one that completes rejecting nothing empties it', async () => {
+      const gym = generateGym(GYM_SPEC)
+      const database = await freshDatabase()
+      const file = tempFile('rejects.jsonl')
+      const earlier = `${JSON.stringify({entity: 'climb', stoktId: 'x', reason: 'name: missing', record: {}})}\n`
+      writeFileSync(file, earlier)
+
+      const unreachable = await runCli(
+        ['import', 'all', '--json', '--database', database.url, '--gym', gym.gymId, '--stokt-url', 'http://127.0.0.1:9', '--retries', '0', '--rejects', file, ...flags],
+        {STOKT_TOKEN: DEFAULT_TOKEN},
+      )
+      expect(unreachable.code).toBe(1)
+      expect(readFileSync(file, 'utf8')).toBe(earlier)
+
+      const server = await serve(gym, 20)
+      const clean = await importAll(server, gym, database, [...flags, '--rejects', file])
+      expect(clean.code).toBe(0)
+      expect(readFileSync(file, 'utf8')).toBe('')
     })
 
     it.skipIf(skip)('--rejects FILE: writes one JSON line per rejected record, the record as received', async () => {

@@ -109,6 +109,7 @@ export async function runImport(options: ImportOptions, reporter: ImportReporter
       rejects = options.rejectsPath ? openRejectsFile(options.rejectsPath) : undefined
       importer.onRejected = rejects ? (rejected, record) => rejects!.append(rejected, record) : undefined
       const result = await importer.importAll()
+      rejects?.complete()
       await store.finishRun(run.id, {
         status: options.dryRun ? 'dry-run' : result.exitCode === 0 ? 'succeeded' : 'partial',
         finishedAt: nowInstant(),

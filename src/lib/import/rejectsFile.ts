@@ -4,20 +4,34 @@ import type {Rejected} from './summary.js'
 
 /**
  * `--rejects FILE`: each rejected record as received, one JSON line with its reason, written as it
- * is rejected, so that a run that fails later still leaves what it rejected for repair.
+ * is rejected, so that a run that fails later still leaves what it rejected for repair. The file
+ * is emptied at the run's first reject, or at its end when it completed rejecting nothing: a run
+ * that fails before rejecting anything (Stokt down) leaves the file of the run before it as it was.
  */
 export class RejectsFile {
-  private readonly fd: number
+  private fd?: number
 
   constructor(readonly path: string) {
-    this.fd = openSync(path, 'w')
+    // Writable, checked now rather than at the first reject; nothing in it is changed yet.
+    closeSync(openSync(path, 'a'))
   }
 
   append(rejected: Rejected, record: unknown): void {
-    writeSync(this.fd, `${JSON.stringify({...rejected, record: record ?? null})}\n`)
+    writeSync(this.opened(), `${JSON.stringify({...rejected, record: record ?? null})}\n`)
+  }
+
+  /** The run completed: the file holds its rejects, and none if it rejected nothing. */
+  complete(): void {
+    this.opened()
   }
 
   close(): void {
-    closeSync(this.fd)
+    if (this.fd !== undefined) closeSync(this.fd)
+    this.fd = undefined
+  }
+
+  private opened(): number {
+    this.fd ??= openSync(this.path, 'w')
+    return this.fd
   }
 }
