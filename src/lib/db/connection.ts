@@ -59,12 +59,18 @@ export function maskUrlPassword(url: string): string {
 }
 
 const TIMESTAMPTZ_OID = 1184
+const TIMESTAMP_OID = 1114
 const INT8_OID = 20
 
-/** pg parses timestamptz into a Date, losing microseconds: keep the text. int8 holds ids fit a number. */
+/**
+ * pg parses timestamptz into a Date, losing microseconds: keep the text. A `timestamp` without time
+ * zone (a server's schema may have one) holds the UTC time the importer wrote: its text, marked
+ * UTC. int8 holds ids fit a number.
+ */
 const pgTypes = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
     if (oid === TIMESTAMPTZ_OID) return (text: string) => text
+    if (oid === TIMESTAMP_OID) return (text: string) => `${text}Z`
     if (oid === INT8_OID) return (text: string) => Number(text)
     return pg.types.getTypeParser(oid, format as 'text')
   },

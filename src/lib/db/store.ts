@@ -8,9 +8,11 @@ import {
   type ChangedRow,
   type ExistingRow,
   type NewRow,
+  type OwnedValues,
   type RowWriter,
   type StoktKey,
 } from './rowWriters.js'
+import {roundInstant} from '../import/instant.js'
 import type {TableSpec} from './tables.js'
 
 export type {ChangedRow, ExistingRow, NewRow, OwnedValues, StoktKey} from './rowWriters.js'
@@ -49,6 +51,13 @@ export type TableCounts = Record<'gyms' | 'faces' | 'holds' | 'users' | 'climbs'
 /** Everything the importer asks of the database. */
 export interface ImportStore {
   readonly dialect: Dialect
+  /** Reads what the store must know of the tables as they are (a server may have made them). */
+  inspectSchema(): Promise<void>
+  /**
+   * The values as the database keeps them, in place: an instant rounded to its column's precision
+   * (a server's `timestamp(3)`), so that a re-run compares like with like and writes nothing.
+   */
+  keptValues(spec: TableSpec, values: OwnedValues): OwnedValues
   transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T>
   /** Those of these tables that hold no row at all. */
   emptyTables(specs: readonly TableSpec[]): Promise<Set<TableSpec>>
@@ -80,12 +89,39 @@ export interface ImportStore {
 
 export class KnexImportStore implements ImportStore {
   private readonly rows: RowWriter
+  /** table → instant column → the digits of its fraction, where fewer than six. */
+  private readonly coarseInstants = new Map<string, Map<string, number>>()
 
   constructor(
     private readonly db: Knex,
     readonly dialect: Dialect,
   ) {
     this.rows = rowWriterFor(dialect)
+  }
+
+  async inspectSchema(): Promise<void> {
+    // SQLite keeps the text it is given, all six digits.
+    if (this.dialect !== 'postgres') return
+    const {rows} = await this.db.raw(
+      `select table_name, column_name, datetime_precision from information_schema.columns
+       where table_schema = current_schema() and data_type like 'timestamp%' and datetime_precision < 6`,
+    )
+    this.coarseInstants.clear()
+    for (const row of rows as {table_name: string; column_name: string; datetime_precision: number}[]) {
+      let columns = this.coarseInstants.get(row.table_name)
+      if (!columns) this.coarseInstants.set(row.table_name, (columns = new Map()))
+      columns.set(row.column_name, row.datetime_precision)
+    }
+  }
+
+  keptValues(spec: TableSpec, values: OwnedValues): OwnedValues {
+    const columns = this.coarseInstants.get(spec.table)
+    if (columns === undefined) return values
+    for (const [column, digits] of columns) {
+      const value = values[column]
+      if (typeof value === 'string' && spec.columns[column] === 'instant') values[column] = roundInstant(value, digits)
+    }
+    return values
   }
 
   async transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {

@@ -85,8 +85,8 @@ export const silentReporter: ImportReporter = {phase() {}, progress() {}, warn()
 export async function runImport(options: ImportOptions, reporter: ImportReporter = silentReporter): Promise<ImportResult> {
   const db = openDatabase(options.database)
   try {
-    await prepareDatabase(db, options.database)
     const store = new KnexImportStore(db, options.database.dialect)
+    await prepareDatabase(db, options.database, store)
     const run: RunContext = {id: randomUUID(), startedAt: nowInstant(), maxAge: options.maxAge}
     const recordedOptions = () => ({...options.recordedOptions, maxAge: run.maxAge, ...(options.incremental ? {incremental: true} : {})})
     await store.startRun({
@@ -170,11 +170,12 @@ export function incrementalMaxAge(cursor: string | undefined, now: string): numb
   return Math.min(ALL_CLIMBS_MAX_AGE, Math.max(MIN_INCREMENTAL_DAYS, days))
 }
 
-/** Reachable and writable before anything is fetched; then the schema brought up to date. */
-async function prepareDatabase(db: ReturnType<typeof openDatabase>, target: DatabaseTarget): Promise<void> {
+/** Reachable and writable before anything is fetched; then the schema brought up to date, and read. */
+async function prepareDatabase(db: ReturnType<typeof openDatabase>, target: DatabaseTarget, store: ImportStore): Promise<void> {
   try {
     await db.raw('select 1')
     await migrateToLatest(db)
+    await store.inspectSchema()
   } catch (error) {
     throw new ImportFailure(`cannot use the database ${target.display}: ${describeDatabaseError(error)}`)
   }

@@ -134,6 +134,22 @@ function offsetMinutes(offset: string): number | undefined {
   return sign * (hours * 60 + minutes)
 }
 
+/**
+ * A canonical instant as a PostgreSQL `timestamp(digits)` column keeps it: the fraction rounded to
+ * `digits` (0–5), a tie away from 2000-01-01 — PostgreSQL's epoch — as PostgreSQL rounds it.
+ */
+export function roundInstant(canonical: string, digits: number): string {
+  const unit = 10 ** (6 - digits) // microseconds
+  const micros = digitsAt(canonical, 20, 6)
+  const whole = canonical.slice(0, 19)
+  let units = Math.floor(micros / unit)
+  const rest = micros - units * unit
+  if (rest * 2 > unit || (rest * 2 === unit && whole >= '2000-01-01T00:00:00')) units++
+  const fraction = String(units * unit).padStart(6, '0')
+  if (units * unit < 1_000_000) return `${whole}.${fraction}Z`
+  return `${new Date(Date.parse(`${whole}Z`) + 1000).toISOString().slice(0, 19)}.000000Z`
+}
+
 /** Now, in the canonical form. */
 export function nowInstant(clock: () => Date = () => new Date()): string {
   return `${clock().toISOString().slice(0, 23)}000Z`

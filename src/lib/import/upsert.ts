@@ -87,7 +87,7 @@ export async function upsertRows(context: UpsertContext, tx: StoreTransaction, g
   group.rows.forEach((row, index) => {
     const result = resolveReferences(context.ids, row)
     if (typeof result === 'string') outcomes[index] = {kind: 'error', stoktId: String(row.stoktId), reason: result, raw: row.raw}
-    else resolved.push({index, row, values: result})
+    else resolved.push({index, row, values: context.store.keptValues(spec, result)})
   })
 
   const existing = lookUp ? await context.store.findByStoktIds(tx, spec, resolved.map(({row}) => row.stoktId)) : new Map<string, ExistingRow>()

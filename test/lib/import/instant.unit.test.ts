@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {invalidInstantReason, nowInstant, toCanonicalInstant} from '../../../src/lib/import/instant.js'
+import {invalidInstantReason, nowInstant, roundInstant, toCanonicalInstant} from '../../../src/lib/import/instant.js'
 
 describe('toCanonicalInstant', () => {
   describe('offsets', () => {
@@ -186,5 +186,20 @@ describe('nowInstant', () => {
   it('is a canonical instant itself', () => {
     const now = nowInstant()
     expect(toCanonicalInstant(now)).toBe(now)
+  })
+})
+
+describe('roundInstant: as a PostgreSQL timestamp(digits) column keeps an instant', () => {
+  it.each([
+    ['to milliseconds, down', '2026-10-27T10:43:49.513496Z', 3, '2026-10-27T10:43:49.513000Z'],
+    ['to milliseconds, up', '2026-10-27T10:43:49.513501Z', 3, '2026-10-27T10:43:49.514000Z'],
+    ['a tie after 2000, away from 2000: up', '2026-10-27T10:43:49.513500Z', 3, '2026-10-27T10:43:49.514000Z'],
+    ['a tie before 2000, away from 2000: down', '1999-12-31T23:59:59.513500Z', 3, '1999-12-31T23:59:59.513000Z'],
+    ['to whole seconds', '2026-10-27T10:43:49.499999Z', 0, '2026-10-27T10:43:49.000000Z'],
+    ['to tenths', '2026-10-27T10:43:49.250000Z', 1, '2026-10-27T10:43:49.300000Z'],
+    ['over into the next year', '2025-12-31T23:59:59.999600Z', 3, '2026-01-01T00:00:00.000000Z'],
+    ['already at that precision', '2026-10-27T10:43:49.513000Z', 3, '2026-10-27T10:43:49.513000Z'],
+  ])('rounds %s', (_, canonical, digits, expected) => {
+    expect(roundInstant(canonical, digits)).toBe(expected)
   })
 })
