@@ -188,17 +188,41 @@ export class StoktClient implements StoktSource {
     const ahead = new PagesAhead(fetchPage)
     try {
       let url: string | null = `${this.baseUrl}${path}?max_age=${encodeURIComponent(String(maxAge))}`
-      const visited = new Set<string>()
+      const visitedUrls = new Set<string>()
+      // A numbered list is recognised by its page numbers too: a link back to an earlier page may
+      // differ from the first in its query string (a cache-buster on every link, say).
+      const visitedPageNumbers = new Set<string>()
+      let listNumbered = false
       let numbered: URL | undefined
       let pageSize = 1
+      let firstCount = 0
+      let largestCount = 0
       for (let page = 1; url !== null; page++) {
         const call = `GET ${path} page ${page}`
-        if (visited.has(url)) {
+        const pageNumberKey = numberedPageKey(url)
+        if (visitedUrls.has(url) || (listNumbered && visitedPageNumbers.has(pageNumberKey))) {
           throw new StoktError(`${call}: the previous page's next link repeats an earlier page; stopping`, call)
         }
-        visited.add(url)
+        // Whatever its links, no walk goes on for ever: a list that grows while it is read shows it
+        // in its count, so the largest count seen, at page 1's size, says how many pages a walk can
+        // need; twice that, plus 10, leaves room for later pages smaller than the first. The count
+        // is trusted up to twice page 1's (no gym gains that many climbs during one walk), so that
+        // a count growing with every page cannot move the bound ahead of the walk.
+        if (page > 1) {
+          const pagesNeeded = Math.ceil(Math.min(largestCount, 2 * firstCount) / pageSize)
+          if (page > 2 * pagesNeeded + 10) {
+            throw new StoktError(
+              `${call}: the next links have led through ${page - 1} pages, far more than the ${largestCount} climbs counted need at ${pageSize} a page; stopping`,
+              call,
+            )
+          }
+        }
+        visitedUrls.add(url)
+        visitedPageNumbers.add(pageNumberKey)
         const envelope = await ahead.take(page, url)
         walk.counts.add(envelope.count)
+        if (page === 1) firstCount = envelope.count
+        largestCount = Math.max(largestCount, envelope.count)
         // A next link that may not be followed fails the walk, but only after this page is served.
         let next: string | null = null
         let refusedNext: unknown
@@ -209,6 +233,7 @@ export class StoktClient implements StoktSource {
         }
         if (page === 1 && next !== null) {
           numbered = pageNumbered(next, 2)
+          listNumbered = numbered !== undefined
           pageSize = Math.max(1, envelope.results.length)
         }
         if (next !== null && numbered !== undefined && pagesAhead > 0) {
@@ -448,6 +473,12 @@ export class StoktClient implements StoktSource {
 function pageNumbered(next: string, expected: number): URL | undefined {
   const url = new URL(next)
   return url.searchParams.get('page') === String(expected) ? url : undefined
+}
+
+/** Where `url` is in a numbered list: its origin, path and `page` number (none: page 1). */
+function numberedPageKey(url: string): string {
+  const parsed = new URL(url)
+  return `${parsed.origin}${parsed.pathname} page ${parsed.searchParams.get('page') ?? '1'}`
 }
 
 function pageUrl(numbered: URL, page: number): string {

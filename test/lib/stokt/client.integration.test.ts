@@ -313,6 +313,79 @@ describe('StoktClient climb pages', () => {
   })
 })
 
+describe('StoktClient walks that would not end', () => {
+  /** Pages the test server serves at most: then it ends the list, so that a client that never stops still finishes. */
+  const SAFETY_STOP = 200
+
+  const walkUntilFailure = async (client: StoktClient) => {
+    const received: number[] = []
+    const error = await failure(
+      (async () => {
+        for await (const page of client.climbPages(gym.gymId, 9999)) received.push(page.page)
+      })(),
+    )
+    return {error, received}
+  }
+
+  it('stops when the last page links back to page 1 with a query string that changes on every link', async () => {
+    // A cache-buster on every next link: no two links are the same URL, and page 6 links to page 1.
+    const lastPage = Math.ceil(gym.climbs.length / 10)
+    let served = 0
+    const server = await serve({
+      intercept: (request, res) => {
+        if (!isClimbs(request)) return false
+        served += 1
+        const page = Number(request.query.get('page') ?? '1')
+        const nextPage = page < lastPage ? page + 1 : 1
+        return json(res, 200, {
+          count: gym.climbs.length,
+          next: served < SAFETY_STOP ? `${server.url}${request.path}?max_age=9999&page=${nextPage}&_=${Math.random()}` : null,
+          previous: null,
+          results: gym.climbs.slice((page - 1) * 10, page * 10),
+        })
+      },
+    })
+
+    const {error, received} = await walkUntilFailure(clientFor(server, {concurrency: 1}))
+
+    expect(error.message).toBe(`GET /api/gyms/${gym.gymId}/climbs page 7: the previous page's next link repeats an earlier page; stopping`)
+    expect(received).toEqual([1, 2, 3, 4, 5, 6])
+    expect(served).toBe(6)
+  })
+
+  it.each([
+    {name: 'the same count on every page', countOf: () => 30, pagesServed: 16},
+    // Counts trusted up to twice page 1's: 60 climbs, 6 pages, 2 × 6 + 10 pages at most.
+    {name: 'a count that grows by a page with every page', countOf: (page: number) => 30 + 10 * (page - 1), pagesServed: 22},
+  ])('stops a list whose next links never repeat and never end, with $name', async ({countOf, pagesServed}) => {
+    // Cursor-style links, a new cursor each time; 30 climbs counted at 10 a page need 3 pages, and
+    // a walk may take 2 × 3 + 10.
+    let served = 0
+    const server = await serve({
+      intercept: (request, res) => {
+        if (!isClimbs(request)) return false
+        served += 1
+        const start = ((served - 1) * 10) % gym.climbs.length
+        return json(res, 200, {
+          count: countOf(served),
+          next: served < SAFETY_STOP ? `${server.url}${request.path}?max_age=9999&cursor=${Math.random()}` : null,
+          previous: null,
+          results: gym.climbs.slice(start, start + 10),
+        })
+      },
+    })
+
+    const {error, received} = await walkUntilFailure(clientFor(server))
+
+    expect(error.message).toBe(
+      `GET /api/gyms/${gym.gymId}/climbs page ${pagesServed + 1}: the next links have led through ${pagesServed} pages, ` +
+        `far more than the ${countOf(pagesServed)} climbs counted need at 10 a page; stopping`,
+    )
+    expect(received).toEqual(Array.from({length: pagesServed}, (_, index) => index + 1))
+    expect(served).toBe(pagesServed)
+  })
+})
+
 describe('StoktClient pages ahead', () => {
   const climbIds = (pages: ClimbsPage[]) => pages.flatMap((page) => page.results.map((climb) => (climb as {id: unknown}).id))
 
