@@ -170,14 +170,26 @@ export class StoktClient implements StoktSource {
    * importer skips them); but a page fetched ahead, before the change, can miss the climbs pushed
    * onto it. So when `count` changed during a walk that read ahead, the list is read once more,
    * link by link, and the pages of both walks are served.
+   *
+   * Climbs deleted meanwhile shrink the list, and its last page can vanish: the page a `next` link
+   * pointed to answers 404. The list is then read once more from page 1, link by link, too; a page
+   * that vanishes during that walk as well fails the run.
    */
   async *climbPages(gymId: string, maxAge: number): AsyncGenerator<ClimbsPage> {
     const walk: WalkState = {pagesServed: 0, counts: new Set(), readAhead: false}
-    yield* this.walkClimbPages(gymId, maxAge, walk, this.concurrency)
-    if (walk.readAhead && walk.counts.size > 1) yield* this.walkClimbPages(gymId, maxAge, walk, 0)
+    const first = yield* this.walkClimbPages(gymId, maxAge, walk, this.concurrency)
+    if (first.vanishedPage === undefined && !(walk.readAhead && walk.counts.size > 1)) return
+    const second = yield* this.walkClimbPages(gymId, maxAge, walk, 0)
+    if (second.vanishedPage !== undefined) throw second.vanishedPage
   }
 
-  private async *walkClimbPages(gymId: string, maxAge: number, walk: WalkState, pagesAhead: number): AsyncGenerator<ClimbsPage> {
+  /** Walks the list once; a page after the first that answers 404 ends the walk, and is returned. */
+  private async *walkClimbPages(
+    gymId: string,
+    maxAge: number,
+    walk: WalkState,
+    pagesAhead: number,
+  ): AsyncGenerator<ClimbsPage, {vanishedPage?: StoktError}> {
     const path = `/api/gyms/${encodeURIComponent(gymId)}/climbs`
     const fetchPage = (page: number, url: string) => {
       const call = `GET ${path} page ${page}`
@@ -219,7 +231,15 @@ export class StoktClient implements StoktSource {
         }
         visitedUrls.add(url)
         visitedPageNumbers.add(pageNumberKey)
-        const envelope = await ahead.take(page, url)
+        let envelope: ClimbsPageEnvelope
+        try {
+          envelope = await ahead.take(page, url)
+        } catch (error) {
+          // DRF's "Invalid page.": the list has shrunk below a page a previous page linked to.
+          // (Page 1's 404 means there is no such gym, and says so.)
+          if (page > 1 && error instanceof StoktError && error.status === 404) return {vanishedPage: error}
+          throw error
+        }
         walk.counts.add(envelope.count)
         if (page === 1) firstCount = envelope.count
         largestCount = Math.max(largestCount, envelope.count)
@@ -254,6 +274,7 @@ export class StoktClient implements StoktSource {
         if (refusedNext !== undefined) throw refusedNext
         url = next
       }
+      return {}
     } finally {
       ahead.discard()
     }

@@ -188,6 +188,7 @@ describe('StoktClient calls', () => {
 
     expect((await failure(client.gymSummary('no-such-gym'))).message).toContain('Stokt has no gym no-such-gym')
     expect((await failure(client.faceSetup('no-such-face'))).message).toContain('Stokt has no face no-such-face')
+    expect((await failure(allPages(client.climbPages('no-such-gym', 9999)))).message).toContain('Stokt has no gym no-such-gym')
   })
 
   it('rejects a body that is not JSON, naming the call', async () => {
@@ -431,6 +432,67 @@ describe('StoktClient pages ahead', () => {
     const pages = await allPages(clientFor(server, {concurrency: 4}).climbPages(gym.gymId, 9999))
     expect(climbIds(pages)).toEqual(gym.climbs.map((climb) => climb.id))
     expect(server.requests.filter(isClimbs)).toHaveLength(Math.ceil(gym.climbs.length / 7))
+  })
+})
+
+describe('StoktClient pages that vanish', () => {
+  const climbIds = (pages: ClimbsPage[]) => pages.flatMap((page) => page.results.map((climb) => (climb as {id: unknown}).id))
+  const pagesAsked = (server: StoktServer) => server.requests.filter(isClimbs).map((request) => request.query.get('page') ?? '1')
+
+  it.each([1, 4])(
+    'reads the list once more from page 1 when climbs deleted while paging make page 3 vanish (concurrency %i)',
+    async (concurrency) => {
+      const shrinking = generateGym({seed: 7, faces: 2, holdsPerFace: 20, climbs: 60, setters: 5})
+      const before = shrinking.climbs.map((climb) => climb.id)
+      // Page 3 is held until page 2 has been served from the 60 climbs; then the 10 newest climbs
+      // are deleted, and 50 climbs make two pages: page 3, which page 2 links to, answers 404.
+      let page2Served: () => void = () => {}
+      const page2 = new Promise<void>((resolve) => (page2Served = resolve))
+      let deleted = false
+      const server = await serve({
+        gym: shrinking,
+        intercept: async (request) => {
+          if (!isClimbs(request) || deleted) return false
+          if (request.query.get('page') === '2') setImmediate(page2Served) // once the route below has answered it
+          if (request.query.get('page') === '3') {
+            await page2
+            shrinking.climbs.splice(0, 10)
+            deleted = true
+          }
+          return false
+        },
+      })
+
+      const pages = await allPages(clientFor(server, {concurrency}).climbPages(shrinking.gymId, 9999))
+
+      expect(pagesAsked(server)).toEqual(['1', '2', '3', '1', '2'])
+      expect(pages.map((page) => [page.page, page.count, page.results.length])).toEqual([
+        [1, 60, 25],
+        [2, 60, 25],
+        [3, 50, 25],
+        [4, 50, 25],
+      ])
+      // The first walk's 50 climbs, then the 50 left, in order: every climb still listed is served.
+      expect(climbIds(pages)).toEqual([...before.slice(0, 50), ...before.slice(10)])
+    },
+  )
+
+  it('fails, naming the page, when the page vanishes again in the second walk', async () => {
+    const server = await serve({
+      intercept: (request, res) => isClimbs(request) && request.query.get('page') === '3' && json(res, 404, {detail: 'Invalid page.'}),
+    })
+    const received: number[] = []
+
+    const error = await failure(
+      (async () => {
+        for await (const page of clientFor(server).climbPages(gym.gymId, 9999)) received.push(page.page)
+      })(),
+    )
+
+    expect(error.message).toBe(`GET /api/gyms/${gym.gymId}/climbs page 3 failed: HTTP 404 (Invalid page.)`)
+    expect(error.status).toBe(404)
+    expect(received).toEqual([1, 2, 3, 4])
+    expect(pagesAsked(server)).toEqual(['1', '2', '3', '1', '2', '3'])
   })
 })
 
