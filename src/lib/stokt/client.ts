@@ -43,6 +43,7 @@ export interface StoktClientOptions {
 /** Retry-After and backoff are honoured, but no wait may stall a run for longer than this. */
 const DEFAULT_MAX_RETRY_AFTER_MS = 60_000
 const USER_AGENT = 'mastoc-importer'
+const BYTE_ORDER_MARK = 0xfeff
 
 /** Network error codes worth another attempt: the server or the path to it may come back. */
 const RETRYABLE_NETWORK_CODES = new Set([
@@ -463,7 +464,7 @@ export class StoktClient implements StoktSource {
       )
     }
     try {
-      return JSON.parse(response.body) as unknown
+      return JSON.parse(withoutByteOrderMark(response.body)) as unknown
     } catch {
       const type = response.headers['content-type'] ?? 'no content type'
       throw new StoktError(
@@ -571,10 +572,15 @@ function parseRetryAfter(header: string | string[] | undefined): number | undefi
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now())
 }
 
+/** JSON.parse refuses a byte order mark, which some servers put before a UTF-8 body. */
+function withoutByteOrderMark(text: string): string {
+  return text.charCodeAt(0) === BYTE_ORDER_MARK ? text.slice(1) : text
+}
+
 /** DRF's `{"detail": "…"}` or `{"non_field_errors": […]}`, when the body has one. */
 function errorDetail(body: string): string | undefined {
   try {
-    const parsed = JSON.parse(body) as unknown
+    const parsed = JSON.parse(withoutByteOrderMark(body)) as unknown
     if (isRecord(parsed)) {
       if (typeof parsed.detail === 'string') return truncate(parsed.detail)
       if (Array.isArray(parsed.non_field_errors)) return truncate(parsed.non_field_errors.join(' '))

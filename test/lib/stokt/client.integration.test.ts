@@ -191,6 +191,25 @@ describe('StoktClient calls', () => {
     expect((await failure(allPages(client.climbPages('no-such-gym', 9999)))).message).toContain('Stokt has no gym no-such-gym')
   })
 
+  it('reads a JSON body that begins with a byte order mark', async () => {
+    const server = await serve({
+      intercept: (request, res) => {
+        if (!isSummary(request) && !(isClimbs(request) && request.query.get('page') === '2')) return false
+        const body = isSummary(request)
+          ? gym.summary
+          : {count: gym.climbs.length, next: null, previous: null, results: gym.climbs.slice(25, 50)}
+        res.writeHead(200, {'content-type': 'application/json'})
+        res.end(`\ufeff${JSON.stringify(body)}`)
+        return true
+      },
+    })
+    const client = clientFor(server)
+
+    expect(await client.gymSummary(gym.gymId)).toEqual(gym.summary)
+    const pages = await allPages(client.climbPages(gym.gymId, 9999))
+    expect(pages.flatMap((page) => page.results)).toEqual(gym.climbs.slice(0, 50))
+  })
+
   it('rejects a body that is not JSON, naming the call', async () => {
     const server = await serve({
       intercept: (request, res) => {
