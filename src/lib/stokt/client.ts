@@ -1,6 +1,7 @@
 import http from 'node:http'
 import https from 'node:https'
 import {setTimeout as sleep} from 'node:timers/promises'
+import {TextDecoder} from 'node:util'
 import got, {RequestError, TimeoutError, type Got, type Response} from 'got'
 import {ClimbsPageSchema, type ClimbsPageEnvelope} from './schema/climbsPage.js'
 import {StoktError, type ClimbsPage, type StoktSource} from './source.js'
@@ -74,7 +75,7 @@ interface RequestSpec {
 
 /** The outcome of one attempt that the retry loop must decide about. */
 type Attempt =
-  | {kind: 'response'; response: Response<string>}
+  | {kind: 'response'; response: Response<Buffer>}
   | {kind: 'failure'; reason: string; retryable: boolean}
 
 /** Talks to Stokt over HTTP (got), with login, retries and pagination. See docs in source.ts. */
@@ -139,7 +140,6 @@ export class StoktClient implements StoktSource {
       throwHttpErrors: false,
       // A redirect could carry the token to another host; Stokt's API does not redirect.
       followRedirect: false,
-      responseType: 'text',
       timeout: {request: this.timeoutMs},
       agent: {http: this.httpAgent, https: this.httpsAgent},
       headers: {'user-agent': USER_AGENT, accept: 'application/json'},
@@ -388,7 +388,7 @@ export class StoktClient implements StoktSource {
    * Sends until a response that is not worth retrying (anything but 429 and 5xx) or until
    * attempts run out, then throws a StoktError naming the call and the last problem.
    */
-  private async sendWithRetries(spec: RequestSpec, token: string | undefined): Promise<Response<string>> {
+  private async sendWithRetries(spec: RequestSpec, token: string | undefined): Promise<Response<Buffer>> {
     const attempts = 1 + Math.max(0, this.retries)
     for (let attempt = 1; ; attempt++) {
       const outcome = await this.sendOnce(spec, token)
@@ -425,6 +425,8 @@ export class StoktClient implements StoktSource {
       const response = await this.got(spec.url, {
         method: spec.method,
         form: spec.form,
+        // The bytes as received: the body is decoded in the charset the response declares (jsonBody).
+        responseType: 'buffer',
         headers: token ? {authorization: `Token ${token}`} : {},
       })
       return {kind: 'response', response}
@@ -449,13 +451,15 @@ export class StoktClient implements StoktSource {
   }
 
   /** The JSON body of a final response, or a StoktError saying what the response was instead. */
-  private jsonBody(response: Response<string>, spec: RequestSpec): unknown {
+  private jsonBody(response: Response<Buffer>, spec: RequestSpec): unknown {
     const status = response.statusCode
     if (status === 404 && spec.notFound) {
       throw new StoktError(`${spec.notFound} (${spec.call}: HTTP 404)`, spec.call, 404)
     }
+    const text = decodedBody(response)
     if (status < 200 || status > 299) {
-      const detail = errorDetail(response.body)
+      // A charset unknown here hides only the detail: the status says what went wrong.
+      const detail = text === undefined ? undefined : errorDetail(text)
       const location = status >= 300 && status < 400 ? redirectTarget(response) : ''
       throw new StoktError(
         `${spec.call} failed: HTTP ${status}${detail ? ` (${this.redact(detail)})` : ''}${location}`,
@@ -463,12 +467,15 @@ export class StoktClient implements StoktSource {
         status,
       )
     }
+    const type = response.headers['content-type'] ?? 'no content type'
+    if (text === undefined) {
+      throw new StoktError(`${spec.call}: Stokt's answer is in a charset the client does not know (${this.redact(truncate(type))})`, spec.call, status)
+    }
     try {
-      return JSON.parse(withoutByteOrderMark(response.body)) as unknown
+      return JSON.parse(withoutByteOrderMark(text)) as unknown
     } catch {
-      const type = response.headers['content-type'] ?? 'no content type'
       throw new StoktError(
-        `${spec.call}: Stokt's answer is not JSON (HTTP ${status}, ${type}): ${this.redact(truncate(response.body))}`,
+        `${spec.call}: Stokt's answer is not JSON (HTTP ${status}, ${type}): ${this.redact(truncate(text))}`,
         spec.call,
         status,
       )
@@ -572,6 +579,40 @@ function parseRetryAfter(header: string | string[] | undefined): number | undefi
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now())
 }
 
+/**
+ * The body as text, in the charset its Content-Type declares (UTF-8 when none), or undefined when
+ * that charset is unknown here. UTF-8, what Stokt sends, is decoded once, as got itself would.
+ */
+function decodedBody(response: Response<Buffer>): string | undefined {
+  const charset = declaredCharset(response.headers['content-type'])
+  if (charset === undefined || charset === 'utf-8' || charset === 'utf8') return response.body.toString('utf8')
+  let decoder: TextDecoder
+  try {
+    decoder = new TextDecoder(charset) // the WHATWG labels, as a browser reads them
+  } catch {
+    return undefined
+  }
+  // Node 20's TextDecoder reads windows-1252 (also what iso-8859-1 and latin1 name) as ISO-8859-1,
+  // wrong from 0x80 to 0x9F (nodejs/node#60888): those 32 bytes are mapped here.
+  if (decoder.encoding === 'windows-1252') {
+    return response.body.toString('latin1').replace(/[\x80-\x9f]/g, (c1) => WINDOWS_1252_80_TO_9F[c1.charCodeAt(0) - 0x80])
+  }
+  return decoder.decode(response.body)
+}
+
+/** What windows-1252 makes of the bytes 0x80 to 0x9F (the WHATWG Encoding Standard's index). */
+const WINDOWS_1252_80_TO_9F = [
+  ...'\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f',
+  ...'\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178',
+]
+
+/** The `charset` parameter of a Content-Type, lower case; undefined when there is none. */
+function declaredCharset(contentType: string | undefined): string | undefined {
+  // The usual `application/json` has no parameter to look for.
+  if (contentType === undefined || !contentType.includes(';')) return undefined
+  return /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType)?.[1]?.toLowerCase()
+}
+
 /** JSON.parse refuses a byte order mark, which some servers put before a UTF-8 body. */
 function withoutByteOrderMark(text: string): string {
   return text.charCodeAt(0) === BYTE_ORDER_MARK ? text.slice(1) : text
@@ -591,7 +632,7 @@ function errorDetail(body: string): string | undefined {
   return undefined
 }
 
-function redirectTarget(response: Response<string>): string {
+function redirectTarget(response: Response<unknown>): string {
   const location = response.headers.location
   return location ? `, a redirect to ${truncate(location)} that the client does not follow` : ''
 }

@@ -210,6 +210,37 @@ describe('StoktClient calls', () => {
     expect(pages.flatMap((page) => page.results)).toEqual(gym.climbs.slice(0, 50))
   })
 
+  it.each([
+    {contentType: 'application/json; charset=iso-8859-1', name: 'Café Crème', encode: (text: string) => Buffer.from(text, 'latin1')},
+    {contentType: 'application/json;charset=windows-1252', name: 'Café 200€', encode: (text: string) => Buffer.from(text.replace('€', '\x80'), 'latin1')},
+    {contentType: 'application/json; charset="UTF-16LE"', name: 'Grimpe “Ō” 200€', encode: (text: string) => Buffer.from(text, 'utf16le')},
+  ])('decodes a body in the charset its Content-Type declares: $contentType', async ({contentType, name, encode}) => {
+    // Only what the charset can say: the generated gym has names a single-byte charset cannot.
+    const summary = {id: gym.gymId, displayName: name, locationString: 'Besançon, France', walls: []}
+    const server = await serve({
+      intercept: (request, res) => {
+        if (!isSummary(request)) return false
+        res.writeHead(200, {'content-type': contentType})
+        res.end(encode(JSON.stringify(summary)))
+        return true
+      },
+    })
+
+    expect(await clientFor(server).gymSummary(gym.gymId)).toEqual(summary)
+  })
+
+  it('refuses a body in a charset it does not know, naming the call and the charset', async () => {
+    const server = await serve({
+      intercept: (request, res) => isSummary(request) && json(res, 200, gym.summary, {'content-type': 'application/json; charset=x-no-such-charset'}),
+    })
+
+    const error = await failure(clientFor(server).gymSummary(gym.gymId))
+
+    expect(error.message).toBe(
+      `GET /api/gyms/${gym.gymId}/summary: Stokt's answer is in a charset the client does not know (application/json; charset=x-no-such-charset)`,
+    )
+  })
+
   it('rejects a body that is not JSON, naming the call', async () => {
     const server = await serve({
       intercept: (request, res) => {
