@@ -570,11 +570,16 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-/** `Retry-After` as delay-seconds or an HTTP date, in ms; undefined when absent or unreadable. */
+/**
+ * `Retry-After` as delay-seconds or an HTTP date, in ms; undefined when absent or invalid (a
+ * negative number, say), so that the client's own backoff applies. Date.parse reads almost
+ * anything ("-5" is a year), so a date must look like one: every HTTP date starts with its weekday.
+ */
 function parseRetryAfter(header: string | string[] | undefined): number | undefined {
-  const value = Array.isArray(header) ? header[0] : header
-  if (value === undefined || value.trim() === '') return undefined
-  if (/^\s*\d+(\.\d+)?\s*$/.test(value)) return Math.round(Number(value) * 1000)
+  const value = (Array.isArray(header) ? header[0] : header)?.trim()
+  if (value === undefined || value === '') return undefined
+  if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000)
+  if (!/^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,? /i.test(value)) return undefined
   const date = Date.parse(value)
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now())
 }

@@ -585,6 +585,45 @@ describe('StoktClient retries', () => {
     expect(retries[0].reason).toContain('HTTP 429')
   })
 
+  it('honours a Retry-After given as an HTTP date', async () => {
+    let limited = false
+    const server = await serve({
+      intercept: (request, res) => {
+        if (!isWalls(request) || limited) return false
+        limited = true
+        return json(res, 429, {detail: 'Request was throttled.'}, {'retry-after': new Date(Date.now() + 10_000).toUTCString()})
+      },
+    })
+    const retries: RetryInfo[] = []
+    const client = clientFor(server, {maxRetryAfterMs: 50, onRetry: (info) => retries.push(info)})
+
+    await client.walls(gym.gymId)
+
+    // Some 10 s asked, capped to 50 ms.
+    expect(retries.map((retry) => retry.delayMs)).toEqual([50])
+    expect(retries[0].reason).toMatch(/^HTTP 429 \(Retry-After (9(\.\d)?|10) s\)$/)
+  })
+
+  it.each(['-5', '-1', '+5'])('ignores an invalid Retry-After (%s) and backs off on its own', async (retryAfter) => {
+    let limited = false
+    const server = await serve({
+      intercept: (request, res) => {
+        if (!isWalls(request) || limited) return false
+        limited = true
+        return json(res, 429, {detail: 'Request was throttled.'}, {'retry-after': retryAfter})
+      },
+    })
+    const retries: RetryInfo[] = []
+    const client = clientFor(server, {retryBaseDelayMs: 100, onRetry: (info) => retries.push(info)})
+
+    expect(await client.walls(gym.gymId)).toEqual(gym.walls)
+
+    // The first backoff: 100 ms plus up to 100 ms of jitter, not at once.
+    expect(retries.map((retry) => retry.reason)).toEqual(['HTTP 429'])
+    expect(retries[0].delayMs).toBeGreaterThanOrEqual(100)
+    expect(retries[0].delayMs).toBeLessThanOrEqual(200)
+  })
+
   it('caps a long Retry-After', async () => {
     let limited = false
     const server = await serve({
