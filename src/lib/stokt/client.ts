@@ -248,7 +248,7 @@ export class StoktClient implements StoktSource {
         let next: string | null = null
         let refusedNext: unknown
         try {
-          next = envelope.next === null ? null : this.checkedNextUrl(envelope.next, call)
+          next = envelope.next === null ? null : this.checkedNextUrl(envelope.next, url, call)
         } catch (error) {
           refusedNext = error
         }
@@ -290,12 +290,13 @@ export class StoktClient implements StoktSource {
   /**
    * A page's `next`, if it may receive the token. Only Stokt's own host may: a link to it with
    * another scheme or port (a proxy in front of Django builds `http://` links) is taken onto the
-   * configured origin, path and query kept; a link to any other host is refused.
+   * configured origin, path and query kept; a link to any other host is refused. A relative link
+   * (`?page=2`) is relative to the page it came from, `fromPage`.
    */
-  private checkedNextUrl(next: string, call: string): string {
+  private checkedNextUrl(next: string, fromPage: string, call: string): string {
     let nextUrl: URL
     try {
-      nextUrl = new URL(next, `${this.origin}/`)
+      nextUrl = new URL(next, fromPage)
     } catch {
       throw new StoktError(`${call}: the next link is not a URL: ${truncate(next)}`, call)
     }

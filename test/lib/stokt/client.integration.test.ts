@@ -333,6 +333,26 @@ describe('StoktClient climb pages', () => {
     expect(elsewhere).toHaveLength(0)
     expect(server.requests.filter((request) => request.headers.authorization)).toHaveLength(1)
   })
+  it.each(['?max_age=9999&page=2', 'climbs?max_age=9999&page=2'])(
+    'follows a relative next link (%s) from the page it came from',
+    async (relativeNext) => {
+      const server = await serve({
+        intercept: (request, res) => {
+          if (!isClimbs(request) || request.query.has('page')) return false
+          return json(res, 200, {count: gym.climbs.length, next: relativeNext, previous: null, results: gym.climbs.slice(0, 25)})
+        },
+      })
+
+      const pages = await allPages(clientFor(server).climbPages(gym.gymId, 9999))
+
+      expect(pages.flatMap((page) => page.results)).toEqual(gym.climbs)
+      // Pages 2 and 3 are asked for together (ahead): their order of arrival is not the test's business.
+      expect(apiCalls(server).map((request) => `${request.path}?${request.query}`).sort()).toEqual(
+        ['max_age=9999', 'max_age=9999&page=2', 'max_age=9999&page=3'].map((query) => `/api/gyms/${gym.gymId}/climbs?${query}`),
+      )
+    },
+  )
+
   it('takes a next link to its own host on another scheme or port onto the configured origin', async () => {
     const elsewhere: http.IncomingMessage[] = []
     const trap = http.createServer((request, res) => {
