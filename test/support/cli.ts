@@ -81,3 +81,47 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | Prom
     await sleep(5)
   }
 }
+
+/** The CLI run on a pseudo-terminal, as a person runs it: stdout and stderr are one screen. */
+export interface TerminalHandle {
+  result: Promise<{code: number | null; output: string}>
+  /** What the terminal has shown so far, raw (escape sequences included). */
+  output(): string
+  /** Types on the terminal's keyboard: '\x03' is Ctrl-C, which the terminal turns into SIGINT. */
+  type(text: string): void
+  exited(): boolean
+}
+
+/**
+ * Starts the real CLI under util-linux's `script`, which gives it a pseudo-terminal for stdin,
+ * stdout and stderr (so it draws progress bars) and passes through its exit code.
+ */
+export function startCliOnTerminal(args: string[], env: Record<string, string | undefined> = {}): TerminalHandle {
+  const childEnv: Record<string, string> = {PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', TERM: 'xterm'}
+  for (const [key, value] of Object.entries(env)) if (value !== undefined) childEnv[key] = value
+  const command = [process.execPath, BIN, ...args].map(shellQuote).join(' ')
+  const child = spawn('script', ['--quiet', '--flush', '--return', '--command', command, '/dev/null'], {env: childEnv, stdio: ['pipe', 'pipe', 'pipe']})
+  let output = ''
+  let exited = false
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
+  const result = new Promise<{code: number | null; output: string}>((resolve, reject) => {
+    child.on('error', reject)
+    child.on('close', (code) => {
+      exited = true
+      resolve({code, output})
+    })
+  })
+  return {
+    result,
+    output: () => output,
+    type: (text) => {
+      if (!exited) child.stdin.write(text)
+    },
+    exited: () => exited,
+  }
+}
+
+function shellQuote(word: string): string {
+  return `'${word.replaceAll("'", `'\\''`)}'`
+}

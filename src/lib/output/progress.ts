@@ -87,17 +87,20 @@ class BarReporter extends QuietReporter {
         clearOnComplete: false,
         stopOnComplete: false,
         etaBuffer: 50,
+        // A bar whose text had not changed was not redrawn after a line printed above the bars
+        // pushed it down: it vanished from the screen.
+        forceRedraw: true,
       },
       cliProgress.Presets.shades_grey,
     )
   }
 
   override phase(message: string): void {
-    this.multibar.log(`${message}\n`)
+    this.printAboveBars(message)
   }
 
   override warn(message: string): void {
-    this.multibar.log(`warning: ${message}\n`)
+    this.printAboveBars(`warning: ${message}`)
   }
 
   override progress(entity: SummaryEntity, done: number, total: number | undefined): void {
@@ -114,6 +117,20 @@ class BarReporter extends QuietReporter {
 
   override stop(): void {
     this.multibar.stop()
+  }
+
+  /**
+   * A line above the bars, where it stays, written now. cli-progress's own log() only buffers the
+   * line until its next redraw, which never comes when the run ends first (a signal's warning, the
+   * phase lines of a short run were lost so) and not before the first bar exists.
+   */
+  private printAboveBars(line: string): void {
+    if (!this.multibar.isActive) {
+      this.stream.write(`${line}\n`)
+      return
+    }
+    this.multibar.log(`${line}\n`)
+    this.multibar.update()
   }
 }
 

@@ -1,0 +1,70 @@
+import {setTimeout as sleep} from 'node:timers/promises'
+
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {importArgs, startCliOnTerminal, waitFor} from '../support/cli.js'
+import {DATABASE_KINDS, testDatabases, unavailable} from '../support/databases.js'
+import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
+import {DEFAULT_TOKEN, isClimbsPage, startStoktServer, type RecordedRequest, type StoktServer} from '../support/stoktServer.js'
+import {terminalScreen} from '../support/terminalScreen.js'
+
+/**
+ * A person at a terminal: the CLI runs on a pseudo-terminal, draws its progress bars there, and
+ * what the terminal ends up showing is read back, escape sequences applied.
+ */
+
+const GYM_SPEC = {seed: 47, faces: 2, holdsPerFace: 30, climbs: 80, setters: 6}
+const PAGE_SIZE = 10
+/** Per Stokt request: slow enough that Ctrl-C lands in the middle of the climbs. */
+const LATENCY_MS = 20
+
+describe.each(DATABASE_KINDS)('on a terminal, on %s', (kind) => {
+  const skip = unavailable(kind)
+  let gym: GeneratedGym
+  let server: StoktServer
+  let onRequest: ((request: RecordedRequest) => void) | undefined
+  const databases = testDatabases(kind)
+
+  beforeAll(async () => {
+    if (skip) return
+    gym = generateGym(GYM_SPEC)
+    server = await startStoktServer({
+      gym,
+      pageSize: PAGE_SIZE,
+      intercept: async (request) => {
+        onRequest?.(request)
+        await sleep(LATENCY_MS)
+        return false
+      },
+    })
+  })
+  afterAll(async () => {
+    await server?.close()
+    await databases.dropAll()
+  })
+
+  it.skipIf(skip)('Ctrl-C: the warning shows above the bars and stays there, then the run stops (exit 130)', async () => {
+    const database = await databases.fresh()
+    const terminal = startCliOnTerminal(importArgs(server, gym, database, ['--batch-size', '10', '--concurrency', '1']), {STOKT_TOKEN: DEFAULT_TOKEN})
+    onRequest = (request) => {
+      if (isClimbsPage(request, gym, 3)) terminal.type('\x03')
+    }
+    try {
+      const {code, output} = await terminal.result
+      expect(code, output).toBe(130)
+      const screen = terminalScreen(output).filter((line) => line !== '' && line !== '^C')
+      const warning = screen.indexOf('warning: SIGINT: stopping once the current batch is written or rolled back (again to quit now)')
+      expect(warning, screen.join('\n')).toBeGreaterThan(-1)
+      // Below it, the four bars, each once, and the error.
+      const bars = screen.slice(warning + 1, -1).map((line) => /^ ?(\w+) +\|/.exec(line)?.[1] ?? line)
+      expect(bars, screen.join('\n')).toEqual(['faces', 'holds', 'users', 'climbs'])
+      expect(screen.at(-1)).toBe('Error: interrupted by SIGINT: whole batches already written are kept; run the import again to finish')
+      // The phase lines above it stay too.
+      expect(screen.slice(0, warning), screen.join('\n')).toContain(`Reading gym ${gym.gymId} from Stokt at ${server.url}`)
+    } finally {
+      onRequest = undefined
+      terminal.type('\x03\x03')
+      await waitFor('the terminal to close', () => terminal.exited() || undefined).catch(() => {})
+    }
+  })
+})
