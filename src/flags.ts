@@ -1,4 +1,6 @@
-import {Flags} from '@oclif/core'
+import {stat} from 'node:fs/promises'
+
+import {Errors, Flags} from '@oclif/core'
 
 import {ALL_CLIMBS_MAX_AGE} from './lib/stokt/source.js'
 
@@ -9,6 +11,20 @@ export const DEFAULT_DATABASE = './mastoc.db'
 export const DEFAULT_STOKT_URL = 'https://www.sostokt.com'
 /** The best of `npm run bench`'s batch-size curve on both databases (README, "Performance"). */
 export const DEFAULT_BATCH_SIZE = 1000
+
+/**
+ * A directory that must exist. oclif's own `Flags.directory({exists: true})` throws a plain Error,
+ * which oclif reports as a crash (exit 1); a CLIError is a usage error: exit 2, oclif's style, as
+ * for every other flag given a wrong value.
+ */
+const existingDirectory = Flags.custom<string>({
+  async parse(input) {
+    const found = await stat(input).catch(() => undefined)
+    if (found === undefined) throw new Errors.CLIError(`No directory found at ${input}`)
+    if (!found.isDirectory()) throw new Errors.CLIError(`${input} exists but is not a directory`)
+    return input
+  },
+})
 
 export const databaseFlag = Flags.string({
   summary: 'Target database: a postgres:// URL or a SQLite file path.',
@@ -104,10 +120,9 @@ export const importFlags = {
     helpValue: '<dir>',
     exclusive: ['from-snapshot'],
   }),
-  'from-snapshot': Flags.directory({
+  'from-snapshot': existingDirectory({
     summary: 'Read this snapshot directory instead of Stokt: no network, no credentials.',
     helpValue: '<dir>',
-    exists: true,
   }),
   'wait-lock': Flags.integer({
     summary: 'Seconds to wait for another import of the same gym into the same database to finish.',

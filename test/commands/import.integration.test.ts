@@ -1,4 +1,4 @@
-import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -119,6 +119,13 @@ describe.each(DATABASE_KINDS)('mastoc import (the CLI) on %s', (kind) => {
 })
 
 describe('mastoc (the CLI), whatever the database', () => {
+  let scratch: string
+  beforeAll(() => {
+    scratch = mkdtempSync(join(tmpdir(), 'mastoc-cli-'))
+    writeFileSync(join(scratch, 'notes.txt'), 'not a snapshot\n')
+  })
+  afterAll(() => rmSync(scratch, {recursive: true, force: true}))
+
   it('exits 2 and says which credentials are missing', async () => {
     const result = await runCli(['import', 'all', '--database', ':memory:'])
     expect(result.code).toBe(2)
@@ -143,6 +150,21 @@ describe('mastoc (the CLI), whatever the database', () => {
   it('exits 2 on a flag it does not know', async () => {
     const result = await runCli(['import', 'all', '--batch-sise', '10'])
     expect(result.code).toBe(2)
+  })
+
+  it.each([
+    ['a missing directory', () => join(scratch, 'no-such-snapshot'), 'No directory found at'],
+    ['a plain file', () => join(scratch, 'notes.txt'), 'exists but is not a directory'],
+  ])('exits 2, as for any flag given a wrong value, when --from-snapshot is %s', async (_, path, reason) => {
+    const result = await runCli(['import', 'all', '--database', join(scratch, 'mastoc.db'), '--from-snapshot', path()])
+    expect(result.code).toBe(2)
+    expect(result.stdout).toBe('')
+    // oclif's usage style, as for --batch-size x
+    expect(result.stderr).toContain(' ›   Error: Parsing --from-snapshot')
+    expect(result.stderr).toContain(reason)
+    expect(result.stderr).toContain(path())
+    expect(result.stderr).not.toMatch(/\n\s+at /)
+    expect(existsSync(join(scratch, 'mastoc.db'))).toBe(false)
   })
 
   it.each(['import holds', 'import users', 'import climbs', 'import all', 'db migrate', 'status'])('has help with examples for %s', async (command) => {
