@@ -310,7 +310,15 @@ describe.each(DATABASE_KINDS)('bad records from Stokt, through the CLI, on %s', 
 
       expect(result.code).toBe(1)
       expect(result.stdout).toBe('')
-      expect(result.stderr.trim()).toBe('Error: stopped after 3 rejected records (--max-errors 2); whole batches already written are kept')
+      // The records rejected before the stop are listed, as a completed run lists them.
+      expect(result.stderr).toBe(
+        [
+          '3 records were rejected:',
+          ...[41, 43, 45].map((index) => `  climb ${climbs[index].id}: totalLikes: must not be negative`),
+          'Error: stopped after 3 rejected records (--max-errors 2); whole batches already written are kept',
+          '',
+        ].join('\n'),
+      )
       const data = await readGymData(database.knex())
       expect(data).toEqual(expectedWithFirstClimbs(gym, 40))
       // What was rejected before the stop is kept for repair.
@@ -321,6 +329,27 @@ describe.each(DATABASE_KINDS)('bad records from Stokt, through the CLI, on %s', 
         error: 'stopped after 3 rejected records (--max-errors 2); whole batches already written are kept',
       })
     })
+  })
+
+  it.skipIf(skip)('--max-errors N: the stopped run lists its rejected records, as a completed run does, with and without --quiet', async () => {
+    const gym = generateGym(GYM_SPEC)
+    const climbs = gym.climbs as Climb[]
+    for (const index of [41, 43, 45]) climbs[index].totalLikes = -1
+    const server = await serve(gym, 10)
+    const listed = [41, 43, 45].map((index) => `  climb ${climbs[index].id}: totalLikes: must not be negative`)
+    const stopped = 'Error: stopped after 3 rejected records (--max-errors 2); whole batches already written are kept'
+
+    for (const output of [[], ['--quiet']]) {
+      const database = await freshDatabase()
+      const result = await runCli(
+        ['import', 'all', ...output, '--database', database.url, '--gym', gym.gymId, '--stokt-url', server.url, '--batch-size', '10', '--max-errors', '2'],
+        {STOKT_TOKEN: DEFAULT_TOKEN},
+      )
+      expect(result.code).toBe(1)
+      expect(result.stdout).toBe('')
+      const stderr = result.stderr.split('\n').filter((line) => !/^\d{4}-\d\d-\d\dT\S+ /.test(line)) // the progress lines aside
+      expect(stderr, result.stderr).toEqual(['3 records were rejected:', ...listed, stopped, ''])
+    }
   })
 
   it.skipIf(skip)('--max-errors N: exactly N rejected records still completes (exit 3)', async () => {

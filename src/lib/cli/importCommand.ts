@@ -34,6 +34,10 @@ export abstract class ImportBaseCommand extends Command {
     } catch (error) {
       reporter.stop()
       if (error instanceof UsageError) this.fail(error.message, 2)
+      // A run that stops (--max-errors, Stokt failing, a signal) prints no summary: the records it
+      // had rejected are listed here, as a run that completes lists them.
+      const rejectedSoFar = error instanceof ImportFailure ? error.summary : undefined
+      if (rejectedSoFar && rejectedSoFar.rejected.length > 0) this.logToStderr(formatRejected(rejectedSoFar))
       if (error instanceof ImportInterrupted) this.fail(error.message, SIGNAL_EXIT_CODES[error.signal] ?? 1)
       if (error instanceof ImportFailure || error instanceof StoktError) this.fail(error.message, 1)
       throw error

@@ -65,6 +65,9 @@ export interface ImportResult {
 
 /** The run failed: exit 1, with a message a person can act on and no stack trace. */
 export class ImportFailure extends Error {
+  /** What the run had done when it failed (set by runImport): the records it had rejected are listed. */
+  summary?: ImportSummary
+
   constructor(message: string) {
     super(message)
     this.name = 'ImportFailure'
@@ -121,8 +124,9 @@ export async function runImport(options: ImportOptions, reporter: ImportReporter
     } catch (error) {
       const failure = asImportFailure(error, options.database)
       const status = failure instanceof ImportInterrupted ? 'interrupted' : 'failed'
+      failure.summary = importer.partialSummary()
       await store
-        .finishRun(run.id, {status, finishedAt: nowInstant(), summary: importer.partialSummary(), error: failure.message, options: recordedOptions()})
+        .finishRun(run.id, {status, finishedAt: nowInstant(), summary: failure.summary, error: failure.message, options: recordedOptions()})
         .catch(() => {})
       throw failure
     } finally {
