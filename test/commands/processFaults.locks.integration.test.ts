@@ -62,10 +62,13 @@ describe.each(DATABASE_KINDS)('two imports at once, on %s', (kind) => {
       expect(env.server.requests.length).toBe(requestsBefore)
       expect((await runs(db))[0]).toMatchObject({status: 'failed', error: message})
 
-      // --wait-lock: it waits (fetching nothing) while the first run holds the gym…
+      // --wait-lock: it waits (fetching nothing) while the first run holds the gym, saying so on
+      // stderr once (stdout is the summary's)…
       const waiting = env.start(gym, ['--wait-lock', '60', '--json'])
-      await waitFor('the waiting run to start', async () => ((await runs(db)).length === 3 ? true : undefined), waiting)
+      const waitLine = `waiting up to 60 s for the lock on gym ${gym.gymId}, held by pid ${first.pid} on ${HOST}, import all, since ${since}`
+      await waitFor('the waiting run to say it waits', () => (waiting.stderr().includes(waitLine) ? true : undefined), waiting)
       expect(waiting.exited()).toBe(false)
+      expect((await runs(db)).length).toBe(3)
       expect(env.server.requests.length).toBe(requestsBefore)
       const waitingRunId = (await runs(db))[0].id
 
@@ -75,7 +78,7 @@ describe.each(DATABASE_KINDS)('two imports at once, on %s', (kind) => {
       expect(firstResult.stderr).toBe('')
       expect(firstResult.code).toBe(0)
       const waited = await waiting.result
-      expect(waited.stderr).toBe('')
+      expect(waited.stderr).toMatch(new RegExp(`^\\S+Z ${escapeRegExp(waitLine)}\n$`))
       expect(waited.code).toBe(0)
       const summary = JSON.parse(waited.stdout)
       expect(summary.climbs).toEqual({created: 0, updated: 0, unchanged: GYM_SPEC.climbs, errors: 0, total: GYM_SPEC.climbs})
@@ -90,6 +93,34 @@ describe.each(DATABASE_KINDS)('two imports at once, on %s', (kind) => {
     })
   })
 
+  it.skipIf(skip)('--wait-lock says once that it waits, naming the holder; not with --quiet, for cron', async () => {
+    await withEnvironment(kind, async (env) => {
+      const {gym, database} = env
+      const db = database.knex()
+      const first = env.start(gym, FIRST_RUN_FLAGS)
+      await env.firstHeld(first)
+      const {locks} = JSON.parse((await runCli(['status', '--json', '--database', database.url])).stdout)
+      const waitLine = `waiting up to 60 s for the lock on gym ${gym.gymId}, held by pid ${first.pid} on ${HOST}, import all, since ${locks[0].acquiredAt}`
+
+      // Not on a terminal: one timestamped line, as the phases are.
+      const plain = env.start(gym, ['--wait-lock', '60'])
+      const quiet = env.start(gym, ['--wait-lock', '60', '--quiet'])
+      await waitFor('the plain run to say it waits', () => (plain.stderr().includes(waitLine) ? true : undefined), plain)
+      await waitFor('both to wait', async () => ((await runs(db)).length === 3 ? true : undefined), quiet)
+      await sleep(1500) // three polls of the lock: a line the quiet run were to print would be there
+      expect(quiet.stderr()).toBe('')
+
+      env.releaseFirst()
+      expect((await first.result).code).toBe(0)
+      const [plainResult, quietResult] = await Promise.all([plain.result, quiet.result])
+      expect(plainResult.code).toBe(0)
+      const plainLines = plainResult.stderr.split('\n')
+      expect(plainLines[0]).toMatch(new RegExp(`^\\S+Z ${escapeRegExp(waitLine)}$`))
+      expect(plainLines.filter((line) => line.includes('waiting up to'))).toHaveLength(1)
+      expect(quietResult).toMatchObject({code: 0, stdout: '', stderr: ''})
+    })
+  })
+
   it.skipIf(skip)('SIGINT stops a run waiting for the lock (exit 130); the holder carries on', async () => {
     await withEnvironment(kind, async (env) => {
       const {gym, database} = env
@@ -99,15 +130,15 @@ describe.each(DATABASE_KINDS)('two imports at once, on %s', (kind) => {
       const [firstRun] = await runs(db)
 
       const waiting = env.start(gym, ['--wait-lock', '600', '--json'])
-      await waitFor('the waiting run to start', async () => ((await runs(db)).length === 2 ? true : undefined), waiting)
+      await waitFor('the waiting run to say it waits', () => (waiting.stderr().includes('waiting up to 600 s for the lock') ? true : undefined), waiting)
       waiting.kill('SIGINT')
       const stopped = await waiting.result
       expect(stopped.code).toBe(130)
       expect(stopped.stdout).toBe('')
       const lines = stopped.stderr.trim().split('\n')
-      expect(lines).toHaveLength(2)
-      expect(lines[0]).toMatch(/ warning: SIGINT: stopping once the current batch is written or rolled back \(again to quit now\)$/)
-      expect(lines[1]).toBe('Error: interrupted by SIGINT: whole batches already written are kept; run the import again to finish')
+      expect(lines).toHaveLength(3)
+      expect(lines[1]).toMatch(/ warning: SIGINT: stopping once the current batch is written or rolled back \(again to quit now\)$/)
+      expect(lines[2]).toBe('Error: interrupted by SIGINT: whole batches already written are kept; run the import again to finish')
       expect((await runs(db))[0]).toMatchObject({status: 'interrupted'})
 
       // The holder is untouched and finishes.
@@ -306,4 +337,8 @@ function merged(a: GymData, b: GymData): GymData {
     users: [...users.values()].sort(byText),
     climbs: [...a.climbs, ...b.climbs].sort(byText),
   }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }

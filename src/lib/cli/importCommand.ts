@@ -18,7 +18,7 @@ export abstract class ImportBaseCommand extends Command {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(this.constructor as typeof ImportBaseCommand)
-    const reporter = createReporter(reporterMode(flags.json || flags.quiet))
+    const reporter = createReporter(reporterMode(flags))
     const stop = stopOnSignals((signal) => reporter.warn(`${signal}: stopping once the current batch is written or rolled back (again to quit now)`))
     try {
       const options = await buildImportOptions(this.what, flags, {database: DEFAULT_DATABASE, gym: MONTOBOARD_GYM_ID}, (retry) =>

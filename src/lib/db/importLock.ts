@@ -53,6 +53,8 @@ export interface AcquireImportLockOptions {
   waitSeconds: number
   /** Ends the wait early (SIGINT/SIGTERM): the lock is then reported busy. */
   signal?: AbortSignal
+  /** Called once, as the wait begins (the lock busy and `waitSeconds` > 0), with who holds the lock. */
+  onWait?: (holder: LockHolder) => void
   /** SQLite: a lock whose heartbeat is older than this belongs to a dead process. */
   staleAfterMs?: number
   heartbeatMs?: number
@@ -74,12 +76,15 @@ export async function acquireImportLock(db: Knex, dialect: Dialect, options: Acq
   }
   const candidate = dialect === 'postgres' ? await PostgresLockCandidate.open(db, settings) : new SqliteLockCandidate(db, settings)
   const deadline = Date.now() + waitSeconds * 1000
+  let waiting = false
   try {
     for (;;) {
       const lock = await candidate.tryAcquire()
       if (lock) return lock
       const remainingMs = deadline - Date.now()
       if (remainingMs <= 0 || options.signal?.aborted) break
+      if (!waiting && options.onWait) options.onWait((await readLockRow(db, options.gymStoktId)) ?? unidentifiedHolder(options.gymStoktId))
+      waiting = true
       await sleep(Math.min(settings.pollMs, remainingMs), undefined, {signal: options.signal}).catch(() => {})
     }
   } catch (error) {
@@ -132,7 +137,7 @@ function pgLocksKey(gymStoktId: string): string {
   return `${first >>> 0}:${second >>> 0}`
 }
 
-type LockSettings = Required<Omit<AcquireImportLockOptions, 'signal'>>
+type LockSettings = Required<Omit<AcquireImportLockOptions, 'signal' | 'onWait'>>
 
 /** One way of taking the lock, tried again and again while it is busy. */
 interface LockCandidate {

@@ -55,6 +55,8 @@ export interface ImportReporter {
   phase(message: string): void
   progress(entity: SummaryEntity, done: number, total: number | undefined): void
   warn(message: string): void
+  /** Not a problem, but a person watching should know (the run waits for a lock): not under --quiet. */
+  notice(message: string): void
 }
 
 export interface ImportResult {
@@ -82,7 +84,7 @@ export class ImportInterrupted extends ImportFailure {
   }
 }
 
-export const silentReporter: ImportReporter = {phase() {}, progress() {}, warn() {}}
+export const silentReporter: ImportReporter = {phase() {}, progress() {}, warn() {}, notice() {}}
 
 /** Opens the database, migrates it, runs the import and records the run. */
 export async function runImport(options: ImportOptions, reporter: ImportReporter = silentReporter): Promise<ImportResult> {
@@ -105,7 +107,7 @@ export async function runImport(options: ImportOptions, reporter: ImportReporter
     let lock: ImportLock | undefined
     let rejects: RejectsFile | undefined
     try {
-      lock = await lockGym(db, options, run)
+      lock = await lockGym(db, options, run, reporter)
       await store.abandonDeadRuns(options.gymId, run.id, nowInstant())
       // Read under the lock: a run finishing meanwhile may have moved the cursor.
       if (options.incremental) run.maxAge = incrementalMaxAge(await store.readClimbsCursor(options.gymId), run.startedAt)
@@ -140,14 +142,18 @@ export async function runImport(options: ImportOptions, reporter: ImportReporter
 }
 
 /** One import of a gym at a time, whoever runs it; the lock lives in the target database. */
-async function lockGym(db: Knex, options: ImportOptions, run: RunContext): Promise<ImportLock> {
+async function lockGym(db: Knex, options: ImportOptions, run: RunContext, reporter: ImportReporter): Promise<ImportLock> {
+  const waitSeconds = options.waitLockSeconds ?? 0
   try {
     return await acquireImportLock(db, options.database.dialect, {
       gymStoktId: options.gymId,
       runId: run.id,
       holder: `pid ${process.pid} on ${hostname()}, import ${options.command}`,
-      waitSeconds: options.waitLockSeconds ?? 0,
+      waitSeconds,
       signal: options.signal,
+      // Else a run waiting for minutes looks hung.
+      onWait: (holder) =>
+        reporter.notice(`waiting up to ${waitSeconds} s for the lock on gym ${options.gymId}, held by ${holder.holder}, since ${holder.acquiredAt}`),
     })
   } catch (error) {
     // A signal ends the wait for the lock: the run stops there, as it would between batches.

@@ -8,24 +8,37 @@ export interface Reporter extends ImportReporter {
   stop(): void
 }
 
-/** Bars when a person watches a terminal; timestamped lines for cron and logs; nothing for --json. */
-export function createReporter(mode: 'bars' | 'lines' | 'quiet', stream: NodeJS.WriteStream = process.stderr): Reporter {
+export type ReporterMode = 'bars' | 'lines' | 'json' | 'quiet'
+
+/**
+ * Bars when a person watches a terminal; timestamped lines for cron and logs. --json: no progress,
+ * warnings and notices only, on stderr. --quiet: warnings only, so that cron mails only when a
+ * person is needed (a run waiting for a lock it then gets needs no one).
+ */
+export function createReporter(mode: ReporterMode, stream: NodeJS.WriteStream = process.stderr): Reporter {
   if (mode === 'bars') return new BarReporter(stream)
   if (mode === 'lines') return new LineReporter(stream)
-  return new QuietReporter(stream)
+  return new QuietReporter(stream, {notices: mode === 'json'})
 }
 
-export function reporterMode(json: boolean, stdout = process.stdout, stderr = process.stderr): 'bars' | 'lines' | 'quiet' {
-  if (json) return 'quiet'
+export function reporterMode(flags: {json: boolean; quiet: boolean}, stdout = process.stdout, stderr = process.stderr): ReporterMode {
+  if (flags.json) return 'json'
+  if (flags.quiet) return 'quiet'
   return stdout.isTTY && stderr.isTTY ? 'bars' : 'lines'
 }
 
 class QuietReporter implements Reporter {
-  constructor(protected readonly stream: NodeJS.WriteStream) {}
+  constructor(
+    protected readonly stream: NodeJS.WriteStream,
+    private readonly options: {notices: boolean} = {notices: true},
+  ) {}
   phase(_message: string): void {}
   progress(_entity: SummaryEntity, _done: number, _total: number | undefined): void {}
   warn(message: string): void {
     this.stream.write(`${timestamp()} warning: ${message}\n`)
+  }
+  notice(message: string): void {
+    if (this.options.notices) this.stream.write(`${timestamp()} ${message}\n`)
   }
   stop(): void {}
 }
@@ -45,6 +58,10 @@ class LineReporter extends QuietReporter {
   override phase(message: string): void {
     this.flush()
     this.write(message)
+  }
+
+  override notice(message: string): void {
+    this.phase(message)
   }
 
   override progress(entity: SummaryEntity, done: number, total: number | undefined): void {
@@ -101,6 +118,10 @@ class BarReporter extends QuietReporter {
 
   override warn(message: string): void {
     this.printAboveBars(`warning: ${message}`)
+  }
+
+  override notice(message: string): void {
+    this.printAboveBars(message)
   }
 
   override progress(entity: SummaryEntity, done: number, total: number | undefined): void {

@@ -299,7 +299,7 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
     })
     try {
       const warnings: string[] = []
-      const reporter = {phase() {}, progress() {}, warn: (message: string) => warnings.push(message)}
+      const reporter = {phase() {}, progress() {}, warn: (message: string) => warnings.push(message), notice() {}}
       const result = await importGym('all', shortPage, database.url, {gym: gym.gymId}, reporter)
       expect(result.exitCode).toBe(0)
       expect(result.summary.climbs).toMatchObject({created: gym.climbs.length - 25, errors: 0})
