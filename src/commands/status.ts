@@ -17,6 +17,7 @@ export default class Status extends Command {
       this.logToStderr(`Error: ${result.message}`)
       this.exit(result.usage ? 2 : 1)
     }
+    if (result.notice) this.logToStderr(`Note: ${result.notice}`)
     this.log(flags.json ? JSON.stringify(result.status, null, 2) : formatStatus(result.status))
   }
 }

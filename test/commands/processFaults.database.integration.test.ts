@@ -103,12 +103,28 @@ describe('the database unreachable or unusable', () => {
     })
   })
 
-  it('mastoc status on a SQLite file that does not exist: exit 1, and no file is created', async () => {
-    const path = join(scratch, 'never-imported.db')
-    const status = await runCli(['status'], {DATABASE_URL: path})
-    expect(status.code).toBe(1)
-    expect(status.stderr).toContain(`sqlite:${path}`)
-    expect(existsSync(path)).toBe(false)
+  it('mastoc status in a fresh directory (the default ./mastoc.db not there yet): an empty database, said once on stderr; no file is created', async () => {
+    const fresh = mkdtempSync(join(scratch, 'fresh-'))
+    const status = await runCli(['status', '--json'], {}, {cwd: fresh})
+    expect(status.code).toBe(0)
+    expect(status.stderr).toBe('Note: sqlite:./mastoc.db does not exist yet: no import has written to it (status does not create it)\n')
+    expect(JSON.parse(status.stdout)).toEqual({counts: {gyms: 0, faces: 0, holds: 0, users: 0, climbs: 0}, runs: [], lastCompleted: [], locks: []})
+    expect(existsSync(join(fresh, 'mastoc.db'))).toBe(false)
+
+    const human = await runCli(['status'], {}, {cwd: fresh})
+    expect(human.code).toBe(0)
+    expect(human.stdout).toContain('No import has run yet.')
+    expect(human.stdout).toMatch(/^ {2}climbs +0$/m)
+    expect(existsSync(join(fresh, 'mastoc.db'))).toBe(false)
+  })
+
+  it('mastoc status on a SQLite file in a directory that does not exist: the same, and no directory is created', async () => {
+    const path = join(scratch, 'no-dir', 'mastoc.db')
+    const status = await runCli(['status', '--json'], {DATABASE_URL: path})
+    expect(status.code).toBe(0)
+    expect(status.stderr).toBe(`Note: sqlite:${path} does not exist yet: no import has written to it (status does not create it)\n`)
+    expect(JSON.parse(status.stdout).counts).toEqual({gyms: 0, faces: 0, holds: 0, users: 0, climbs: 0})
+    expect(existsSync(join(scratch, 'no-dir'))).toBe(false)
   })
 
   it('SQLite in a directory that does not exist: exit 1 naming the file, nothing fetched, nothing created', async () => {

@@ -1,4 +1,6 @@
-import {migrateToLatest, openDatabase, parseDatabaseTarget} from './connection.js'
+import {existsSync} from 'node:fs'
+
+import {migrateToLatest, openDatabase, parseDatabaseTarget, type DatabaseTarget} from './connection.js'
 import {describeDatabaseError} from './errors.js'
 import {currentLockHolders, type LockHolder} from './importLock.js'
 import {KnexImportStore, type RunRow, type TableCounts} from './store.js'
@@ -28,9 +30,18 @@ export interface DatabaseStatus {
 
 /**
  * `mastoc status`: row counts and the latest runs, newest first. It only reads — a read-only
- * replica or a database never imported into answers too (tables not there yet count as empty).
+ * replica or a database never imported into answers too (tables not there yet count as empty; a
+ * SQLite file not there yet is an empty database, and is not created). `notice`: for stderr.
  */
-export async function readStatus(databaseValue: string, runs = 10): Promise<AdminResult<{status: DatabaseStatus}>> {
+export async function readStatus(databaseValue: string, runs = 10): Promise<AdminResult<{status: DatabaseStatus; notice?: string}>> {
+  const target = targetOf(databaseValue)
+  if (target.ok && missingSqliteFile(target.target)) {
+    return {
+      ok: true,
+      status: {counts: {gyms: 0, faces: 0, holds: 0, users: 0, climbs: 0}, runs: [], lastCompleted: [], locks: []},
+      notice: `${target.target.display} does not exist yet: no import has written to it (status does not create it)`,
+    }
+  }
   return withDatabase(databaseValue, {readOnly: true}, async (db, _display, dialect) => {
     const store = new KnexImportStore(db, dialect)
     return {
@@ -49,12 +60,9 @@ async function withDatabase<T>(
   options: {readOnly?: boolean},
   work: (db: ReturnType<typeof openDatabase>, display: string, dialect: 'sqlite' | 'postgres') => Promise<T>,
 ): Promise<AdminResult<T>> {
-  let target
-  try {
-    target = parseDatabaseTarget(databaseValue)
-  } catch (error) {
-    return {ok: false, message: (error as Error).message, usage: true}
-  }
+  const parsed = targetOf(databaseValue)
+  if (!parsed.ok) return parsed
+  const {target} = parsed
   const db = openDatabase(target, options)
   try {
     return {ok: true, ...(await work(db, target.display, target.dialect))}
@@ -63,4 +71,17 @@ async function withDatabase<T>(
   } finally {
     await db.destroy()
   }
+}
+
+function targetOf(databaseValue: string): AdminResult<{target: DatabaseTarget}> {
+  try {
+    return {ok: true, target: parseDatabaseTarget(databaseValue)}
+  } catch (error) {
+    return {ok: false, message: (error as Error).message, usage: true}
+  }
+}
+
+/** A SQLite file (or its directory) not made yet: opening it read-only fails SQLITE_CANTOPEN. */
+function missingSqliteFile(target: DatabaseTarget): boolean {
+  return target.dialect === 'sqlite' && target.location !== ':memory:' && target.location !== '' && !existsSync(target.location)
 }
