@@ -152,6 +152,10 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
       expect(await database.knex()('climbs').where('stokt_id', newClimb.id).first()).toBeUndefined()
 
       const human = await mastoc(database, ['import', 'all', '--dry-run'], changedServer)
+      // Its phase lines say what it does: it compares, it writes nothing.
+      expect(human.stderr).toMatch(/Z Comparing the gym$/m)
+      expect(human.stderr).toMatch(/Z Reading 2 face setups and comparing their holds$/m)
+      expect(human.stderr).not.toMatch(/writ/i)
       expect(human.stdout).toContain('climbs to update (1):')
       expect(human.stdout).toContain(`${String(climb.id)}: name ${JSON.stringify(oldName)} → "Nouveau nom ’25", total_likes ${oldLikes} → ${oldLikes + 3}`)
     } finally {

@@ -282,13 +282,15 @@ class GymImporter {
     if (!walls.ok) throw new ImportFailure(`Stokt's walls of gym ${gymId} are unusable: ${walls.reason}`)
     const faceIds = [...new Set(walls.value.flatMap((wall) => wall.faces.map((face) => face.id)))]
 
-    this.reporter.phase('Writing the gym')
+    // A dry run writes nothing: it compares with what the database holds.
+    const writing = this.options.dryRun ? 'comparing' : 'writing'
+    this.reporter.phase(this.options.dryRun ? 'Comparing the gym' : 'Writing the gym')
     let gymOutcome: Outcome | undefined
     this.throwIfInterrupted()
     await this.strategy.write([{spec: GYMS, rows: [gymRow(summary.value, summaryRaw)]}], (_entity, outcome) => (gymOutcome = outcome))
     if (gymOutcome?.kind === 'error') throw new ImportFailure(`gym ${gymId} could not be written: ${gymOutcome.reason}`)
 
-    this.reporter.phase(`Reading ${faceIds.length} face setup${faceIds.length === 1 ? '' : 's'}${withHolds ? ' and writing their holds' : ''}`)
+    this.reporter.phase(`Reading ${faceIds.length} face setup${faceIds.length === 1 ? '' : 's'}${withHolds ? ` and ${writing} their holds` : ''}`)
     this.track('faces', faceIds.length)
     if (withHolds) this.track('holds', 0)
     // Setups are fetched ahead but handled one at a time, in order: a large gym's holds are never
