@@ -43,7 +43,8 @@ export type EntityChanges = {create: string[]; update: {stoktId: string; fields:
 export interface ImportSummary {
   gym: string
   strategy: 'batch' | 'row-by-row'
-  batchSize: number
+  /** Records per batch transaction; null row by row, where there is no batch (one transaction per record). */
+  batchSize: number | null
   dryRun: boolean
   durationMs: number
   faces?: EntityCounts
