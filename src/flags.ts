@@ -78,7 +78,7 @@ export const importFlags = {
     allowNo: true,
   }),
   'dry-run': Flags.boolean({
-    summary: 'Fetch, validate and compute the whole import, report it, write nothing.',
+    summary: 'Fetch, validate and compute the whole import, report it; write nothing but its line in the run history.',
     default: false,
   }),
   'max-age': Flags.integer({

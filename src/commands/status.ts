@@ -1,13 +1,17 @@
-import {Command} from '@oclif/core'
+import {Command, Flags} from '@oclif/core'
 
-import {DEFAULT_DATABASE, databaseFlag, jsonFlag} from '../flags.js'
+import {DEFAULT_DATABASE, databaseFlag} from '../flags.js'
 import {readStatus} from '../lib/db/admin.js'
 import {formatStatus} from '../lib/output/statusText.js'
 
 export default class Status extends Command {
   static override summary = 'Show row counts and the latest import runs.'
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
-  static override flags = {database: databaseFlag, json: jsonFlag}
+  static override flags = {
+    database: databaseFlag,
+    // Not the imports' --json: status has no summary.
+    json: Flags.boolean({summary: 'Print the same as JSON, on stdout: counts, latest runs, last completed imports, running imports.', default: false}),
+  }
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Status)

@@ -167,6 +167,16 @@ describe('mastoc (the CLI), whatever the database', () => {
     expect(existsSync(join(scratch, 'mastoc.db'))).toBe(false)
   })
 
+  it('describes each command\'s own --json, and a dry run as the README does', async () => {
+    const words = (text: string) => text.replace(/\s+/g, ' ')
+    const status = words((await runCli(['status', '--help'])).stdout)
+    expect(status).toContain('--json Print the same as JSON, on stdout: counts, latest runs, last completed imports, running imports.')
+    expect(status).not.toContain('summary')
+    const importAll = words((await runCli(['import', 'all', '--help'])).stdout)
+    expect(importAll).toContain('--json Print only the summary, as JSON, on stdout.')
+    expect(importAll).toContain('--dry-run Fetch, validate and compute the whole import, report it; write nothing but its line in the run history.')
+  })
+
   it.each(['import holds', 'import users', 'import climbs', 'import all', 'db migrate', 'status'])('has help with examples for %s', async (command) => {
     const result = await runCli([...command.split(' '), '--help'])
     expect(result.code).toBe(0)
