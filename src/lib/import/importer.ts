@@ -259,7 +259,7 @@ class GymImporter {
       {
         gym: this.options.gymId,
         strategy: this.options.strategy,
-        batchSize: this.options.strategy === 'batch' ? this.options.batchSize : null,
+        batchSize: this.options.batchSize,
         dryRun: this.options.dryRun,
         durationMs: Date.now() - this.startedMs,
       },

@@ -43,8 +43,7 @@ export type EntityChanges = {create: string[]; update: {stoktId: string; fields:
 export interface ImportSummary {
   gym: string
   strategy: 'batch' | 'row-by-row'
-  /** Records per batch transaction; null row by row, where there is no batch (one transaction per record). */
-  batchSize: number | null
+  batchSize: number
   dryRun: boolean
   durationMs: number
   faces?: EntityCounts
