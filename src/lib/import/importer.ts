@@ -287,7 +287,10 @@ class GymImporter {
     this.reporter.phase(this.options.dryRun ? 'Comparing the gym' : 'Writing the gym')
     let gymOutcome: Outcome | undefined
     this.throwIfInterrupted()
-    await this.strategy.write([{spec: GYMS, rows: [gymRow(summary.value, summaryRaw)]}], (_entity, outcome) => (gymOutcome = outcome))
+    await this.strategy.write([{spec: GYMS, rows: [gymRow(summary.value, summaryRaw)]}], (entity, outcome) => {
+      gymOutcome = outcome
+      this.tally.add(entity, outcome) // no counts of its own: a dry run's diff names it
+    })
     if (gymOutcome?.kind === 'error') throw new ImportFailure(`gym ${gymId} could not be written: ${gymOutcome.reason}`)
 
     this.reporter.phase(`Reading ${faceIds.length} face setup${faceIds.length === 1 ? '' : 's'}${withHolds ? ` and ${writing} their holds` : ''}`)

@@ -37,6 +37,9 @@ export const SUMMARY_ENTITY: Partial<Record<EntityName, SummaryEntity>> = {
   climb: 'climbs',
 }
 
+/** What a dry run's diff names: the summary's entities, and the gym. */
+export type ChangedEntity = SummaryEntity | 'gym'
+
 /** A dry run's diff: what would be created, and each update field by field. */
 export type EntityChanges = {create: string[]; update: {stoktId: string; fields: FieldChange[]}[]}
 
@@ -53,8 +56,8 @@ export interface ImportSummary {
   rejected: Rejected[]
   /** After a complete full walk: climbs stored from Stokt that Stokt no longer serves. */
   missing?: {count: number; ids: string[]}
-  /** Dry runs only. */
-  changes?: Partial<Record<SummaryEntity, EntityChanges>>
+  /** Dry runs only; the gym too, which has no counts of its own. */
+  changes?: Partial<Record<ChangedEntity, EntityChanges>>
 }
 
 export function emptyCounts(): EntityCounts {
@@ -65,7 +68,7 @@ export function emptyCounts(): EntityCounts {
 export class SummaryTally {
   readonly counts = new Map<SummaryEntity, EntityCounts>()
   readonly rejected: Rejected[] = []
-  private readonly changes?: Map<SummaryEntity, EntityChanges>
+  private readonly changes?: Map<ChangedEntity, EntityChanges>
 
   constructor(options: {collectChanges?: boolean} = {}) {
     if (options.collectChanges) this.changes = new Map()
@@ -78,6 +81,7 @@ export class SummaryTally {
 
   add(entityName: EntityName, outcome: Outcome): void {
     const entity = SUMMARY_ENTITY[entityName]
+    this.addChange(entity ?? 'gym', outcome)
     if (entity === undefined) return
     this.track(entity)
     const counts = this.counts.get(entity)!
@@ -88,12 +92,14 @@ export class SummaryTally {
     } else {
       counts[outcome.kind] += 1
     }
-    if (this.changes && (outcome.kind === 'created' || outcome.kind === 'updated')) {
-      let changes = this.changes.get(entity)
-      if (!changes) this.changes.set(entity, (changes = {create: [], update: []}))
-      if (outcome.kind === 'created') changes.create.push(outcome.stoktId)
-      else changes.update.push({stoktId: outcome.stoktId, fields: outcome.changes})
-    }
+  }
+
+  private addChange(entity: ChangedEntity, outcome: Outcome): void {
+    if (!this.changes || (outcome.kind !== 'created' && outcome.kind !== 'updated')) return
+    let changes = this.changes.get(entity)
+    if (!changes) this.changes.set(entity, (changes = {create: [], update: []}))
+    if (outcome.kind === 'created') changes.create.push(outcome.stoktId)
+    else changes.update.push({stoktId: outcome.stoktId, fields: outcome.changes})
   }
 
   get errorCount(): number {

@@ -45,7 +45,7 @@ export function formatRejected(summary: ImportSummary): string {
 /** A dry run's diff: what would be created, and each update field by field, from → to. */
 function formatChanges(changes: NonNullable<ImportSummary['changes']>): string[] {
   const lines: string[] = []
-  for (const entity of ENTITIES) {
+  for (const entity of ['gym', ...ENTITIES] as const) {
     const entityChanges = changes[entity]
     if (!entityChanges) continue
     const {create, update} = entityChanges

@@ -97,8 +97,18 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
       const climb = changedGym.climbs[5] as Record<string, unknown>
       climb.name = 'Renamed – déjà vu'
       climb.totalLikes = 42
+      changedGym.summary.displayName = 'Renamed gym'
       server.setGym(changedGym)
       try {
+        // A dry run names every row the run will write, the gym's included.
+        const dry = await importLive('all', database.url, {...flags, 'dry-run': true})
+        expect(dry.summary.changes).toEqual({
+          gym: {create: [], update: [{stoktId: gym.gymId, fields: [{field: 'display_name', from: gym.summary.displayName, to: 'Renamed gym'}]}]},
+          climbs: {
+            create: [],
+            update: [{stoktId: climb.id, fields: [{field: 'name', from: (gym.climbs[5] as Record<string, unknown>).name, to: 'Renamed – déjà vu'}, {field: 'total_likes', from: (gym.climbs[5] as Record<string, unknown>).totalLikes, to: 42}]}],
+          },
+        })
         // A column the importer does not own keeps the value the server gave it.
         await database.knex()('climbs').where('stokt_id', climb.id as string).update({source: 'manual-edit'})
         const before = await writeStamps(database.knex())
