@@ -43,6 +43,12 @@ export interface ImportLock {
    * session ending (PostgreSQL) or by its heartbeat going stale (SQLite).
    */
   release(): Promise<void>
+  /**
+   * Why the run no longer holds the lock, though it never gave it up — its PostgreSQL session ended
+   * (a restart, a killed connection), or another run took a SQLite lock whose heartbeat had gone
+   * stale — or undefined while it holds it. Another import of the gym may be running meanwhile.
+   */
+  lost(): string | undefined
 }
 
 export interface AcquireImportLockOptions {
@@ -177,12 +183,14 @@ class SqliteLockCandidate implements LockCandidate {
     const ours = () => db(TABLE).where({gym_stokt_id: settings.gymStoktId, run_id: settings.runId})
     // Through the knex pool: while the import holds SQLite's one connection, a beat waits its turn.
     const heartbeat = startHeartbeat(settings.heartbeatMs, async () => {
-      await ours().update({heartbeat_at: nowInstant()})
+      const beaten = await ours().update({heartbeat_at: nowInstant()})
+      if (beaten === 0) lock.markLost(`another run took it over, this run's heartbeat having stopped for ${settings.staleAfterMs / 1000} s`)
     })
-    return releasedOnce(async () => {
+    const lock = heldLock(async () => {
       await heartbeat.stop()
       await ours().delete()
     })
+    return lock
   }
 
   async abandon(): Promise<void> {}
@@ -237,7 +245,7 @@ class PostgresLockCandidate implements LockCandidate {
     const heartbeat = startHeartbeat(settings.heartbeatMs, async () => {
       await session.query(`update ${TABLE} set heartbeat_at = $3 where gym_stokt_id = $1 and run_id = $2`, [...ours, nowInstant()])
     })
-    return releasedOnce(async () => {
+    const lock = heldLock(async () => {
       await heartbeat.stop()
       try {
         await session.query(`delete from ${TABLE} where gym_stokt_id = $1 and run_id = $2`, ours)
@@ -246,6 +254,10 @@ class PostgresLockCandidate implements LockCandidate {
         await this.abandon()
       }
     })
+    // The advisory lock lives and dies with the session: ended by anything but this run's release,
+    // it is free for another run.
+    session.once('end', () => lock.markLost('its PostgreSQL session ended'))
+    return lock
   }
 
   async abandon(): Promise<void> {
@@ -296,9 +308,17 @@ function startHeartbeat(intervalMs: number, beat: () => Promise<void>): Heartbea
   }
 }
 
-function releasedOnce(release: () => Promise<void>): ImportLock {
+/** A lock held: released once; marked lost only while not given up. */
+function heldLock(release: () => Promise<void>): ImportLock & {markLost(reason: string): void} {
   let released: Promise<void> | undefined
-  return {release: () => (released ??= release().catch(() => {}))}
+  let lostReason: string | undefined
+  return {
+    release: () => (released ??= release().catch(() => {})),
+    lost: () => lostReason,
+    markLost(reason) {
+      if (released === undefined) lostReason ??= reason
+    },
+  }
 }
 
 async function readLockRow(db: Knex, gymStoktId: string): Promise<LockHolder | undefined> {

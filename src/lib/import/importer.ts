@@ -108,6 +108,7 @@ export async function runImport(options: ImportOptions, reporter: ImportReporter
     let rejects: RejectsFile | undefined
     try {
       lock = await lockGym(db, options, run, reporter)
+      importer.lock = lock
       await store.abandonDeadRuns(options.gymId, run.id, nowInstant())
       // Read under the lock: a run finishing meanwhile may have moved the cursor.
       if (options.incremental) run.maxAge = incrementalMaxAge(await store.readClimbsCursor(options.gymId), run.startedAt)
@@ -219,6 +220,8 @@ class GymImporter {
   onRejected?: (rejected: Rejected, record: unknown) => void
   private missing?: {count: number; ids: string[]}
   private writeInFlight?: Promise<void>
+  /** The gym's lock, once held: checked between batches. */
+  lock?: ImportLock
   /** Every hold id served so far in this run, and the face it was served on first. */
   private readonly holdFaces = new Map<number, string>()
 
@@ -508,6 +511,15 @@ class GymImporter {
     await write
     this.checkErrorBudget()
     this.throwIfInterrupted()
+    this.checkLock()
+  }
+
+  /** Without the gym's lock, another import of it may be writing: stop before the next batch. */
+  private checkLock(): void {
+    const lost = this.lock?.lost()
+    if (lost !== undefined) {
+      throw new ImportFailure(`lost the lock on gym ${this.options.gymId} (${lost}); stopped, keeping the whole batches already written`)
+    }
   }
 
   /** `--max-errors`: checked between records and batches, so the summary always counts whole batches. */

@@ -169,6 +169,35 @@ describe.each(DATABASE_KINDS)('the import lock on %s', (kind) => {
     await busyError(acquire(firstRun, {gymStoktId: gym}))
   })
 
+  it.skipIf(skip)('a lock lost from under its holder says so; one it gave up, or still holds, does not', async () => {
+    const gym = randomUUID()
+    const kept = await acquire(firstRun, {gymStoktId: randomUUID(), heartbeatMs: 50})
+    const given = await acquire(firstRun, {gymStoktId: randomUUID(), heartbeatMs: 50})
+    await given.release()
+    const lock = await acquire(firstRun, {gymStoktId: gym, heartbeatMs: 50})
+    expect(lock.lost()).toBeUndefined()
+
+    let expected: RegExp
+    if (kind === 'postgres') {
+      // The sessions that hold the advisory locks end (a restart, connections killed by an admin).
+      const {rows} = await secondRun.raw(
+        `select pg_terminate_backend(pid) as ended from pg_stat_activity
+         where application_name = 'mastoc import lock' and datname = current_database()`,
+      )
+      expect(rows).toEqual([{ended: true}, {ended: true}])
+      expected = /^its PostgreSQL session ended$/
+    } else {
+      // Another run took the lock over: this one's heartbeat had gone stale.
+      await secondRun('import_locks').where('gym_stokt_id', gym).update({run_id: randomUUID()})
+      expected = /^another run took it over, this run's heartbeat having stopped for 30 s$/
+    }
+    await vi.waitFor(() => expect(lock.lost()).toMatch(expected), {timeout: 5000, interval: 50})
+    expect(given.lost()).toBeUndefined()
+    // Its session ended too on PostgreSQL; on SQLite, its row is still its own.
+    if (kind === 'postgres') await vi.waitFor(() => expect(kept.lost()).toMatch(expected), {timeout: 5000, interval: 50})
+    else expect(kept.lost()).toBeUndefined()
+  })
+
   it.skipIf(skip)("a live holder's heartbeat keeps its lock", async () => {
     const gym = randomUUID()
     await acquire(firstRun, {gymStoktId: gym, heartbeatMs: 100})

@@ -326,6 +326,39 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
     }
   })
 
+  it.skipIf(skip)('stops before its next batch when it loses the gym\'s lock, keeping whole batches (exit 1)', async () => {
+    const database = await databases.fresh()
+    const interfering = await startStoktServer({
+      gym,
+      pageSize: 25,
+      intercept: async (req) => {
+        if (isClimbsPage(req, gym, 2)) {
+          if (kind === 'postgres') {
+            // An admin (or a failover) ends the session holding the advisory lock.
+            await database.knex().raw(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'mastoc import lock' and datname = current_database()`)
+          } else {
+            // Another run takes the lock over, as it would from a run whose heartbeat had gone stale.
+            await database.knex()('import_locks').where('gym_stokt_id', gym.gymId).update({run_id: crypto.randomUUID()})
+          }
+        }
+        // Time for the run to notice (SQLite: at its next heartbeat, every 5 s).
+        if (isClimbsPage(req, gym, 3)) await new Promise((resolve) => setTimeout(resolve, kind === 'sqlite' ? 6000 : 500))
+        return false
+      },
+    })
+    try {
+      await expect(importGym('all', interfering, database.url, {gym: gym.gymId, 'batch-size': 25, concurrency: 1})).rejects.toThrow(
+        new RegExp(`^lost the lock on gym ${gym.gymId} \\((its PostgreSQL session ended|another run took it over, .*)\\); stopped, keeping the whole batches already written$`),
+      )
+      const climbs = (await readGymData(database.knex())).climbs.length
+      expect(climbs % 25).toBe(0)
+      expect(climbs).toBeLessThan(gym.climbs.length)
+      expect(await database.knex()('import_runs').select('status')).toEqual([{status: 'failed'}])
+    } finally {
+      await interfering.close()
+    }
+  }, 20_000)
+
   it.skipIf(skip)('re-imports a snapshot saved during a live run, offline, to identical data', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mastoc-snapshot-'))
     try {
