@@ -1,9 +1,10 @@
+import {spawn} from 'node:child_process'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import type {Knex} from 'knex'
 import {describe, expect, it} from 'vitest'
 
-import {importArgs, runCli, startCli, waitFor, type ChildHandle} from '../support/cli.js'
+import {BIN, importArgs, runCli, startCli, waitFor, type ChildHandle} from '../support/cli.js'
 import {createTestDatabase, DATABASE_KINDS, unavailable, type DatabaseKind, type TestDatabase} from '../support/databases.js'
 import {expectedGymData, readGymData, type GymData} from '../support/gymData.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
@@ -178,6 +179,8 @@ describe.each(DATABASE_KINDS)('the import process killed or stopped, on %s', (ki
   describe.each([
     {signal: 'SIGINT' as const, code: 130},
     {signal: 'SIGTERM' as const, code: 143},
+    // A terminal or SSH session closing.
+    {signal: 'SIGHUP' as const, code: 129},
   ])('$signal', ({signal, code}) => {
     it.skipIf(skip)(`stops between batches (exit ${code}), records the run as interrupted, and a re-run converges`, async () => {
       await withEnvironment(kind, async (env) => {
@@ -219,6 +222,27 @@ describe.each(DATABASE_KINDS)('the import process killed or stopped, on %s', (ki
         expect(await readGymData(db)).toEqual(expectedGymData(gym))
         expect((await runs(db)).map((row) => row.status)).toEqual(['succeeded', 'interrupted'])
       })
+    })
+  })
+
+  it.skipIf(skip)('its output piped into a reader that quits (| head -1): the import goes on to the end (exit 0)', async () => {
+    await withEnvironment(kind, async (env) => {
+      const {gym, server, database} = env
+      const command = [process.execPath, BIN, ...importArgs(server, gym, database, ['--batch-size', String(BATCH_SIZE)])]
+      const shell = spawn('bash', ['-c', `"$@" 2>&1 | head -1; echo "exit \${PIPESTATUS[0]}" >&2`, 'mastoc', ...command], {
+        env: {PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', STOKT_TOKEN: DEFAULT_TOKEN},
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      let stdout = ''
+      let stderr = ''
+      shell.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+      shell.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+      await new Promise((resolve) => shell.on('close', resolve))
+
+      expect(stdout.split('\n').filter(Boolean)).toHaveLength(1)
+      expect(stderr).toBe('exit 0\n')
+      expect(await readGymData(database.knex())).toEqual(expectedGymData(gym))
+      expect((await runs(database.knex())).map((row) => row.status)).toEqual(['succeeded'])
     })
   })
 

@@ -20,6 +20,7 @@ export abstract class ImportBaseCommand extends Command {
     const {flags} = await this.parse(this.constructor as typeof ImportBaseCommand)
     const reporter = createReporter(reporterMode(flags))
     const stop = stopOnSignals((signal) => reporter.warn(`${signal}: stopping once the current batch is written or rolled back (again to quit now)`))
+    ignoreClosedOutput()
     try {
       const options = await buildImportOptions(this.what, flags, {database: DEFAULT_DATABASE, gym: MONTOBOARD_GYM_ID}, (retry) =>
         reporter.warn(`${retry.call}: ${retry.reason}; retrying in ${(retry.delayMs / 1000).toFixed(1)} s`),
@@ -54,11 +55,13 @@ export abstract class ImportBaseCommand extends Command {
 }
 
 /** 128 + the signal's number, as shells report it. */
-const SIGNAL_EXIT_CODES: Record<string, number> = {SIGINT: 130, SIGTERM: 143}
+const SIGNAL_EXIT_CODES: Record<string, number> = {SIGHUP: 129, SIGINT: 130, SIGTERM: 143}
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
 
 /**
- * SIGINT/SIGTERM ask the run to stop between batches (the current one is committed or rolled back
- * whole); a second signal quits at once, which the database's transactions make just as safe.
+ * SIGINT/SIGTERM — and SIGHUP, a terminal or SSH session closing — ask the run to stop between
+ * batches (the current one is committed or rolled back whole), and it is recorded as interrupted;
+ * a second signal quits at once, which the database's transactions make just as safe.
  */
 function stopOnSignals(onFirst: (signal: NodeJS.Signals) => void): {signal: AbortSignal; dispose(): void} {
   const controller = new AbortController()
@@ -67,13 +70,25 @@ function stopOnSignals(onFirst: (signal: NodeJS.Signals) => void): {signal: Abor
     onFirst(signal)
     controller.abort(signal)
   }
-  process.on('SIGINT', handler)
-  process.on('SIGTERM', handler)
+  for (const signal of STOP_SIGNALS) process.on(signal, handler)
   return {
     signal: controller.signal,
     dispose() {
-      process.off('SIGINT', handler)
-      process.off('SIGTERM', handler)
+      for (const signal of STOP_SIGNALS) process.off(signal, handler)
     },
   }
+}
+
+/**
+ * Output nobody reads any more — a pipe closed (`| head -1`), a terminal gone — is not the
+ * import's failure: unhandled, the write error would end the process at once, mid-run, its run
+ * left "running" and its lock held. The run goes on; its exit code and run history still tell.
+ */
+function ignoreClosedOutput(): void {
+  // Kept to the process's end: a write's error arrives after it, the summary's last of all.
+  const handler = (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE' && error.code !== 'EIO') throw error
+  }
+  process.stdout.on('error', handler)
+  process.stderr.on('error', handler)
 }
