@@ -1,4 +1,5 @@
 import {randomUUID} from 'node:crypto'
+import {statSync} from 'node:fs'
 import {hostname} from 'node:os'
 
 import type {Knex} from 'knex'
@@ -92,6 +93,7 @@ export async function runImport(options: ImportOptions, reporter: ImportReporter
   try {
     const store = new KnexImportStore(db, options.database.dialect)
     await prepareDatabase(db, options.database, store)
+    const databaseFile = sqliteFileIdentity(options.database)
     const run: RunContext = {id: randomUUID(), startedAt: nowInstant(), maxAge: options.maxAge}
     const recordedOptions = () => ({...options.recordedOptions, maxAge: run.maxAge, ...(options.incremental ? {incremental: true} : {})})
     await store.startRun({
@@ -115,6 +117,10 @@ export async function runImport(options: ImportOptions, reporter: ImportReporter
       rejects = options.rejectsPath ? openRejectsFile(options.rejectsPath) : undefined
       importer.onRejected = rejects ? (rejected, record) => rejects!.append(rejected, record) : undefined
       const result = await importer.importAll()
+      // Every write went to a file no longer at its path: nothing of this run is where users look.
+      if (databaseFile && !databaseFile.stillThere()) {
+        throw new ImportFailure(`the database file ${options.database.display} was removed or replaced during the run: what it wrote is not in it; run the import again`)
+      }
       rejects?.complete()
       await store.finishRun(run.id, {
         status: options.dryRun ? 'dry-run' : result.exitCode === 0 ? 'succeeded' : 'partial',
@@ -140,6 +146,17 @@ export async function runImport(options: ImportOptions, reporter: ImportReporter
     await options.source.close().catch(() => {})
     await db.destroy()
   }
+}
+
+/** A SQLite file as opened (device and inode), to tell at the end that it is still the one at its path. */
+function sqliteFileIdentity(target: DatabaseTarget): {stillThere(): boolean} | undefined {
+  if (target.dialect !== 'sqlite' || target.location === ':memory:') return undefined
+  const identity = (path: string) => {
+    const stat = statSync(path, {throwIfNoEntry: false})
+    return stat ? `${stat.dev}:${stat.ino}` : undefined
+  }
+  const opened = identity(target.location)
+  return {stillThere: () => opened === undefined || identity(target.location) === opened}
 }
 
 /** One import of a gym at a time, whoever runs it; the lock lives in the target database. */

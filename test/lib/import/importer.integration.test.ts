@@ -359,6 +359,25 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
     }
   }, 20_000)
 
+  it.skipIf(skip || kind !== 'sqlite')('fails (exit 1) when its SQLite file is deleted during the run, rather than report a success nobody can see', async () => {
+    const database = await databases.fresh()
+    const deleting = await startStoktServer({
+      gym,
+      pageSize: 25,
+      intercept: (req) => {
+        if (isClimbsPage(req, gym, 2)) for (const suffix of ['', '-wal', '-shm']) rmSync(`${database.url}${suffix}`, {force: true})
+        return false
+      },
+    })
+    try {
+      await expect(importGym('all', deleting, database.url, {gym: gym.gymId})).rejects.toThrow(
+        `the database file sqlite:${database.url} was removed or replaced during the run: what it wrote is not in it; run the import again`,
+      )
+    } finally {
+      await deleting.close()
+    }
+  })
+
   it.skipIf(skip)('re-imports a snapshot saved during a live run, offline, to identical data', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mastoc-snapshot-'))
     try {
