@@ -1,6 +1,6 @@
 import {existsSync} from 'node:fs'
 
-import {migrateToLatest, openDatabase, parseDatabaseTarget, type DatabaseTarget} from './connection.js'
+import {migrateToLatest, openDatabase, parseDatabaseTarget, sqliteFilePath, type DatabaseTarget} from './connection.js'
 import {describeDatabaseError} from './errors.js'
 import {currentLockHolders, type LockHolder} from './importLock.js'
 import {KnexImportStore, type RunRow, type TableCounts} from './store.js'
@@ -83,5 +83,6 @@ function targetOf(databaseValue: string): AdminResult<{target: DatabaseTarget}> 
 
 /** A SQLite file (or its directory) not made yet: opening it read-only fails SQLITE_CANTOPEN. */
 function missingSqliteFile(target: DatabaseTarget): boolean {
-  return target.dialect === 'sqlite' && target.location !== ':memory:' && target.location !== '' && !existsSync(target.location)
+  const file = sqliteFilePath(target)
+  return file !== undefined && !existsSync(file)
 }

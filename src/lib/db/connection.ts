@@ -42,6 +42,11 @@ function looksLikeUrl(path: string): boolean {
   return /^[a-z][a-z0-9+.-]+:/i.test(path) || /^[^/@]*:[^/]*@/.test(path)
 }
 
+/** The file a SQLite target lives in; undefined for PostgreSQL and for an in-memory database. */
+export function sqliteFilePath(target: DatabaseTarget): string | undefined {
+  return target.dialect === 'sqlite' && target.location !== ':memory:' && target.location !== '' ? target.location : undefined
+}
+
 /**
  * The URL with its password masked, however it was written: pg takes the credentials up to the
  * LAST '@' (a password may hold a raw '@'), and also reads `?password=` from the query string.

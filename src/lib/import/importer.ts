@@ -4,7 +4,7 @@ import {hostname} from 'node:os'
 
 import type {Knex} from 'knex'
 
-import {migrateToLatest, openDatabase, type DatabaseTarget} from '../db/connection.js'
+import {migrateToLatest, openDatabase, sqliteFilePath, type DatabaseTarget} from '../db/connection.js'
 import {describeDatabaseError} from '../db/errors.js'
 import {acquireImportLock, LockBusyError, type ImportLock} from '../db/importLock.js'
 import {KnexImportStore, type ImportStore} from '../db/store.js'
@@ -150,13 +150,14 @@ export async function runImport(options: ImportOptions, reporter: ImportReporter
 
 /** A SQLite file as opened (device and inode), to tell at the end that it is still the one at its path. */
 function sqliteFileIdentity(target: DatabaseTarget): {stillThere(): boolean} | undefined {
-  if (target.dialect !== 'sqlite' || target.location === ':memory:') return undefined
-  const identity = (path: string) => {
-    const stat = statSync(path, {throwIfNoEntry: false})
+  const file = sqliteFilePath(target)
+  if (file === undefined) return undefined
+  const identity = () => {
+    const stat = statSync(file, {throwIfNoEntry: false})
     return stat ? `${stat.dev}:${stat.ino}` : undefined
   }
-  const opened = identity(target.location)
-  return {stillThere: () => opened === undefined || identity(target.location) === opened}
+  const opened = identity()
+  return {stillThere: () => opened === undefined || identity() === opened}
 }
 
 /** One import of a gym at a time, whoever runs it; the lock lives in the target database. */
