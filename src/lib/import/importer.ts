@@ -424,9 +424,9 @@ class GymImporter {
           if (seenClimbs.has(climbId)) continue
           seenClimbs.add(climbId)
         } else {
-          const served = JSON.stringify(raw) ?? String(raw)
-          if (seenWithoutId.has(served)) continue
-          seenWithoutId.add(served)
+          const asServed = JSON.stringify(raw) ?? String(raw)
+          if (seenWithoutId.has(asServed)) continue
+          seenWithoutId.add(asServed)
         }
 
         const setter = setterOf(raw)
