@@ -70,7 +70,9 @@ describe.each(DATABASE_KINDS)('two imports at once, on %s', (kind) => {
       expect(waiting.exited()).toBe(false)
       expect((await runs(db)).length).toBe(3)
       expect(env.server.requests.length).toBe(requestsBefore)
+      // Its run says it waits (so that a run taking the gym's lock meanwhile does not think it dead).
       const waitingRunId = (await runs(db))[0].id
+      expect((await runs(db))[0].status).toBe('waiting')
 
       // …and runs once it has finished: everything is there already.
       env.releaseFirst()

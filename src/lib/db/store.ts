@@ -65,11 +65,14 @@ export interface ImportStore {
   findByStoktIds(tx: StoreTransaction, spec: TableSpec, stoktIds: readonly StoktKey[]): Promise<Map<string, ExistingRow>>
   insertRows(tx: StoreTransaction, spec: TableSpec, rows: readonly NewRow[], now: string): Promise<void>
   updateRows(tx: StoreTransaction, spec: TableSpec, rows: readonly ChangedRow[], now: string): Promise<void>
-  startRun(run: RunRecord): Promise<void>
+  /** `waiting`: the run waits for its gym's lock (`--wait-lock`), and says so until it holds it. */
+  startRun(run: RunRecord, status: 'running' | 'waiting'): Promise<void>
   finishRun(id: string, outcome: RunOutcome): Promise<void>
   /**
-   * Runs of this gym still marked running, other than `runId`: under the gym's lock they can only
-   * be runs whose process died (SIGKILL, a crash, a lost machine). Marks them abandoned.
+   * Called by `runId` once it holds the gym's lock: marks it running, and abandoned the runs of
+   * this gym whose process died (SIGKILL, a crash, a lost machine): those still marked running
+   * (under the lock, no other can be), and those still marked waiting past the end of their wait
+   * (`waitLock` in their options) and a minute more. One still within its wait may be alive.
    */
   abandonDeadRuns(gymStoktId: string, runId: string, now: string): Promise<number>
   latestRuns(limit: number): Promise<RunRow[]>
@@ -150,7 +153,7 @@ export class KnexImportStore implements ImportStore {
     await this.rows.update(await rawConnection(tx), spec, rows, now)
   }
 
-  async startRun(run: RunRecord) {
+  async startRun(run: RunRecord, status: 'running' | 'waiting') {
     await this.db('import_runs').insert({
       id: run.id,
       command: run.command,
@@ -159,7 +162,7 @@ export class KnexImportStore implements ImportStore {
       dry_run: toDatabaseValue(this.dialect, 'boolean', run.dryRun),
       options: JSON.stringify(run.options),
       started_at: run.startedAt,
-      status: 'running',
+      status,
     })
   }
 
@@ -176,8 +179,22 @@ export class KnexImportStore implements ImportStore {
   }
 
   async abandonDeadRuns(gymStoktId: string, runId: string, now: string): Promise<number> {
+    await this.db('import_runs').where({id: runId, status: 'waiting'}).update({status: 'running'})
+    const waiting: {id: string; started_at: unknown; options: unknown}[] = await this.db('import_runs')
+      .where({gym_stokt_id: gymStoktId, status: 'waiting'})
+      .whereNot('id', runId)
+      .select('id', 'started_at', 'options')
+    const nowMs = Date.parse(now)
+    const waitedOut = waiting
+      .filter((row) => {
+        const waitLock = Number((parseJson(row.options) as {waitLock?: unknown} | null)?.waitLock ?? 0)
+        const startedMs = Date.parse(fromDatabaseValue('instant', row.started_at) as string)
+        return startedMs + (waitLock + WAITING_GRACE_SECONDS) * 1000 < nowMs
+      })
+      .map((row) => row.id)
     return this.db('import_runs')
-      .where({gym_stokt_id: gymStoktId, status: 'running'})
+      .where({gym_stokt_id: gymStoktId})
+      .where((query) => query.where('status', 'running').orWhereIn('id', waitedOut))
       .whereNot('id', runId)
       .update({status: 'abandoned', error: `the run ended without finishing (its process was killed or lost); found at ${now} by run ${runId}`})
   }
@@ -278,3 +295,6 @@ function parseJson(value: unknown): unknown {
   if (value === null || value === undefined) return null
   return typeof value === 'string' ? JSON.parse(value) : value
 }
+
+/** Past the end of its wait, a run still marked waiting is dead; the margin covers clocks that differ between hosts. */
+const WAITING_GRACE_SECONDS = 60

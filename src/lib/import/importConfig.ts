@@ -82,6 +82,8 @@ export async function buildImportOptions(
       ...(snapshotDir ? {fromSnapshot: snapshotDir} : {stoktUrl: flags['stokt-url']}),
       ...(flags['save-snapshot'] ? {saveSnapshot: flags['save-snapshot']} : {}),
       ...(flags['max-errors'] === undefined ? {} : {maxErrors: flags['max-errors']}),
+      // How long a run marked waiting may wait: after that, the next run of the gym knows it dead.
+      ...(flags['wait-lock'] ? {waitLock: flags['wait-lock']} : {}),
     },
   }
 }

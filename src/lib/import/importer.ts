@@ -104,7 +104,7 @@ export async function runImport(options: ImportOptions, reporter: ImportReporter
       dryRun: options.dryRun,
       options: recordedOptions(),
       startedAt: run.startedAt,
-    })
+    }, (options.waitLockSeconds ?? 0) > 0 ? 'waiting' : 'running')
     const importer = new GymImporter(options, run, store, reporter)
     let lock: ImportLock | undefined
     let rejects: RejectsFile | undefined

@@ -359,6 +359,32 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
     }
   }, 20_000)
 
+  it.skipIf(skip)('marks abandoned the runs of the gym that died, not one still waiting for the lock within its --wait-lock', async () => {
+    const database = await databases.fresh()
+    await importLive('holds', database.url)
+    const knex = database.knex()
+    const ago = (seconds: number) => new Date(Date.now() - seconds * 1000).toISOString().replace('Z', '000Z')
+    const run = (id: string, status: string, startedSecondsAgo: number, options: Record<string, unknown>) => ({
+      id, command: 'import all', strategy: 'batch', gym_stokt_id: gym.gymId, dry_run: false, options: JSON.stringify(options), started_at: ago(startedSecondsAgo), status,
+    })
+    await knex('import_runs').insert([
+      // Waiting for up to 10 minutes, since 20 s: alive as far as anyone can tell.
+      run('00000000-0000-4000-8000-000000000001', 'waiting', 20, {waitLock: 600}),
+      // Its 60 s of waiting ended an hour ago and it never said how: its process died.
+      run('00000000-0000-4000-8000-000000000002', 'waiting', 3600, {waitLock: 60}),
+      // Running, while the next run holds the lock: its process died.
+      run('00000000-0000-4000-8000-000000000003', 'running', 30, {}),
+    ])
+
+    expect((await importLive('all', database.url)).exitCode).toBe(0)
+
+    const statuses = Object.fromEntries((await knex('import_runs').select('id', 'status')).map((row) => [row.id, row.status]))
+    expect(statuses['00000000-0000-4000-8000-000000000001']).toBe('waiting')
+    expect(statuses['00000000-0000-4000-8000-000000000002']).toBe('abandoned')
+    expect(statuses['00000000-0000-4000-8000-000000000003']).toBe('abandoned')
+    expect(Object.values(statuses).filter((status) => status === 'succeeded')).toHaveLength(2)
+  })
+
   it.skipIf(skip || kind !== 'sqlite')('fails (exit 1) when its SQLite file is deleted during the run, rather than report a success nobody can see', async () => {
     const database = await databases.fresh()
     const deleting = await startStoktServer({
