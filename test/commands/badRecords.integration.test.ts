@@ -53,6 +53,9 @@ interface BadGymContext {
   gymId: string
   /** A hold id of the other face than the climb's. */
   holdOffFace(faceId: string): number
+  /** The face whose setup serves the malformed hold MALFORMED_HOLD_ID, and a good hold of it. */
+  malformedHoldFace: string
+  goodHoldOfMalformedHoldFace: number
 }
 
 const climbRejected = (reason: string) => (climb: Climb) => [{entity: 'climb' as const, stoktId: String(climb.id), reason}]
@@ -72,6 +75,18 @@ const BAD_CLIMBS: BadClimb[] = [
     index: 17,
     spoil: (climb, gym) => (climb.holdsList = `${climb.holdsList} O${gym.holdOffFace(climb.faceId)}`),
     rejected: (climb, gym) => climbRejected(`holdsList: hold ${gym.holdOffFace(climb.faceId)} is not on face ${climb.faceId}`)(climb),
+  },
+  {
+    // Stokt serves the hold, on that face: the reason must not send a person looking for it in vain.
+    what: 'a hold of its face that was itself rejected',
+    index: 11,
+    spoil: (climb, gym) => {
+      climb.faceId = gym.malformedHoldFace
+      climb.holdsList = `S${gym.goodHoldOfMalformedHoldFace} O${MALFORMED_HOLD_ID}`
+      climb.mirrorHoldsList = ''
+    },
+    rejected: (climb, gym) =>
+      climbRejected(`holdsList: hold ${MALFORMED_HOLD_ID} was rejected (face ${gym.malformedHoldFace}: area: expected a decimal such as "2226.00")`)(climb),
   },
   {
     what: 'an unknown face',
@@ -144,6 +159,8 @@ function badGym(): BadGym {
   const context: BadGymContext = {
     gymId: gym.gymId,
     holdOffFace: (faceId) => setups.find((setup) => setup.id !== faceId)!.holds[0].id as number,
+    malformedHoldFace: setups[0].id,
+    goodHoldOfMalformedHoldFace: setups[0].holds[0].id as number,
   }
   const climbs = gym.climbs as Climb[]
   const rejected: ExpectedRejection[] = []

@@ -242,6 +242,11 @@ class GymImporter {
   lock?: ImportLock
   /** Every hold id served so far in this run, and the face it was served on first. */
   private readonly holdFaces = new Map<number, string>()
+  /**
+   * `${faceId} ${holdId}` → why that face's hold was rejected: a climb using it is rejected naming
+   * that reason, not as if Stokt had no such hold on the face (where a person would look in vain).
+   */
+  private readonly rejectedHolds = new Map<string, string>()
 
   constructor(
     private readonly options: ImportOptions,
@@ -359,17 +364,20 @@ class GymImporter {
         // first: each run would otherwise move it back and forth, and a re-run would never settle.
         const servedOn = this.holdFaces.get(hold.value.id)
         if (servedOn !== undefined) {
-          if (withHolds) {
-            const where = servedOn === faceId ? "twice in this face's setup" : `in the setup of face ${servedOn} too`
-            this.reject('hold', String(hold.value.id), `face ${faceId}: hold ${hold.value.id} is served ${where}; the first one is kept`, rawHold)
-          }
+          const where = servedOn === faceId ? "twice in this face's setup" : `in the setup of face ${servedOn} too`
+          const reason = `face ${faceId}: hold ${hold.value.id} is served ${where}; the first one is kept`
+          if (servedOn !== faceId) this.rejectedHolds.set(`${faceId} ${hold.value.id}`, reason)
+          if (withHolds) this.reject('hold', String(hold.value.id), reason, rawHold)
           continue
         }
         this.holdFaces.set(hold.value.id, faceId)
         holdIds.add(hold.value.id)
         if (withHolds) holdRows.push(holdRow(faceId, hold.value, rawHold))
-      } else if (withHolds) {
-        this.reject('hold', receivedId(rawHold), `face ${faceId}: ${hold.reason}`, rawHold)
+      } else {
+        const reason = `face ${faceId}: ${hold.reason}`
+        const id = (rawHold as {id?: unknown} | null)?.id
+        if (typeof id === 'number' && Number.isInteger(id)) this.rejectedHolds.set(`${faceId} ${id}`, reason)
+        if (withHolds) this.reject('hold', receivedId(rawHold), reason, rawHold)
       }
     }
     // The face goes in the transaction of its first holds, before them, as setters go with their
@@ -500,10 +508,16 @@ class GymImporter {
       return this.reject('climb', climbId, `faceId: ${climb.faceId} is not a face of gym ${this.options.gymId} that was imported`, raw)
     }
     const unknownHold = firstHoldNotIn(climb.holdsList, holdIds)
-    if (unknownHold !== undefined) return this.reject('climb', climbId, `holdsList: hold ${unknownHold} is not on face ${climb.faceId}`, raw)
+    if (unknownHold !== undefined) return this.reject('climb', climbId, `holdsList: ${this.holdProblem(climb.faceId, unknownHold)}`, raw)
     const unknownMirror = firstHoldNotIn(climb.mirrorHoldsList ?? '', holdIds)
-    if (unknownMirror !== undefined) return this.reject('climb', climbId, `mirrorHoldsList: hold ${unknownMirror} is not on face ${climb.faceId}`, raw)
+    if (unknownMirror !== undefined) return this.reject('climb', climbId, `mirrorHoldsList: ${this.holdProblem(climb.faceId, unknownMirror)}`, raw)
     return climbRow(climb, raw)
+  }
+
+  /** Why a climb cannot use a hold its face's holds do not include: rejected, or not on the face at all. */
+  private holdProblem(faceId: string, holdId: number): string {
+    const rejected = this.rejectedHolds.get(`${faceId} ${holdId}`)
+    return rejected === undefined ? `hold ${holdId} is not on face ${faceId}` : `hold ${holdId} was rejected (${rejected})`
   }
 
   /**

@@ -177,6 +177,9 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
     const [onBoth, twiceOnFirst] = [first.holds[0], first.holds[1]]
     second.holds.push({...onBoth, polygonStr: '1.00,1.00 2.00,2.00 3.00,1.00'})
     first.holds.push({...twiceOnFirst, area: '1.00'})
+    // A climb of the second face using the hold refused there: rejected with the hold's reason.
+    const usesRefused = (twoFaces.climbs as Record<string, any>[]).find((climb) => climb.faceId === second.id)!
+    usesRefused.holdsList = `${usesRefused.holdsList} O${onBoth.id}`
     const holdRecords = first.holds.length + second.holds.length
     const twice = await startStoktServer({gym: twoFaces})
     try {
@@ -189,6 +192,11 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
         expect(result.summary.rejected).toEqual([
           {entity: 'hold', stoktId: String(twiceOnFirst.id), reason: `face ${first.id}: hold ${twiceOnFirst.id} is served twice in this face's setup; the first one is kept`},
           {entity: 'hold', stoktId: String(onBoth.id), reason: `face ${second.id}: hold ${onBoth.id} is served in the setup of face ${first.id} too; the first one is kept`},
+          {
+            entity: 'climb',
+            stoktId: usesRefused.id,
+            reason: `holdsList: hold ${onBoth.id} was rejected (face ${second.id}: hold ${onBoth.id} is served in the setup of face ${first.id} too; the first one is kept)`,
+          },
         ])
         const holds = await database
           .knex()('holds')
