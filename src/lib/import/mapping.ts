@@ -53,7 +53,8 @@ export function holdRow(faceStoktId: string, hold: Hold, raw?: unknown): SourceR
 }
 
 export function userRow(setter: ClimbSetter, raw?: unknown): SourceRow {
-  return {stoktId: setter.id, values: {full_name: setter.fullName, avatar_path: setter.avatar ?? null}, raw}
+  // Stokt says "no avatar" as null and as "" (a third of a real gym's setters): stored one way, null.
+  return {stoktId: setter.id, values: {full_name: setter.fullName, avatar_path: setter.avatar || null}, raw}
 }
 
 export function climbRow(climb: Climb, raw?: unknown): SourceRow {

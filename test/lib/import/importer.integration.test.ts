@@ -278,6 +278,31 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
     }
   })
 
+  it.skipIf(skip)('stores a setter\'s empty avatar ("") as no avatar, as a null one, batch and row-by-row alike; a re-run writes nothing', async () => {
+    const setterId = (gym.climbs.find((climb) => (climb.climbSetters as {avatar: unknown} | null)?.avatar)!.climbSetters as {id: string}).id
+    const emptyAvatar: GeneratedGym = {
+      ...gym,
+      climbs: gym.climbs.map((climb) => {
+        const setter = climb.climbSetters as {id: string} | null
+        return setter?.id === setterId ? {...climb, climbSetters: {...setter, avatar: ''}} : climb
+      }),
+    }
+    const served = await startStoktServer({gym: emptyAvatar, pageSize: 25})
+    try {
+      for (const strategy of STRATEGIES) {
+        const database = await databases.fresh()
+        expect((await importGym('all', served, database.url, {gym: gym.gymId, ...strategy.flags})).exitCode).toBe(0)
+        const users = await database.knex()('users').select('stokt_id', 'avatar_path')
+        expect(users.find((user) => user.stokt_id === setterId)).toEqual({stokt_id: setterId, avatar_path: null})
+        expect(users.filter((user) => user.avatar_path === '')).toEqual([])
+        const again = await importGym('all', served, database.url, {gym: gym.gymId, ...strategy.flags})
+        expect(again.summary.users).toMatchObject({created: 0, updated: 0})
+      }
+    } finally {
+      await served.close()
+    }
+  })
+
   it.skipIf(skip)('counts a climb without an id once, however many times Stokt serves it', async () => {
     const database = await databases.fresh()
     const idless = {...gym.climbs[3], id: undefined}
