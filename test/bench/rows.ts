@@ -87,7 +87,7 @@ export function rowsOfGym(gym: GeneratedGym, now = new Date().toISOString()): Ta
       if (setterId === null) {
         setterId = randomUUID()
         userIds.set(setterStoktId, setterId)
-        users.rows.push([setterId, setterStoktId, text(setter.fullName), text(setter.avatar), 'stokt', now, now])
+        users.rows.push([setterId, setterStoktId, text(setter.fullName), text(setter.avatar) || null, 'stokt', now, now])
       }
     }
     const grade = (climb.crowdGrade ?? null) as Json | null

@@ -7,7 +7,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 
 import {runCli, type CliResult} from '../support/cli.js'
 import {createTestDatabase, DATABASE_KINDS, unavailable, type DatabaseKind, type TestDatabase} from '../support/databases.js'
-import {expectedGymData, expectedWithFirstClimbs, readGymData, type GymData, type Row} from '../support/gymData.js'
+import {expectedGymData, expectedUserRow, expectedWithFirstClimbs, readGymData, type GymData, type Row} from '../support/gymData.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
 import {DEFAULT_TOKEN, startStoktServer, type StoktServer} from '../support/stoktServer.js'
 
@@ -198,7 +198,7 @@ function expectedSetters(climbs: Climb[]): Row[] {
   const users = new Map<string, Row>()
   for (const {climbSetters: setter} of climbs) {
     if (setter && /^[0-9a-f-]{36}$/.test(setter.id) && !users.has(setter.id)) {
-      users.set(setter.id, {stokt_id: setter.id, full_name: setter.fullName, avatar_path: setter.avatar ?? null, source: 'stokt'})
+      users.set(setter.id, expectedUserRow(setter))
     }
   }
   return [...users.values()].sort((a, b) => (String(a.stokt_id) < String(b.stokt_id) ? -1 : 1))

@@ -67,13 +67,19 @@ function utcMicros(value: unknown): string {
 }
 
 /** What design.md says the tables must hold for a generated gym, worked out from Stokt's payloads alone. */
+/** The `users` row of a setter as served. */
+export function expectedUserRow(setter: {id: string; fullName: string; avatar?: string | null}): Row {
+  // "" is no avatar, as null is.
+  return {stokt_id: setter.id, full_name: setter.fullName, avatar_path: setter.avatar || null, source: 'stokt'}
+}
+
 export function expectedGymData(gym: GeneratedGym): GymData {
   const summary = gym.summary as {id: string; displayName: string; locationString: string | null}
   const setups = [...gym.setups.values()] as Array<Record<string, any>>
   const setters = new Map<string, Row>()
   for (const climb of gym.climbs as Array<Record<string, any>>) {
     const setter = climb.climbSetters
-    if (setter && !setters.has(setter.id)) setters.set(setter.id, {stokt_id: setter.id, full_name: setter.fullName, avatar_path: setter.avatar ?? null, source: 'stokt'})
+    if (setter && !setters.has(setter.id)) setters.set(setter.id, expectedUserRow(setter))
   }
   return {
     gyms: [{stokt_id: summary.id, display_name: summary.displayName, location_string: summary.locationString ?? null, source: 'stokt'}],

@@ -19,6 +19,7 @@
  * - `Sans Signature`: no `climbSetters` key at all; ungraded.
  * - `Miroir Ōmbre`: set by the setter whose `avatar` is null (setter min(2, setters - 1)); grade 7B;
  *   on the symmetric face with a non-empty `mirrorHoldsList`.
+ * Every third setter from setter 3 on has an empty `avatar` (""), Stokt's other way of saying none.
  * Ungraded means `crowdGrade` {"ircra": 0, "hueco": "?", "font": "?", "dankyu": "?"}.
  * Every setter sets at least one climb when there are enough climbs to go round.
  * Other climbs are random: some more are ungraded, private, benchmarks or mirrored.
@@ -521,8 +522,9 @@ function buildSetters(rng: Prng, count: number): Setter[] {
       } while (usedNames.has(fullName))
     }
     usedNames.add(fullName)
-    const avatar =
+    let avatar: string | null =
       i === avatarlessSetterIndex(count) ? null : `CACHE/images/users/avatars/${id.slice(0, 2)}/${id}_${rng.hex(7)}.jpg`
+    if (i > 0 && i % 3 === 0) avatar = '' // as Stokt serves a third of a real gym's setters
     setters.push({id, fullName, avatar})
   }
   return setters
