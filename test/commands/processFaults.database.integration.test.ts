@@ -6,6 +6,7 @@ import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 
 import {runCli} from '../support/cli.js'
 import {testDatabases, unavailable} from '../support/databases.js'
+import {startFakePostgres} from '../support/fakePostgres.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
 import {DEFAULT_PASSWORD, DEFAULT_USERNAME, startStoktServer, type StoktServer} from '../support/stoktServer.js'
 
@@ -101,6 +102,46 @@ describe('the database unreachable or unusable', () => {
         locks: [],
       })
     })
+  })
+
+  // pg's own warnings (one for these sslmodes, one for a password read from ~/.pgpass) went to
+  // stderr on every run, --quiet or not: cron mails whatever a run prints there, every night.
+  it.skipIf(unavailable('postgres'))(
+    'PostgreSQL with sslmode=require on a server without SSL: each command exits 1 in one line, with no library warning',
+    async () => {
+      const database = await databases.fresh()
+      const url = `${withPassword(database.url, DB_PASSWORD)}?sslmode=require&application_name=mastoc-cron`
+      const shown = `${withPassword(database.url, '***')}?sslmode=require&application_name=mastoc-cron`
+      const env = {DATABASE_URL: url, MASTOC_GYM: gym.gymId, STOKT_URL: server.url, STOKT_USERNAME: DEFAULT_USERNAME, STOKT_PASSWORD: DEFAULT_PASSWORD}
+
+      const imported = await runCli(['import', 'all', '--quiet'], env)
+      const migrated = await runCli(['db', 'migrate'], env)
+      const status = await runCli(['status'], env)
+
+      expect(imported.code).toBe(1)
+      expect(imported.stderr).toBe(`Error: cannot use the database ${shown}: The server does not support SSL connections\n`)
+      for (const result of [migrated, status]) {
+        expect(result.code).toBe(1)
+        expect(result.stderr).toBe(`Error: the database ${shown} failed: The server does not support SSL connections\n`)
+      }
+    },
+  )
+
+  it('a password read from ~/.pgpass (PGPASSFILE) and refused by the server: exit 1 in one line, with no library warning', async () => {
+    const server = await startFakePostgres('cleartext')
+    try {
+      const passFile = join(scratch, 'pgpass')
+      writeFileSync(passFile, `127.0.0.1:${server.port}:mastoc:mastoc:from-pgpass-secret\n`, {mode: 0o600})
+      const url = `postgres://mastoc@127.0.0.1:${server.port}/mastoc`
+
+      const result = await runCli(['db', 'migrate', '--database', url], {PGPASSFILE: passFile})
+
+      expect(server.passwords).toEqual(['from-pgpass-secret'])
+      expect(result.code).toBe(1)
+      expect(result.stderr).toBe(`Error: the database ${url} failed: password authentication failed for user "mastoc" (28P01)\n`)
+    } finally {
+      await server.close()
+    }
   })
 
   it('mastoc status in a fresh directory (the default ./mastoc.db not there yet): an empty database, said once on stderr; no file is created', async () => {

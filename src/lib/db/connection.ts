@@ -63,6 +63,17 @@ export function maskUrlPassword(url: string): string {
   return scheme + rest.replace(/([?&]password=)[^&#]*/gi, '$1***')
 }
 
+/**
+ * pg 8 takes `sslmode` prefer, require and verify-ca as verify-full, and says so in a nine-line
+ * warning on stderr, once a run: cron would mail it every night (--quiet or not). Written as the
+ * verify-full they are, they connect exactly as before, without it. `uselibpqcompat=true` (libpq's
+ * meanings) is left as it is: pg does not warn then.
+ */
+function pgConnectionString(url: string): string {
+  if (/[?&]uselibpqcompat=true(&|#|$)/i.test(url)) return url
+  return url.replace(/([?&]sslmode=)(prefer|require|verify-ca)(?=&|#|$)/gi, '$1verify-full')
+}
+
 const TIMESTAMPTZ_OID = 1184
 const TIMESTAMP_OID = 1114
 const INT8_OID = 20
@@ -94,7 +105,7 @@ export function openDatabase(target: DatabaseTarget, options: {readOnly?: boolea
     return knexFactory({
       log: knexLog,
       client: 'pg',
-      connection: {connectionString: target.location, types: pgTypes} as Knex.PgConnectionConfig,
+      connection: {connectionString: pgConnectionString(target.location), types: pgTypes} as Knex.PgConnectionConfig,
       pool: {
         min: 0,
         max: 4,
