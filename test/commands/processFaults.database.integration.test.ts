@@ -128,19 +128,39 @@ describe('the database unreachable or unusable', () => {
   )
 
   it('a password read from ~/.pgpass (PGPASSFILE) and refused by the server: exit 1 in one line, with no library warning', async () => {
-    const server = await startFakePostgres('cleartext')
+    const postgres = await startFakePostgres('cleartext')
     try {
       const passFile = join(scratch, 'pgpass')
-      writeFileSync(passFile, `127.0.0.1:${server.port}:mastoc:mastoc:from-pgpass-secret\n`, {mode: 0o600})
-      const url = `postgres://mastoc@127.0.0.1:${server.port}/mastoc`
+      writeFileSync(passFile, `127.0.0.1:${postgres.port}:mastoc:mastoc:from-pgpass-secret\n`, {mode: 0o600})
+      const url = `postgres://mastoc@127.0.0.1:${postgres.port}/mastoc`
 
       const result = await runCli(['db', 'migrate', '--database', url], {PGPASSFILE: passFile})
 
-      expect(server.passwords).toEqual(['from-pgpass-secret'])
+      expect(postgres.passwords).toEqual(['from-pgpass-secret'])
       expect(result.code).toBe(1)
       expect(result.stderr).toBe(`Error: the database ${url} failed: password authentication failed for user "mastoc" (28P01)\n`)
     } finally {
-      await server.close()
+      await postgres.close()
+    }
+  })
+
+  it.each([
+    ['import all', ['import', 'all'], 'cannot use the database URL:'],
+    ['status', ['status'], 'the database URL failed:'],
+  ])('%s on a server that asks for a password none was given: exit 1 saying so, in one line', async (_, command, prefix) => {
+    const postgres = await startFakePostgres('scram')
+    try {
+      const url = `postgres://mastoc@127.0.0.1:${postgres.port}/mastoc`
+      const env = {MASTOC_GYM: gym.gymId, STOKT_URL: server.url, STOKT_USERNAME: DEFAULT_USERNAME, STOKT_PASSWORD: DEFAULT_PASSWORD}
+
+      const result = await runCli([...command, '--database', url], env)
+
+      expect(result.code).toBe(1)
+      expect(result.stderr).toBe(
+        `Error: ${prefix.replace('URL', url)} the server asks for a password and none was given (in the URL, PGPASSWORD or ~/.pgpass)\n`,
+      )
+    } finally {
+      await postgres.close()
     }
   })
 

@@ -2,7 +2,7 @@
  * A stand-in for a PostgreSQL server that asks for a password, which the test cluster (trust
  * authentication) never does: it answers every connection's startup with a password request
  * (`cleartext`, or `scram` as PostgreSQL 15 does by default), records what the client sends back,
- * and refuses it as a wrong password. Only the start of the wire protocol; nothing is ever served.
+ * and refuses it as a wrong password (SCRAM: after its first challenge). Only the start of the wire protocol; nothing is ever served.
  */
 import {createServer, type Socket} from 'node:net'
 import type {AddressInfo} from 'node:net'
@@ -23,6 +23,7 @@ export async function startFakePostgres(auth: 'cleartext' | 'scram'): Promise<Fa
     socket.on('error', () => {})
     let buffer = Buffer.alloc(0)
     let started = false
+    let challenged = false
     socket.on('data', (chunk) => {
       buffer = Buffer.concat([buffer, chunk])
       if (!started) {
@@ -34,7 +35,16 @@ export async function startFakePostgres(auth: 'cleartext' | 'scram'): Promise<Fa
       }
       // The answer: 'p', Int32 length, the password and a NUL.
       if (buffer.length < 5 || buffer.length < 1 + buffer.readInt32BE(1)) return
-      if (buffer[0] === 0x70 && auth === 'cleartext') passwords.push(buffer.subarray(5, buffer.readInt32BE(1)).toString('utf8'))
+      const message = buffer.subarray(5, 1 + buffer.readInt32BE(1))
+      buffer = buffer.subarray(1 + buffer.readInt32BE(1))
+      if (auth === 'scram' && !challenged) {
+        // SASLInitialResponse: the mechanism, then `n,,n=*,r=<client nonce>`; the server's first message goes on with that nonce.
+        challenged = true
+        const nonce = /r=([^,]+)/.exec(message.toString('utf8'))?.[1] ?? ''
+        socket.write(authenticationRequest(11, `r=${nonce}server-nonce,s=${Buffer.from('salt').toString('base64')},i=4096`))
+        return
+      }
+      if (auth === 'cleartext') passwords.push(message.subarray(0, message.length - 1).toString('utf8'))
       socket.end(errorResponse('28P01', 'password authentication failed for user "mastoc"'))
     })
   })
