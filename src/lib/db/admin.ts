@@ -1,6 +1,6 @@
 import {existsSync} from 'node:fs'
 
-import {migrateToLatest, openDatabase, parseDatabaseTarget, sqliteFilePath, type DatabaseTarget} from './connection.js'
+import {migrateToLatest, openDatabase, parseDatabaseTarget, sessionEndedBy, sqliteFilePath, type DatabaseTarget} from './connection.js'
 import {describeDatabaseError} from './errors.js'
 import {currentLockHolders, type LockHolder} from './importLock.js'
 import {KnexImportStore, type RunRow, type TableCounts} from './store.js'
@@ -67,7 +67,7 @@ async function withDatabase<T>(
   try {
     return {ok: true, ...(await work(db, target.display, target.dialect))}
   } catch (error) {
-    return {ok: false, message: `the database ${target.display} failed: ${describeDatabaseError(error)}`}
+    return {ok: false, message: `the database ${target.display} failed: ${describeDatabaseError(error, sessionEndedBy(db))}`}
   } finally {
     await db.destroy()
   }

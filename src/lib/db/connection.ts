@@ -102,7 +102,7 @@ const knexLog = {warn() {}, error() {}}
 /** `readOnly`: looking only (`mastoc status`): a SQLite file must exist and is never written. */
 export function openDatabase(target: DatabaseTarget, options: {readOnly?: boolean} = {}): Knex {
   if (target.dialect === 'postgres') {
-    return knexFactory({
+    const db: Knex = knexFactory({
       log: knexLog,
       client: 'pg',
       connection: {connectionString: pgConnectionString(target.location), types: pgTypes} as Knex.PgConnectionConfig,
@@ -110,6 +110,10 @@ export function openDatabase(target: DatabaseTarget, options: {readOnly?: boolea
         min: 0,
         max: 4,
         afterCreate(connection: pg.Client, done: (error: Error | null, connection: pg.Client) => void) {
+          connection.on('error', (error: Error & {code?: unknown}) => {
+            // The server's own reason, with its code, comes first; pg's "terminated unexpectedly" after it.
+            if (typeof error.code === 'string' || !sessionsEnded.has(db)) sessionsEnded.set(db, error)
+          })
           // synchronous_commit off, for this session only: a commit no longer waits for its WAL to
           // reach the disk (an fsync per batch: ~15% of an import here). Each transaction stays
           // atomic, and the WAL is written in order: a PostgreSQL crash can lose only the last
@@ -120,6 +124,7 @@ export function openDatabase(target: DatabaseTarget, options: {readOnly?: boolea
       },
       migrations: {migrationSource: new MastocMigrationSource()},
     })
+    return db
   }
   return knexFactory({
     log: knexLog,
@@ -151,6 +156,19 @@ export function openDatabase(target: DatabaseTarget, options: {readOnly?: boolea
     },
     migrations: {migrationSource: new MastocMigrationSource()},
   })
+}
+
+/**
+ * Per PostgreSQL database, why the server last ended one of its sessions, in its words: an
+ * administrator's pg_terminate_backend, idle_in_transaction_session_timeout, a shutdown. Ended
+ * between two queries (a transaction between statements), a session tells the next query only
+ * pg's "Connection terminated unexpectedly" or "Client has encountered a connection error and is
+ * not queryable".
+ */
+const sessionsEnded = new WeakMap<Knex, Error>()
+
+export function sessionEndedBy(db: Knex): Error | undefined {
+  return sessionsEnded.get(db)
 }
 
 /** Pages of 4 KiB. */

@@ -31,9 +31,19 @@ export function isUniqueViolation(error: unknown): boolean {
 
 /**
  * A database error in a sentence a person can read. knex prepends the whole SQL, every value
- * inlined, to the driver's message: only the driver's part is kept.
+ * inlined, to the driver's message: only the driver's part is kept. `sessionEnded`: why the server
+ * ended a session of this database, when it said (connection.ts's sessionEndedBy), for pg's words
+ * of a connection lost, which do not say why.
  */
-export function describeDatabaseError(error: unknown): string {
+export function describeDatabaseError(error: unknown, sessionEnded?: Error): string {
+  const text = describeOne(error)
+  if (!PG_CONNECTION_LOST.some((words) => text.startsWith(words))) return text
+  return `the connection to the database was lost: ${sessionEnded ? describeOne(sessionEnded) : text}`
+}
+
+const PG_CONNECTION_LOST = ['Connection terminated unexpectedly', 'Client has encountered a connection error and is not queryable']
+
+function describeOne(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error)
   const separator = message.lastIndexOf(' - ')
   const core = (separator >= 0 ? message.slice(separator + 3) : message).trim()

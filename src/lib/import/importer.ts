@@ -4,7 +4,7 @@ import {hostname} from 'node:os'
 
 import type {Knex} from 'knex'
 
-import {migrateToLatest, openDatabase, sqliteFilePath, type DatabaseTarget} from '../db/connection.js'
+import {migrateToLatest, openDatabase, sessionEndedBy, sqliteFilePath, type DatabaseTarget} from '../db/connection.js'
 import {describeDatabaseError} from '../db/errors.js'
 import {acquireImportLock, LockBusyError, type ImportLock} from '../db/importLock.js'
 import {KnexImportStore, type ImportStore} from '../db/store.js'
@@ -131,7 +131,7 @@ export async function runImport(options: ImportOptions, reporter: ImportReporter
       })
       return result
     } catch (error) {
-      const failure = asImportFailure(error, options.database)
+      const failure = asImportFailure(error, options.database, sessionEndedBy(db))
       const status = failure instanceof ImportInterrupted ? 'interrupted' : 'failed'
       failure.summary = importer.partialSummary()
       await store
@@ -206,7 +206,7 @@ async function prepareDatabase(db: ReturnType<typeof openDatabase>, target: Data
     await migrateToLatest(db)
     await store.inspectSchema()
   } catch (error) {
-    throw new ImportFailure(`cannot use the database ${target.display}: ${describeDatabaseError(error)}`)
+    throw new ImportFailure(`cannot use the database ${target.display}: ${describeDatabaseError(error, sessionEndedBy(db))}`)
   }
 }
 
@@ -218,10 +218,10 @@ function openRejectsFile(path: string): RejectsFile {
   }
 }
 
-function asImportFailure(error: unknown, target: DatabaseTarget): ImportFailure {
+function asImportFailure(error: unknown, target: DatabaseTarget, sessionEnded: Error | undefined): ImportFailure {
   if (error instanceof ImportFailure) return error
   if (error instanceof StoktError) return new ImportFailure(error.message)
-  return new ImportFailure(`the database ${target.display} failed: ${describeDatabaseError(error)}`)
+  return new ImportFailure(`the database ${target.display} failed: ${describeDatabaseError(error, sessionEnded)}`)
 }
 
 /** The hold ids of each face, to check the holds lists of climbs. */

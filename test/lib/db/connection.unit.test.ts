@@ -161,6 +161,18 @@ describe('database errors', () => {
     expect(describeDatabaseError(new Error('x'.repeat(1000))).length).toBeLessThanOrEqual(301)
   })
 
+  it('says a connection was lost, with why when the server said it, for pg\'s words that do not', () => {
+    const lost = new Error('Client has encountered a connection error and is not queryable')
+    expect(describeDatabaseError(lost)).toBe('the connection to the database was lost: Client has encountered a connection error and is not queryable')
+    expect(describeDatabaseError(new Error('Connection terminated unexpectedly'), withCode('terminating connection due to administrator command', '57P01'))).toBe(
+      'the connection to the database was lost: terminating connection due to administrator command (57P01)',
+    )
+    // Any other error is its own reason.
+    expect(describeDatabaseError(withCode('permission denied for table climbs', '42501'), withCode('terminating connection', '57P01'))).toBe(
+      'permission denied for table climbs (42501)',
+    )
+  })
+
   it('describes a thrown non-error', () => {
     expect(describeDatabaseError('connection reset')).toBe('connection reset')
   })
