@@ -220,6 +220,17 @@ describe('the database unreachable or unusable', () => {
     expect(existsSync(join(scratch, 'postgress:'))).toBe(false)
   })
 
+  it('a PostgreSQL URL whose password holds a raw "#": exit 2 saying to percent-encode it, no piece of the password shown (pg would name one as the host)', async () => {
+    const url = `postgres://mastoc:${DB_PASSWORD}#9@127.0.0.1:5432/mastoc`
+    const result = await runCli(['status', '--database', url], {}, {cwd: scratch})
+
+    expect(result.code).toBe(2)
+    expect(result.stdout).toBe('')
+    expect(result.stderr).toContain(`--database: postgres://mastoc:***@127.0.0.1:5432/mastoc: its password holds a raw '#', which ends a URL's host part: write it percent-encoded (%23)`)
+    expect(result.stderr).not.toContain(DB_PASSWORD)
+    expect(result.stderr).not.toContain('#9')
+  })
+
   it('SQLite on a file that is not a database: exit 1 naming the file, which is left as it was', async () => {
     const path = join(scratch, 'notes.txt')
     const content = 'not a database\n'.repeat(200)

@@ -24,7 +24,12 @@ export interface DatabaseTarget {
 export function parseDatabaseTarget(value: string): DatabaseTarget {
   const trimmed = value.trim()
   if (/^postgres(ql)?:\/\//i.test(trimmed)) {
-    return {dialect: 'postgres', location: trimmed, display: maskUrlPassword(trimmed)}
+    const display = maskUrlPassword(trimmed)
+    const broken = passwordBreakingUrl(trimmed)
+    if (broken) {
+      throw new Error(`--database: ${display}: its password holds a raw '${broken}', which ends a URL's host part: write it percent-encoded (${encodeURIComponent(broken)})`)
+    }
+    return {dialect: 'postgres', location: trimmed, display}
   }
   const explicitSqlite = /^sqlite:/i.test(trimmed)
   const path = trimmed.replace(/^sqlite:(\/\/)?/i, '')
@@ -40,6 +45,22 @@ const DATABASE_EXPECTED = 'expected a postgres:// URL or a SQLite file path'
 /** A scheme (`mysql:`, `postgress:`; not a drive letter, `C:\`), or credentials before an `@`. */
 function looksLikeUrl(path: string): boolean {
   return /^[a-z][a-z0-9+.-]+:/i.test(path) || /^[^/@]*:[^/]*@/.test(path)
+}
+
+/**
+ * A '/', '?' or '#' written raw in a URL's password ends the host part there: pg would take what
+ * follows in the password for the host (and name it in its errors: a piece of the password shown)
+ * or for the database. The character, when the credentials (up to the last '@', as maskUrlPassword
+ * reads them) reach past where the host part ends, and what comes before that end is not a plain
+ * host[:port] (an '@' in the query string of a URL without credentials is no password).
+ */
+function passwordBreakingUrl(url: string): string | undefined {
+  const rest = url.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')
+  const hostPartEnd = rest.search(/[/?#]/)
+  if (hostPartEnd < 0 || rest.lastIndexOf('@') < hostPartEnd) return undefined
+  const hostPart = rest.slice(0, hostPartEnd)
+  if (/^([^@:[\]]*|\[[^\]]*\])(:\d*)?$/.test(hostPart)) return undefined
+  return rest[hostPartEnd]
 }
 
 /** The file a SQLite target lives in; undefined for PostgreSQL and for an in-memory database. */

@@ -45,6 +45,31 @@ describe('parseDatabaseTarget', () => {
   })
 
   it.each([
+    ['postgres://mastoc:Tr0#b4dor@db.example.net:5432/mastoc', '#', '%23'],
+    ['postgres://mastoc:Tr0/b4dor@db.example.net/mastoc', '/', '%2F'],
+    ['postgresql://mastoc:Tr0?b4dor@db.example.net/mastoc', '?', '%3F'],
+    ['postgres://mastoc:p@ss#b4dor@db.example.net/mastoc', '#', '%23'],
+  ])('refuses %s, whose password holds a raw %s that would end its host part, naming the fix and never the password', (url, character, encoded) => {
+    let message = ''
+    try {
+      parseDatabaseTarget(url)
+    } catch (error) {
+      message = (error as Error).message
+    }
+    expect(message).toContain(`its password holds a raw '${character}', which ends a URL's host part: write it percent-encoded (${encoded})`)
+    expect(message).not.toMatch(/b4dor|Tr0|ss#/)
+  })
+
+  it.each([
+    'postgres://mastoc:Tr0%23b4dor@db.example.net:5432/mastoc',
+    'postgres://db.example.net:5432/mastoc?application_name=ops@example',
+    'postgres://[::1]:5432/mastoc?application_name=ops@example',
+    'postgres:///mastoc?host=/var/run/postgresql&password=p@ss',
+  ])('takes %s as it is (no raw character in a password ends its host part)', (url) => {
+    expect(parseDatabaseTarget(url).location).toBe(url)
+  })
+
+  it.each([
     ['sqlite:./mastoc.db', './mastoc.db'],
     ['sqlite:mastoc.db', 'mastoc.db'],
     ['sqlite:///var/lib/mastoc/mastoc.db', '/var/lib/mastoc/mastoc.db'],
