@@ -3,6 +3,7 @@ import type {Knex} from 'knex'
 import * as initial from '../../../migrations/20261126000000_initial.js'
 import * as importLocks from '../../../migrations/20261126000100_import_locks.js'
 import * as importCursors from '../../../migrations/20261126000200_import_cursors.js'
+import * as importLocksHost from '../../../migrations/20261126000300_import_locks_host.js'
 
 interface Migration {
   up(knex: Knex): Promise<void>
@@ -17,6 +18,7 @@ const MIGRATIONS: ReadonlyArray<[name: string, migration: Migration]> = [
   ['20261126000000_initial', initial],
   ['20261126000100_import_locks', importLocks],
   ['20261126000200_import_cursors', importCursors],
+  ['20261126000300_import_locks_host', importLocksHost],
 ]
 
 export class MastocMigrationSource implements Knex.MigrationSource<string> {

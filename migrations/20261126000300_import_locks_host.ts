@@ -1,0 +1,24 @@
+import type {Knex} from 'knex'
+
+/**
+ * `import_locks.host` and `.pid`, on a database whose `import_locks` an early build made without
+ * them: those columns were added to 20261126000100_import_locks after it had shipped, and knex never
+ * runs a recorded migration again, so every import there failed "no such column: host". A database
+ * migrated since has them already, and is left as it is.
+ */
+export async function up(knex: Knex): Promise<void> {
+  const missing = async (column: string) => !(await knex.schema.hasColumn('import_locks', column))
+  const addHost = await missing('host')
+  const addPid = await missing('pid')
+  if (!addHost && !addPid) return
+  await knex.schema.alterTable('import_locks', (table) => {
+    if (addHost) table.string('host', 255)
+    if (addPid) table.integer('pid')
+  })
+}
+
+/**
+ * Nothing: the columns are import_locks' own as 20261126000100 makes it today (dropping them would
+ * break that table for this build); rolled back past that migration, the table goes with them.
+ */
+export async function down(): Promise<void> {}
