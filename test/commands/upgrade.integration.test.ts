@@ -7,10 +7,11 @@ import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
 import {DEFAULT_TOKEN, startStoktServer, type StoktServer} from '../support/stoktServer.js'
 
 /**
- * Upgrading the importer on a box whose database an earlier build migrated: the migrations it
- * recorded are not run again, so the database keeps the shapes they had then.
+ * Upgrading the importer on a box whose database an earlier build migrated (the migrations it
+ * recorded are not run again, so the database keeps the shapes they had then), and rolling an
+ * upgrade back (a database a later build migrated).
  */
-describe.each(DATABASE_KINDS)('the current build on a database an earlier build migrated, on %s', (kind) => {
+describe.each(DATABASE_KINDS)('the current build on a database another build migrated, on %s', (kind) => {
   const skip = unavailable(kind)
   let gym: GeneratedGym
   let server: StoktServer
@@ -54,5 +55,27 @@ describe.each(DATABASE_KINDS)('the current build on a database an earlier build 
     expect(rowByRow.code).toBe(0)
     expect(await writeStamps(knex)).toEqual(stamps)
     expect(await knex('import_locks').select('gym_stokt_id')).toEqual([])
+  })
+
+  it.skipIf(skip)('refuses, saying so and writing nothing, a database a later build has migrated (an upgrade rolled back)', async () => {
+    const database = await databases.fresh()
+    const knex = database.knex()
+    expect((await importAll(database)).code).toBe(0)
+    const later = '20991231000000_from_a_later_build'
+    await knex('knex_migrations').insert({name: later, batch: 9, migration_time: new Date()})
+    const stamps = await writeStamps(knex)
+    const runs = await knex('import_runs').count({count: '*'})
+
+    const refusal = `it was migrated by a later build of mastoc (migration ${later}, unknown to this one): use that build, or roll those migrations back with it first`
+    const result = await importAll(database)
+    expect(result.code).toBe(1)
+    expect(result.stderr.replace(/\s*›\s*/g, ' ')).toContain(refusal)
+    const migrate = await runCli(['db', 'migrate'], {DATABASE_URL: database.url})
+    expect(migrate.code).toBe(1)
+    expect(migrate.stderr.replace(/\s*›\s*/g, ' ')).toContain(refusal)
+    expect(await writeStamps(knex)).toEqual(stamps)
+    expect(await knex('import_runs').count({count: '*'})).toEqual(runs)
+    // status only reads, and still answers.
+    expect((await runCli(['status'], {DATABASE_URL: database.url})).code).toBe(0)
   })
 })

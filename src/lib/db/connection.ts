@@ -226,8 +226,25 @@ export async function migrateToLatest(db: Knex): Promise<string[]> {
 }
 
 async function latestMigrations(db: Knex): Promise<string[]> {
+  await refuseNewerSchema(db)
   const [, applied] = (await db.migrate.latest()) as [number, string[]]
   return applied
+}
+
+/**
+ * A database a later build has migrated (ops rolling back an upgrade) is refused saying so: knex's
+ * own refusal blames a "corrupt migration directory", which this build does not even have.
+ */
+async function refuseNewerSchema(db: Knex): Promise<void> {
+  if (!(await db.schema.hasTable('knex_migrations'))) return
+  const known = new Set(await new MastocMigrationSource().getMigrations())
+  const recorded: string[] = await db('knex_migrations').orderBy('id').pluck('name')
+  const unknown = recorded.filter((name) => !known.has(name))
+  if (unknown.length === 0) return
+  throw new Error(
+    `it was migrated by a later build of mastoc (migration${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')}, unknown to this one): ` +
+      'use that build, or roll those migrations back with it first',
+  )
 }
 
 /** Any constant: the key of the advisory lock that migrations of a mastoc database take. */
