@@ -139,7 +139,7 @@ describe.each(DATABASE_KINDS)('the import process killed or stopped, on %s', (ki
           // The re-run, holding the gym's lock, found the dead run still marked running.
           expect(after.map((run) => run.status)).toEqual(['succeeded', 'abandoned'])
           expect(after[1]).toMatchObject({id: killedRun.id, finished_at: null})
-          expect(after[1].error).toContain('its process was killed or lost')
+          expect(after[1].error).toContain('the run ended without recording how (its process was killed or lost, or the database was out of reach as it ended)')
         })
       })
     }

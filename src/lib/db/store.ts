@@ -196,7 +196,7 @@ export class KnexImportStore implements ImportStore {
       .where({gym_stokt_id: gymStoktId})
       .where((query) => query.where('status', 'running').orWhereIn('id', waitedOut))
       .whereNot('id', runId)
-      .update({status: 'abandoned', error: `the run ended without finishing (its process was killed or lost); found at ${now} by run ${runId}`})
+      .update({status: 'abandoned', error: `the run ended without recording how (its process was killed or lost, or the database was out of reach as it ended); found at ${now} by run ${runId}`})
   }
 
   async latestRuns(limit: number): Promise<RunRow[]> {
