@@ -68,11 +68,13 @@ export interface ImportStore {
   /** `waiting`: the run waits for its gym's lock (`--wait-lock`), and says so until it holds it. */
   startRun(run: RunRecord, status: 'running' | 'waiting'): Promise<void>
   finishRun(id: string, outcome: RunOutcome): Promise<void>
+  /** A waiting run that now holds its gym's lock. */
+  markRunning(runId: string): Promise<void>
   /**
-   * Called by `runId` once it holds the gym's lock: marks it running, and abandoned the runs of
-   * this gym whose process died (SIGKILL, a crash, a lost machine): those still marked running
-   * (under the lock, no other can be), and those still marked waiting past the end of their wait
-   * (`waitLock` in their options) and a minute more. One still within its wait may be alive.
+   * Called by `runId` once it holds the gym's lock: marks abandoned the runs of this gym whose
+   * process died (SIGKILL, a crash, a lost machine): those still marked running (under the lock,
+   * no other can be), and those still marked waiting past the end of their wait (`waitLock` in
+   * their options) and a minute more. One still within its wait may be alive.
    */
   abandonDeadRuns(gymStoktId: string, runId: string, now: string): Promise<number>
   latestRuns(limit: number): Promise<RunRow[]>
@@ -178,8 +180,11 @@ export class KnexImportStore implements ImportStore {
       })
   }
 
-  async abandonDeadRuns(gymStoktId: string, runId: string, now: string): Promise<number> {
+  async markRunning(runId: string): Promise<void> {
     await this.db('import_runs').where({id: runId, status: 'waiting'}).update({status: 'running'})
+  }
+
+  async abandonDeadRuns(gymStoktId: string, runId: string, now: string): Promise<number> {
     const waiting: {id: string; started_at: unknown; options: unknown}[] = await this.db('import_runs')
       .where({gym_stokt_id: gymStoktId, status: 'waiting'})
       .whereNot('id', runId)

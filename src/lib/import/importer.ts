@@ -111,6 +111,7 @@ export async function runImport(options: ImportOptions, reporter: ImportReporter
     try {
       lock = await lockGym(db, options, run, reporter)
       importer.lock = lock
+      await store.markRunning(run.id)
       await store.abandonDeadRuns(options.gymId, run.id, nowInstant())
       // Read under the lock: a run finishing meanwhile may have moved the cursor.
       if (options.incremental) run.maxAge = incrementalMaxAge(await store.readClimbsCursor(options.gymId), run.startedAt)
