@@ -41,6 +41,12 @@ export interface SnapshotManifest {
   pages: number
   /** Climb records in climbs.json. */
   climbs: number
+  /**
+   * The `count` Stokt announced on the last page read; absent in a snapshot saved before it was
+   * kept, or whose run never read the climbs. Not `climbs`: climbs.json keeps a climb Stokt served
+   * twice (the list moving while paged, or read twice) twice.
+   */
+  count?: number
   /** False when the run that saved the snapshot never read the climbs: climbs.json is then empty. */
   complete: {climbs: boolean}
 }
@@ -49,6 +55,8 @@ export interface FinishOptions {
   gymId: string
   maxAge: number | null
   pages: number
+  /** Stokt's `count` on the last page read, if any. */
+  count?: number
   /** Default true; false records a snapshot whose run never read the climbs. */
   climbsComplete?: boolean
 }
@@ -120,6 +128,7 @@ export class SnapshotWriter {
       maxAge: options.maxAge,
       pages: options.pages,
       climbs: this.climbCount,
+      ...(options.count === undefined ? {} : {count: options.count}),
       complete: {climbs: options.climbsComplete ?? true},
     }
     await this.writeJson(MANIFEST, manifest)
@@ -236,7 +245,8 @@ export class SnapshotSource implements StoktSource {
 
     const filtering = maxAge < ALL_CLIMBS_MAX_AGE
     const cutoff = this.now.getTime() - maxAge * DAY_MS
-    const count = filtering ? undefined : manifest?.climbs
+    // What Stokt announced, as the live run saw it: served again, a snapshot is as complete as its walk was.
+    const count = filtering ? undefined : (manifest?.count ?? manifest?.climbs)
     let page = 0
     let results: unknown[] = []
     for await (const records of this.climbRecords(call)) {
@@ -284,6 +294,9 @@ export class SnapshotSource implements StoktSource {
     if (typeof value.savedAt !== 'string' || Number.isNaN(Date.parse(value.savedAt))) throw invalid('has no savedAt date')
     if (value.maxAge !== null && typeof value.maxAge !== 'number') throw invalid('has no maxAge')
     if (typeof value.pages !== 'number' || typeof value.climbs !== 'number') throw invalid('has no pages or climbs count')
+    if (value.count !== undefined && (typeof value.count !== 'number' || !Number.isInteger(value.count) || value.count < 0)) {
+      throw invalid('has a count that is not a whole number')
+    }
     const complete = isRecord(value.complete) ? value.complete : {}
     return {
       format: SNAPSHOT_FORMAT,
@@ -293,6 +306,7 @@ export class SnapshotSource implements StoktSource {
       maxAge: value.maxAge,
       pages: value.pages,
       climbs: value.climbs,
+      ...(value.count === undefined ? {} : {count: value.count}),
       complete: {climbs: complete.climbs !== false},
     }
   }
@@ -453,6 +467,8 @@ export class TeeSource implements StoktSource {
   private gymId?: string
   private maxAge: number | null = null
   private pages = 0
+  /** Stokt's `count` on the last page read. */
+  private count?: number
   private climbs: 'not requested' | 'reading' | 'complete' = 'not requested'
   /** A call to `inner` failed: what was saved may lack something, so the snapshot is not finished. */
   private failed = false
@@ -499,6 +515,7 @@ export class TeeSource implements StoktSource {
       if (next.done) break
       await this.writer.appendClimbs(next.value.results)
       this.pages++
+      if (next.value.count !== undefined) this.count = next.value.count
       yield next.value
     }
     this.climbs = 'complete'
@@ -516,6 +533,7 @@ export class TeeSource implements StoktSource {
           gymId: this.gymId!,
           maxAge: this.maxAge,
           pages: this.pages,
+          count: this.count,
           climbsComplete: this.climbs === 'complete',
         })
       } else {

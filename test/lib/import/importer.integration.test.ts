@@ -454,4 +454,44 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
       rmSync(dir, {recursive: true, force: true})
     }
   })
+
+  it.skipIf(skip)('re-imports a snapshot whose live run saw climbs twice (the list moved while paged) as complete: no warning, cursor written, missing reported', async () => {
+    const moving = generateGym({seed: 22, faces: 2, holdsPerFace: 30, climbs: 60, setters: 8})
+    const newClimbs = moving.climbs.slice(0, 3).map((climb) => ({...(climb as object), id: crypto.randomUUID()}))
+    // Climbs created once page 1 is served: the pages after it repeat climbs, and the client,
+    // having fetched ahead, reads the whole list once more. The snapshot keeps every record served.
+    let drifted = false
+    const drifting = await startStoktServer({
+      gym: moving,
+      pageSize: 10,
+      intercept: (req) => {
+        if (!drifted && req.path.endsWith('/climbs') && !isClimbsPage(req, moving, 1)) {
+          drifted = true
+          moving.climbs.unshift(...newClimbs)
+        }
+        return false
+      },
+    })
+    const dir = mkdtempSync(join(tmpdir(), 'mastoc-snapshot-'))
+    try {
+      const live = await databases.fresh()
+      const offline = await databases.fresh()
+      const saved = await importGym('all', drifting, live.url, {gym: moving.gymId, 'save-snapshot': dir})
+      expect(drifted).toBe(true)
+      expect(saved.summary.missing).toEqual({count: 0, ids: []})
+
+      const warnings: string[] = []
+      const reporter = {phase() {}, progress() {}, warn: (message: string) => warnings.push(message), notice() {}}
+      const result = await importGym('all', undefined, offline.url, {'from-snapshot': dir, token: undefined}, reporter)
+      expect(warnings).toEqual([])
+      expect(result.exitCode).toBe(0)
+      expect(result.summary.climbs).toMatchObject({created: moving.climbs.length, errors: 0, total: moving.climbs.length})
+      expect(result.summary.missing).toEqual({count: 0, ids: []})
+      expect(await offline.knex()('import_cursors').select('gym_stokt_id')).toEqual([{gym_stokt_id: moving.gymId}])
+      expect(await readGymData(offline.knex())).toEqual(await readGymData(live.knex()))
+    } finally {
+      await drifting.close()
+      rmSync(dir, {recursive: true, force: true})
+    }
+  })
 })
