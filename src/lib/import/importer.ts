@@ -16,7 +16,7 @@ import {FaceSetupSchema, HoldSchema} from '../stokt/schema/setup.js'
 import {WallsSchema} from '../stokt/schema/walls.js'
 import {ALL_CLIMBS_MAX_AGE, StoktError, type ClimbsPage, type StoktSource} from '../stokt/source.js'
 import {FetchedAhead} from './concurrency.js'
-import {nowInstant} from './instant.js'
+import {nowInstant, toCanonicalInstant} from './instant.js'
 import {climbRow, faceRow, gymRow, holdRow, userRow} from './mapping.js'
 import {RejectsFile} from './rejectsFile.js'
 import {createStrategy, type BatchFinalizer, type StrategyName, type WriteStrategy} from './strategy.js'
@@ -480,7 +480,12 @@ class GymImporter {
     const previous = await this.store.readClimbsCursor(this.options.gymId)
     const covers = maxAge === ALL_CLIMBS_MAX_AGE || (previous !== undefined && maxAge >= incrementalMaxAge(previous, startedAt))
     if (!covers) return undefined
-    return (tx) => this.store.writeClimbsCursor(tx, {gymStoktId: this.options.gymId, climbsStartedAt: startedAt, runId: id, now: nowInstant()})
+    // Climbs read earlier than this run (a snapshot's): the cursor is when they were, or the next
+    // incremental run would never ask for the climbs created in between.
+    const readAt = await this.options.source.climbsReadAt?.()
+    const readAtInstant = readAt === undefined ? undefined : toCanonicalInstant(readAt)
+    const climbsStartedAt = readAtInstant !== undefined && readAtInstant < startedAt ? readAtInstant : startedAt
+    return (tx) => this.store.writeClimbsCursor(tx, {gymStoktId: this.options.gymId, climbsStartedAt, runId: id, now: nowInstant()})
   }
 
   /** After a complete full walk: climbs from Stokt that Stokt no longer serves. Reported, never deleted. */

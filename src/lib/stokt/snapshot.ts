@@ -47,6 +47,11 @@ export interface SnapshotManifest {
    * twice (the list moving while paged, or read twice) twice.
    */
   count?: number
+  /**
+   * When the saving run began reading the climbs (ISO 8601, UTC): what the snapshot holds is
+   * Stokt's list as of then. Absent in a snapshot saved before it was kept (`savedAt` then).
+   */
+  climbsReadAt?: string
   /** False when the run that saved the snapshot never read the climbs: climbs.json is then empty. */
   complete: {climbs: boolean}
 }
@@ -57,6 +62,8 @@ export interface FinishOptions {
   pages: number
   /** Stokt's `count` on the last page read, if any. */
   count?: number
+  /** When the climbs began to be read, if they were. */
+  climbsReadAt?: string
   /** Default true; false records a snapshot whose run never read the climbs. */
   climbsComplete?: boolean
 }
@@ -129,6 +136,7 @@ export class SnapshotWriter {
       pages: options.pages,
       climbs: this.climbCount,
       ...(options.count === undefined ? {} : {count: options.count}),
+      ...(options.climbsReadAt === undefined ? {} : {climbsReadAt: options.climbsReadAt}),
       complete: {climbs: options.climbsComplete ?? true},
     }
     await this.writeJson(MANIFEST, manifest)
@@ -263,6 +271,12 @@ export class SnapshotSource implements StoktSource {
     if (results.length > 0 || page === 0) yield {page: ++page, count, results}
   }
 
+  /** The snapshot's climbs are Stokt's as of when its run read them, not as of now. */
+  async climbsReadAt(): Promise<string | undefined> {
+    const manifest = await this.manifest()
+    return manifest?.climbsReadAt ?? manifest?.savedAt
+  }
+
   async close(): Promise<void> {}
 
   /** manifest.json when present (validated); refuses a snapshot whose save was interrupted. */
@@ -297,6 +311,9 @@ export class SnapshotSource implements StoktSource {
     if (value.count !== undefined && (typeof value.count !== 'number' || !Number.isInteger(value.count) || value.count < 0)) {
       throw invalid('has a count that is not a whole number')
     }
+    if (value.climbsReadAt !== undefined && (typeof value.climbsReadAt !== 'string' || Number.isNaN(Date.parse(value.climbsReadAt)))) {
+      throw invalid('has a climbsReadAt that is not a date')
+    }
     const complete = isRecord(value.complete) ? value.complete : {}
     return {
       format: SNAPSHOT_FORMAT,
@@ -307,6 +324,7 @@ export class SnapshotSource implements StoktSource {
       pages: value.pages,
       climbs: value.climbs,
       ...(value.count === undefined ? {} : {count: value.count}),
+      ...(value.climbsReadAt === undefined ? {} : {climbsReadAt: value.climbsReadAt}),
       complete: {climbs: complete.climbs !== false},
     }
   }
@@ -469,6 +487,7 @@ export class TeeSource implements StoktSource {
   private pages = 0
   /** Stokt's `count` on the last page read. */
   private count?: number
+  private readingStartedAt?: string
   private climbs: 'not requested' | 'reading' | 'complete' = 'not requested'
   /** A call to `inner` failed: what was saved may lack something, so the snapshot is not finished. */
   private failed = false
@@ -507,6 +526,7 @@ export class TeeSource implements StoktSource {
       return
     }
     this.climbs = 'reading'
+    this.readingStartedAt = new Date().toISOString()
     this.gymId ??= gymId
     this.maxAge = maxAge
     const pages = this.inner.climbPages(gymId, maxAge)[Symbol.asyncIterator]()
@@ -534,6 +554,7 @@ export class TeeSource implements StoktSource {
           maxAge: this.maxAge,
           pages: this.pages,
           count: this.count,
+          climbsReadAt: this.readingStartedAt,
           climbsComplete: this.climbs === 'complete',
         })
       } else {

@@ -26,6 +26,11 @@ export interface StoktSource {
   faceSetup(faceId: string): Promise<unknown>
   /** `GET /api/gyms/{gymId}/climbs?max_age={maxAge}`, every page, following `next`, as they arrive. */
   climbPages(gymId: string, maxAge: number): AsyncIterable<ClimbsPage>
+  /**
+   * When the climbs served were read from Stokt, where that is not now (a snapshot: when the run
+   * that saved it began reading them); undefined when unknown or now.
+   */
+  climbsReadAt?(): Promise<string | undefined>
   /** Releases sockets and files; writes a snapshot's closing manifest. */
   close(): Promise<void>
 }

@@ -1,4 +1,4 @@
-import {mkdtempSync, rmSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -451,6 +451,37 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
       expect(await readGymData(offline.knex())).toEqual(await readGymData(live.knex()))
       expect(await readGymData(offline.knex())).toEqual(expectedGymData(gym))
     } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
+  })
+
+  it.skipIf(skip)('imported from a snapshot 10 days old, moves the --incremental cursor to when the snapshot read the climbs: the next incremental run asks Stokt for the days since', async () => {
+    const now = new Date()
+    const dated = generateGym({seed: 23, faces: 1, holdsPerFace: 20, climbs: 20, setters: 3, now})
+    const stokt = await startStoktServer({gym: dated, pageSize: 10, now})
+    const dir = mkdtempSync(join(tmpdir(), 'mastoc-snapshot-'))
+    try {
+      const scratch = await databases.fresh()
+      const database = await databases.fresh()
+      await importGym('all', stokt, scratch.url, {gym: dated.gymId, 'save-snapshot': dir})
+      // The same snapshot, as if saved 10 days ago.
+      const tenDaysAgo = new Date(now.getTime() - 10 * 86_400_000).toISOString()
+      const manifestFile = join(dir, 'manifest.json')
+      const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as Record<string, unknown>
+      writeFileSync(manifestFile, JSON.stringify({...manifest, savedAt: tenDaysAgo, ...('climbsReadAt' in manifest ? {climbsReadAt: tenDaysAgo} : {})}))
+      expect((await importGym('all', undefined, database.url, {'from-snapshot': dir, token: undefined})).exitCode).toBe(0)
+
+      // Created on Stokt 9 days ago, after the snapshot: the next incremental run must bring it.
+      const laterId = crypto.randomUUID()
+      const later: Record<string, unknown> = {...(dated.climbs[0] as Record<string, unknown>), id: laterId, dateCreated: new Date(now.getTime() - 9 * 86_400_000).toISOString()}
+      dated.climbs.unshift(later)
+      const requestsBefore = stokt.requests.length
+      const result = await importGym('all', stokt, database.url, {gym: dated.gymId, incremental: true})
+      expect(result.summary.climbs).toMatchObject({created: 1, errors: 0})
+      expect(stokt.requests.slice(requestsBefore).filter((request) => request.path.endsWith('/climbs')).map((request) => request.query.get('max_age'))).toContain('11')
+      expect(await database.knex()('climbs').where('stokt_id', laterId).select('name')).toEqual([{name: later.name}])
+    } finally {
+      await stokt.close()
       rmSync(dir, {recursive: true, force: true})
     }
   })
