@@ -49,6 +49,21 @@ describe.each(DATABASE_KINDS)('mastoc import (the CLI) on %s', (kind) => {
     expect(result.stdout + result.stderr).not.toContain(DEFAULT_PASSWORD)
   })
 
+  it.skipIf(skip)('takes a --gym written in capitals as the same gym: one run history, one --incremental cursor', async () => {
+    const database = await databases.fresh()
+    const env = {DATABASE_URL: database.url, STOKT_URL: server.url, STOKT_TOKEN: DEFAULT_TOKEN}
+    const first = await runCli(['import', 'all', '--json', '--gym', ` ${gym.gymId.toUpperCase()}\n`], env)
+    expect(first.code).toBe(0)
+    expect(JSON.parse(first.stdout).gym).toBe(gym.gymId)
+
+    const next = await runCli(['import', 'all', '--json', '--incremental'], {...env, MASTOC_GYM: gym.gymId})
+    expect(next.code).toBe(0)
+    // The cursor the capitalised run left: only the last 7 days are asked for, not everything.
+    expect(server.requests.filter((request) => request.path.endsWith('/climbs')).at(-1)?.query.get('max_age')).toBe('7')
+    const runs = await database.knex()('import_runs').select('gym_stokt_id')
+    expect(runs.map((run) => run.gym_stokt_id)).toEqual([gym.gymId, gym.gymId])
+  })
+
   it.skipIf(skip)('prints a human summary and plain progress lines when not on a terminal', async () => {
     const database = await databases.fresh()
     const result = await runCli(['import', 'climbs', '--no-batch', '--database', database.url, '--gym', gym.gymId, '--stokt-url', server.url], {
@@ -145,6 +160,15 @@ describe('mastoc (the CLI), whatever the database', () => {
     } finally {
       rmSync(dir, {recursive: true, force: true})
     }
+  })
+
+  it('exits 2, before asking anything, when --gym is not a Stokt gym id', async () => {
+    const database = join(scratch, 'gym.db')
+    const result = await runCli(['import', 'all', '--database', database, '--token', 'unused', '--stokt-url', 'http://127.0.0.1:9', '--gym', 'montoboard'])
+    expect(result.code).toBe(2)
+    expect(result.stdout).toBe('')
+    expect(result.stderr).toContain('--gym: expected a Stokt gym id (a UUID); got "montoboard"')
+    expect(existsSync(database)).toBe(false)
   })
 
   it('exits 2 on a flag it does not know', async () => {

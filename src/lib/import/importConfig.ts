@@ -4,6 +4,7 @@ import {join} from 'node:path'
 
 import {maskUrlPassword, parseDatabaseTarget} from '../db/connection.js'
 import {StoktClient, type RetryInfo} from '../stokt/client.js'
+import {UUID} from '../stokt/schema/common.js'
 import {SnapshotSource, SnapshotWriter, TeeSource} from '../stokt/snapshot.js'
 import type {StoktSource} from '../stokt/source.js'
 import type {ImportCommand, ImportOptions} from './importer.js'
@@ -58,7 +59,7 @@ export async function buildImportOptions(
     throw new UsageError((error as Error).message)
   }
   const snapshotDir = flags['from-snapshot']
-  const gymId = flags.gym ?? (snapshotDir ? await snapshotGymId(snapshotDir) : undefined) ?? defaults.gym
+  const gymId = (flags.gym === undefined ? undefined : givenGymId(flags.gym)) ?? (snapshotDir ? await snapshotGymId(snapshotDir) : undefined) ?? defaults.gym
   const source = snapshotDir ? new SnapshotSource(snapshotDir) : liveSource(flags, onRetry)
 
   return {
@@ -86,6 +87,16 @@ export async function buildImportOptions(
       ...(flags['wait-lock'] ? {waitLock: flags['wait-lock']} : {}),
     },
   }
+}
+
+/**
+ * A Stokt gym id is a UUID; written in capitals (or with a stray space from an env file), it is
+ * still the gym Stokt serves in lower case, and must key the same lock, cursor and run history.
+ */
+function givenGymId(value: string): string {
+  const trimmed = value.trim()
+  if (!UUID.test(trimmed)) throw new UsageError(`--gym: expected a Stokt gym id (a UUID); got "${value}"`)
+  return trimmed.toLowerCase()
 }
 
 function liveSource(flags: ImportFlagValues, onRetry?: (info: RetryInfo) => void): StoktSource {

@@ -4,7 +4,7 @@ import {invalidInstantReason, toCanonicalInstant} from '../../import/instant.js'
 
 const DECIMAL = /^\s*-?\d+(\.\d+)?\s*$/
 const DECIMAL_EXPECTED = 'expected a decimal such as "2226.00"'
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /** A Stokt UUID id, kept as received. */
 export const stoktUuid = z.string({error: 'expected a UUID string'}).regex(UUID, {error: 'not a UUID'})
