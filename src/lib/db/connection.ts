@@ -140,7 +140,14 @@ export function openDatabase(target: DatabaseTarget, options: {readOnly?: boolea
           // atomic, and the WAL is written in order: a PostgreSQL crash can lose only the last
           // commits, whole, never half a batch, never a run recorded as done without its batches;
           // the next run imports them again.
-          connection.query("SET TIME ZONE 'UTC'; SET synchronous_commit TO off", (error) => done(error, connection))
+          // The text the importer reads back and compares, whatever the role or database set: ISO
+          // instants in UTC (DateStyle 'SQL' or 'German' gave '26/11/2026 14:41:22.481 UTC', which
+          // never equals what Stokt sent), floats with every digit (a negative extra_float_digits
+          // rounds them).
+          connection.query(
+            "SET TIME ZONE 'UTC'; SET DateStyle TO ISO; SET extra_float_digits TO 1; SET synchronous_commit TO off",
+            (error) => done(error, connection),
+          )
         },
       },
       migrations: {migrationSource: new MastocMigrationSource()},
