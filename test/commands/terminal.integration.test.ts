@@ -68,3 +68,48 @@ describe.each(DATABASE_KINDS)('on a terminal, on %s', (kind) => {
     }
   })
 })
+
+describe('on a terminal whose locale is not UTF-8', () => {
+  let gym: GeneratedGym
+  let server: StoktServer
+  const databases = testDatabases('sqlite')
+
+  beforeAll(async () => {
+    gym = generateGym({...GYM_SPEC, climbs: 30})
+    server = await startStoktServer({gym, pageSize: PAGE_SIZE})
+  })
+  afterAll(async () => {
+    await server?.close()
+    await databases.dropAll()
+  })
+
+  const barsOn = async (locale: Record<string, string>) => {
+    const database = await databases.fresh()
+    const terminal = startCliOnTerminal(importArgs(server, gym, database, []), {STOKT_TOKEN: DEFAULT_TOKEN, ...locale})
+    const {code, output} = await terminal.result
+    expect(code, output).toBe(0)
+    return {output, bars: terminalScreen(output).filter((line) => /^ ?\w+ +\|/.test(line))}
+  }
+
+  // A Latin-1 (or C) terminal shows each byte of '█' as a character: a bar was 137 columns wide,
+  // wrapped, and every redraw left copies on the screen.
+  it.each([
+    ['LANG=fr_FR.ISO-8859-1', {LANG: 'fr_FR.ISO-8859-1'}],
+    ['LANG=C', {LANG: 'C'}],
+    ['LC_ALL=POSIX over LANG=fr_FR.UTF-8', {LC_ALL: 'POSIX', LANG: 'fr_FR.UTF-8'}],
+  ])('draws ASCII bars that fit 80 columns (%s)', async (_, locale) => {
+    const {output, bars} = await barsOn(locale)
+    expect(bars.length, output).toBeGreaterThan(0)
+    expect(output).toMatch(/^[\x00-\x7f]*$/)
+    for (const bar of bars) {
+      expect(bar).toMatch(/\|[=-]+\|/)
+      expect(bar.length).toBeLessThanOrEqual(80)
+    }
+  })
+
+  it('keeps its block bars where the locale is UTF-8', async () => {
+    const {output, bars} = await barsOn({LANG: 'fr_FR.UTF-8'})
+    expect(bars.length, output).toBeGreaterThan(0)
+    for (const bar of bars) expect(bar).toMatch(/\|█+\|/)
+  })
+})

@@ -16,9 +16,20 @@ export type ReporterMode = 'bars' | 'lines' | 'json' | 'quiet'
  * person is needed (a run waiting for a lock it then gets needs no one).
  */
 export function createReporter(mode: ReporterMode, stream: NodeJS.WriteStream = process.stderr): Reporter {
-  if (mode === 'bars') return new BarReporter(stream)
+  if (mode === 'bars') return new BarReporter(stream, localeIsUtf8() ? cliProgress.Presets.shades_grey : cliProgress.Presets.legacy)
   if (mode === 'lines') return new LineReporter(stream)
   return new QuietReporter(stream, {notices: mode === 'json'})
+}
+
+/**
+ * Whether the terminal's locale (LC_ALL, else LC_CTYPE, else LANG, as the C library picks it)
+ * says UTF-8. A terminal in another charset (Latin-1, or C/POSIX: unset included) shows each of
+ * the bars' '█' as three characters: every bar is wider than the screen, wraps, and each redraw
+ * piles up copies; it gets ASCII bars ('=' and '-') instead.
+ */
+export function localeIsUtf8(env: NodeJS.ProcessEnv = process.env): boolean {
+  const locale = env.LC_ALL || env.LC_CTYPE || env.LANG || ''
+  return /utf-?8/i.test(locale)
 }
 
 export function reporterMode(flags: {json: boolean; quiet: boolean}, stdout = process.stdout, stderr = process.stderr): ReporterMode {
@@ -94,7 +105,7 @@ class BarReporter extends QuietReporter {
   private readonly multibar: cliProgress.MultiBar
   private readonly bars = new Map<SummaryEntity, cliProgress.SingleBar>()
 
-  constructor(stream: NodeJS.WriteStream) {
+  constructor(stream: NodeJS.WriteStream, preset: cliProgress.Preset) {
     super(stream)
     this.multibar = new cliProgress.MultiBar(
       {
@@ -108,7 +119,7 @@ class BarReporter extends QuietReporter {
         // pushed it down: it vanished from the screen.
         forceRedraw: true,
       },
-      cliProgress.Presets.shades_grey,
+      preset,
     )
   }
 
