@@ -42,6 +42,20 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
     expect(new Set(maxAges)).toEqual(new Set(['7']))
   })
 
+  it.skipIf(skip)('reads every climb, saying why, when the last import\'s cursor is after now (a clock was wrong)', async () => {
+    const database = await databases.fresh()
+    expect((await mastoc(database, ['import', 'all', '--json'])).code).toBe(0)
+    // The last run's machine had its clock two days ahead.
+    const ahead = new Date(Date.now() + 2 * 86_400_000).toISOString().replace('Z', '000Z')
+    await database.knex()('import_cursors').update({climbs_started_at: ahead})
+
+    const before = climbRequests().length
+    const result = await mastoc(database, ['import', 'all', '--incremental', '--quiet'])
+    expect(result.code).toBe(0)
+    expect(result.stderr).toMatch(new RegExp(`the last climbs import of gym ${gym.gymId} started at ${ahead.slice(0, 19)}.*, after now \\(.*\\): a clock is wrong; reading every climb`))
+    expect(new Set(climbRequests().slice(before).map((request) => request.query.get('max_age')))).toEqual(new Set(['9999']))
+  })
+
   it.skipIf(skip)('does not move the cursor when a run fails', async () => {
     const database = await databases.fresh()
     // A first full import, then a failed one: the cursor stays where the full one put it.

@@ -114,7 +114,13 @@ export async function runImport(options: ImportOptions, reporter: ImportReporter
       await store.markRunning(run.id)
       await store.abandonDeadRuns(options.gymId, run.id, nowInstant())
       // Read under the lock: a run finishing meanwhile may have moved the cursor.
-      if (options.incremental) run.maxAge = incrementalMaxAge(await store.readClimbsCursor(options.gymId), run.startedAt)
+      if (options.incremental) {
+        const cursor = await store.readClimbsCursor(options.gymId)
+        if (cursor !== undefined && cursorInFuture(cursor, run.startedAt)) {
+          reporter.warn(`the last climbs import of gym ${options.gymId} started at ${cursor}, after now (${run.startedAt}): a clock is wrong; reading every climb`)
+        }
+        run.maxAge = incrementalMaxAge(cursor, run.startedAt)
+      }
       rejects = options.rejectsPath ? openRejectsFile(options.rejectsPath) : undefined
       importer.onRejected = rejects ? (rejected, record) => rejects!.append(rejected, record) : undefined
       const result = await importer.importAll()
@@ -191,11 +197,21 @@ interface RunContext {
 }
 
 const DAY_MS = 86_400_000
+/** Clocks a little apart (a run on another host) are not a cursor in the future. */
+const CLOCK_TOLERANCE_MS = 60_000
+
+function cursorInFuture(cursor: string, now: string): boolean {
+  return Date.parse(cursor) > Date.parse(now) + CLOCK_TOLERANCE_MS
+}
 const MIN_INCREMENTAL_DAYS = 7
 
-/** design.md: days since the last completed climbs import + 1, at least 7; everything when there was none. */
+/**
+ * design.md: days since the last completed climbs import + 1, at least 7; everything when there was
+ * none, and when it is after now (one of the two machines' clocks is wrong, and by how much is
+ * unknown: 7 days could miss climbs).
+ */
 export function incrementalMaxAge(cursor: string | undefined, now: string): number {
-  if (cursor === undefined) return ALL_CLIMBS_MAX_AGE
+  if (cursor === undefined || cursorInFuture(cursor, now)) return ALL_CLIMBS_MAX_AGE
   const days = Math.floor((Date.parse(now) - Date.parse(cursor)) / DAY_MS) + 1
   return Math.min(ALL_CLIMBS_MAX_AGE, Math.max(MIN_INCREMENTAL_DAYS, days))
 }
@@ -233,7 +249,8 @@ class GymImporter {
   private readonly ids = new IdRegistry()
   private readonly strategy: WriteStrategy
   private readonly upsertContext: UpsertContext
-  private readonly startedMs = Date.now()
+  /** Monotonic: a clock set during the run changes no duration. */
+  private readonly startedMs = performance.now()
   private readonly done = new Map<SummaryEntity, number>()
   private readonly totals = new Map<SummaryEntity, number | undefined>()
   onRejected?: (rejected: Rejected, record: unknown) => void
@@ -288,7 +305,7 @@ class GymImporter {
         strategy: this.options.strategy,
         batchSize: this.options.batchSize,
         dryRun: this.options.dryRun,
-        durationMs: Date.now() - this.startedMs,
+        durationMs: Math.round(performance.now() - this.startedMs),
       },
       this.missing,
     )
