@@ -23,6 +23,7 @@
 import {createReadStream} from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
+import {toCanonicalInstant} from '../import/instant.js'
 import {ALL_CLIMBS_MAX_AGE, StoktError, type ClimbsPage, type StoktSource} from './source.js'
 
 export const SNAPSHOT_FORMAT = 'mastoc-stokt-snapshot'
@@ -585,11 +586,15 @@ function parseRecordLine(line: string): {value: unknown} | undefined {
   }
 }
 
-/** True when the record's `dateCreated` parses and is older than the cutoff; unparseable dates are kept. */
+/**
+ * True when the record's `dateCreated` is a date-time (read as validation reads it: `+03`, a space
+ * before the offset, which Date.parse refuses) older than the cutoff; an unreadable date is kept,
+ * for validation to reject it by name.
+ */
 function createdBefore(record: unknown, cutoffMs: number): boolean {
   if (!isRecord(record) || typeof record.dateCreated !== 'string') return false
-  const created = Date.parse(record.dateCreated)
-  return !Number.isNaN(created) && created < cutoffMs
+  const created = toCanonicalInstant(record.dateCreated)
+  return created !== undefined && Date.parse(created) < cutoffMs
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -230,7 +230,12 @@ describe('SnapshotSource max age', () => {
   it('keeps only the climbs created within maxAge days of now, and those whose date does not parse', async () => {
     const dir = await tempDir()
     const undated = {...gym.climbs[gym.climbs.length - 1], id: 'undated-climb', dateCreated: 'not a date'}
-    await writeHandMadeSnapshot(dir, gym, JSON.stringify([...gym.climbs, undated], null, 2))
+    // Old, in forms validation reads and Date.parse does not: an hours-only offset, a space before it.
+    const oldForms = [
+      {...gym.climbs[gym.climbs.length - 1], id: 'old-hours-offset', dateCreated: '2024-01-05T10:00:00.123456+03'},
+      {...gym.climbs[gym.climbs.length - 1], id: 'old-spaced-offset', dateCreated: '2024-01-05T10:00:00.123456 -05:00'},
+    ]
+    await writeHandMadeSnapshot(dir, gym, JSON.stringify([...gym.climbs, ...oldForms, undated], null, 2))
     const cutoff = NOW.getTime() - 90 * DAY_MS
     const recent = gym.climbs.filter((climb) => Date.parse(climb.dateCreated as string) >= cutoff)
     expect(recent.length).toBeGreaterThan(0)
