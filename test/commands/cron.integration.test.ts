@@ -132,6 +132,63 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
     }
   })
 
+  it.skipIf(skip)("never counts the mastoc server's own climbs, without a Stokt id, as missing", async () => {
+    const database = await databases.fresh()
+    const knex = database.knex()
+    // The server's own climbs table, made before any import: its climbs need no Stokt id, and
+    // `source` has the importer's default, which the server's own climbs may be left with.
+    await knex.schema.createTable('climbs', (table) => {
+      table.uuid('id').primary()
+      table.string('stokt_id', 36).unique()
+      table.uuid('face_id').notNullable()
+      table.uuid('setter_id')
+      table.string('name', 255).notNullable()
+      table.text('holds_list').notNullable()
+      table.text('mirror_holds_list').notNullable().defaultTo('')
+      table.string('grade_font', 16)
+      table.double('grade_ircra')
+      table.text('feet_rule')
+      table.text('description')
+      table.boolean('is_private').notNullable().defaultTo(false)
+      table.boolean('is_benchmark').notNullable().defaultTo(false)
+      table.integer('climbed_by').notNullable().defaultTo(0)
+      table.integer('total_likes').notNullable().defaultTo(0)
+      table.integer('total_comments').notNullable().defaultTo(0)
+      table.string('source', 16).notNullable().defaultTo('stokt')
+      for (const column of ['created_at', 'synced_at', 'updated_at']) table.timestamp(column, {useTz: true, precision: 6}).notNullable()
+      table.integer('favorites').notNullable().defaultTo(0)
+    })
+    expect((await mastoc(database, ['import', 'all'])).code).toBe(0)
+    const [{face_id: faceId}] = await knex('climbs').limit(1).select('face_id')
+    const at = '2026-11-20T10:00:00.000000Z'
+    const serverClimb = {face_id: faceId, holds_list: '', created_at: at, synced_at: at, updated_at: at, favorites: 3}
+    // One by one: a multi-row insert would write the second one's missing `source` as NULL on SQLite.
+    await knex('climbs').insert({...serverClimb, id: '0190a5e2-0000-7000-8000-0000000000c1', stokt_id: null, name: 'Set in the gym', source: 'mastoc'})
+    await knex('climbs').insert({...serverClimb, id: '0190a5e2-0000-7000-8000-0000000000c2', stokt_id: null, name: 'Set in the gym too'})
+
+    const rerun = await mastoc(database, ['import', 'all', '--json'])
+    expect(rerun.code).toBe(0)
+    expect(JSON.parse(rerun.stdout).missing).toEqual({count: 0, ids: []})
+    expect(rerun.stderr).not.toContain('no longer served')
+
+    const dropped = gym.climbs[7] as {id: string}
+    const smaller = generateGym(GYM_SPEC)
+    smaller.climbs.splice(7, 1)
+    const shrunk = await startStoktServer({gym: smaller, pageSize: 20})
+    try {
+      const full = await mastoc(database, ['import', 'all', '--json'], shrunk)
+      expect(full.code).toBe(0)
+      expect(JSON.parse(full.stdout).missing).toEqual({count: 1, ids: [dropped.id]})
+    } finally {
+      await shrunk.close()
+    }
+    // The server's climbs are as it left them.
+    expect(await knex('climbs').whereNull('stokt_id').orderBy('id').select('name', 'favorites')).toEqual([
+      {name: 'Set in the gym', favorites: 3},
+      {name: 'Set in the gym too', favorites: 3},
+    ])
+  })
+
   it.skipIf(skip)('shows exactly the changed fields on a dry run against a changed gym, and writes nothing', async () => {
     const database = await databases.fresh()
     expect((await mastoc(database, ['import', 'all'])).code).toBe(0)

@@ -249,6 +249,9 @@ export class KnexImportStore implements ImportStore {
       .join('gyms', 'gyms.id', 'faces.gym_id')
       .where('gyms.stokt_id', gymStoktId)
       .andWhere('climbs.source', 'stokt')
+      // A climb without a Stokt id is the server's own, whatever its `source` (a server's table may
+      // default it to 'stokt'): never one that Stokt no longer serves.
+      .whereNotNull('climbs.stokt_id')
   }
 
   async checkpoint(): Promise<void> {
