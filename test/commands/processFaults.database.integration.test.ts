@@ -4,8 +4,9 @@ import {join} from 'node:path'
 
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 
+import {migrateToLatest} from '../../src/lib/db/connection.js'
 import {runCli} from '../support/cli.js'
-import {testDatabases, unavailable} from '../support/databases.js'
+import {createTestDatabase, DATABASE_KINDS, testDatabases, unavailable} from '../support/databases.js'
 import {startFakePostgres} from '../support/fakePostgres.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
 import {DEFAULT_PASSWORD, DEFAULT_USERNAME, startStoktServer, type StoktServer} from '../support/stoktServer.js'
@@ -229,6 +230,34 @@ describe('the database unreachable or unusable', () => {
     expect(result.stderr).toContain(`--database: postgres://mastoc:***@127.0.0.1:5432/mastoc: its password holds a raw '#', which ends a URL's host part: write it percent-encoded (%23)`)
     expect(result.stderr).not.toContain(DB_PASSWORD)
     expect(result.stderr).not.toContain('#9')
+  })
+
+  describe.each(DATABASE_KINDS)('on %s', (kind) => {
+    it.skipIf(unavailable(kind))('the database refusing to record the run: exit 1 in one line naming why, without the statement; nothing fetched', async () => {
+      const database = await createTestDatabase(kind)
+      try {
+        const knex = database.knex()
+        await migrateToLatest(knex)
+        // A server's trigger (or a full disk, a lock held too long) refuses the run's first row.
+        if (kind === 'sqlite') {
+          await knex.raw("create trigger no_runs before insert on import_runs begin select raise(abort, 'no imports during maintenance'); end")
+        } else {
+          await knex.raw("create function no_runs() returns trigger language plpgsql as $$ begin raise exception 'no imports during maintenance'; end $$")
+          await knex.raw('create trigger no_runs before insert on import_runs for each row execute function no_runs()')
+        }
+        const requestsBefore = server.requests.length
+
+        const result = await importInto(database.url)
+
+        expect(result.code).toBe(1)
+        expect(result.stdout).toBe('')
+        expect(result.stderr).toMatch(/^Error: cannot record the run in the database .*: no imports during maintenance.*\n$/)
+        expect(result.stderr).not.toContain('insert into')
+        expect(server.requests.length).toBe(requestsBefore)
+      } finally {
+        await database.drop()
+      }
+    })
   })
 
   it('SQLite on a file that is not a database: exit 1 naming the file, which is left as it was', async () => {

@@ -96,15 +96,20 @@ export async function runImport(options: ImportOptions, reporter: ImportReporter
     const databaseFile = sqliteFileIdentity(options.database)
     const run: RunContext = {id: randomUUID(), startedAt: nowInstant(), maxAge: options.maxAge}
     const recordedOptions = () => ({...options.recordedOptions, maxAge: run.maxAge, ...(options.incremental ? {incremental: true} : {})})
-    await store.startRun({
-      id: run.id,
-      command: `import ${options.command}`,
-      strategy: options.strategy,
-      gymStoktId: options.gymId,
-      dryRun: options.dryRun,
-      options: recordedOptions(),
-      startedAt: run.startedAt,
-    }, (options.waitLockSeconds ?? 0) > 0 ? 'waiting' : 'running')
+    try {
+      await store.startRun({
+        id: run.id,
+        command: `import ${options.command}`,
+        strategy: options.strategy,
+        gymStoktId: options.gymId,
+        dryRun: options.dryRun,
+        options: recordedOptions(),
+        startedAt: run.startedAt,
+      }, (options.waitLockSeconds ?? 0) > 0 ? 'waiting' : 'running')
+    } catch (error) {
+      // Else knex's message: the whole insert, every value inlined.
+      throw new ImportFailure(`cannot record the run in the database ${options.database.display}: ${describeDatabaseError(error, sessionEndedBy(db))}`)
+    }
     const importer = new GymImporter(options, run, store, reporter)
     let lock: ImportLock | undefined
     let rejects: RejectsFile | undefined
