@@ -16,6 +16,12 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
   const mastoc = (database: TestDatabase, args: string[], stoktServer = server) =>
     runCli(args, {DATABASE_URL: database.url, MASTOC_GYM: gym.gymId, STOKT_URL: stoktServer.url, STOKT_TOKEN: DEFAULT_TOKEN})
   const climbRequests = () => server.requests.filter((request) => request.path.endsWith('/climbs'))
+  /** The suite's gym as Stokt serves it once it has dropped one climb. */
+  const withoutClimb = async (index: number) => {
+    const smaller = generateGym(GYM_SPEC)
+    smaller.climbs.splice(index, 1)
+    return {dropped: gym.climbs[index] as {id: string}, smaller, shrunk: await startStoktServer({gym: smaller, pageSize: 20})}
+  }
 
   beforeAll(async () => {
     if (skip) return
@@ -100,10 +106,7 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
   it.skipIf(skip)('reports a climb Stokt dropped as missing after a full walk, and not after an interrupted one', async () => {
     const database = await databases.fresh()
     expect((await mastoc(database, ['import', 'all'])).code).toBe(0)
-    const dropped = gym.climbs[7] as {id: string}
-    const smaller = generateGym(GYM_SPEC)
-    smaller.climbs.splice(7, 1)
-    const shrunk = await startStoktServer({gym: smaller, pageSize: 20})
+    const {dropped, smaller, shrunk} = await withoutClimb(7)
     try {
       const full = await mastoc(database, ['import', 'all', '--json'], shrunk)
       expect(full.code).toBe(0)
@@ -171,10 +174,7 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
     expect(JSON.parse(rerun.stdout).missing).toEqual({count: 0, ids: []})
     expect(rerun.stderr).not.toContain('no longer served')
 
-    const dropped = gym.climbs[7] as {id: string}
-    const smaller = generateGym(GYM_SPEC)
-    smaller.climbs.splice(7, 1)
-    const shrunk = await startStoktServer({gym: smaller, pageSize: 20})
+    const {dropped, shrunk} = await withoutClimb(7)
     try {
       const full = await mastoc(database, ['import', 'all', '--json'], shrunk)
       expect(full.code).toBe(0)
