@@ -202,13 +202,13 @@ interface RunContext {
 }
 
 const DAY_MS = 86_400_000
+const MIN_INCREMENTAL_DAYS = 7
 /** Clocks a little apart (a run on another host) are not a cursor in the future. */
 const CLOCK_TOLERANCE_MS = 60_000
 
 function cursorInFuture(cursor: string, now: string): boolean {
   return Date.parse(cursor) > Date.parse(now) + CLOCK_TOLERANCE_MS
 }
-const MIN_INCREMENTAL_DAYS = 7
 
 /**
  * design.md: days since the last completed climbs import + 1, at least 7; everything when there was
