@@ -232,6 +232,23 @@ describe('the database unreachable or unusable', () => {
     expect(result.stderr).not.toContain('#9')
   })
 
+  it.skipIf(unavailable('postgres'))('a PostgreSQL URL with a password and an "@" in its query string (application_name=mastoc@cron) is used as it is', async () => {
+    const database = await databases.fresh()
+    const url = new URL(database.url)
+    url.username = 'postgres'
+    url.password = DB_PASSWORD // trust auth here: any password will do
+    const withQuery = `${url.toString()}?application_name=mastoc@cron`
+
+    const result = await runCli(['db', 'migrate', '--database', withQuery], {}, {cwd: scratch})
+
+    expect(result.stderr).toBe('')
+    expect(result.code).toBe(0)
+    expect(await database.knex().schema.hasTable('import_runs')).toBe(true)
+    // Named by its host and database, the password masked (not as 'postgres://postgres:***@cron').
+    expect(result.stdout).toContain(`postgres://postgres:***@${url.host}${url.pathname}?application_name=mastoc@cron: applied`)
+    expect(result.stdout).not.toContain(DB_PASSWORD)
+  })
+
   describe.each(DATABASE_KINDS)('on %s', (kind) => {
     it.skipIf(unavailable(kind))('the database refusing to record the run: exit 1 in one line naming why, without the statement; nothing fetched', async () => {
       const database = await createTestDatabase(kind)

@@ -50,17 +50,29 @@ function looksLikeUrl(path: string): boolean {
 /**
  * A '/', '?' or '#' written raw in a URL's password ends the host part there: pg would take what
  * follows in the password for the host (and name it in its errors: a piece of the password shown)
- * or for the database. The character, when the credentials (up to the last '@', as maskUrlPassword
- * reads them) reach past where the host part ends, and what comes before that end is not a plain
- * host[:port] (an '@' in the query string of a URL without credentials is no password).
+ * or for the database. The character, when the credentials (as credentialsEnd reads them) reach
+ * past where the host part ends, and what comes before that end is not a plain host[:port] (an
+ * '@' in the query string of a URL without credentials is no password).
  */
 function passwordBreakingUrl(url: string): string | undefined {
   const rest = url.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')
   const hostPartEnd = rest.search(/[/?#]/)
-  if (hostPartEnd < 0 || rest.lastIndexOf('@') < hostPartEnd) return undefined
+  if (hostPartEnd < 0 || credentialsEnd(rest) < hostPartEnd) return undefined
   const hostPart = rest.slice(0, hostPartEnd)
   if (/^([^@:[\]]*|\[[^\]]*\])(:\d*)?$/.test(hostPart)) return undefined
   return rest[hostPartEnd]
+}
+
+/**
+ * Where the credentials of a URL (without its scheme) end: at its last '@', as pg reads them (a
+ * password may hold a raw '@'); but when every '@' after the host part is in the query string of a
+ * URL with a path (`…@db.example.com/mastoc?application_name=mastoc@cron`), at the host part's.
+ */
+function credentialsEnd(rest: string): number {
+  const hostPartEnd = rest.search(/[/?#]/)
+  const inHostPart = hostPartEnd > 0 ? rest.lastIndexOf('@', hostPartEnd) : -1
+  if (inHostPart >= 0 && /^\/[^?#@]*(\?[^#]*)?$/.test(rest.slice(hostPartEnd))) return inHostPart
+  return rest.lastIndexOf('@')
 }
 
 /** The file a SQLite target lives in; undefined for PostgreSQL and for an in-memory database. */
@@ -69,13 +81,13 @@ export function sqliteFilePath(target: DatabaseTarget): string | undefined {
 }
 
 /**
- * The URL with its password masked, however it was written: pg takes the credentials up to the
- * LAST '@' (a password may hold a raw '@'), and also reads `?password=` from the query string.
+ * The URL with its password masked, however it was written: the credentials as credentialsEnd
+ * reads them (a password may hold a raw '@'), and `?password=` in the query string.
  */
 export function maskUrlPassword(url: string): string {
   const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url)?.[0] ?? ''
   let rest = url.slice(scheme.length)
-  const lastAt = rest.lastIndexOf('@')
+  const lastAt = credentialsEnd(rest)
   if (lastAt >= 0) {
     const userinfo = rest.slice(0, lastAt)
     const colon = userinfo.indexOf(':')

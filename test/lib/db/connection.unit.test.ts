@@ -65,6 +65,7 @@ describe('parseDatabaseTarget', () => {
     'postgres://db.example.net:5432/mastoc?application_name=ops@example',
     'postgres://[::1]:5432/mastoc?application_name=ops@example',
     'postgres:///mastoc?host=/var/run/postgresql&password=p@ss',
+    'postgres://mastoc:Tr0ub4dor@db.example.net/mastoc?application_name=mastoc@cron',
   ])('takes %s as it is (no raw character in a password ends its host part)', (url) => {
     expect(parseDatabaseTarget(url).location).toBe(url)
   })
