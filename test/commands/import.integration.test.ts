@@ -64,6 +64,28 @@ describe.each(DATABASE_KINDS)('mastoc import (the CLI) on %s', (kind) => {
     expect(runs.map((run) => run.gym_stokt_id)).toEqual([gym.gymId, gym.gymId])
   })
 
+  it.skipIf(skip)('imports a snapshot whose manifest names the gym in capitals (saved with --gym in capitals) as that same gym', async () => {
+    const database = await databases.fresh()
+    const dir = mkdtempSync(join(tmpdir(), 'mastoc-gym-case-'))
+    try {
+      const env = {DATABASE_URL: database.url, STOKT_URL: server.url, STOKT_TOKEN: DEFAULT_TOKEN, MASTOC_GYM: gym.gymId}
+      expect((await runCli(['import', 'users', '--save-snapshot', dir], env)).code).toBe(0)
+      // As a build that kept --gym as it was written saved it: `import users` asks for no summary, the manifest names the gym.
+      const manifestPath = join(dir, 'manifest.json')
+      const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {gymId: string}
+      expect(existsSync(join(dir, 'summary.json'))).toBe(false)
+      writeFileSync(manifestPath, JSON.stringify({...manifest, gymId: gym.gymId.toUpperCase()}))
+
+      const result = await runCli(['import', 'users', '--json', '--from-snapshot', dir, '--gym', gym.gymId.toUpperCase()], {DATABASE_URL: database.url})
+
+      expect(result.stderr).toBe('')
+      expect(result.code).toBe(0)
+      expect(JSON.parse(result.stdout)).toMatchObject({gym: gym.gymId, users: {unchanged: 8, errors: 0}})
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
+  })
+
   it.skipIf(skip)('prints a human summary and plain progress lines when not on a terminal', async () => {
     const database = await databases.fresh()
     const result = await runCli(['import', 'climbs', '--no-batch', '--database', database.url, '--gym', gym.gymId, '--stokt-url', server.url], {

@@ -339,7 +339,8 @@ export class SnapshotSource implements StoktSource {
     if (snapshotGym === undefined) {
       throw new StoktError(`${this.description} does not say which gym it is (${SUMMARY} has no id)`, `read ${SUMMARY}`)
     }
-    if (snapshotGym !== gymId) {
+    // In capitals or not, the same gym (--gym is lower-cased; a snapshot saved before keeps it as written).
+    if (snapshotGym.toLowerCase() !== gymId.toLowerCase()) {
       throw new StoktError(`${this.description} is of gym ${snapshotGym}, not ${gymId}`, `read ${SUMMARY}`)
     }
   }
