@@ -81,6 +81,14 @@ describe.each(DATABASE_KINDS)('mastoc import (the CLI) on %s', (kind) => {
       expect(result.stderr).toBe('')
       expect(result.code).toBe(0)
       expect(JSON.parse(result.stdout)).toMatchObject({gym: gym.gymId, users: {unchanged: 8, errors: 0}})
+
+      // Without --gym or MASTOC_GYM: the snapshot's gym, lower-cased as --gym is (one run history).
+      const bare = await runCli(['import', 'users', '--json', '--from-snapshot', dir], {DATABASE_URL: database.url})
+      expect(bare.stderr).toBe('')
+      expect(bare.code).toBe(0)
+      expect(JSON.parse(bare.stdout)).toMatchObject({gym: gym.gymId, users: {unchanged: 8, errors: 0}})
+      const runs = await database.knex()('import_runs').orderBy('started_at').select('gym_stokt_id')
+      expect(runs.map((run) => run.gym_stokt_id)).toEqual([gym.gymId, gym.gymId, gym.gymId])
     } finally {
       rmSync(dir, {recursive: true, force: true})
     }

@@ -146,12 +146,18 @@ function hasCredentials(url: string): boolean {
   }
 }
 
-/** The gym a snapshot holds, so `--from-snapshot` needs no `--gym`. */
+/**
+ * The gym a snapshot holds, so `--from-snapshot` needs no `--gym`: summary.json's id, else (a run
+ * that asked for no summary, `import users`) the manifest's; lower-cased, as --gym is.
+ */
 async function snapshotGymId(dir: string): Promise<string | undefined> {
-  try {
-    const summary = JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8')) as {id?: unknown}
-    return typeof summary.id === 'string' ? summary.id : undefined
-  } catch {
-    return undefined // SnapshotSource reports the missing or broken file when it is read
+  for (const [file, key] of [['summary.json', 'id'], ['manifest.json', 'gymId']]) {
+    try {
+      const id = (JSON.parse(await readFile(join(dir, file), 'utf8')) as Record<string, unknown>)[key]
+      if (typeof id === 'string') return id.toLowerCase()
+    } catch {
+      // missing or broken: SnapshotSource reports it when it is read
+    }
   }
+  return undefined
 }
