@@ -1,6 +1,4 @@
 import {statSync} from 'node:fs'
-import {readFile} from 'node:fs/promises'
-import {join} from 'node:path'
 
 import {maskUrlPassword, parseDatabaseTarget} from '../db/connection.js'
 import {StoktClient, type RetryInfo} from '../stokt/client.js'
@@ -59,8 +57,9 @@ export async function buildImportOptions(
     throw new UsageError((error as Error).message)
   }
   const snapshotDir = flags['from-snapshot']
-  const gymId = (flags.gym === undefined ? undefined : givenGymId(flags.gym)) ?? (snapshotDir ? await snapshotGymId(snapshotDir) : undefined) ?? defaults.gym
-  const source = snapshotDir ? new SnapshotSource(snapshotDir) : liveSource(flags, onRetry)
+  const snapshot = snapshotDir ? new SnapshotSource(snapshotDir) : undefined
+  const gymId = (flags.gym === undefined ? undefined : givenGymId(flags.gym)) ?? (snapshot ? await snapshotGymId(snapshot) : undefined) ?? defaults.gym
+  const source = snapshot ?? liveSource(flags, onRetry)
 
   return {
     command,
@@ -146,18 +145,8 @@ function hasCredentials(url: string): boolean {
   }
 }
 
-/**
- * The gym a snapshot holds, so `--from-snapshot` needs no `--gym`: summary.json's id, else (a run
- * that asked for no summary, `import users`) the manifest's; lower-cased, as --gym is.
- */
-async function snapshotGymId(dir: string): Promise<string | undefined> {
-  for (const [file, key] of [['summary.json', 'id'], ['manifest.json', 'gymId']]) {
-    try {
-      const id = (JSON.parse(await readFile(join(dir, file), 'utf8')) as Record<string, unknown>)[key]
-      if (typeof id === 'string') return id.toLowerCase()
-    } catch {
-      // missing or broken: SnapshotSource reports it when it is read
-    }
-  }
-  return undefined
+/** The gym a snapshot holds, so `--from-snapshot` needs no `--gym`; lower-cased, as --gym is. */
+async function snapshotGymId(snapshot: SnapshotSource): Promise<string | undefined> {
+  // Missing or broken files: the source reports them when it is read.
+  return (await snapshot.gymId().catch(() => undefined))?.toLowerCase()
 }

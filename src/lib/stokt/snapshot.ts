@@ -330,12 +330,16 @@ export class SnapshotSource implements StoktSource {
     }
   }
 
-  /** The gym a snapshot is of: summary.json's `id`, else the manifest's `gymId`. */
-  private async checkGym(gymId: string, summary?: unknown): Promise<void> {
+  /** The gym the snapshot is of, as saved: summary.json's `id` (`summary`, when already read), else the manifest's `gymId`. */
+  async gymId(summary?: unknown): Promise<string | undefined> {
     const manifest = await this.manifest()
     // A run that never asked for the summary saved none: the manifest then says which gym it is.
     const served = summary ?? (manifest && !(await this.exists(SUMMARY)) ? undefined : await this.readJson(SUMMARY))
-    const snapshotGym = isRecord(served) && typeof served.id === 'string' ? served.id : manifest?.gymId
+    return isRecord(served) && typeof served.id === 'string' ? served.id : manifest?.gymId
+  }
+
+  private async checkGym(gymId: string, summary?: unknown): Promise<void> {
+    const snapshotGym = await this.gymId(summary)
     if (snapshotGym === undefined) {
       throw new StoktError(`${this.description} does not say which gym it is (${SUMMARY} has no id)`, `read ${SUMMARY}`)
     }
