@@ -2,7 +2,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {runCli} from '../support/cli.js'
 import {DATABASE_KINDS, testDatabases, unavailable, type TestDatabase} from '../support/databases.js'
-import {writeStamps} from '../support/gymData.js'
+import {writeCounts} from '../support/gymData.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
 import {sendJson, startStoktServer, DEFAULT_TOKEN, type StoktServer} from '../support/stoktServer.js'
 
@@ -202,7 +202,7 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
     changed.climbs.unshift(newClimb)
     const changedServer = await startStoktServer({gym: changed, pageSize: 20})
     try {
-      const stamps = await writeStamps(database.knex())
+      const stamps = await writeCounts(database.knex())
       const dry = await mastoc(database, ['import', 'all', '--dry-run', '--json'], changedServer)
       expect(dry.code).toBe(0)
       const summary = JSON.parse(dry.stdout)
@@ -219,7 +219,7 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
         ],
       })
       expect(summary.changes.holds).toBeUndefined()
-      expect(await writeStamps(database.knex())).toEqual(stamps)
+      expect(await writeCounts(database.knex())).toEqual(stamps)
       expect(await database.knex()('climbs').where('stokt_id', newClimb.id).first()).toBeUndefined()
 
       const human = await mastoc(database, ['import', 'all', '--dry-run'], changedServer)

@@ -2,7 +2,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {runCli} from '../support/cli.js'
 import {DATABASE_KINDS, testDatabases, unavailable, type TestDatabase} from '../support/databases.js'
-import {expectedGymData, readGymData, writeStamps} from '../support/gymData.js'
+import {expectedGymData, readGymData, writeCounts} from '../support/gymData.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
 import {DEFAULT_TOKEN, startStoktServer, type StoktServer} from '../support/stoktServer.js'
 
@@ -49,11 +49,11 @@ describe.each(DATABASE_KINDS)('the current build on a database another build mig
     expect(first.code).toBe(0)
     expect(await readGymData(knex)).toEqual(expectedGymData(gym))
 
-    const stamps = await writeStamps(knex)
+    const stamps = await writeCounts(knex)
     const rowByRow = await importAll(database, ['--no-batch'])
     expect(rowByRow.stderr).toBe('')
     expect(rowByRow.code).toBe(0)
-    expect(await writeStamps(knex)).toEqual(stamps)
+    expect(await writeCounts(knex)).toEqual(stamps)
     expect(await knex('import_locks').select('gym_stokt_id')).toEqual([])
   })
 
@@ -63,7 +63,7 @@ describe.each(DATABASE_KINDS)('the current build on a database another build mig
     expect((await importAll(database)).code).toBe(0)
     const later = '20991231000000_from_a_later_build'
     await knex('knex_migrations').insert({name: later, batch: 9, migration_time: new Date()})
-    const stamps = await writeStamps(knex)
+    const stamps = await writeCounts(knex)
     const runs = await knex('import_runs').count({count: '*'})
 
     const refusal = `it was migrated by a later build of mastoc (migration ${later}, unknown to this one): use that build, or roll those migrations back with it first`
@@ -73,7 +73,7 @@ describe.each(DATABASE_KINDS)('the current build on a database another build mig
     const migrate = await runCli(['db', 'migrate'], {DATABASE_URL: database.url})
     expect(migrate.code).toBe(1)
     expect(migrate.stderr.replace(/\s*›\s*/g, ' ')).toContain(refusal)
-    expect(await writeStamps(knex)).toEqual(stamps)
+    expect(await writeCounts(knex)).toEqual(stamps)
     expect(await knex('import_runs').count({count: '*'})).toEqual(runs)
     // status only reads, and still answers.
     expect((await runCli(['status'], {DATABASE_URL: database.url})).code).toBe(0)

@@ -1,5 +1,6 @@
 import type {Knex} from 'knex'
 
+import {canonicalFromStored, dashedUuid} from '../../src/lib/db/encodings.js'
 import type {GeneratedGym} from './gymGenerator.js'
 
 /**
@@ -24,7 +25,7 @@ export async function readGymData(db: Knex): Promise<GymData> {
   const faces = await rows(`select f.stokt_id, g.stokt_id as gym, f.picture_path, f.picture_width, f.picture_height,
       f.feet_rules_options, f.has_symmetry, f.source
     from faces f join gyms g on g.id = f.gym_id order by f.stokt_id`)
-  const holds = await rows(`select h.stokt_id, f.stokt_id as face, h.polygon_str, h.touch_polygon_str, h.top_polygon_str, h.path_str,
+  const holds = await rows(`select h.stokt_id, f.stokt_id as face, h.polygon_str, h.path_str,
       h.centroid_x, h.centroid_y, h.area, h.center_tape_str, h.right_tape_str, h.left_tape_str
     from holds h join faces f on f.id = h.face_id order by h.stokt_id`)
   const users = await rows('select stokt_id, full_name, avatar_path, source from users order by stokt_id')
@@ -33,16 +34,21 @@ export async function readGymData(db: Knex): Promise<GymData> {
       c.total_comments, c.source, c.created_at
     from climbs c join faces f on f.id = c.face_id left join users u on u.id = c.setter_id order by c.stokt_id`)
   return {
-    gyms,
+    gyms: gyms.map((gym: Row) => ({...gym, stokt_id: uuidOf(gym.stokt_id)})),
     faces: faces.map((face: Row) => ({
       ...face,
+      stokt_id: uuidOf(face.stokt_id),
+      gym: uuidOf(face.gym),
       has_symmetry: Boolean(face.has_symmetry),
       feet_rules_options: typeof face.feet_rules_options === 'string' ? JSON.parse(face.feet_rules_options) : face.feet_rules_options,
     })),
-    holds: holds.map((hold: Row) => ({...hold, stokt_id: Number(hold.stokt_id)})).sort(byNumericStoktId),
-    users,
+    holds: holds.map((hold: Row) => ({...hold, stokt_id: Number(hold.stokt_id), face: uuidOf(hold.face)})).sort(byNumericStoktId),
+    users: users.map((user: Row) => ({...user, stokt_id: uuidOf(user.stokt_id)})).sort(byStoktId),
     climbs: climbs.map((climb: Row) => ({
       ...climb,
+      stokt_id: uuidOf(climb.stokt_id),
+      face: uuidOf(climb.face),
+      setter: uuidOf(climb.setter),
       is_private: Boolean(climb.is_private),
       is_benchmark: Boolean(climb.is_benchmark),
       created_at: utcMicros(climb.created_at),
@@ -60,10 +66,12 @@ function byNumericStoktId(a: Row, b: Row): number {
 
 /** A stored instant as `YYYY-MM-DDTHH:MM:SS.ffffffZ`, whichever way the database returns it. */
 function utcMicros(value: unknown): string {
-  const text = String(value)
-  const micros = /\.(\d{1,6})/.exec(text)?.[1]?.padEnd(6, '0') ?? '000000'
-  const iso = new Date(text.replace(' ', 'T').replace(/\+00$/, 'Z')).toISOString()
-  return `${iso.slice(0, 19)}.${micros}Z`
+  return canonicalFromStored(String(value))
+}
+
+/** A stored UUID (32 hex digits on SQLite, as the server keeps them) in its dashed form. */
+function uuidOf(value: unknown): unknown {
+  return value === null || value === undefined ? null : dashedUuid(String(value))
 }
 
 /** What design.md says the tables must hold for a generated gym, worked out from Stokt's payloads alone. */
@@ -103,8 +111,6 @@ export function expectedGymData(gym: GeneratedGym): GymData {
             stokt_id: hold.id,
             face: setup.id,
             polygon_str: hold.polygonStr,
-            touch_polygon_str: hold.touchPolygonStr,
-            top_polygon_str: hold.topPolygonStr,
             path_str: hold.pathStr,
             centroid_x: x,
             centroid_y: y,
@@ -124,11 +130,12 @@ export function expectedGymData(gym: GeneratedGym): GymData {
         setter: climb.climbSetters?.id ?? null,
         name: climb.name,
         holds_list: climb.holdsList,
-        mirror_holds_list: climb.mirrorHoldsList,
+        mirror_holds_list: climb.mirrorHoldsList ?? null,
         grade_font: climb.crowdGrade.font,
         grade_ircra: climb.crowdGrade.ircra,
         feet_rule: climb.feetRule,
-        description: climb.description ?? null,
+        // Stokt serves none; the server's column stays NULL.
+        description: null,
         is_private: climb.isPrivate,
         is_benchmark: climb.isBenchmark,
         climbed_by: climb.climbedBy,
@@ -154,12 +161,33 @@ export function expectedWithFirstClimbs(gym: GeneratedGym, count: number): GymDa
   }
 }
 
-/** Every row's write stamps, to show that a run wrote nothing. */
-export async function writeStamps(db: Knex): Promise<Record<string, string[]>> {
-  const stamps: Record<string, string[]> = {}
-  for (const table of ['gyms', 'faces', 'holds', 'users', 'climbs']) {
-    const rows: Row[] = await db(table).select('stokt_id', 'updated_at')
-    stamps[table] = rows.map((row) => `${String(row.stokt_id)} ${String(row.updated_at)}`).sort()
+/**
+ * How many times each of the server's tables has had a row inserted, updated or deleted since the
+ * first call (a trigger per table counts them): equal before and after a run, the run wrote no row.
+ */
+export async function writeCounts(db: Knex): Promise<Record<string, number>> {
+  const postgres = db.client.config.client === 'pg'
+  if (!(await db.schema.hasTable(WRITE_LOG))) {
+    await db.schema.createTable(WRITE_LOG, (table) => table.string('table_name', 32))
+    if (postgres) {
+      await db.raw(`create function ${WRITE_LOG}_row() returns trigger language plpgsql as $$
+        begin insert into ${WRITE_LOG} values (tg_table_name); return null; end $$`)
+    }
+    for (const table of SERVER_TABLES) {
+      if (postgres) {
+        await db.raw(`create trigger ${WRITE_LOG}_${table} after insert or update or delete on ${table} for each row execute function ${WRITE_LOG}_row()`)
+        continue
+      }
+      for (const event of ['insert', 'update', 'delete']) {
+        await db.raw(`create trigger ${WRITE_LOG}_${table}_${event} after ${event} on ${table} begin insert into ${WRITE_LOG} values ('${table}'); end`)
+      }
+    }
   }
-  return stamps
+  const counts: Record<string, number> = Object.fromEntries(SERVER_TABLES.map((table) => [table, 0]))
+  const rows: {table_name: string; writes: unknown}[] = await db(WRITE_LOG).select('table_name').count({writes: '*'}).groupBy('table_name')
+  for (const row of rows) counts[row.table_name] = Number(row.writes)
+  return counts
 }
+
+const WRITE_LOG = 'test_write_log'
+const SERVER_TABLES = ['gyms', 'faces', 'holds', 'users', 'climbs']

@@ -3,15 +3,15 @@ import {createHash} from 'node:crypto'
 import type BetterSqlite3 from 'better-sqlite3'
 import type pg from 'pg'
 
-import {toCanonicalInstant} from '../import/instant.js'
 import type {Dialect} from './connection.js'
+import {dashedUuid, fromDatabaseValue, toDatabaseValue} from './encodings.js'
 import {newRowId} from './rowId.js'
 import {ownedColumns, type Column, type ColumnKind, type TableSpec} from './tables.js'
 
 /**
  * The import's hot path — look up a batch by Stokt id, insert the new rows, update the changed
  * ones — on the driver's own connection, inside the knex transaction. knex's query builder costs
- * more than the database itself here (stack-notes.md): SQLite gets cached prepared statements,
+ * more than the database itself here: SQLite gets cached prepared statements,
  * PostgreSQL one statement per table and batch whose rows travel as one JSON parameter, which
  * also keeps any batch size clear of the 65,535-parameter limit.
  */
@@ -44,46 +44,53 @@ export interface RowWriter {
   update(connection: unknown, spec: TableSpec, rows: readonly ChangedRow[], now: string): Promise<void>
 }
 
-export function rowWriterFor(dialect: Dialect): RowWriter {
-  return dialect === 'sqlite' ? new SqliteRowWriter() : new PostgresRowWriter()
+/** A column's PostgreSQL type as the database has it (`timestamp`, `int4`…), what a value is cast to; undefined: the server's. */
+export type PostgresTypeOf = (spec: TableSpec, column: Column) => string | undefined
+
+export function rowWriterFor(dialect: Dialect, postgresTypeOf: PostgresTypeOf = () => undefined): RowWriter {
+  return dialect === 'sqlite' ? new SqliteRowWriter() : new PostgresRowWriter(postgresTypeOf)
 }
 
-/** Every column a new row is written with, in one order: id, stokt_id, the owned ones, bookkeeping. */
+/** Every column a new row is written with, in one order: id, stokt_id, Stokt's, create-only, stamps. */
 function insertColumns(spec: TableSpec): Column[] {
   return [
     ...(spec.id === 'uuid' ? [{name: 'id', kind: 'uuid' as const}] : []),
     {name: 'stokt_id', kind: spec.stoktId},
     ...ownedColumns(spec),
-    ...(spec.source ? [{name: 'source', kind: 'text' as const}] : []),
-    ...('created_at' in spec.columns ? [] : [{name: 'created_at', kind: 'instant' as const}]),
-    {name: 'updated_at', kind: 'instant'},
-    ...(spec.syncedAt ? [{name: 'synced_at', kind: 'instant' as const}] : []),
+    ...Object.entries(spec.onCreate).map(([name, {kind}]) => ({name, kind})),
+    ...spec.stampOnWrite.map((name) => ({name, kind: 'instant' as const})),
   ]
 }
 
-/** The values of a new row, in insertColumns order. */
+/** The values of a new row, in insertColumns order, as the database takes them. */
 function insertValues(spec: TableSpec, row: NewRow, now: string, dialect: Dialect): unknown[] {
   const values: unknown[] = []
-  if (spec.id === 'uuid') values.push(row.id ?? newRowId())
-  values.push(row.stoktId)
+  if (spec.id === 'uuid') values.push(toDatabaseValue(dialect, 'uuid', row.id ?? newRowId()))
+  values.push(toDatabaseValue(dialect, spec.stoktId, row.stoktId))
   for (const {name, kind} of ownedColumns(spec)) values.push(toDatabaseValue(dialect, kind, row.values[name]))
-  if (spec.source) values.push('stokt')
-  if (!('created_at' in spec.columns)) values.push(now)
-  values.push(now)
-  if (spec.syncedAt) values.push(now)
+  for (const name in spec.onCreate) {
+    const {kind, value} = spec.onCreate[name]
+    values.push(toDatabaseValue(dialect, kind, value === 'now' ? now : value))
+  }
+  for (let index = 0; index < spec.stampOnWrite.length; index++) values.push(toDatabaseValue(dialect, 'instant', now))
   return values
 }
 
-/** The update's SET values, in ownedColumns order, then the write stamps. */
+/** The columns an update sets: Stokt's, then the stamps. */
+function updateColumns(spec: TableSpec): Column[] {
+  return [...ownedColumns(spec), ...stampColumns(spec).map((name) => ({name, kind: 'instant' as const}))]
+}
+
+/** The update's SET values, in updateColumns order. */
 function updateValues(spec: TableSpec, row: ChangedRow, now: string, dialect: Dialect): unknown[] {
   const values = ownedColumns(spec).map(({name, kind}) => toDatabaseValue(dialect, kind, row.values[name]))
-  values.push(now)
-  if (spec.syncedAt) values.push(now)
+  const stamp = toDatabaseValue(dialect, 'instant', now)
+  for (let index = 0; index < stampColumns(spec).length; index++) values.push(stamp)
   return values
 }
 
 function stampColumns(spec: TableSpec): string[] {
-  return ['updated_at', ...(spec.syncedAt ? ['synced_at'] : [])]
+  return [...spec.stampOnWrite, ...spec.stampOnUpdate]
 }
 
 /** The lookup's columns: id, stokt_id, then the owned ones in ownedColumns order (rows come back as arrays). */
@@ -99,33 +106,12 @@ function existingRow(spec: TableSpec, row: readonly unknown[]): ExistingRow {
     const {name, kind} = columns[index]
     values[name] = fromDatabaseValue(kind, row[index + 2])
   }
-  return {id: row[0] as string | number, values}
+  return {id: spec.id === 'uuid' ? dashedUuid(String(row[0])) : Number(row[0]), values}
 }
 
-/** How each driver takes a value: better-sqlite3 refuses booleans; JSON goes as text to both. */
-export function toDatabaseValue(dialect: Dialect, kind: ColumnKind, value: unknown): unknown {
-  if (value === null || value === undefined) return null
-  if (kind === 'boolean') return dialect === 'sqlite' ? (value ? 1 : 0) : Boolean(value)
-  if (kind === 'json') return JSON.stringify(value)
-  return value
-}
-
-/** A stored value back in the canonical form the importer compares. */
-export function fromDatabaseValue(kind: ColumnKind, value: unknown): unknown {
-  if (value === null || value === undefined) return null
-  switch (kind) {
-    case 'boolean':
-      return Boolean(value)
-    case 'json':
-      return typeof value === 'string' ? JSON.parse(value) : value
-    case 'instant':
-      return toCanonicalInstant(String(value)) ?? String(value)
-    case 'integer':
-    case 'real':
-      return Number(value)
-    default:
-      return value
-  }
+/** A stored Stokt id as the key the import uses: the dashed UUID, or the number's text. */
+function stoktKeyOf(spec: TableSpec, stored: unknown): string {
+  return spec.stoktId === 'uuid' ? dashedUuid(String(stored)) : String(stored)
 }
 
 class SqliteRowWriter implements RowWriter {
@@ -150,8 +136,9 @@ class SqliteRowWriter implements RowWriter {
       connection,
       `select ${findColumns(spec)} from ${quote(spec.table)} where stokt_id in (select value from json_each(?))`,
     )
-    for (const row of statement.raw(true).all(JSON.stringify(stoktIds)) as unknown[][]) {
-      found.set(String(row[1]), existingRow(spec, row))
+    const keys = stoktIds.map((stoktId) => toDatabaseValue('sqlite', spec.stoktId, stoktId))
+    for (const row of statement.raw(true).all(JSON.stringify(keys)) as unknown[][]) {
+      found.set(stoktKeyOf(spec, row[1]), existingRow(spec, row))
     }
     return found
   }
@@ -168,9 +155,10 @@ class SqliteRowWriter implements RowWriter {
 
   async update(connection: unknown, spec: TableSpec, rows: readonly ChangedRow[], now: string) {
     if (rows.length === 0) return
-    const assignments = [...Object.keys(spec.columns), ...stampColumns(spec)].map((name) => `${quote(name)} = ?`)
+    const assignments = updateColumns(spec).map(({name}) => `${quote(name)} = ?`)
     const statement = this.prepare(connection, `update ${quote(spec.table)} set ${assignments.join(', ')} where id = ?`)
-    for (const row of rows) statement.run([...updateValues(spec, row, now, 'sqlite'), row.id])
+    const idKind = spec.id === 'uuid' ? 'uuid' : 'integer'
+    for (const row of rows) statement.run([...updateValues(spec, row, now, 'sqlite'), toDatabaseValue('sqlite', idKind, row.id)])
   }
 
   private prepare(connection: unknown, sql: string): BetterSqlite3.Statement {
@@ -183,28 +171,24 @@ class SqliteRowWriter implements RowWriter {
   }
 }
 
-/** PostgreSQL types, for the casts out of a batch's JSON and the lookup's `= any` array. */
-const PG_TYPES: Record<ColumnKind, string> = {
+/** The mastoc server's PostgreSQL types, where the database says nothing else. */
+const POSTGRES_TYPES: Record<ColumnKind, string> = {
   text: 'text',
   uuid: 'uuid',
-  integer: 'int8',
+  integer: 'int4',
   real: 'float8',
   boolean: 'bool',
-  json: 'jsonb',
-  instant: 'timestamptz',
-}
-
-/**
- * `(row->>0)::uuid, (row->>1)::text, …`: a batch travels as one JSON array of row arrays, cast back
- * column by column on the server. One native JSON.stringify costs the client about half of what
- * the driver's escaping of one array per column did (the bench's "PostgreSQL batch writes"), and
- * the client's CPU is what the import waits on; the server, in its own process, has time to spare.
- */
-function castsFromJson(columns: readonly Column[]): string {
-  return columns.map((column, index) => `(row->>${index})::${PG_TYPES[column.kind]} as ${quote(column.name)}`).join(', ')
+  json: 'json',
+  instant: 'timestamp',
 }
 
 class PostgresRowWriter implements RowWriter {
+  constructor(private readonly liveType: PostgresTypeOf) {}
+
+  private typeOf(spec: TableSpec, column: Column): string {
+    return this.liveType(spec, column) ?? POSTGRES_TYPES[column.kind]
+  }
+
   /** Rows are locked as they are written; a batch never meets a stale snapshot (READ COMMITTED). */
   lockForWriting(): void {}
 
@@ -212,11 +196,11 @@ class PostgresRowWriter implements RowWriter {
     const found = new Map<string, ExistingRow>()
     if (stoktIds.length === 0) return found
     const {rows} = await (connection as pg.Client).query<unknown[]>({
-      text: `select ${findColumns(spec)} from ${quote(spec.table)} where stokt_id = any($1::${PG_TYPES[spec.stoktId]}[])`,
+      text: `select ${findColumns(spec)} from ${quote(spec.table)} where stokt_id = any($1::${this.typeOf(spec, {name: 'stokt_id', kind: spec.stoktId})}[])`,
       values: [stoktIds],
       rowMode: 'array',
     })
-    for (const row of rows) found.set(String(row[1]), existingRow(spec, row))
+    for (const row of rows) found.set(stoktKeyOf(spec, row[1]), existingRow(spec, row))
     return found
   }
 
@@ -227,27 +211,34 @@ class PostgresRowWriter implements RowWriter {
     await preparedQuery(
       connection,
       `insert into ${quote(spec.table)} (${columns.map((column) => quote(column.name)).join(', ')})
-       select ${castsFromJson(columns)} from jsonb_array_elements($1::jsonb) as row`,
+       select ${this.castsFromJson(spec, columns)} from jsonb_array_elements($1::jsonb) as row`,
       [JSON.stringify(values)],
     )
   }
 
   async update(connection: unknown, spec: TableSpec, rows: readonly ChangedRow[], now: string) {
     if (rows.length === 0) return
-    const columns: Column[] = [
-      {name: 'id', kind: spec.id === 'uuid' ? 'uuid' : 'integer'},
-      ...ownedColumns(spec),
-      ...stampColumns(spec).map((name) => ({name, kind: 'instant' as const})),
-    ]
+    const columns: Column[] = [{name: 'id', kind: spec.id === 'uuid' ? 'uuid' : 'integer'}, ...updateColumns(spec)]
     const values = rows.map((row) => [row.id, ...updateValues(spec, row, now, 'postgres')])
     const assignments = columns.slice(1).map((column) => `${quote(column.name)} = changed.${quote(column.name)}`)
     await query(
       connection,
       `update ${quote(spec.table)} as target set ${assignments.join(', ')}
-       from (select ${castsFromJson(columns)} from jsonb_array_elements($1::jsonb) as row) as changed
+       from (select ${this.castsFromJson(spec, columns)} from jsonb_array_elements($1::jsonb) as row) as changed
        where target.id = changed.id`,
       [JSON.stringify(values)],
     )
+  }
+
+  /**
+   * `(row->>0)::uuid, (row->>1)::varchar, …`, each to the column's own type: a batch travels as one
+   * JSON array of row arrays, cast back column by column on the server. One native JSON.stringify
+   * costs the client about half of what the driver's escaping of one array per column did, and the
+   * client's CPU is what the import waits on. A canonical instant cast to `timestamp` keeps its UTC
+   * time whatever the session's time zone.
+   */
+  private castsFromJson(spec: TableSpec, columns: readonly Column[]): string {
+    return columns.map((column, index) => `(row->>${index})::${this.typeOf(spec, column)} as ${quote(column.name)}`).join(', ')
   }
 }
 

@@ -1,10 +1,10 @@
 import type {Knex} from 'knex'
 
 import type {Dialect} from './connection.js'
+import {fromDatabaseValue, toDatabaseValue} from './encodings.js'
+import {readLiveTables, schemaProblems, SchemaMismatch, type LiveTable} from './liveSchema.js'
 import {
-  fromDatabaseValue,
   rowWriterFor,
-  toDatabaseValue,
   type ChangedRow,
   type ExistingRow,
   type NewRow,
@@ -13,7 +13,7 @@ import {
   type StoktKey,
 } from './rowWriters.js'
 import {roundInstant} from '../import/instant.js'
-import type {TableSpec} from './tables.js'
+import {SERVER_TABLES, type TableSpec} from './tables.js'
 
 export type {ChangedRow, ExistingRow, NewRow, OwnedValues, StoktKey} from './rowWriters.js'
 
@@ -51,13 +51,18 @@ export type TableCounts = Record<'gyms' | 'faces' | 'holds' | 'users' | 'climbs'
 /** Everything the importer asks of the database. */
 export interface ImportStore {
   readonly dialect: Dialect
-  /** Reads what the store must know of the tables as they are (a server may have made them). */
+  /**
+   * Reads the server's tables as they are (the server owns them and may have moved on); throws
+   * SchemaMismatch, naming each column, where the importer cannot write them.
+   */
   inspectSchema(): Promise<void>
   /**
    * The values as the database keeps them, in place: an instant rounded to its column's precision
-   * (a server's `timestamp(3)`), so that a re-run compares like with like and writes nothing.
+   * (a `timestamp(3)`), so that a re-run compares like with like and writes nothing.
    */
   keptValues(spec: TableSpec, values: OwnedValues): OwnedValues
+  /** Why a value does not fit its column (the server's `VARCHAR(n)`), naming the Stokt field; undefined when all fit. */
+  widthProblem(spec: TableSpec, values: OwnedValues): string | undefined
   transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T>
   /** Those of these tables that hold no row at all. */
   emptyTables(specs: readonly TableSpec[]): Promise<Set<TableSpec>>
@@ -94,39 +99,58 @@ export interface ImportStore {
 
 export class KnexImportStore implements ImportStore {
   private readonly rows: RowWriter
-  /** table → instant column → the digits of its fraction, where fewer than six. */
-  private readonly coarseInstants = new Map<string, Map<string, number>>()
+  /** The server's tables as the database has them, once inspected. */
+  private live = new Map<string, LiveTable>()
+  /** table → its text columns' widths, and its instant columns with fewer than six digits of fraction. */
+  private readonly limits = new Map<string, {widths: [string, number][]; coarseInstants: [string, number][]}>()
 
   constructor(
     private readonly db: Knex,
     readonly dialect: Dialect,
   ) {
-    this.rows = rowWriterFor(dialect)
+    this.rows = rowWriterFor(dialect, (spec, column) => this.live.get(spec.table)?.get(column.name)?.type)
   }
 
   async inspectSchema(): Promise<void> {
-    // SQLite keeps the text it is given, all six digits.
-    if (this.dialect !== 'postgres') return
-    const {rows} = await this.db.raw(
-      `select table_name, column_name, datetime_precision from information_schema.columns
-       where table_schema = current_schema() and data_type like 'timestamp%' and datetime_precision < 6`,
-    )
-    this.coarseInstants.clear()
-    for (const row of rows as {table_name: string; column_name: string; datetime_precision: number}[]) {
-      let columns = this.coarseInstants.get(row.table_name)
-      if (!columns) this.coarseInstants.set(row.table_name, (columns = new Map()))
-      columns.set(row.column_name, row.datetime_precision)
+    const live = await readLiveTables(this.db, this.dialect, SERVER_TABLES.map((spec) => spec.table))
+    const problems = schemaProblems(this.dialect, SERVER_TABLES, live)
+    if (problems.length > 0) throw new SchemaMismatch(problems.join('; '))
+    this.live = live
+    this.limits.clear()
+    for (const spec of SERVER_TABLES) {
+      const table = live.get(spec.table)!
+      const widths: [string, number][] = []
+      const coarseInstants: [string, number][] = []
+      for (const [name, kind] of Object.entries(spec.columns)) {
+        const column = table.get(name)!
+        if (kind === 'text' && column.maxLength !== undefined) widths.push([name, column.maxLength])
+        if (kind === 'instant' && column.instantDigits !== undefined && column.instantDigits < 6) coarseInstants.push([name, column.instantDigits])
+      }
+      this.limits.set(spec.table, {widths, coarseInstants})
     }
   }
 
   keptValues(spec: TableSpec, values: OwnedValues): OwnedValues {
-    const columns = this.coarseInstants.get(spec.table)
-    if (columns === undefined) return values
-    for (const [column, digits] of columns) {
+    const coarse = this.limits.get(spec.table)?.coarseInstants
+    if (!coarse) return values
+    for (const [column, digits] of coarse) {
       const value = values[column]
-      if (typeof value === 'string' && spec.columns[column] === 'instant') values[column] = roundInstant(value, digits)
+      if (typeof value === 'string') values[column] = roundInstant(value, digits)
     }
     return values
+  }
+
+  widthProblem(spec: TableSpec, values: OwnedValues): string | undefined {
+    const widths = this.limits.get(spec.table)?.widths
+    if (!widths) return undefined
+    for (const [column, width] of widths) {
+      const value = values[column]
+      // UTF-16 units are never fewer than characters: only a long one is counted in code points, as the database counts.
+      if (typeof value !== 'string' || value.length <= width) continue
+      const characters = [...value].length
+      if (characters > width) return `${spec.fields[column] ?? column}: ${characters} characters, longer than the ${width} the server's ${spec.table}.${column} holds`
+    }
+    return undefined
   }
 
   async transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
@@ -235,7 +259,7 @@ export class KnexImportStore implements ImportStore {
 
   async climbStoktIdsOfGym(gymStoktId: string): Promise<string[]> {
     const rows: {stokt_id: string}[] = await this.climbsOfGym(gymStoktId).select('climbs.stokt_id')
-    return rows.map((row) => row.stokt_id)
+    return rows.map((row) => fromDatabaseValue('uuid', row.stokt_id) as string)
   }
 
   async countClimbsOfGym(gymStoktId: string): Promise<number> {
@@ -247,7 +271,7 @@ export class KnexImportStore implements ImportStore {
     return this.db('climbs')
       .join('faces', 'faces.id', 'climbs.face_id')
       .join('gyms', 'gyms.id', 'faces.gym_id')
-      .where('gyms.stokt_id', gymStoktId)
+      .where('gyms.stokt_id', toDatabaseValue(this.dialect, 'uuid', gymStoktId) as string)
       .andWhere('climbs.source', 'stokt')
       // A climb without a Stokt id is the server's own, whatever its `source` (a server's table may
       // default it to 'stokt'): never one that Stokt no longer serves.

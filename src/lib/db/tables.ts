@@ -1,41 +1,56 @@
 /**
- * What the importer owns in each table: the Stokt-sourced columns it compares and overwrites.
- * Columns not listed here (the server's own) are never written after a row is created.
+ * The mastoc server's five tables as the importer writes them, column by owner (the server's
+ * schema is the contract: test/fixtures/mastoc-server/). Columns not named here belong to the
+ * server and are never written; rows the server made (no `stokt_id`) are never looked up.
  */
 export type ColumnKind = 'text' | 'uuid' | 'integer' | 'real' | 'boolean' | 'json' | 'instant'
 
 export type EntityName = 'gym' | 'face' | 'hold' | 'user' | 'climb'
+
+/** A value written once, when the importer creates the row: a constant, or the write's instant. */
+export type CreateValue = {kind: ColumnKind; value: string | boolean | null} | {kind: 'instant'; value: 'now'}
 
 export interface TableSpec {
   entity: EntityName
   table: string
   /** How a new row's `id` is made: a UUID here, or the database's own integer sequence. */
   id: 'uuid' | 'increments'
-  /** Stokt's ids: UUID text, or integers (holds). */
-  stoktId: 'text' | 'integer'
-  /** Stokt-sourced columns, references (`face_id`…) included. */
+  /** Stokt's ids: UUIDs, or integers (holds). */
+  stoktId: 'uuid' | 'integer'
+  /** Stokt-sourced columns, references (`face_id`…) included: written on create and when they change. */
   columns: Readonly<Record<string, ColumnKind>>
-  /** Has a `synced_at`, set whenever the row is written from Stokt. */
-  syncedAt: boolean
-  /** Has a `source` column ('stokt'). */
-  source: boolean
+  /** The Stokt field each column comes from, for the reason of a rejected record. */
+  fields: Readonly<Record<string, string>>
+  /** Written on create only, with the server's own defaults (most have none in the database). */
+  onCreate: Readonly<Record<string, CreateValue>>
+  /** Stamped with the write's instant whenever the importer writes the row (`synced_at`). */
+  stampOnWrite: readonly string[]
+  /** Stamped with the write's instant when the importer changes a row, never on create (`users.updated_at`). */
+  stampOnUpdate: readonly string[]
+  /** Stokt columns whose stored value the server set and Stokt's never replaces. */
+  serverValues?: Readonly<Record<string, (stored: unknown) => boolean>>
 }
+
+const STOKT_SOURCE: CreateValue = {kind: 'text', value: 'stokt'}
+const CREATED_NOW: CreateValue = {kind: 'instant', value: 'now'}
 
 export const GYMS: TableSpec = {
   entity: 'gym',
   table: 'gyms',
   id: 'uuid',
-  stoktId: 'text',
+  stoktId: 'uuid',
   columns: {display_name: 'text', location_string: 'text'},
-  syncedAt: false,
-  source: true,
+  fields: {display_name: 'displayName', location_string: 'locationString'},
+  onCreate: {source: STOKT_SOURCE, created_at: CREATED_NOW},
+  stampOnWrite: [],
+  stampOnUpdate: [],
 }
 
 export const FACES: TableSpec = {
   entity: 'face',
   table: 'faces',
   id: 'uuid',
-  stoktId: 'text',
+  stoktId: 'uuid',
   columns: {
     gym_id: 'uuid',
     picture_path: 'text',
@@ -44,8 +59,17 @@ export const FACES: TableSpec = {
     feet_rules_options: 'json',
     has_symmetry: 'boolean',
   },
-  syncedAt: true,
-  source: true,
+  fields: {
+    gym_id: 'gym',
+    picture_path: 'picture.name',
+    picture_width: 'picture.width',
+    picture_height: 'picture.height',
+    feet_rules_options: 'feetRulesOptions',
+    has_symmetry: 'hasSymmetry',
+  },
+  onCreate: {source: STOKT_SOURCE, created_at: CREATED_NOW},
+  stampOnWrite: ['synced_at'],
+  stampOnUpdate: [],
 }
 
 export const HOLDS: TableSpec = {
@@ -56,35 +80,51 @@ export const HOLDS: TableSpec = {
   columns: {
     face_id: 'uuid',
     polygon_str: 'text',
-    touch_polygon_str: 'text',
-    top_polygon_str: 'text',
-    path_str: 'text',
     centroid_x: 'real',
     centroid_y: 'real',
+    path_str: 'text',
     area: 'real',
     center_tape_str: 'text',
     right_tape_str: 'text',
     left_tape_str: 'text',
   },
-  syncedAt: false,
-  source: false,
+  fields: {
+    face_id: 'faceId',
+    polygon_str: 'polygonStr',
+    centroid_x: 'centroidStr',
+    centroid_y: 'centroidStr',
+    path_str: 'pathStr',
+    area: 'area',
+    center_tape_str: 'centerTapeStr',
+    right_tape_str: 'rightTapeStr',
+    left_tape_str: 'leftTapeStr',
+  },
+  onCreate: {},
+  stampOnWrite: [],
+  stampOnUpdate: [],
 }
+
+/** An avatar a mastoc user uploaded: the server serves it from its own path. */
+const SERVER_AVATAR_PREFIX = '/api/users/'
 
 export const USERS: TableSpec = {
   entity: 'user',
   table: 'users',
   id: 'uuid',
-  stoktId: 'text',
+  stoktId: 'uuid',
   columns: {full_name: 'text', avatar_path: 'text'},
-  syncedAt: false,
-  source: true,
+  fields: {full_name: 'climbSetters.fullName', avatar_path: 'climbSetters.avatar'},
+  onCreate: {source: STOKT_SOURCE, is_active: {kind: 'boolean', value: true}, role: {kind: 'text', value: 'user'}, created_at: CREATED_NOW},
+  stampOnWrite: [],
+  stampOnUpdate: ['updated_at'],
+  serverValues: {avatar_path: (stored) => typeof stored === 'string' && stored.startsWith(SERVER_AVATAR_PREFIX)},
 }
 
 export const CLIMBS: TableSpec = {
   entity: 'climb',
   table: 'climbs',
   id: 'uuid',
-  stoktId: 'text',
+  stoktId: 'uuid',
   columns: {
     face_id: 'uuid',
     setter_id: 'uuid',
@@ -94,7 +134,6 @@ export const CLIMBS: TableSpec = {
     grade_font: 'text',
     grade_ircra: 'real',
     feet_rule: 'text',
-    description: 'text',
     is_private: 'boolean',
     is_benchmark: 'boolean',
     climbed_by: 'integer',
@@ -103,9 +142,29 @@ export const CLIMBS: TableSpec = {
     // Stokt's dateCreated: owned, unlike the other tables' created_at.
     created_at: 'instant',
   },
-  syncedAt: true,
-  source: true,
+  fields: {
+    face_id: 'faceId',
+    setter_id: 'climbSetters.id',
+    name: 'name',
+    holds_list: 'holdsList',
+    mirror_holds_list: 'mirrorHoldsList',
+    grade_font: 'crowdGrade.font',
+    grade_ircra: 'crowdGrade.ircra',
+    feet_rule: 'feetRule',
+    is_private: 'isPrivate',
+    is_benchmark: 'isBenchmark',
+    climbed_by: 'climbedBy',
+    total_likes: 'totalLikes',
+    total_comments: 'totalComments',
+    created_at: 'dateCreated',
+  },
+  // `description` is left NULL: Stokt serves none, and the server's own import writes none.
+  onCreate: {source: STOKT_SOURCE, is_project: {kind: 'boolean', value: false}},
+  stampOnWrite: ['synced_at'],
+  stampOnUpdate: [],
 }
+
+export const SERVER_TABLES: readonly TableSpec[] = [GYMS, FACES, HOLDS, USERS, CLIMBS]
 
 export interface Column {
   name: string
@@ -114,9 +173,20 @@ export interface Column {
 
 const OWNED_COLUMNS = new WeakMap<TableSpec, readonly Column[]>()
 
-/** The spec's owned columns as a list, made once per table: it is walked for every row. */
+/** The spec's Stokt columns as a list, made once per table: it is walked for every row. */
 export function ownedColumns(spec: TableSpec): readonly Column[] {
   let columns = OWNED_COLUMNS.get(spec)
   if (!columns) OWNED_COLUMNS.set(spec, (columns = Object.entries(spec.columns).map(([name, kind]) => ({name, kind}))))
   return columns
+}
+
+/** Every column the importer writes into this table, with its kind: what the table must have. */
+export function writtenColumns(spec: TableSpec): Column[] {
+  return [
+    ...(spec.id === 'uuid' ? [{name: 'id', kind: 'uuid' as const}] : []),
+    {name: 'stokt_id', kind: spec.stoktId},
+    ...ownedColumns(spec),
+    ...Object.entries(spec.onCreate).map(([name, {kind}]) => ({name, kind})),
+    ...[...spec.stampOnWrite, ...spec.stampOnUpdate].map((name) => ({name, kind: 'instant' as const})),
+  ]
 }

@@ -8,6 +8,7 @@ import {migrateToLatest, openDatabase, sessionEndedBy, sqliteFilePath, type Data
 import {describeDatabaseError} from '../db/errors.js'
 import {acquireImportLock, LockBusyError, type ImportLock} from '../db/importLock.js'
 import {KnexImportStore, type ImportStore} from '../db/store.js'
+import {SchemaMismatch} from '../db/liveSchema.js'
 import {CLIMBS, FACES, GYMS, HOLDS, USERS, type EntityName} from '../db/tables.js'
 import {ClimbSchema, ClimbSetterSchema, firstHoldNotIn} from '../stokt/schema/climb.js'
 import {parseRecord, receivedId} from '../stokt/schema/common.js'
@@ -228,6 +229,7 @@ async function prepareDatabase(db: ReturnType<typeof openDatabase>, target: Data
     await migrateToLatest(db)
     await store.inspectSchema()
   } catch (error) {
+    if (error instanceof SchemaMismatch) throw new ImportFailure(`cannot write into the database ${target.display}, nothing was written: ${error.message}`)
     throw new ImportFailure(`cannot use the database ${target.display}: ${describeDatabaseError(error, sessionEndedBy(db))}`)
   }
 }

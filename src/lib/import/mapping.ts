@@ -4,9 +4,9 @@ import type {FaceSetup, Hold} from '../stokt/schema/setup.js'
 import type {SourceRow} from './upsert.js'
 
 /**
- * Stokt → mastoc rows, as design.md maps them. Inputs are already validated; optional fields
- * arrive missing (undefined) or null, and both are stored as null (a stored NULL must compare
- * equal to the fresh value, or every re-run would rewrite the row).
+ * Stokt → the mastoc server's rows (the Stokt columns of tables.ts). Inputs are already validated;
+ * optional fields arrive missing (undefined) or null, and both are stored as null (a stored NULL
+ * must compare equal to the fresh value, or every re-run would rewrite the row).
  */
 
 export function gymRow(summary: GymSummary, raw?: unknown): SourceRow {
@@ -21,7 +21,8 @@ export function faceRow(gymStoktId: string, setup: FaceSetup, raw?: unknown): So
   return {
     stoktId: setup.id,
     values: {
-      picture_path: setup.picture?.name ?? null,
+      // NOT NULL in the server's schema: a face without a picture has '', as the server's own import writes.
+      picture_path: setup.picture?.name ?? '',
       picture_width: setup.picture?.width ?? null,
       picture_height: setup.picture?.height ?? null,
       feet_rules_options: setup.feetRulesOptions ?? [],
@@ -37,11 +38,9 @@ export function holdRow(faceStoktId: string, hold: Hold, raw?: unknown): SourceR
     stoktId: hold.id,
     values: {
       polygon_str: hold.polygonStr,
-      touch_polygon_str: hold.touchPolygonStr ?? null,
-      top_polygon_str: hold.topPolygonStr ?? null,
-      path_str: hold.pathStr ?? null,
       centroid_x: hold.centroidStr?.[0] ?? null,
       centroid_y: hold.centroidStr?.[1] ?? null,
+      path_str: hold.pathStr ?? null,
       area: hold.area ?? null,
       center_tape_str: hold.centerTapeStr ?? null,
       right_tape_str: hold.rightTapeStr ?? null,
@@ -63,11 +62,10 @@ export function climbRow(climb: Climb, raw?: unknown): SourceRow {
     values: {
       name: climb.name,
       holds_list: climb.holdsList,
-      mirror_holds_list: climb.mirrorHoldsList ?? '',
+      mirror_holds_list: climb.mirrorHoldsList ?? null,
       grade_font: climb.crowdGrade?.font ?? null,
       grade_ircra: climb.crowdGrade?.ircra ?? null,
       feet_rule: climb.feetRule ?? null,
-      description: climb.description ?? null,
       is_private: climb.isPrivate,
       is_benchmark: climb.isBenchmark,
       climbed_by: climb.climbedBy,

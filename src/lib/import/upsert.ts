@@ -86,8 +86,9 @@ export async function upsertRows(context: UpsertContext, tx: StoreTransaction, g
   const resolved: {index: number; row: SourceRow; values: OwnedValues}[] = []
   group.rows.forEach((row, index) => {
     const result = resolveReferences(context.ids, row)
-    if (typeof result === 'string') outcomes[index] = {kind: 'error', stoktId: String(row.stoktId), reason: result, raw: row.raw}
-    else resolved.push({index, row, values: context.store.keptValues(spec, result)})
+    const problem = typeof result === 'string' ? result : context.store.widthProblem(spec, result)
+    if (problem !== undefined) outcomes[index] = {kind: 'error', stoktId: String(row.stoktId), reason: problem, raw: row.raw}
+    else resolved.push({index, row, values: context.store.keptValues(spec, result as OwnedValues)})
   })
 
   const existing = lookUp ? await context.store.findByStoktIds(tx, spec, resolved.map(({row}) => row.stoktId)) : new Map<string, ExistingRow>()
@@ -104,6 +105,7 @@ export async function upsertRows(context: UpsertContext, tx: StoreTransaction, g
       continue
     }
     if (typeof current.id === 'string') context.ids.stage(spec.entity, key, current.id)
+    keepServerValues(spec, current.values, values)
     const changes = changedFields(spec, current.values, values)
     if (changes.length === 0) {
       outcomes[index] = {kind: 'unchanged', stoktId: key}
@@ -139,6 +141,12 @@ function resolveReferences(ids: IdRegistry, row: SourceRow): OwnedValues | strin
     values[column] = id
   }
   return values
+}
+
+/** A value the server set (a mastoc user's own avatar) stays: Stokt's is taken as if it were the same. */
+function keepServerValues(spec: TableSpec, stored: OwnedValues, fresh: OwnedValues): void {
+  if (!spec.serverValues) return
+  for (const column in spec.serverValues) if (spec.serverValues[column](stored[column])) fresh[column] = stored[column]
 }
 
 export function changedFields(spec: TableSpec, before: OwnedValues, after: OwnedValues): FieldChange[] {

@@ -3,7 +3,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {migrateToLatest} from '../../../src/lib/db/connection.js'
 import {roundInstant, toCanonicalInstant} from '../../../src/lib/import/instant.js'
 import {testDatabases, unavailable} from '../../support/databases.js'
-import {writeStamps} from '../../support/gymData.js'
+import {writeCounts} from '../../support/gymData.js'
 import {generateGym, type GeneratedGym} from '../../support/gymGenerator.js'
 import {importGym} from '../../support/importRun.js'
 import {startStoktServer, type StoktServer} from '../../support/stoktServer.js'
@@ -56,10 +56,10 @@ describe('on postgres, climbs.created_at as the mastoc server made it', () => {
         expect(stored.get(climb.id)).toBe(digits === 6 ? canonical : roundInstant(canonical, digits))
       }
 
-      const stamps = await writeStamps(knex)
+      const stamps = await writeCounts(knex)
       const again = await importGym('all', server, database.url, {gym: gym.gymId, ...flags})
       expect(again.summary.climbs).toEqual({created: 0, updated: 0, unchanged: gym.climbs.length, errors: 0, total: gym.climbs.length})
-      expect(await writeStamps(knex)).toEqual(stamps)
+      expect(await writeCounts(knex)).toEqual(stamps)
     })
   })
 

@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {DATABASE_KINDS, testDatabases, unavailable} from '../../support/databases.js'
-import {expectedGymData, readGymData, writeStamps} from '../../support/gymData.js'
+import {expectedGymData, readGymData, writeCounts} from '../../support/gymData.js'
 import {generateGym, type GeneratedGym} from '../../support/gymGenerator.js'
 import {importGym, type ImportFlagOverrides} from '../../support/importRun.js'
 import type {ImportCommand} from '../../../src/lib/import/importer.js'
@@ -56,13 +56,13 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
       })
       expect(await readGymData(database.knex())).toEqual(expected)
 
-      const stamps = await writeStamps(database.knex())
+      const stamps = await writeCounts(database.knex())
       const again = await importLive('all', database.url, flags)
       expect(again.exitCode).toBe(0)
       for (const entity of ['faces', 'holds', 'users', 'climbs'] as const) {
         expect(again.summary[entity]).toMatchObject({created: 0, updated: 0, errors: 0, unchanged: first.summary[entity]!.total})
       }
-      expect(await writeStamps(database.knex())).toEqual(stamps)
+      expect(await writeCounts(database.knex())).toEqual(stamps)
     })
 
     it.skipIf(skip)('reaches the same data through holds, then users, then climbs', async () => {
@@ -111,12 +111,12 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
         })
         // A column the importer does not own keeps the value the server gave it.
         await database.knex()('climbs').where('stokt_id', climb.id as string).update({source: 'manual-edit'})
-        const before = await writeStamps(database.knex())
+        const before = await writeCounts(database.knex())
         const result = await importLive('all', database.url, flags)
         expect(result.summary.climbs).toMatchObject({updated: 1, created: 0, unchanged: gym.climbs.length - 1})
         const row = await database.knex()('climbs').where('stokt_id', climb.id as string).first()
         expect(row).toMatchObject({name: 'Renamed – déjà vu', total_likes: 42, source: 'manual-edit'})
-        const after = await writeStamps(database.knex())
+        const after = await writeCounts(database.knex())
         const changedRows = after.climbs.filter((stamp) => !before.climbs.includes(stamp))
         expect(changedRows).toHaveLength(1)
         expect(changedRows[0]).toContain(climb.id as string)
@@ -211,10 +211,10 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
         )
         data.push(await readGymData(database.knex()))
 
-        const stamps = await writeStamps(database.knex())
+        const stamps = await writeCounts(database.knex())
         const again = await importGym('all', twice, database.url, {gym: twoFaces.gymId, ...flags})
         expect(again.summary.holds).toEqual({created: 0, updated: 0, unchanged: holdRecords - 2, errors: 2, total: holdRecords})
-        expect(await writeStamps(database.knex())).toEqual(stamps)
+        expect(await writeCounts(database.knex())).toEqual(stamps)
       }
       expect(data[1]).toEqual(data[0])
     } finally {

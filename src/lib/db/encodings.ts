@@ -1,0 +1,73 @@
+import {toCanonicalInstant} from '../import/instant.js'
+import type {Dialect} from './connection.js'
+import type {ColumnKind} from './tables.js'
+
+/**
+ * Values as the mastoc server reads them. The importer compares canonical JS values (dashed
+ * lower-case UUIDs, `YYYY-MM-DDTHH:MM:SS.ffffffZ` instants); on SQLite the server (SQLAlchemy)
+ * keeps UUIDs as 32 hex digits and instants as naive UTC `YYYY-MM-DD HH:MM:SS.ffffff`, and finds
+ * no row written any other way. PostgreSQL takes the canonical text through its casts.
+ */
+export function toDatabaseValue(dialect: Dialect, kind: ColumnKind, value: unknown): unknown {
+  if (value === null || value === undefined) return null
+  switch (kind) {
+    case 'boolean':
+      return dialect === 'sqlite' ? (value ? 1 : 0) : Boolean(value)
+    case 'json':
+      return JSON.stringify(value)
+    case 'uuid':
+      return dialect === 'sqlite' ? hexUuid(String(value)) : value
+    case 'instant':
+      return dialect === 'sqlite' ? sqliteInstant(String(value)) : value
+    default:
+      return value
+  }
+}
+
+/** A stored value back in the canonical form the importer compares. */
+export function fromDatabaseValue(kind: ColumnKind, value: unknown): unknown {
+  if (value === null || value === undefined) return null
+  switch (kind) {
+    case 'boolean':
+      return Boolean(value)
+    case 'json':
+      return typeof value === 'string' ? JSON.parse(value) : value
+    case 'uuid':
+      return dashedUuid(String(value))
+    case 'instant':
+      return canonicalFromStored(String(value))
+    case 'integer':
+    case 'real':
+      return Number(value)
+    default:
+      return value
+  }
+}
+
+/** `0190a5e2-…` → `0190a5e2…`, lower-case: SQLAlchemy's `uuid.hex`. */
+export function hexUuid(uuid: string): string {
+  return uuid.replaceAll('-', '').toLowerCase()
+}
+
+/** 32 hex digits (or an already dashed UUID) → the dashed lower-case form. */
+export function dashedUuid(text: string): string {
+  if (text.length !== 32) return text.toLowerCase()
+  const hex = text.toLowerCase()
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
+}
+
+/** `2025-12-17T15:56:38.491973Z` → `2025-12-17 15:56:38.491973`, as SQLAlchemy stores a DATETIME. */
+export function sqliteInstant(canonical: string): string {
+  return `${canonical.slice(0, 10)} ${canonical.slice(11, 26)}`
+}
+
+/**
+ * A stored instant in the canonical form: a naive one (SQLite's text, PostgreSQL's `timestamp`) is
+ * UTC; one with an offset (a `timestamptz` column) is converted.
+ */
+export function canonicalFromStored(text: string): string {
+  const naive = NAIVE_INSTANT.test(text)
+  return toCanonicalInstant(naive ? `${text}Z` : text) ?? text
+}
+
+const NAIVE_INSTANT = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?$/
