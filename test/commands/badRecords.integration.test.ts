@@ -114,7 +114,7 @@ const BAD_CLIMBS: BadClimb[] = [
     spoil: (climb) => (climb.climbedBy = 3_000_000_000),
     rejected: climbRejected('climbedBy: is more than 2147483647, the most the database keeps'),
   },
-  {what: 'a 256-character name', index: 37, spoil: (climb) => (climb.name = NAME_256), rejected: climbRejected('name: is 256 characters, more than 255')},
+  {what: 'a 256-character name', index: 37, spoil: (climb) => (climb.name = NAME_256), rejected: climbRejected("name: is 256 characters, more than the 255 of the server's climbs.name")},
   {
     what: 'a setter with a non-UUID id',
     index: 45,

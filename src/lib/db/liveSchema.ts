@@ -131,6 +131,17 @@ export function schemaProblems(dialect: Dialect, specs: readonly TableSpec[], li
   return problems
 }
 
+/**
+ * How many characters `text` has when they are more than `width`, counted in code points as
+ * PostgreSQL counts a varchar(n); undefined when it fits. UTF-16 units are never fewer than code
+ * points, so only a long text is counted.
+ */
+export function charactersOver(text: string, width: number): number | undefined {
+  if (text.length <= width) return undefined
+  const characters = [...text].length
+  return characters > width ? characters : undefined
+}
+
 function describeKind(kind: ColumnKind): string {
   return kind === 'instant' ? 'a timestamp' : kind === 'json' ? 'JSON' : kind === 'real' ? 'a float' : `${kind === 'integer' ? 'an' : 'a'} ${kind}`
 }

@@ -2,7 +2,7 @@ import type {Knex} from 'knex'
 
 import type {Dialect} from './connection.js'
 import {fromDatabaseValue, toDatabaseValue} from './encodings.js'
-import {readLiveTables, schemaProblems, SchemaMismatch, type LiveTable} from './liveSchema.js'
+import {charactersOver, readLiveTables, schemaProblems, SchemaMismatch, type LiveTable} from './liveSchema.js'
 import {
   rowWriterFor,
   type ChangedRow,
@@ -145,10 +145,9 @@ export class KnexImportStore implements ImportStore {
     if (!widths) return undefined
     for (const [column, width] of widths) {
       const value = values[column]
-      // UTF-16 units are never fewer than characters: only a long one is counted in code points, as the database counts.
-      if (typeof value !== 'string' || value.length <= width) continue
-      const characters = [...value].length
-      if (characters > width) return `${spec.fields[column] ?? column}: ${characters} characters, longer than the ${width} the server's ${spec.table}.${column} holds`
+      const characters = typeof value === 'string' ? charactersOver(value, width) : undefined
+      // Rejected, never truncated: the record is kept whole or not at all.
+      if (characters !== undefined) return `${spec.fields[column] ?? column}: is ${characters} characters, more than the ${width} of the server's ${spec.table}.${column}`
     }
     return undefined
   }

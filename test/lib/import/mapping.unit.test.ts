@@ -114,9 +114,9 @@ describe('faceRow', () => {
     expect(columnsOf(row)).toEqual(ownedColumns(FACES))
   })
 
-  it('gives null picture columns and an empty feet rules array when Stokt sends none', () => {
+  it("gives '' for a missing picture (the server's column is NOT NULL), null sizes and an empty feet rules array", () => {
     const row = faceRow(GYM_ID, setup({picture: null, feetRulesOptions: null}))
-    expect(row.values).toMatchObject({picture_path: null, picture_width: null, picture_height: null, feet_rules_options: []})
+    expect(row.values).toMatchObject({picture_path: '', picture_width: null, picture_height: null, feet_rules_options: []})
     expect(columnsOf(row)).toEqual(ownedColumns(FACES))
   })
 
@@ -135,8 +135,6 @@ describe('holdRow', () => {
     expect(row.stoktId).toBe(828902)
     expect(row.values).toEqual({
       polygon_str: '559.96,2358.89 536.00,2382.86 536.00,2409.59',
-      touch_polygon_str: '611.34,2537.10 619.79,2525.36',
-      top_polygon_str: '552.37,2331.13 511.00,2372.50',
       path_str: 'M559.96,2358.89L536.00,2382.86z',
       centroid_x: 572.53,
       centroid_y: 2397.11,
@@ -160,8 +158,6 @@ describe('holdRow', () => {
     const row = holdRow(FACE_ID, bare)
     expect(row.values).toEqual({
       polygon_str: '1,2 3,4 5,6',
-      touch_polygon_str: null,
-      top_polygon_str: null,
       path_str: null,
       centroid_x: null,
       centroid_y: null,
@@ -198,7 +194,6 @@ describe('climbRow', () => {
       grade_font: '7A',
       grade_ircra: 20.5,
       feet_rule: 'Pieds des mains',
-      description: "Départ assis, pas de 'dièdre'",
       is_private: false,
       is_benchmark: true,
       climbed_by: 14,
@@ -229,11 +224,10 @@ describe('climbRow', () => {
     expect(climbRow(climb({crowdGrade: null})).values).toMatchObject({grade_font: null, grade_ircra: null})
   })
 
-  it('gives an empty mirror holds list and null texts when Stokt sends none', () => {
-    expect(climbRow(climb({mirrorHoldsList: null, feetRule: null, description: undefined})).values).toMatchObject({
-      mirror_holds_list: '',
+  it('gives null texts when Stokt sends none', () => {
+    expect(climbRow(climb({mirrorHoldsList: null, feetRule: null})).values).toMatchObject({
+      mirror_holds_list: null,
       feet_rule: null,
-      description: null,
     })
   })
 

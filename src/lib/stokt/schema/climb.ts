@@ -1,11 +1,12 @@
 import {z} from 'zod'
 
-import {boundedText, clip, stoktText, optionalText, stoktCount, stoktInstant, stoktUuid} from './common.js'
+import {clip, stoktText, optionalText, stoktCount, stoktInstant, stoktUuid} from './common.js'
 
 /** `climbSetters` of a climb: the only place Stokt shows a gym's users. */
 export const ClimbSetterSchema = z.object({
   id: stoktUuid,
-  fullName: boundedText(255),
+  // Its length is the database's rule (the server's VARCHAR), checked as the row is written.
+  fullName: stoktText(),
   avatar: optionalText,
 })
 
@@ -29,17 +30,16 @@ export const ClimbSchema = z.object({
   id: stoktUuid,
   // Missing and null alike mean no setter; the mapping reads them both as null (no transform: see optionalText).
   climbSetters: ClimbSetterSchema.nullish(),
-  name: boundedText(255),
+  name: stoktText(),
   holdsList: holdsListText(false),
   mirrorHoldsList: holdsListText(true).nullish(),
   feetRule: optionalText,
-  description: optionalText,
   dateCreated: stoktInstant,
   isPrivate: z.boolean({error: 'expected true or false'}),
   isBenchmark: z.boolean({error: 'expected true or false'}),
   crowdGrade: z
     .object({
-      font: boundedText(16).nullish(),
+      font: optionalText,
       ircra: z.number({error: 'expected a number'}).nullish(),
     })
     .nullish(),

@@ -63,13 +63,6 @@ function unstorable(text: string): string | undefined {
 /** String.prototype.isWellFormed: in Node 20, not yet in TypeScript's ES2023 lib. */
 type WellFormedString = string & {isWellFormed(): boolean}
 
-/** Text that fits a column of `max` characters: longer is rejected, never truncated. */
-export const boundedText = (max: number) =>
-  // Counted in characters (code points), as PostgreSQL counts varchar(n), not UTF-16 units.
-  stoktText('expected a string', (text) =>
-    text.length <= max || [...text].length <= max ? undefined : `is ${[...text].length} characters, more than ${max}`,
-  )
-
 /**
  * Optional text: missing, null or a string. The mapping turns missing into null: a transform here
  * would cost a pipe per field of every record (a third of a climb's validation, measured).

@@ -1,11 +1,11 @@
 import {z} from 'zod'
 
-import {boundedText, optionalText, stoktUuid} from './common.js'
+import {optionalText, stoktText, stoktUuid} from './common.js'
 
 /** `GET /api/gyms/{gymId}/summary`: only what the importer keeps. */
 export const GymSummarySchema = z.object({
   id: stoktUuid,
-  displayName: boundedText(255),
+  displayName: stoktText(),
   locationString: optionalText,
 })
 

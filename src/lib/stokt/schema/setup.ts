@@ -33,8 +33,6 @@ export const HoldSchema = z.object({
   id: z.number({error: 'expected an integer hold id'}).int({error: 'expected an integer hold id'}).positive(),
   area: stoktDecimal.nullish(),
   polygonStr: stoktText(),
-  touchPolygonStr: optionalText,
-  topPolygonStr: optionalText,
   pathStr: optionalText,
   centroidStr: centroid.nullish(),
   centerTapeStr: optionalText,

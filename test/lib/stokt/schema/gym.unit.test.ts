@@ -55,12 +55,9 @@ describe('GymSummarySchema', () => {
     expect(accepted(stoktGym({displayName, locationString}))).toMatchObject({displayName, locationString})
   })
 
-  it('accepts a 255-character name whole and rejects a 256-character one', () => {
-    const name = 'g'.repeat(255)
+  it("leaves the name's length to the database's width (the server's VARCHAR, checked as the row is written)", () => {
+    const name = 'g'.repeat(300)
     expect(accepted(stoktGym({displayName: name})).displayName).toBe(name)
-    const reason = rejected(stoktGym({displayName: `${name}g`}))
-    expectNamesField(reason, 'displayName')
-    expect(reason).toContain('256')
   })
 
   it.each([

@@ -134,8 +134,6 @@ describe('HoldSchema', () => {
       id: 41207,
       area: 1834.5,
       polygonStr: '412.10,1203.44 398.00,1220.90 401.75,1251.30 430.62,1262.08',
-      touchPolygonStr: '455.20,1310.00 462.81,1298.47 458.03,1215.66',
-      topPolygonStr: '405.33,1180.12 371.00,1214.75 371.00,1256.40',
       pathStr: 'M412.10,1203.44L398.00,1220.90L401.75,1251.30L430.62,1262.08z',
       centroidStr: [415.87, 1234.02],
       centerTapeStr: '418.90 1262.08 401.12 1340.55',
@@ -165,7 +163,7 @@ describe('HoldSchema', () => {
     expect(bare.id).toBe(41207)
     // Missing optional strings are stored as NULL, never as undefined (which a re-run would see as a change).
     const {values} = holdRow('face', bare)
-    for (const column of ['touch_polygon_str', 'top_polygon_str', 'path_str', 'center_tape_str', 'right_tape_str', 'left_tape_str']) {
+    for (const column of ['path_str', 'center_tape_str', 'right_tape_str', 'left_tape_str']) {
       expect(values[column], column).toBeNull()
     }
     expect(bare.area ?? null).toBeNull()
@@ -180,7 +178,6 @@ describe('HoldSchema', () => {
     ['id zero', {id: 0}, [], 'id'],
     ['polygonStr missing', {}, ['polygonStr'], 'polygonStr'],
     ['polygonStr not text', {polygonStr: [[412.1, 1203.44]]}, [], 'polygonStr'],
-    ['touchPolygonStr not text', {touchPolygonStr: 5}, [], 'touchPolygonStr'],
     ['area not a decimal', {area: 'big'}, [], 'area'],
     ['area with a thousands separator', {area: '2,226.00'}, [], 'area'],
     ['area empty', {area: ''}, [], 'area'],
