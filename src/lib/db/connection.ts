@@ -246,8 +246,26 @@ export async function migrateToLatest(db: Knex): Promise<string[]> {
 
 async function latestMigrations(db: Knex): Promise<string[]> {
   await refuseNewerSchema(db)
-  const [, applied] = (await db.migrate.latest()) as [number, string[]]
+  const [, applied] = (await db.migrate.latest({beforeAll: refuseMigratedMeanwhile})) as [number, string[]]
   return applied
+}
+
+/**
+ * A batch holding a migration that manages its own transaction (20261205000000_server_layout) runs
+ * outside knex's, and then knex no longer checks, once it has its lock, that another run did not
+ * apply the batch while this one waited: it would run and record them again. Such a run starts
+ * over instead (whileAnotherRunIsAtWork), and finds nothing left to do.
+ */
+async function refuseMigratedMeanwhile(db: Knex, migrations: unknown[]): Promise<void> {
+  const recorded: string[] = await db('knex_migrations').whereIn('name', migrations as string[]).pluck('name')
+  if (recorded.length > 0) throw new MigratedMeanwhile(recorded)
+}
+
+class MigratedMeanwhile extends Error {
+  constructor(names: string[]) {
+    super(`another run applied ${names.join(', ')} meanwhile`)
+    this.name = 'MigratedMeanwhile'
+  }
 }
 
 /**
@@ -307,7 +325,8 @@ async function whileAnotherRunIsAtWork<T>(work: () => Promise<T>): Promise<T> {
       return await work()
     } catch (error) {
       const {name, code} = error as {name?: unknown; code?: unknown}
-      const anotherRun = name === 'MigrationLocked' || (typeof code === 'string' && code.startsWith('SQLITE_BUSY'))
+      const anotherRun =
+        name === 'MigrationLocked' || name === 'MigratedMeanwhile' || (typeof code === 'string' && code.startsWith('SQLITE_BUSY'))
       if (!anotherRun || Date.now() >= deadline) throw error
       await sleep(50 + Math.random() * 100)
     }

@@ -4,10 +4,13 @@ import * as initial from '../../../migrations/20261126000000_initial.js'
 import * as importLocks from '../../../migrations/20261126000100_import_locks.js'
 import * as importCursors from '../../../migrations/20261126000200_import_cursors.js'
 import * as importLocksHost from '../../../migrations/20261126000300_import_locks_host.js'
+import * as serverLayout from '../../../migrations/20261205000000_server_layout.js'
 
 interface Migration {
   up(knex: Knex): Promise<void>
   down(knex: Knex): Promise<void>
+  /** `transaction: false`: the migration manages its own (knex reads this per migration). */
+  config?: {transaction?: boolean}
 }
 
 /**
@@ -19,6 +22,7 @@ const MIGRATIONS: ReadonlyArray<[name: string, migration: Migration]> = [
   ['20261126000100_import_locks', importLocks],
   ['20261126000200_import_cursors', importCursors],
   ['20261126000300_import_locks_host', importLocksHost],
+  ['20261205000000_server_layout', serverLayout],
 ]
 
 export class MastocMigrationSource implements Knex.MigrationSource<string> {
