@@ -4,6 +4,7 @@ import {runCli} from '../support/cli.js'
 import {DATABASE_KINDS, testDatabases, unavailable, type TestDatabase} from '../support/databases.js'
 import {writeCounts} from '../support/gymData.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
+import {makeServerTables, storedInstant, storedUuid} from '../support/serverTables.js'
 import {sendJson, startStoktServer, DEFAULT_TOKEN, type StoktServer} from '../support/stoktServer.js'
 
 const GYM_SPEC = {seed: 21, faces: 2, holdsPerFace: 30, climbs: 50, setters: 6}
@@ -112,7 +113,7 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
       expect(full.code).toBe(0)
       expect(JSON.parse(full.stdout).missing).toEqual({count: 1, ids: [dropped.id]})
       // never deleted
-      expect(await database.knex()('climbs').where('stokt_id', dropped.id).first()).toBeDefined()
+      expect(await database.knex()('climbs').where('stokt_id', storedUuid(database.knex(), dropped.id)).first()).toBeDefined()
 
       const partial = await mastoc(database, ['import', 'all', '--json', '--max-age', '30'], shrunk)
       expect(JSON.parse(partial.stdout).missing).toBeUndefined()
@@ -138,36 +139,19 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
   it.skipIf(skip)("never counts the mastoc server's own climbs, without a Stokt id, as missing", async () => {
     const database = await databases.fresh()
     const knex = database.knex()
-    // The server's own climbs table, made before any import: its climbs need no Stokt id, and
-    // `source` has the importer's default, which the server's own climbs may be left with.
-    await knex.schema.createTable('climbs', (table) => {
-      table.uuid('id').primary()
-      table.string('stokt_id', 36).unique()
-      table.uuid('face_id').notNullable()
-      table.uuid('setter_id')
-      table.string('name', 255).notNullable()
-      table.text('holds_list').notNullable()
-      table.text('mirror_holds_list').notNullable().defaultTo('')
-      table.string('grade_font', 16)
-      table.double('grade_ircra')
-      table.text('feet_rule')
-      table.text('description')
-      table.boolean('is_private').notNullable().defaultTo(false)
-      table.boolean('is_benchmark').notNullable().defaultTo(false)
-      table.integer('climbed_by').notNullable().defaultTo(0)
-      table.integer('total_likes').notNullable().defaultTo(0)
-      table.integer('total_comments').notNullable().defaultTo(0)
-      table.string('source', 16).notNullable().defaultTo('stokt')
-      for (const column of ['created_at', 'synced_at', 'updated_at']) table.timestamp(column, {useTz: true, precision: 6}).notNullable()
-      table.integer('favorites').notNullable().defaultTo(0)
+    // The server's own tables, made before any import, with a column of its own; its climbs need no
+    // Stokt id, and `source` defaults to 'stokt', which the server's own climbs may be left with.
+    await makeServerTables(knex, {
+      edit: (ddl) =>
+        ddl.replace(/(CREATE TABLE climbs \([^;]*?)source VARCHAR\(20\) NOT NULL,/, "$1source VARCHAR(20) NOT NULL DEFAULT 'stokt', favorites INTEGER DEFAULT 0 NOT NULL,"),
     })
     expect((await mastoc(database, ['import', 'all'])).code).toBe(0)
     const [{face_id: faceId}] = await knex('climbs').limit(1).select('face_id')
-    const at = '2026-11-20T10:00:00.000000Z'
-    const serverClimb = {face_id: faceId, holds_list: '', created_at: at, synced_at: at, updated_at: at, favorites: 3}
+    const at = storedInstant(knex, '2026-11-20T10:00:00.000000Z')
+    const serverClimb = {face_id: faceId, holds_list: '', created_at: at, synced_at: at, updated_at: at, favorites: 3, is_private: false, is_benchmark: false, is_project: false, climbed_by: 0, total_likes: 0, total_comments: 0}
     // One by one: a multi-row insert would write the second one's missing `source` as NULL on SQLite.
-    await knex('climbs').insert({...serverClimb, id: '0190a5e2-0000-7000-8000-0000000000c1', stokt_id: null, name: 'Set in the gym', source: 'mastoc'})
-    await knex('climbs').insert({...serverClimb, id: '0190a5e2-0000-7000-8000-0000000000c2', stokt_id: null, name: 'Set in the gym too'})
+    await knex('climbs').insert({...serverClimb, id: storedUuid(knex, '0190a5e2-0000-7000-8000-0000000000c1'), stokt_id: null, name: 'Set in the gym', source: 'mastoc'})
+    await knex('climbs').insert({...serverClimb, id: storedUuid(knex, '0190a5e2-0000-7000-8000-0000000000c2'), stokt_id: null, name: 'Set in the gym too'})
 
     const rerun = await mastoc(database, ['import', 'all', '--json'])
     expect(rerun.code).toBe(0)

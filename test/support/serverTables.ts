@@ -50,3 +50,17 @@ export function storedUuid(db: Knex, uuid: string): string {
 export function storedInstant(db: Knex, canonical: string): string {
   return db.client.config.client === 'pg' ? canonical.replace('Z', '') : sqliteInstant(canonical)
 }
+
+/** A setter row as another writer (another gym's import) would leave it, in the server's encodings. */
+export async function insertStoktUser(db: Knex, stoktId: string, fullName: string): Promise<void> {
+  const now = storedInstant(db, new Date().toISOString().replace('Z', '000Z'))
+  await db('users').insert({
+    id: storedUuid(db, crypto.randomUUID()),
+    stokt_id: storedUuid(db, stoktId),
+    full_name: fullName,
+    is_active: true,
+    role: 'user',
+    source: 'stokt',
+    created_at: now,
+  })
+}

@@ -6,6 +6,7 @@ import {testDatabases, unavailable} from '../../support/databases.js'
 import {expectedGymData, readGymData} from '../../support/gymData.js'
 import {generateGym, type GeneratedGym} from '../../support/gymGenerator.js'
 import {importGym} from '../../support/importRun.js'
+import {insertStoktUser} from '../../support/serverTables.js'
 import {startStoktServer, type StoktServer} from '../../support/stoktServer.js'
 
 /**
@@ -72,8 +73,7 @@ function settersInServedOrder(gym: GeneratedGym): string[] {
 }
 
 async function insertUser(tx: Knex.Transaction, stoktId: string, fullName: string): Promise<void> {
-  const now = new Date().toISOString()
-  await tx('users').insert({id: crypto.randomUUID(), stokt_id: stoktId, full_name: fullName, source: 'stokt', created_at: now, updated_at: now})
+  await insertStoktUser(tx, stoktId, fullName)
 }
 
 async function backendPid(tx: Knex.Transaction): Promise<number> {
