@@ -104,6 +104,57 @@ describe.each(DATABASE_KINDS)("into the mastoc server's own tables, on %s", (kin
     })
   })
 
+  it.skipIf(skip).each(STRATEGIES)("rejects, %s, a value longer than the server's column holds, naming the field and the width, and imports the rest", async (_name, strategy) => {
+    const spoiled = structuredClone(gym)
+    const [longGrade, longName] = [spoiled.climbs[2], spoiled.climbs[4]] as {id: string; name: string; crowdGrade: {font: string}}[]
+    longGrade.crowdGrade.font = '7A+ (soft?)' + '!'
+    longName.name = 'n'.repeat(299) + '🧗'
+    const spoiledServer = await startStoktServer({gym: spoiled})
+    try {
+      const database = await serverDatabase()
+      const result = await runCli([...importArgs(spoiledServer, gym, database, ['--json', ...strategy])], {STOKT_TOKEN: DEFAULT_TOKEN})
+      expect(result.code).toBe(3)
+      expect(JSON.parse(result.stdout).rejected).toEqual([
+        {entity: 'climb', stoktId: longGrade.id, reason: "crowdGrade.font: is 12 characters, more than the 10 of the server's climbs.grade_font"},
+        {entity: 'climb', stoktId: longName.id, reason: "name: is 300 characters, more than the 255 of the server's climbs.name"},
+      ])
+      const expected = expectedGymData(gym)
+      const data = await readGymData(database.knex())
+      expect(data.climbs).toEqual(expected.climbs.filter((climb) => climb.stokt_id !== longGrade.id && climb.stokt_id !== longName.id))
+      expect(data.holds).toEqual(expected.holds)
+    } finally {
+      await spoiledServer.close()
+    }
+  })
+
+  describe("a server schema that has moved on", () => {
+    it.skipIf(skip).each([
+      ['a NOT NULL column without a default', (ddl: string) => ddl.replace('personal_notes TEXT,', 'personal_notes TEXT, difficulty VARCHAR(10) NOT NULL,'), 'climbs.difficulty is NOT NULL without a default'],
+      ['a column the importer writes removed', (ddl: string) => ddl.replace('grade_font VARCHAR(10),', ''), 'climbs.grade_font is missing, and the importer writes it'],
+      ['a column of a type the importer cannot write', (ddl: string) => ddl.replace('total_likes INTEGER NOT NULL', 'total_likes VARCHAR(20) NOT NULL'), 'climbs.total_likes is of type varchar, where the importer writes an integer'],
+    ])('with %s: ends the run (exit 1) before writing anything, naming the table and column and what to do', async (_case, edit, problem) => {
+      const database = await serverDatabase({edit})
+      const result = await importAll(database)
+      expect(result.code).toBe(1)
+      expect(result.stdout).toBe('')
+      expect(result.stderr.replace(/\s*›\s*/g, ' ')).toContain(problem)
+      expect(Number((await database.knex()('gyms').count({n: '*'}))[0].n)).toBe(0)
+      expect(Number((await database.knex()('import_runs').count({n: '*'}))[0].n)).toBe(0)
+    })
+
+    it.skipIf(skip)('with extra columns that are nullable or have a default: imports, and leaves them alone', async () => {
+      const database = await serverDatabase({
+        edit: (ddl) => ddl.replace('personal_notes TEXT,', "personal_notes TEXT, difficulty VARCHAR(10), favourites INTEGER DEFAULT 0 NOT NULL,"),
+      })
+      const result = await importAll(database)
+      expect(result.stderr).toBe('')
+      expect(result.code).toBe(0)
+      expect(await readGymData(database.knex())).toEqual(expectedGymData(gym))
+      const extras = await database.knex()('climbs').distinct('difficulty', 'favourites')
+      expect(extras).toEqual([{difficulty: null, favourites: 0}])
+    })
+  })
+
   it.skipIf(skip)('leaves every row where the lookups the server makes find it', async () => {
     const database = await serverDatabase()
     const knex = database.knex()
