@@ -234,7 +234,9 @@ async function refuseBrokenReferences(trx: Knex.Transaction, tables: readonly Se
   )
   if (broken.length === 0) return
   const [{table, parent}] = broken
-  throw new Error(`after rebuilding ${tables.join(', ')}: ${broken.length} row(s) of ${table} refer to rows of ${parent} that are not there`)
+  throw new Error(
+    `rebuilding ${tables.join(', ')} would leave ${broken.length} row(s) of ${table} referring to rows of ${parent} that are not there: nothing was changed`,
+  )
 }
 
 /** How each dialect turns a value into the target layout's encoding, as SQL. */
