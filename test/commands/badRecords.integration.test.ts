@@ -9,6 +9,7 @@ import {runCli, type CliResult} from '../support/cli.js'
 import {createTestDatabase, DATABASE_KINDS, unavailable, type DatabaseKind, type TestDatabase} from '../support/databases.js'
 import {expectedGymData, expectedUserRow, expectedWithFirstClimbs, readGymData, type GymData, type Row} from '../support/gymData.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
+import {storedUuid} from '../support/serverTables.js'
 import {DEFAULT_TOKEN, startStoktServer, type StoktServer} from '../support/stoktServer.js'
 
 /**
@@ -36,7 +37,7 @@ interface ExpectedRejection {
 const UNKNOWN_FACE_ID = '0f0f0f0f-1111-4222-8333-444444444444'
 const MALFORMED_HOLD_ID = 899999
 const SQL_NAME = "'); DROP TABLE climbs; --"
-const SQL_DESCRIPTION = `Robert'); DROP TABLE users; -- "quoted" \\ backslash`
+const SQL_FEET_RULE = `Robert'); DROP TABLE users; -- "q" \\ backslash`
 /** 255 characters (code points: the climber is one character, two UTF-16 units), accents included. */
 const NAME_255 = ((head: string) => head + 'ô'.repeat(255 - [...head].length))('Très long bloc 🧗 à 5€ ')
 const NAME_256 = `${NAME_255}!`
@@ -128,8 +129,8 @@ const BAD_CLIMBS: BadClimb[] = [
   {
     what: 'a NUL character (PostgreSQL cannot store it)',
     index: 53,
-    spoil: (climb) => (climb.description = 'crimp\u0000then jump'),
-    rejected: climbRejected('description: contains a NUL character, which cannot be stored'),
+    spoil: (climb) => (climb.feetRule = 'crimp\u0000then jump'),
+    rejected: climbRejected('feetRule: contains a NUL character, which cannot be stored'),
   },
   {
     what: 'a lone surrogate (served as "\\ud83e", half an emoji)',
@@ -181,7 +182,7 @@ function badGym(): BadGym {
   }
   climbs[NAME_255_INDEX].name = NAME_255
   climbs[SQL_INDEX].name = SQL_NAME
-  climbs[SQL_INDEX].description = SQL_DESCRIPTION
+  climbs[SQL_INDEX].feetRule = SQL_FEET_RULE
 
   const badIndexes = new Set(BAD_CLIMBS.map((bad) => bad.index))
   const full = expectedGymData({...gym, climbs: climbs.filter((_, index) => !badIndexes.has(index))})
@@ -261,10 +262,10 @@ describe.each(DATABASE_KINDS)('bad records from Stokt, through the CLI, on %s', 
       // Every good record, field for field: the 255-character name whole, the SQL-shaped text verbatim.
       expect(await readGymData(database.knex())).toEqual(expected)
       const climbs = gym.climbs as Climb[]
-      const long = await database.knex()('climbs').where('stokt_id', climbs[NAME_255_INDEX].id).first('name')
+      const long = await database.knex()('climbs').where('stokt_id', storedUuid(database.knex(), climbs[NAME_255_INDEX].id)).first('name')
       expect(long.name).toBe(NAME_255)
-      const sql = await database.knex()('climbs').where('stokt_id', climbs[SQL_INDEX].id).first('name', 'description')
-      expect(sql).toEqual({name: SQL_NAME, description: SQL_DESCRIPTION})
+      const sql = await database.knex()('climbs').where('stokt_id', storedUuid(database.knex(), climbs[SQL_INDEX].id)).first('name', 'feet_rule')
+      expect(sql).toEqual({name: SQL_NAME, feet_rule: SQL_FEET_RULE})
       expect(await tableNames(database.knex(), kind)).toEqual(
         expect.arrayContaining(['gyms', 'faces', 'holds', 'users', 'climbs', 'import_runs']),
       )
@@ -454,7 +455,7 @@ function sortedRejections(rejections: ExpectedRejection[]): ExpectedRejection[] 
 
 /** The database refuses one face, whatever the importer checked. */
 function refuseFace(db: Knex, kind: DatabaseKind, faceStoktId: string): Promise<void> {
-  return refuseInserts(db, kind, {trigger: 'refuse_face', table: 'faces', column: 'stokt_id', value: faceStoktId, message: 'refused face'})
+  return refuseInserts(db, kind, {trigger: 'refuse_face', table: 'faces', column: 'stokt_id', value: storedUuid(db, faceStoktId), message: 'refused face'})
 }
 
 /** The trigger of the issue: the database refuses the climb named 'Poison', whatever the importer checked. */

@@ -207,7 +207,7 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
         expect(holds).toEqual(
           [onBoth, twiceOnFirst]
             .sort((a, b) => (a.id as number) - (b.id as number))
-            .map((hold) => ({face: first.id, polygon: hold.polygonStr, area: Number(hold.area)})),
+            .map((hold) => ({face: storedUuid(database.knex(), first.id as string), polygon: hold.polygonStr, area: Number(hold.area)})),
         )
         data.push(await readGymData(database.knex()))
 
