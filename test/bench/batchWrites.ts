@@ -8,8 +8,10 @@
  * - json: the whole batch as one JSON parameter, `insert … select (row->>0)::type, … from jsonb_array_elements($1::jsonb) as row`,
  *   the importer's statement shape: one native JSON.stringify instead of the driver escaping every array element in JS;
  * - copy: `COPY` into a temporary table, then `insert … select … from` it.
- * Each is timed on the empty tables of a freshly migrated database (a first import), then again with
- * the same rows over the ones it just wrote (a re-import: every row conflicts and is updated).
+ * The rows and columns are a first import's (rows.ts), in PostgreSQL's encodings, into the server's
+ * tables as the project's migrations make them. Each is timed on the empty tables of a freshly
+ * migrated database (a first import), then again with the same rows over the ones it just wrote (a
+ * re-import: every row conflicts and its Stokt columns and stamps are rewritten).
  * Each pass records its wall time and this process's CPU time: the server works in its own process,
  * overlapped, so an import waits on the client's CPU, which wall time alone does not show.
  * Only the writes: the importer's lookups and change detection are not part of it.
@@ -21,10 +23,10 @@ import {pipeline} from 'node:stream/promises'
 import pg from 'pg'
 import {from as copyFrom} from 'pg-copy-streams'
 
-import {CLIMBS, FACES, GYMS, HOLDS, USERS, type TableSpec} from '../../src/lib/db/tables.js'
-import {migrate} from './cli.js'
+import {migrateToLatest} from '../../src/lib/db/connection.js'
+import {ownedColumns} from '../../src/lib/db/tables.js'
 import {csvChunks} from './floors.js'
-import type {TableRows, Value} from './rows.js'
+import type {TableName, TableRows, Value} from './rows.js'
 import {withScratchDatabase} from './scratch.js'
 
 export const BATCH_WRITE_STRATEGIES = ['values', 'unnest', 'json', 'copy'] as const
@@ -50,14 +52,14 @@ export interface BatchWrite {
 /** Bind parameters per statement: the protocol counts them in 16 bits. */
 const MAX_PARAMETERS = 65_535
 
-const SPECS: Record<TableRows['table'], TableSpec> = {gyms: GYMS, faces: FACES, holds: HOLDS, users: USERS, climbs: CLIMBS}
+const TABLES: readonly TableName[] = ['gyms', 'faces', 'holds', 'users', 'climbs']
 
 /** Writes one batch inside the open transaction; returns the rows inserted or updated. */
 type WriteBatch = (table: TableRows, batch: Value[][]) => Promise<number>
 
 export async function measureBatchWrite(strategy: BatchWriteStrategy, tables: readonly TableRows[], batchSize: number): Promise<BatchWrite> {
   return withScratchDatabase('postgres', async (database) => {
-    await migrate(database.url)
+    await migrateToLatest(database.knex())
     const client = new pg.Client({connectionString: database.url})
     await client.connect()
     try {
@@ -96,14 +98,15 @@ async function batchWriter(strategy: BatchWriteStrategy, client: pg.Client): Pro
   const statements = new PreparedStatements(client)
   switch (strategy) {
     case 'values':
-      return async ({table, columns}, batch) => {
+      return async (tableRows, batch) => {
+        const {table, columns} = tableRows
         const rowsPerStatement = Math.floor(MAX_PARAMETERS / columns.length)
         let written = 0
         for (let start = 0; start < batch.length; start += rowsPerStatement) {
           const chunk = batch.slice(start, start + rowsPerStatement)
           const text = () => {
             const tuples = chunk.map((_, row) => `(${columns.map((_, column) => `$${row * columns.length + column + 1}`).join(', ')})`)
-            return `insert into ${table} (${columns.join(', ')}) values ${tuples.join(', ')} ${upsertClause(table)}`
+            return `insert into ${table} (${columns.join(', ')}) values ${tuples.join(', ')} ${upsertClause(tableRows)}`
           }
           written += await statements.run(`values ${table} ${chunk.length}`, text, chunk.flat())
         }
@@ -111,27 +114,30 @@ async function batchWriter(strategy: BatchWriteStrategy, client: pg.Client): Pro
       }
     case 'unnest': {
       const types = await columnTypes(client) // what the importer knows from its table specs: not timed
-      return async ({table, columns}, batch) => {
+      return async (tableRows, batch) => {
+        const {table, columns} = tableRows
         const text = () => {
           const parameters = columns.map((column, index) => `$${index + 1}::${types.get(`${table}.${column}`)}[]`)
-          return `insert into ${table} (${columns.join(', ')}) select * from unnest(${parameters.join(', ')}) ${upsertClause(table)}`
+          return `insert into ${table} (${columns.join(', ')}) select * from unnest(${parameters.join(', ')}) ${upsertClause(tableRows)}`
         }
         return statements.run(`unnest ${table}`, text, columns.map((_, index) => batch.map((row) => row[index])))
       }
     }
     case 'json': {
       const types = await columnTypes(client)
-      return async ({table, columns}, batch) => {
+      return async (tableRows, batch) => {
+        const {table, columns} = tableRows
         const text = () => {
           const casts = columns.map((column, index) => `(row->>${index})::${types.get(`${table}.${column}`)}`)
-          return `insert into ${table} (${columns.join(', ')}) select ${casts.join(', ')} from jsonb_array_elements($1::jsonb) as row ${upsertClause(table)}`
+          return `insert into ${table} (${columns.join(', ')}) select ${casts.join(', ')} from jsonb_array_elements($1::jsonb) as row ${upsertClause(tableRows)}`
         }
         return statements.run(`json ${table}`, text, [JSON.stringify(batch)])
       }
     }
     case 'copy': {
       const staged = new Set<string>()
-      return async ({table, columns}, batch) => {
+      return async (tableRows, batch) => {
+        const {table, columns} = tableRows
         const staging = `staging_${table}`
         if (!staged.has(table)) {
           // Once per connection (timed: the importer would pay it too); emptied by every commit.
@@ -139,18 +145,24 @@ async function batchWriter(strategy: BatchWriteStrategy, client: pg.Client): Pro
           staged.add(table)
         }
         await pipeline(Readable.from(csvChunks(batch)), client.query(copyFrom(`COPY ${staging} (${columns.join(', ')}) FROM STDIN WITH (FORMAT csv)`)))
-        const text = () => `insert into ${table} (${columns.join(', ')}) select ${columns.join(', ')} from ${staging} ${upsertClause(table)}`
+        const text = () => `insert into ${table} (${columns.join(', ')}) select ${columns.join(', ')} from ${staging} ${upsertClause(tableRows)}`
         return statements.run(`copy ${table}`, text, [])
       }
     }
   }
 }
 
-/** What a re-import overwrites, as the importer does: the Stokt-owned columns and the write stamps. */
-function upsertClause(table: TableRows['table']): string {
-  const spec = SPECS[table]
-  const updated = [...Object.keys(spec.columns), 'updated_at', ...(spec.syncedAt ? ['synced_at'] : [])]
-  return `on conflict (stokt_id) do update set ${updated.map((column) => `${column} = excluded.${column}`).join(', ')}`
+/**
+ * What a re-import overwrites, as the importer's updates do (tables.ts): the Stokt columns, the
+ * stamps of every write from the row, and those of a change only (users.updated_at), which an
+ * insert leaves NULL and so no row carries, with the statement's instant (the session is in UTC).
+ */
+function upsertClause({spec}: TableRows): string {
+  const assignments = [
+    ...[...ownedColumns(spec).map(({name}) => name), ...spec.stampOnWrite].map((column) => `${column} = excluded.${column}`),
+    ...spec.stampOnUpdate.map((column) => `${column} = localtimestamp`),
+  ]
+  return `on conflict (stokt_id) do update set ${assignments.join(', ')}`
 }
 
 /**
@@ -177,7 +189,7 @@ class PreparedStatements {
 async function columnTypes(client: pg.Client): Promise<Map<string, string>> {
   const {rows} = await client.query<{table_name: string; column_name: string; data_type: string}>(
     'select table_name, column_name, data_type from information_schema.columns where table_schema = current_schema() and table_name = any($1)',
-    [Object.keys(SPECS)],
+    [TABLES],
   )
   return new Map(rows.map((row) => [`${row.table_name}.${row.column_name}`, row.data_type]))
 }

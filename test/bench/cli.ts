@@ -99,12 +99,6 @@ export async function runImport(args: ImportArgs): Promise<ImportRun> {
   return {wallMs: run.wallMs, peakRssKb: run.peakRssKb, summary}
 }
 
-/** `mastoc db migrate`: how the floors' databases get the importer's schema. */
-export async function migrate(database: string): Promise<void> {
-  const run = await runNode([CLI_BIN, 'db', 'migrate', '--database', database], cliEnv(false))
-  if (run.exitCode !== 0) throw new Error(`mastoc db migrate exited ${run.exitCode}: ${lastLines(run.stderr)}`)
-}
-
 /** Rows the summary counts, all entities. */
 export function summaryRows(summary: ImportSummary): number {
   return SUMMARY_ENTITIES.reduce((sum, entity) => sum + (summary[entity]?.total ?? 0), 0)

@@ -6,8 +6,8 @@
  *   no validation, no writes (clientFetch.ts): the bound of a re-run, which fetches everything again.
  * - insert, SQLite: the same rows with better-sqlite3 prepared statements, one transaction.
  * - insert, PostgreSQL: the same rows with `COPY … FROM STDIN` (pg-copy-streams), one transaction.
- * The databases are fresh and migrated by `mastoc db migrate`, like the importer's own; migrating
- * is not timed.
+ * The databases are fresh and migrated by the project's migrations (migrateToLatest), as an import
+ * migrates its own; migrating is not timed. The rows are the import's, in each database's encodings (rows.ts).
  */
 import {Readable} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
@@ -17,8 +17,9 @@ import Database from 'better-sqlite3'
 import pg from 'pg'
 import {from as copyFrom} from 'pg-copy-streams'
 
+import {migrateToLatest} from '../../src/lib/db/connection.js'
 import type {DatabaseKind} from '../support/databases.js'
-import {cliEnv, migrate, runNode} from './cli.js'
+import {cliEnv, runNode} from './cli.js'
 import type {TableRows, Value} from './rows.js'
 import {withScratchDatabase} from './scratch.js'
 
@@ -66,7 +67,7 @@ async function runFetchScript(name: string, script: string, stoktUrl: string, gy
 
 export async function measureInsertFloor(kind: DatabaseKind, tables: readonly TableRows[]): Promise<InsertFloor> {
   return withScratchDatabase(kind, async (database) => {
-    await migrate(database.url)
+    await migrateToLatest(database.knex())
     return kind === 'sqlite' ? insertWithSqlite(database.url, tables) : await copyIntoPostgres(database.url, tables)
   })
 }
@@ -127,6 +128,6 @@ export function* csvChunks(rows: readonly Value[][], rowsPerChunk = 500): Genera
 
 function csvField(value: Value): string {
   if (value === null) return ''
-  if (typeof value === 'number') return String(value)
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value)
   return `"${value.replaceAll('"', '""')}"`
 }

@@ -20,7 +20,7 @@ export interface ImportSample {
   requests?: number
   /** Re-runs: the summary says every record is unchanged, none created, updated or rejected. */
   allUnchanged?: boolean
-  /** Re-runs: row counts and max(updated_at) of every table are the same before and after. */
+  /** Re-runs: every row of every table is the same before and after (run.ts: tableFingerprint). */
   wroteNoRow?: boolean
 }
 

@@ -1,116 +1,106 @@
-import {randomUUID} from 'node:crypto'
-
-import {toCanonicalInstant} from '../../src/lib/import/instant.js'
+import type {Dialect} from '../../src/lib/db/connection.js'
+import {toDatabaseValue} from '../../src/lib/db/encodings.js'
+import {newRowId} from '../../src/lib/db/rowId.js'
+import {CLIMBS, FACES, GYMS, HOLDS, USERS, writtenColumns, type Column, type TableSpec} from '../../src/lib/db/tables.js'
+import {nowInstant} from '../../src/lib/import/instant.js'
+import {climbRow, faceRow, gymRow, holdRow, userRow} from '../../src/lib/import/mapping.js'
+import type {SourceRow} from '../../src/lib/import/upsert.js'
+import {ClimbSchema} from '../../src/lib/stokt/schema/climb.js'
+import {GymSummarySchema} from '../../src/lib/stokt/schema/gym.js'
+import {FaceSetupSchema, HoldSchema} from '../../src/lib/stokt/schema/setup.js'
 import type {GeneratedGym} from '../support/gymGenerator.js'
 
 /**
- * The rows a first import of a generated gym writes, built the plain direct way (no validation,
- * no lookups) for the bare-insert floors: the columns of migrations/20261126000000_initial.ts, in
- * values both databases take as they are (booleans as 0/1, JSON as text, instants as UTC ISO text).
+ * The rows a first import of a generated gym writes, for the bare-insert floors and the batch
+ * writes: the importer's own validation and mapping (src/lib/import/mapping.ts) give the Stokt
+ * columns, tables.ts the rest, encodings.ts the values as each database keeps them. All of it is
+ * done before any timing: the floors measure the writes alone.
  */
-export type Value = string | number | null
+export type Value = string | number | boolean | null
+
+export type TableName = 'gyms' | 'faces' | 'holds' | 'users' | 'climbs'
 
 export interface TableRows {
-  table: 'gyms' | 'faces' | 'holds' | 'users' | 'climbs'
+  table: TableName
+  spec: TableSpec
   columns: string[]
   rows: Value[][]
 }
 
-type Json = Record<string, unknown>
+/** A gym's rows in canonical values (dashed UUIDs, `…Z` instants, JS booleans and JSON), made once for both databases. */
+export interface GymRows {
+  tables: {spec: TableSpec; columns: Column[]; rows: unknown[][]}[]
+}
+
+/** What an insert writes: every written column but the ones stamped only when a row changes (users.updated_at). */
+export function insertColumns(spec: TableSpec): Column[] {
+  return writtenColumns(spec).filter(({name}) => !spec.stampOnUpdate.includes(name))
+}
 
 /** In insertion order: each table after the ones it references. */
-export function rowsOfGym(gym: GeneratedGym, now = new Date().toISOString()): TableRows[] {
-  const gymId = randomUUID()
-  const summary = gym.summary
-  const gyms: TableRows = {
-    table: 'gyms',
-    columns: ['id', 'stokt_id', 'display_name', 'location_string', 'source', 'created_at', 'updated_at'],
-    rows: [[gymId, gym.gymId, text(summary.displayName), text(summary.locationString), 'stokt', now, now]],
-  }
+export function rowsOfGym(gym: GeneratedGym, now = nowInstant()): GymRows {
+  const gymId = newRowId()
+  const summary = GymSummarySchema.parse(gym.summary)
+  const gyms = [rowOf(GYMS, gymRow(summary), {}, now, gymId)]
 
-  const faces: TableRows = {
-    table: 'faces',
-    columns: [
-      'id', 'stokt_id', 'gym_id', 'picture_path', 'picture_width', 'picture_height', 'feet_rules_options',
-      'has_symmetry', 'source', 'synced_at', 'created_at', 'updated_at',
-    ],
-    rows: [],
-  }
-  const holds: TableRows = {
-    table: 'holds',
-    columns: [
-      'stokt_id', 'face_id', 'polygon_str', 'touch_polygon_str', 'top_polygon_str', 'path_str', 'centroid_x',
-      'centroid_y', 'area', 'center_tape_str', 'right_tape_str', 'left_tape_str', 'created_at', 'updated_at',
-    ],
-    rows: [],
-  }
+  const faces: unknown[][] = []
+  const holds: unknown[][] = []
   const faceIds = new Map<string, string>()
-  for (const [faceStoktId, setup] of gym.setups) {
-    const faceId = randomUUID()
+  for (const [faceStoktId, raw] of gym.setups) {
+    const setup = FaceSetupSchema.parse(raw)
+    const faceId = newRowId()
     faceIds.set(faceStoktId, faceId)
-    const picture = setup.picture as Json
-    faces.rows.push([
-      faceId, faceStoktId, gymId, text(picture.name), num(picture.width), num(picture.height),
-      JSON.stringify(setup.feetRulesOptions), setup.hasSymmetry ? 1 : 0, 'stokt', now, now, now,
-    ])
-    for (const hold of setup.holds as Json[]) {
-      const [x, y] = String(hold.centroidStr).split(' ').map(Number)
-      holds.rows.push([
-        num(hold.id), faceId, text(hold.polygonStr), text(hold.touchPolygonStr), text(hold.topPolygonStr),
-        text(hold.pathStr), x, y, Number(hold.area), text(hold.centerTapeStr), text(hold.rightTapeStr),
-        text(hold.leftTapeStr), now, now,
-      ])
-    }
+    faces.push(rowOf(FACES, faceRow(summary.id, setup), {gym_id: gymId}, now, faceId))
+    for (const rawHold of setup.holds) holds.push(rowOf(HOLDS, holdRow(faceStoktId, HoldSchema.parse(rawHold)), {face_id: faceId}, now))
   }
 
-  const users: TableRows = {
-    table: 'users',
-    columns: ['id', 'stokt_id', 'full_name', 'avatar_path', 'source', 'created_at', 'updated_at'],
-    rows: [],
-  }
-  const climbs: TableRows = {
-    table: 'climbs',
-    columns: [
-      'id', 'stokt_id', 'face_id', 'setter_id', 'name', 'holds_list', 'mirror_holds_list', 'grade_font', 'grade_ircra',
-      'feet_rule', 'description', 'is_private', 'is_benchmark', 'climbed_by', 'total_likes', 'total_comments', 'source',
-      'created_at', 'synced_at', 'updated_at',
-    ],
-    rows: [],
-  }
+  const users: unknown[][] = []
+  const climbs: unknown[][] = []
   const userIds = new Map<string, string>()
-  for (const climb of gym.climbs) {
-    const setter = (climb.climbSetters ?? null) as Json | null
+  for (const raw of gym.climbs) {
+    const climb = ClimbSchema.parse(raw)
     let setterId: string | null = null
-    if (setter !== null) {
-      const setterStoktId = String(setter.id)
-      setterId = userIds.get(setterStoktId) ?? null
+    if (climb.climbSetters) {
+      setterId = userIds.get(climb.climbSetters.id) ?? null
       if (setterId === null) {
-        setterId = randomUUID()
-        userIds.set(setterStoktId, setterId)
-        users.rows.push([setterId, setterStoktId, text(setter.fullName), text(setter.avatar) || null, 'stokt', now, now])
+        setterId = newRowId()
+        userIds.set(climb.climbSetters.id, setterId)
+        users.push(rowOf(USERS, userRow(climb.climbSetters), {}, now, setterId))
       }
     }
-    const grade = (climb.crowdGrade ?? null) as Json | null
-    climbs.rows.push([
-      randomUUID(), String(climb.id), faceIds.get(String(climb.faceId)) ?? null, setterId, text(climb.name),
-      text(climb.holdsList), text(climb.mirrorHoldsList) ?? '', text(grade?.font), num(grade?.ircra),
-      text(climb.feetRule), text(climb.description), climb.isPrivate ? 1 : 0, climb.isBenchmark ? 1 : 0,
-      num(climb.climbedBy), num(climb.totalLikes), num(climb.totalComments), 'stokt',
-      toCanonicalInstant(String(climb.dateCreated)) ?? now, now, now,
-    ])
+    climbs.push(rowOf(CLIMBS, climbRow(climb), {face_id: faceIds.get(climb.faceId) ?? null, setter_id: setterId}, now))
   }
 
-  return [gyms, faces, holds, users, climbs]
+  const table = (spec: TableSpec, rows: unknown[][]) => ({spec, columns: insertColumns(spec), rows})
+  return {tables: [table(GYMS, gyms), table(FACES, faces), table(HOLDS, holds), table(USERS, users), table(CLIMBS, climbs)]}
+}
+
+/** The rows as `dialect` stores them (encodings.ts): what the importer sends for the same gym. */
+export function encodeRows(gymRows: GymRows, dialect: Dialect): TableRows[] {
+  return gymRows.tables.map(({spec, columns, rows}) => ({
+    table: spec.table as TableName,
+    spec,
+    columns: columns.map(({name}) => name),
+    rows: rows.map((row) => row.map((value, index) => toDatabaseValue(dialect, columns[index].kind, value) as Value)),
+  }))
+}
+
+/**
+ * A new row's canonical values in insertColumns order; `refs`: the references, already resolved to
+ * ids. Ids are the importer's UUIDv7s: random ones would cost the primary-key indexes more.
+ */
+function rowOf(spec: TableSpec, source: SourceRow, refs: Record<string, string | null>, now: string, id?: string): unknown[] {
+  const values = {...source.values, ...refs}
+  return insertColumns(spec).map(({name}) => {
+    if (name === 'id') return id ?? newRowId()
+    if (name === 'stokt_id') return source.stoktId
+    if (name in spec.columns) return values[name] ?? null
+    const created = spec.onCreate[name]
+    if (created) return created.value === 'now' ? now : created.value
+    return now // a stamp
+  })
 }
 
 export function rowCount(tables: readonly TableRows[]): number {
   return tables.reduce((sum, table) => sum + table.rows.length, 0)
-}
-
-function text(value: unknown): string | null {
-  return value === null || value === undefined ? null : String(value)
-}
-
-function num(value: unknown): number | null {
-  return typeof value === 'number' ? value : null
 }

@@ -10,6 +10,7 @@
  * round 2…) so that the machine's slow spells spread over all of them; medians are reported. What
  * runs, and how often: PLAN_NOTES below.
  */
+import {createHash} from 'node:crypto'
 import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
@@ -30,7 +31,7 @@ import {
   CONCURRENCY, CURVE_BATCH_SIZES, DEFAULT_BATCH_SIZE, LATENCY_MS, PAGE_SIZE,
   type Failure, type ImportMode, type ImportSample, type ImportSeries, type SizeResult,
 } from './results.js'
-import {rowsOfGym} from './rows.js'
+import {encodeRows, rowsOfGym} from './rows.js'
 import {dropScratchDatabases, withScratchDatabase} from './scratch.js'
 
 const PLAN_NOTES = [
@@ -40,7 +41,7 @@ const PLAN_NOTES = [
   `Latency: the 1k and 20k gyms served with ${LATENCY_MS} ms before every response, imported into SQLite only, --concurrency ${CONCURRENCY}.`,
   `Batch-size curve: the 20k gym, live, SQLite and PostgreSQL; every size --runs times, interleaved in the rounds like the rest (batch ${DEFAULT_BATCH_SIZE} is the live runs): single runs here differ by more than the sizes do.`,
   'Wall = the CLI process from spawn to exit (node start-up and migrating the fresh database included); CLI = its own durationMs, the import itself. The goals compare the CLI time with the floors, which are timed in-process too. Peak RSS = /usr/bin/time %M of the CLI process alone (max over runs).',
-  'Floors: fetch = plain fetch + JSON.parse, one request at a time, in a process of its own (and, beside it, the same walk through node:http with a keep-alive agent: Node\'s cheapest HTTP client, reported only); insert = the same rows, better-sqlite3 prepared statements in one transaction / PostgreSQL COPY (CSV) in one transaction, into a freshly migrated database (migration not timed).',
+  'Floors: fetch = plain fetch + JSON.parse, one request at a time, in a process of its own (and, beside it, the same walk through node:http with a keep-alive agent: Node\'s cheapest HTTP client, reported only); insert = the rows and columns a first import writes, encoded as each database stores them, with better-sqlite3 prepared statements in one transaction / PostgreSQL COPY (CSV) in one transaction, into a database freshly migrated by the project migrations (migration not timed).',
   `Fetch, importer's client: a re-run must fetch every page again (Stokt has no conditional requests), so it can never be faster than the importer's own client fetching everything. ` +
     `Measured beside the fetch floor (same gyms, same runs, a process of its own): the built StoktClient at --concurrency ${CONCURRENCY} (the default) reads the summary, the walls, ` +
     `every face setup (up to ${CONCURRENCY} at once, in order, as the importer does) and every climbs page with max_age 9999 (reading up to ${CONCURRENCY} pages ahead); no validation, no writes. ` +
@@ -127,8 +128,10 @@ async function benchSize(
 ): Promise<SizeResult> {
   log(`${size.label}: generating ${size.faces} faces x ${size.holdsPerFace} holds, ${size.climbs} climbs`)
   const gym = generateGym({seed: 1, faces: size.faces, holdsPerFace: size.holdsPerFace, climbs: size.climbs, setters: size.setters})
-  const tables = rowsOfGym(gym)
-  const rows = Object.fromEntries(tables.map((table) => [table.table, table.rows.length]))
+  const gymRows = rowsOfGym(gym)
+  // Each database gets the rows in its own encodings, as the importer writes them.
+  const tables = {sqlite: encodeRows(gymRows, 'sqlite'), postgres: encodeRows(gymRows, 'postgres')}
+  const rows = Object.fromEntries(tables.sqlite.map((table) => [table.table, table.rows.length]))
   const result: SizeResult = {size, rows, fetchFloor: [], httpFetchFloor: [], clientFetch: [], insertFloor: {}, batchWrites: {}, imports: []}
 
   const server = await startStoktServer({gym, pageSize: PAGE_SIZE})
@@ -142,7 +145,7 @@ async function benchSize(
     {label: 'fetch floor', runs: repeat, run: () => measure.fetchFloor()},
     {label: 'fetch floor, node:http', runs: repeat, run: () => measure.httpFetchFloor()},
     {label: "fetch, importer's client", runs: repeat, run: () => measure.clientFetch()},
-    ...databases.map((db) => ({label: `insert floor ${db}`, runs: repeat, run: () => measure.insertFloor(db, tables)})),
+    ...databases.map((db) => ({label: `insert floor ${db}`, runs: repeat, run: () => measure.insertFloor(db, tables[db])})),
     ...databases.map((db) => ({
       label: `live ${db} batch ${DEFAULT_BATCH_SIZE}${size.large ? '' : ' + re-run'}`,
       runs: repeat,
@@ -156,7 +159,7 @@ async function benchSize(
     if (slowServer) tasks.push({label: `live sqlite ${LATENCY_MS} ms latency`, runs: repeat, run: () => measure.latency('sqlite', slowServer)})
   }
   if (size.reference && databases.includes('postgres')) {
-    tasks.push(...BATCH_WRITE_STRATEGIES.map((strategy) => ({label: `batch writes postgres: ${strategy}`, runs: repeat, run: () => measure.batchWrite(strategy, tables)})))
+    tasks.push(...BATCH_WRITE_STRATEGIES.map((strategy) => ({label: `batch writes postgres: ${strategy}`, runs: repeat, run: () => measure.batchWrite(strategy, tables.postgres)})))
   }
   if (size.reference) {
     for (const batchSize of CURVE_BATCH_SIZES.filter((batch) => batch !== DEFAULT_BATCH_SIZE)) {
@@ -332,12 +335,20 @@ function isAllUnchanged(summary: ImportSummary): boolean {
   )
 }
 
-/** Row counts and the latest updated_at of each table: any write changes one of them. */
+/**
+ * A hash of every row of each table, in id order: any write that changes a row changes it. gyms and
+ * holds have no stamp, so their contents are compared; faces, climbs and users carry the stamp an
+ * update writes (synced_at, updated_at). On PostgreSQL each row's xmin is hashed too: a write that
+ * left every value as it was still shows.
+ */
 async function tableFingerprint(knex: Knex): Promise<string> {
+  const postgres = knex.client.config.client === 'pg'
   const parts: string[] = []
   for (const table of ['gyms', 'faces', 'holds', 'users', 'climbs']) {
-    const [row] = await knex(table).count({n: '*'}).max({last: 'updated_at'})
-    parts.push(`${table}:${row.n}:${row.last}`)
+    const rows = await knex(table)
+      .select(postgres ? [`${table}.*`, knex.raw('xmin::text as row_version')] : ['*'])
+      .orderBy('id')
+    parts.push(`${table}:${rows.length}:${createHash('sha1').update(JSON.stringify(rows)).digest('hex')}`)
   }
   return parts.join(' ')
 }
