@@ -127,6 +127,34 @@ describe.each(DATABASE_KINDS)("into the mastoc server's own tables, on %s", (kin
     }
   })
 
+  it.skipIf(skip)('keeps a climb whose id is all decimal digits where the database can: PostgreSQL; SQLite rejects it, saying why', async () => {
+    const numeric = structuredClone(gym)
+    const climb = numeric.climbs[6] as {id: string}
+    climb.id = '12345678-9012-4345-8789-012345678901'
+    const numericServer = await startStoktServer({gym: numeric})
+    try {
+      const database = await serverDatabase()
+      const run = () => runCli([...importArgs(numericServer, numeric, database, ['--json'])], {STOKT_TOKEN: DEFAULT_TOKEN})
+      const first = await run()
+      const expected = expectedGymData(numeric)
+      if (kind === 'sqlite') {
+        expect(first.code).toBe(3)
+        expect(JSON.parse(first.stdout).rejected).toEqual([
+          {entity: 'climb', stoktId: climb.id, reason: `id: ${climb.id} cannot be kept in SQLite as the mastoc server stores UUIDs (its 32 hex digits read as a number, which SQLite stores rounded); PostgreSQL keeps it`},
+        ])
+        expected.climbs = expected.climbs.filter((row) => row.stokt_id !== climb.id)
+      } else {
+        expect(first.code).toBe(0)
+      }
+      expect(await readGymData(database.knex())).toEqual(expected)
+      const before = await writeCounts(database.knex())
+      expect((await run()).code).toBe(first.code)
+      expect(await writeCounts(database.knex())).toEqual(before)
+    } finally {
+      await numericServer.close()
+    }
+  })
+
   describe("a server schema that has moved on", () => {
     it.skipIf(skip).each([
       ['a NOT NULL column without a default', (ddl: string) => ddl.replace('personal_notes TEXT,', 'personal_notes TEXT, difficulty VARCHAR(10) NOT NULL,'), 'climbs.difficulty is NOT NULL without a default'],

@@ -1,5 +1,7 @@
 import {randomFillSync} from 'node:crypto'
 
+import {isNumericOnSqlite} from './encodings.js'
+
 /**
  * The id of a new row: a UUIDv7 (RFC 9562) — a millisecond timestamp, then a counter, then random
  * bits. Random (v4) ids land all over the primary-key index, so every batch's commit rewrites
@@ -7,6 +9,13 @@ import {randomFillSync} from 'node:crypto'
  * 100,000-climb import on SQLite spent most of its commits on that index).
  */
 export function newRowId(): string {
+  let id = timeOrderedId()
+  // A UUID of decimal digits only would be stored as a number by SQLite (encodings.ts): drawn again.
+  while (isNumericOnSqlite(id.replaceAll('-', ''))) id = timeOrderedId()
+  return id
+}
+
+function timeOrderedId(): string {
   let ms = Date.now()
   if (ms > lastMs) {
     lastMs = ms

@@ -1,7 +1,7 @@
 import type {Knex} from 'knex'
 
 import type {Dialect} from './connection.js'
-import {fromDatabaseValue, toDatabaseValue} from './encodings.js'
+import {fromDatabaseValue, hexUuid, isNumericOnSqlite, toDatabaseValue} from './encodings.js'
 import {charactersOver, readLiveTables, schemaProblems, SchemaMismatch, type LiveTable} from './liveSchema.js'
 import {
   rowWriterFor,
@@ -61,8 +61,12 @@ export interface ImportStore {
    * (a `timestamp(3)`), so that a re-run compares like with like and writes nothing.
    */
   keptValues(spec: TableSpec, values: OwnedValues): OwnedValues
-  /** Why a value does not fit its column (the server's `VARCHAR(n)`), naming the Stokt field; undefined when all fit. */
-  widthProblem(spec: TableSpec, values: OwnedValues): string | undefined
+  /**
+   * Why the database cannot keep this record as the server reads it, naming the Stokt field: a value
+   * longer than its column (the server's `VARCHAR(n)`), a Stokt id SQLite would turn into a number;
+   * undefined when it can.
+   */
+  storageProblem(spec: TableSpec, stoktId: StoktKey, values: OwnedValues): string | undefined
   transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T>
   /** Those of these tables that hold no row at all. */
   emptyTables(specs: readonly TableSpec[]): Promise<Set<TableSpec>>
@@ -140,7 +144,10 @@ export class KnexImportStore implements ImportStore {
     return values
   }
 
-  widthProblem(spec: TableSpec, values: OwnedValues): string | undefined {
+  storageProblem(spec: TableSpec, stoktId: StoktKey, values: OwnedValues): string | undefined {
+    if (this.dialect === 'sqlite' && spec.stoktId === 'uuid' && isNumericOnSqlite(hexUuid(String(stoktId)))) {
+      return `id: ${stoktId} cannot be kept in SQLite as the mastoc server stores UUIDs (its 32 hex digits read as a number, which SQLite stores rounded); PostgreSQL keeps it`
+    }
     const widths = this.limits.get(spec.table)?.widths
     if (!widths) return undefined
     for (const [column, width] of widths) {

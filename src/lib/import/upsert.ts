@@ -86,7 +86,7 @@ export async function upsertRows(context: UpsertContext, tx: StoreTransaction, g
   const resolved: {index: number; row: SourceRow; values: OwnedValues}[] = []
   group.rows.forEach((row, index) => {
     const result = resolveReferences(context.ids, row)
-    const problem = typeof result === 'string' ? result : context.store.widthProblem(spec, result)
+    const problem = typeof result === 'string' ? result : context.store.storageProblem(spec, row.stoktId, result)
     if (problem !== undefined) outcomes[index] = {kind: 'error', stoktId: String(row.stoktId), reason: problem, raw: row.raw}
     else resolved.push({index, row, values: context.store.keptValues(spec, result as OwnedValues)})
   })
