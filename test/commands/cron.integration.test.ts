@@ -182,7 +182,7 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
     climb.name = 'Nouveau nom ’25'
     climb.totalLikes = (climb.totalLikes as number) + 3
     const oldLikes = (gym.climbs[4] as {totalLikes: number}).totalLikes
-    const newClimb = {...(changed.climbs[0] as Record<string, unknown>), id: '00000000-0000-4000-8000-000000000001', name: 'Brand new'}
+    const newClimb = {...(changed.climbs[0] as Record<string, unknown>), id: '0000000a-0000-4000-8000-000000000001', name: 'Brand new'}
     changed.climbs.unshift(newClimb)
     const changedServer = await startStoktServer({gym: changed, pageSize: 20})
     try {

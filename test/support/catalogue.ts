@@ -1,4 +1,3 @@
-import {readFileSync} from 'node:fs'
 
 import type {Knex} from 'knex'
 
@@ -60,10 +59,6 @@ function quote(name: string): string {
 }
 
 /** Runs each statement of an SQL file (`;` at a line's end), its `--` comment lines left out. */
-export async function executeSqlFile(knex: Knex, path: string): Promise<void> {
-  for (const statement of sqlStatements(readFileSync(path, 'utf8'))) await knex.raw(statement)
-}
-
 export function sqlStatements(text: string): string[] {
   const withoutComments = text
     .split('\n')

@@ -3,6 +3,7 @@ import {readFileSync} from 'node:fs'
 import type {Knex} from 'knex'
 
 import {hexUuid, sqliteInstant} from '../../src/lib/db/encodings.js'
+import {sqlStatements} from './catalogue.js'
 
 /** The mastoc server's DDL as it emits it (test/fixtures/mastoc-server/, with where it comes from). */
 export function serverDdl(kind: 'sqlite' | 'postgres'): string {
@@ -28,17 +29,7 @@ export async function makeServerTables(db: Knex, options: ServerTablesOptions = 
       .replace('CREATE UNIQUE INDEX ix_users_username ON users (username);', 'CREATE UNIQUE INDEX ix_users_username ON users (username) WHERE username IS NOT NULL;')
   }
   if (options.edit) ddl = options.edit(ddl)
-  for (const statement of statementsOf(ddl)) await db.raw(statement)
-}
-
-function statementsOf(ddl: string): string[] {
-  return ddl
-    .split('\n')
-    .filter((line) => !line.startsWith('--'))
-    .join('\n')
-    .split(';')
-    .map((statement) => statement.trim())
-    .filter((statement) => statement.length > 0)
+  for (const statement of sqlStatements(ddl)) await db.raw(statement)
 }
 
 /** A UUID as the server keeps it in this database: native on PostgreSQL, 32 hex digits on SQLite. */

@@ -1,4 +1,3 @@
-import {readFileSync} from 'node:fs'
 
 import type {Knex} from 'knex'
 import {afterEach, describe, expect, it} from 'vitest'
@@ -6,17 +5,14 @@ import {afterEach, describe, expect, it} from 'vitest'
 import {migrateToLatest} from '../../../src/lib/db/connection.js'
 import {MastocMigrationSource} from '../../../src/lib/db/migrationSource.js'
 import {SERVER_DDL, SERVER_TABLES} from '../../../src/lib/db/serverSchema.js'
-import {executeSqlFile, readCatalogue, sqlStatements} from '../../support/catalogue.js'
-import {DATABASE_KINDS, type DatabaseKind, testDatabases, unavailable} from '../../support/databases.js'
+import {readCatalogue, sqlStatements} from '../../support/catalogue.js'
+import {makeServerTables, serverDdl} from '../../support/serverTables.js'
+import {DATABASE_KINDS, testDatabases, unavailable} from '../../support/databases.js'
 
 const IMPORTER_TABLES = ['import_runs', 'import_locks', 'import_cursors', 'import_created_tables']
 
 /** The last migration of the build before the server's layout. */
 const EARLIER_BUILD_LAST = '20261126000300_import_locks_host'
-
-function serverSchemaFile(kind: DatabaseKind): string {
-  return `test/fixtures/mastoc-server/schema.${kind === 'sqlite' ? 'sqlite' : 'postgres'}.sql`
-}
 
 // Instants as the earlier build kept them: canonical ISO text, UTC (PostgreSQL's text drops a fraction's trailing zeros).
 const CREATED = '2026-11-20T10:00:00.123456Z'
@@ -49,7 +45,7 @@ describe.each(DATABASE_KINDS)('the mastoc server layout on %s', (kind) => {
 
   async function databaseMadeByTheServer(): Promise<Knex> {
     const knex = (await databases.fresh()).knex()
-    await executeSqlFile(knex, serverSchemaFile(kind))
+    await makeServerTables(knex)
     return knex
   }
 
@@ -103,14 +99,14 @@ describe.each(DATABASE_KINDS)('the mastoc server layout on %s', (kind) => {
   })
 
   it.skipIf(unavailable(kind))("the statements it makes them with are the server's, byte for byte", () => {
-    const fixture = sqlStatements(readFileSync(serverSchemaFile(kind), 'utf8'))
+    const fixture = sqlStatements(serverDdl(kind))
     const ours = SERVER_TABLES.flatMap((table) => SERVER_DDL[kind][table])
     expect(fixture.filter((statement) => ours.includes(statement))).toEqual(ours)
   })
 
   it.skipIf(unavailable(kind))("a database whose tables the server made, then migrated by its migrate_user_auth.py, keeps them as they are and gets the importer's own", async () => {
     const knex = (await databases.fresh()).knex()
-    for (const statement of productionServerStatements(sqlStatements(readFileSync(serverSchemaFile(kind), 'utf8')))) await knex.raw(statement)
+    for (const statement of productionServerStatements(sqlStatements(serverDdl(kind)))) await knex.raw(statement)
     await knex('users').insert({id: server.uuid(SETTER.id), full_name: 'Admin', email: 'admin@example.com', source: 'mastoc', created_at: server.instant(CREATED).replace('Z', '')})
     const catalogue = await readCatalogue(knex, SERVER_TABLES)
     const rows = await rowsOf(knex, SERVER_TABLES)
