@@ -116,6 +116,10 @@ export class StoktClient implements StoktSource {
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
       throw new StoktError(`Stokt URL "${options.baseUrl}" is not an http(s) URL`, 'configure')
     }
+    // got would send them as Basic auth, on every call, beside the token.
+    if (parsed.username !== '' || parsed.password !== '') {
+      throw new StoktError('Stokt URL carries a user name or password; give them as username and password instead', 'configure')
+    }
     const hasCredentials = options.username !== undefined && options.password !== undefined
     if (!options.token && !hasCredentials) {
       throw new StoktError('Stokt needs a token, or a username and a password', 'configure')
@@ -299,6 +303,14 @@ export class StoktClient implements StoktSource {
       nextUrl = new URL(next, fromPage)
     } catch {
       throw new StoktError(`${call}: the next link is not a URL: ${truncate(next)}`, call)
+    }
+    // Checked before the origin: a file: link's origin is "null", and got would send a link's
+    // user name and password as Basic auth, in place of the token.
+    if (nextUrl.protocol !== 'http:' && nextUrl.protocol !== 'https:') {
+      throw new StoktError(`${call}: the next link is not an http(s) URL (${nextUrl.protocol}); refusing to follow it`, call)
+    }
+    if (nextUrl.username !== '' || nextUrl.password !== '') {
+      throw new StoktError(`${call}: the next link carries a user name or password; refusing to follow it`, call)
     }
     if (nextUrl.origin === this.origin) return nextUrl.href
     if (nextUrl.hostname.toLowerCase() !== new URL(this.origin).hostname.toLowerCase()) {

@@ -169,6 +169,11 @@ describe('StoktClient authentication', () => {
   it('refuses to be built without a token or credentials', () => {
     expect(() => new StoktClient({baseUrl: 'http://127.0.0.1:1', username: USERNAME})).toThrow(StoktError)
   })
+
+  it('refuses a base URL carrying a user name or password, without showing it', () => {
+    const build = () => new StoktClient({baseUrl: 'http://someone:s3cret@127.0.0.1:1', token: TOKEN})
+    expect(build).toThrow('Stokt URL carries a user name or password; give them as username and password instead')
+  })
 })
 
 describe('StoktClient calls', () => {
@@ -333,6 +338,34 @@ describe('StoktClient climb pages', () => {
     expect(elsewhere).toHaveLength(0)
     expect(server.requests.filter((request) => request.headers.authorization)).toHaveLength(1)
   })
+  it.each([
+    {what: 'another scheme', next: () => 'file:///etc/passwd', says: 'the next link is not an http(s) URL (file:); refusing to follow it'},
+    {
+      what: "a user name and password on Stokt's own host",
+      next: (origin: string) => `${origin.replace('//', '//intruder:s3cret@')}/api/gyms/${gym.gymId}/climbs?max_age=9999&page=2`,
+      says: 'the next link carries a user name or password; refusing to follow it',
+    },
+  ])('refuses a next link with $what, sending nothing more', async ({next, says}) => {
+    const server = await serve({
+      intercept: (request, res) => {
+        if (!isClimbs(request) || request.query.has('page')) return false
+        return json(res, 200, {count: gym.climbs.length, next: next(server.url), previous: null, results: gym.climbs.slice(0, 25)})
+      },
+    })
+    const received: number[] = []
+
+    const error = await failure(
+      (async () => {
+        for await (const page of clientFor(server).climbPages(gym.gymId, 9999)) received.push(page.page)
+      })(),
+    )
+
+    expect(error.message).toBe(`GET /api/gyms/${gym.gymId}/climbs page 1: ${says}`)
+    expect(error.message).not.toContain('s3cret')
+    expect(received).toEqual([1])
+    expect(apiCalls(server)).toHaveLength(1)
+  })
+
   it.each(['?max_age=9999&page=2', 'climbs?max_age=9999&page=2'])(
     'follows a relative next link (%s) from the page it came from',
     async (relativeNext) => {
