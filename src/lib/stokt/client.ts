@@ -573,7 +573,9 @@ function parsePageEnvelope(body: unknown, call: string): ClimbsPageEnvelope {
   }
   const parsed = ClimbsPageSchema.safeParse(body)
   if (!parsed.success) {
-    const what = parsed.error.issues[0]?.message ?? 'unreadable'
+    // 1e400 reads as Infinity: out of range, not "not a whole number".
+    const countOutOfRange = typeof body.count === 'number' && !Number.isFinite(body.count)
+    const what = countOutOfRange ? 'count is out of range: too large a number' : (parsed.error.issues[0]?.message ?? 'unreadable')
     throw new StoktError(`${call}: Stokt's answer is not a page of climbs ({count, next, results: []}): ${what}`, call)
   }
   return parsed.data

@@ -301,6 +301,23 @@ describe('StoktClient climb pages', () => {
     expect(error.message).toContain('{count, next, results: []}')
   })
 
+  it('says a page whose count is 1e400 has a count out of range', async () => {
+    const server = await serve({
+      intercept: (request, res) => {
+        if (!isClimbs(request)) return false
+        res.writeHead(200, {'content-type': 'application/json'})
+        res.end('{"count": 1e400, "next": null, "results": []}')
+        return true
+      },
+    })
+
+    const error = await failure(allPages(clientFor(server).climbPages(gym.gymId, 9999)))
+
+    expect(error.message).toBe(
+      `GET /api/gyms/${gym.gymId}/climbs page 1: Stokt's answer is not a page of climbs ({count, next, results: []}): count is out of range: too large a number`,
+    )
+  })
+
   it('refuses a next link to another origin and never sends the token there', async () => {
     const elsewhere: http.IncomingMessage[] = []
     const trap = http.createServer((request, res) => {

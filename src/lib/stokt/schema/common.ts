@@ -14,7 +14,7 @@ export const stoktUuid = z.string({error: 'expected a UUID string'}).regex(UUID,
  * makes a closure and grows the payload object on every call, and these checks run on every text
  * field and count of every record (measured: a tenth of a cold import's validation).
  */
-function problemCheck<T>(problemOf: (value: T) => string | undefined): (payload: z.core.ParsePayload<T>) => void {
+export function problemCheck<T>(problemOf: (value: T) => string | undefined): (payload: z.core.ParsePayload<T>) => void {
   return (payload) => {
     const problem = problemOf(payload.value)
     if (problem !== undefined) payload.issues.push({code: 'custom', message: problem, input: payload.value})
@@ -112,10 +112,22 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[], raw?: unknow
     .slice(0, 5)
     .map((issue) => {
       const field = issue.path.length > 0 ? issue.path.join('.') : 'record'
-      const absent = issue.code === 'invalid_type' && issue.path.length > 0 && valueAt(raw, issue.path) === undefined
-      return `${field}: ${absent ? 'missing' : issue.message}`
+      const value = issue.path.length > 0 ? valueAt(raw, issue.path) : raw
+      const absent = issue.code === 'invalid_type' && issue.path.length > 0 && value === undefined
+      return `${field}: ${absent ? 'missing' : outOfRange(issue, value) ? OUT_OF_RANGE : issue.message}`
     })
     .join('; ')
+}
+
+const OUT_OF_RANGE = 'out of range: too large a number'
+
+/**
+ * A number JSON.parse read as ±Infinity (`1e400`): refused by every numeric schema as if it were
+ * not a number at all. Its digits are gone, so the reason can only say it was out of range.
+ */
+function outOfRange(issue: z.core.$ZodIssue, value: unknown): boolean {
+  if (typeof value !== 'number' || Number.isFinite(value) || Number.isNaN(value)) return false
+  return issue.code === 'invalid_union' || (issue.code === 'invalid_type' && issue.expected === 'number')
 }
 
 function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {

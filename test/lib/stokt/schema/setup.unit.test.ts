@@ -197,4 +197,22 @@ describe('HoldSchema', () => {
   ] as const)('rejects %s, naming the field', (_, changes, remove, field) => {
     expectNamesField(rejectedHold(hold(changes, [...remove])), field)
   })
+
+  // JSON.parse reads 1e400 as Infinity: a number, out of range, not a malformed one.
+  it.each([
+    ['area 1e400', '{"area": 1e400}', 'area: out of range: too large a number'],
+    ['area -1e400', '{"area": -1e400}', 'area: out of range: too large a number'],
+    ['id 1e400', '{"id": 1e400}', 'id: out of range: too large a number'],
+    ['id 1e300', '{"id": 1e300}', 'id: out of range: more than 9007199254740991'],
+    ['picture width 1e400', '{"picture": {"name": "p.jpg", "width": 1e400}}', 'picture.width: out of range: too large a number'],
+  ])('says %s is out of range', (_, json, reason) => {
+    const changes = JSON.parse(json) as Record<string, unknown>
+    const schema = 'picture' in changes ? FaceSetupSchema : HoldSchema
+    const raw = 'picture' in changes ? {...stoktSetup(), ...changes} : hold(changes)
+    const result = parseRecord(schema, raw)
+    expect(result).toEqual({ok: false, reason})
+  })
+  it('says an id below one must be positive', () => {
+    expect(rejectedHold(hold({id: 0}))).toBe('id: must be positive')
+  })
 })
