@@ -306,6 +306,30 @@ describe.each(DATABASE_KINDS)('Stokt refusing, drifting or redirecting, through 
     expect(await latestRun(database.knex())).toMatchObject({status: 'failed'})
   })
 
+  it.skipIf(skip)('empty pages announcing a trillion climbs, each with a fresh next link: stops (exit 1) after 10 such pages, naming them', async () => {
+    const gym = generateGym(GYM_SPEC)
+    // Page 1 serves the first 10 climbs; every later page is empty and links on. After 200 pages
+    // the list ends, so that a client that never stops still finishes.
+    let served = 0
+    const server = await serve(gym, (req, res) => {
+      if (!req.path.endsWith('/climbs')) return false
+      served += 1
+      const next = served < 200 ? `${server.url}${req.path}?max_age=${req.query.get('max_age')}&cursor=${randomUUID()}` : null
+      sendJson(res, 200, {count: 1e12, next, previous: null, results: served === 1 ? gym.climbs.slice(0, PAGE_SIZE) : []})
+      return true
+    })
+    const database = await freshDatabase()
+
+    const result = await importAll(server, gym, database, ['--batch-size', '10'], {STOKT_TOKEN: DEFAULT_TOKEN})
+
+    expect(result.code).toBe(1)
+    expect(result.stdout).toBe('')
+    expect(result.stderr.trim()).toBe(`Error: ${climbsCall(gym, 12)}: the last 10 pages brought no climb not already read, yet link to more; stopping`)
+    expect(served).toBe(11)
+    expect(await readGymData(database.knex())).toEqual(expectedWithFirstClimbs(gym, 10))
+    expect(await latestRun(database.knex())).toMatchObject({status: 'failed'})
+  })
+
   it.skipIf(skip)('climbs deleted while paging, so that the last page vanishes: reads the list again from page 1 and imports every climb (exit 0)', async () => {
     const gym = generateGym(GYM_SPEC)
     // Page 6 is held until pages 1–5 have been served from the 60 climbs (the client asks for pages

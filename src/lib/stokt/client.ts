@@ -39,10 +39,20 @@ export interface StoktClientOptions {
   maxRetryAfterMs?: number
   /** Called before each wait between attempts, for progress output. Carries no secret. */
   onRetry?: (info: RetryInfo) => void
+  /** The most climb pages one walk reads, whatever the links and counts say; default 50,000. */
+  maxPages?: number
 }
 
 /** Retry-After and backoff are honoured, but no wait may stall a run for longer than this. */
 const DEFAULT_MAX_RETRY_AFTER_MS = 60_000
+/** 1.5 million climbs at Stokt's 30 a page: fifteen times the largest gym measured. */
+const DEFAULT_MAX_PAGES = 50_000
+/**
+ * Pages in a row that bring no climb the walk has not read yet, after which a list that still
+ * links on is not a list. Climbs created while paging repeat at most part of a page, rarely
+ * several pages in a row.
+ */
+const PAGES_WITHOUT_NEW_CLIMBS = 10
 const USER_AGENT = 'mastoc-importer'
 const BYTE_ORDER_MARK = 0xfeff
 
@@ -93,6 +103,7 @@ export class StoktClient implements StoktSource {
   private readonly maxRetryDelayMs: number
   private readonly maxRetryAfterMs: number
   private readonly onRetry?: (info: RetryInfo) => void
+  private readonly maxPages: number
   private closed = false
   private readonly httpAgent = new http.Agent({keepAlive: true})
   private readonly httpsAgent = new https.Agent({keepAlive: true})
@@ -138,6 +149,7 @@ export class StoktClient implements StoktSource {
     this.maxRetryDelayMs = options.maxRetryDelayMs ?? 30_000
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS
     this.onRetry = options.onRetry
+    this.maxPages = options.maxPages ?? DEFAULT_MAX_PAGES
     this.got = got.extend({
       // The retry loop, redirects and status handling are ours: got only sends one request.
       retry: {limit: 0},
@@ -214,6 +226,9 @@ export class StoktClient implements StoktSource {
       let pageSize = 1
       let firstCount = 0
       let largestCount = 0
+      // What was received bounds the walk too: the counts are the server's word, and can be anything.
+      const climbIds = new Set<string>()
+      let pagesWithoutNewClimb = 0
       for (let page = 1; url !== null; page++) {
         const call = `GET ${path} page ${page}`
         const pageNumberKey = numberedPageKey(url)
@@ -233,6 +248,12 @@ export class StoktClient implements StoktSource {
               call,
             )
           }
+          if (pagesWithoutNewClimb >= PAGES_WITHOUT_NEW_CLIMBS) {
+            throw new StoktError(`${call}: the last ${pagesWithoutNewClimb} pages brought no climb not already read, yet link to more; stopping`, call)
+          }
+          if (page > this.maxPages) {
+            throw new StoktError(`${call}: the next links have led through ${page - 1} pages, the most one walk reads; stopping`, call)
+          }
         }
         visitedUrls.add(url)
         visitedPageNumbers.add(pageNumberKey)
@@ -246,6 +267,7 @@ export class StoktClient implements StoktSource {
           throw error
         }
         walk.counts.add(envelope.count)
+        pagesWithoutNewClimb = addNewClimbIds(envelope.results, climbIds) > 0 ? 0 : pagesWithoutNewClimb + 1
         if (page === 1) firstCount = envelope.count
         largestCount = Math.max(largestCount, envelope.count)
         // A next link that may not be followed fails the walk, but only after this page is served.
@@ -509,6 +531,16 @@ export class StoktClient implements StoktSource {
     }
     return redacted
   }
+}
+
+/** Adds the ids of `results` to `seen`; answers how many were not there yet (a record without id adds none). */
+function addNewClimbIds(results: readonly unknown[], seen: Set<string>): number {
+  const before = seen.size
+  for (const record of results) {
+    const id = isRecord(record) ? record.id : undefined
+    if (typeof id === 'string' || typeof id === 'number') seen.add(String(id))
+  }
+  return seen.size - before
 }
 
 /** `next` with its `page` parameter, when it has one equal to `expected`: a numbered list. */

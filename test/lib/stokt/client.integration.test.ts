@@ -491,7 +491,8 @@ describe('StoktClient walks that would not end', () => {
           count: countOf(served),
           next: served < SAFETY_STOP ? `${server.url}${request.path}?max_age=9999&cursor=${Math.random()}` : null,
           previous: null,
-          results: gym.climbs.slice(start, start + 10),
+          // Climbs not read before on every page: what a walk receives does not stop it first.
+          results: gym.climbs.slice(start, start + 10).map((climb, index) => ({...climb, id: `${served}-${index}`})),
         })
       },
     })
@@ -504,6 +505,71 @@ describe('StoktClient walks that would not end', () => {
     )
     expect(received).toEqual(Array.from({length: pagesServed}, (_, index) => index + 1))
     expect(served).toBe(pagesServed)
+  })
+})
+
+describe('StoktClient walks bounded by what they receive', () => {
+  /** Pages the test server serves at most: then it ends the list, so that a client that never stops still finishes. */
+  const SAFETY_STOP = 200
+  const TRILLION = 1e12
+
+  /** Climbs pages announcing a trillion climbs, each linking on with a fresh cursor; `results` makes page n's climbs. */
+  const serveEndless = (results: (served: number) => unknown[]) => {
+    let served = 0
+    const server = serve({
+      intercept: (request, res) => {
+        if (!isClimbs(request)) return false
+        served += 1
+        return json(res, 200, {
+          count: TRILLION,
+          next: served < SAFETY_STOP ? `${request.headers.host ? `http://${request.headers.host}` : ''}${request.path}?max_age=9999&cursor=${served}` : null,
+          previous: null,
+          results: results(served),
+        })
+      },
+    })
+    return {server, served: () => served}
+  }
+
+  const walkUntilFailure = async (client: StoktClient) => {
+    const received: number[] = []
+    const error = await failure(
+      (async () => {
+        for await (const page of client.climbPages(gym.gymId, 9999)) received.push(page.page)
+      })(),
+    )
+    return {error, received}
+  }
+
+  it('stops after 10 pages in a row that bring no climb, whatever the count announced', async () => {
+    const endless = serveEndless(() => [])
+
+    const {error, received} = await walkUntilFailure(clientFor(await endless.server))
+
+    expect(error.message).toBe(
+      `GET /api/gyms/${gym.gymId}/climbs page 11: the last 10 pages brought no climb not already read, yet link to more; stopping`,
+    )
+    expect(received).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+    expect(endless.served()).toBe(10)
+  })
+
+  it('stops after 10 pages in a row that only repeat climbs already read', async () => {
+    const endless = serveEndless((served) => gym.climbs.slice(0, served === 1 ? 10 : 5))
+
+    const {error, received} = await walkUntilFailure(clientFor(await endless.server))
+
+    expect(error.message).toContain('page 12: the last 10 pages brought no climb not already read')
+    expect(received).toHaveLength(11)
+  })
+
+  it('stops past the most pages one walk reads, even when every page brings new climbs', async () => {
+    const endless = serveEndless((served) => [{...gym.climbs[0], id: `00000000-0000-4000-8000-${String(served).padStart(12, '0')}`}])
+
+    const {error, received} = await walkUntilFailure(clientFor(await endless.server, {maxPages: 25}))
+
+    expect(error.message).toBe(`GET /api/gyms/${gym.gymId}/climbs page 26: the next links have led through 25 pages, the most one walk reads; stopping`)
+    expect(received).toHaveLength(25)
+    expect(endless.served()).toBe(25)
   })
 })
 
