@@ -1,8 +1,8 @@
-import http from 'node:http'
+import http, {type IncomingHttpHeaders} from 'node:http'
 import https from 'node:https'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {TextDecoder} from 'node:util'
-import got, {RequestError, TimeoutError, type Got, type Response} from 'got'
+import got, {RequestError, TimeoutError, type Got} from 'got'
 import {ClimbsPageSchema, type ClimbsPageEnvelope} from './schema/climbsPage.js'
 import {StoktError, type ClimbsPage, type StoktSource} from './source.js'
 
@@ -41,6 +41,8 @@ export interface StoktClientOptions {
   onRetry?: (info: RetryInfo) => void
   /** The most climb pages one walk reads, whatever the links and counts say; default 50,000. */
   maxPages?: number
+  /** The most bytes of one response, decompressed, that the client reads; default 64 MiB. */
+  maxResponseBytes?: number
 }
 
 /** Retry-After and backoff are honoured, but no wait may stall a run for longer than this. */
@@ -53,6 +55,8 @@ const DEFAULT_MAX_PAGES = 50_000
  * several pages in a row.
  */
 const PAGES_WITHOUT_NEW_CLIMBS = 10
+/** A real page of climbs is under 100 KB: far above that, yet far below what would exhaust memory (a gzip bomb). */
+const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 const USER_AGENT = 'mastoc-importer'
 const BYTE_ORDER_MARK = 0xfeff
 
@@ -83,9 +87,16 @@ interface RequestSpec {
   notFound?: string
 }
 
+/** A response read whole: its body decompressed, as received (decoded from its charset later). */
+interface StoktResponse {
+  statusCode: number
+  headers: IncomingHttpHeaders
+  body: Buffer
+}
+
 /** The outcome of one attempt that the retry loop must decide about. */
 type Attempt =
-  | {kind: 'response'; response: Response<Buffer>}
+  | {kind: 'response'; response: StoktResponse}
   | {kind: 'failure'; reason: string; retryable: boolean}
 
 /** Talks to Stokt over HTTP (got), with login, retries and pagination. See docs in source.ts. */
@@ -104,6 +115,7 @@ export class StoktClient implements StoktSource {
   private readonly maxRetryAfterMs: number
   private readonly onRetry?: (info: RetryInfo) => void
   private readonly maxPages: number
+  private readonly maxResponseBytes: number
   private closed = false
   private readonly httpAgent = new http.Agent({keepAlive: true})
   private readonly httpsAgent = new https.Agent({keepAlive: true})
@@ -150,6 +162,7 @@ export class StoktClient implements StoktSource {
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS
     this.onRetry = options.onRetry
     this.maxPages = options.maxPages ?? DEFAULT_MAX_PAGES
+    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
     this.got = got.extend({
       // The retry loop, redirects and status handling are ours: got only sends one request.
       retry: {limit: 0},
@@ -423,7 +436,7 @@ export class StoktClient implements StoktSource {
    * Sends until a response that is not worth retrying (anything but 429 and 5xx) or until
    * attempts run out, then throws a StoktError naming the call and the last problem.
    */
-  private async sendWithRetries(spec: RequestSpec, token: string | undefined): Promise<Response<Buffer>> {
+  private async sendWithRetries(spec: RequestSpec, token: string | undefined): Promise<StoktResponse> {
     const attempts = 1 + Math.max(0, this.retries)
     for (let attempt = 1; ; attempt++) {
       const outcome = await this.sendOnce(spec, token)
@@ -455,19 +468,34 @@ export class StoktClient implements StoktSource {
     }
   }
 
-  private async sendOnce(spec: RequestSpec, token: string | undefined): Promise<Attempt> {
-    try {
-      const response = await this.got(spec.url, {
-        method: spec.method,
-        form: spec.form,
-        // The bytes as received: the body is decoded in the charset the response declares (jsonBody).
-        responseType: 'buffer',
-        headers: token ? {authorization: `Token ${token}`} : {},
+  /**
+   * One request, its body read as a stream of decompressed bytes (decoded from its charset later,
+   * in jsonBody): past maxResponseBytes the request is destroyed, which stops the decompression
+   * too, so a small gzip bomb can never expand in memory.
+   */
+  private sendOnce(spec: RequestSpec, token: string | undefined): Promise<Attempt> {
+    return new Promise((resolve) => {
+      const request = this.got.stream(spec.url, {method: spec.method, form: spec.form, headers: token ? {authorization: `Token ${token}`} : {}})
+      const chunks: Buffer[] = []
+      let size = 0
+      let head: {statusCode: number; headers: IncomingHttpHeaders} | undefined
+      request.on('response', (response: {statusCode: number; headers: IncomingHttpHeaders}) => {
+        head = {statusCode: response.statusCode, headers: response.headers}
       })
-      return {kind: 'response', response}
-    } catch (error) {
-      return this.describeFailure(error)
-    }
+      request.on('data', (chunk: Buffer) => {
+        size += chunk.length
+        if (size <= this.maxResponseBytes) return void chunks.push(chunk)
+        request.destroy()
+        chunks.length = 0
+        const reason = `Stokt's answer (${this.redact(truncate(spec.url))}) is larger than ${formatBytes(this.maxResponseBytes)}, the most the client reads`
+        resolve({kind: 'failure', reason, retryable: false})
+      })
+      request.once('error', (error) => resolve(this.describeFailure(error)))
+      request.once('end', () => {
+        if (head === undefined) resolve({kind: 'failure', reason: 'no response', retryable: true})
+        else resolve({kind: 'response', response: {...head, body: Buffer.concat(chunks, size)}})
+      })
+    })
   }
 
   /** got's errors carry the request options (and so the token): keep only a plain description. */
@@ -486,7 +514,7 @@ export class StoktClient implements StoktSource {
   }
 
   /** The JSON body of a final response, or a StoktError saying what the response was instead. */
-  private jsonBody(response: Response<Buffer>, spec: RequestSpec): unknown {
+  private jsonBody(response: StoktResponse, spec: RequestSpec): unknown {
     const status = response.statusCode
     if (status === 404 && spec.notFound) {
       throw new StoktError(`${spec.notFound} (${spec.call}: HTTP 404)`, spec.call, 404)
@@ -635,7 +663,7 @@ function parseRetryAfter(header: string | string[] | undefined): number | undefi
  * The body as text, in the charset its Content-Type declares (UTF-8 when none), or undefined when
  * that charset is unknown here. UTF-8, what Stokt sends, is decoded once, as got itself would.
  */
-function decodedBody(response: Response<Buffer>): string | undefined {
+function decodedBody(response: StoktResponse): string | undefined {
   const charset = declaredCharset(response.headers['content-type'])
   if (charset === undefined || charset === 'utf-8' || charset === 'utf8') return response.body.toString('utf8')
   let decoder: TextDecoder
@@ -684,9 +712,13 @@ function errorDetail(body: string): string | undefined {
   return undefined
 }
 
-function redirectTarget(response: Response<unknown>): string {
+function redirectTarget(response: StoktResponse): string {
   const location = response.headers.location
   return location ? `, a redirect to ${truncate(location)} that the client does not follow` : ''
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${Number((bytes / 1024 / 1024).toFixed(1))} MiB` : `${bytes} bytes`
 }
 
 function formatDuration(ms: number): string {

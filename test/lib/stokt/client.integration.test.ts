@@ -1,6 +1,7 @@
 import http from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {setTimeout as sleep} from 'node:timers/promises'
+import {gzipSync} from 'node:zlib'
 import {afterEach, describe, expect, it} from 'vitest'
 import {StoktClient, type RetryInfo, type StoktClientOptions} from '../../../src/lib/stokt/client.js'
 import {StoktError, type ClimbsPage} from '../../../src/lib/stokt/source.js'
@@ -679,6 +680,55 @@ describe('StoktClient pages that vanish', () => {
     expect(error.status).toBe(404)
     expect(received).toEqual([1, 2, 3, 4])
     expect(pagesAsked(server)).toEqual(['1', '2', '3', '1', '2', '3'])
+  })
+})
+
+describe('StoktClient responses too large', () => {
+  /**
+   * 1 GiB of zeros as ~1 MB of gzip: one member of 1 MiB, repeated (a gzip stream may hold many
+   * members, decompressed one after the other), so that building it takes no time.
+   */
+  const gzipBomb = (() => {
+    const member = gzipSync(Buffer.alloc(1024 * 1024))
+    return Buffer.concat(Array.from({length: 1024}, () => member))
+  })()
+
+  it('stops reading a gzip bomb past the limit, naming the URL and the limit, memory bounded', async () => {
+    const server = await serve({
+      intercept: (request, res) => {
+        if (!isSummary(request)) return false
+        res.writeHead(200, {'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': String(gzipBomb.length)})
+        res.end(gzipBomb)
+        return true
+      },
+    })
+    const client = clientFor(server, {token: TOKEN, maxResponseBytes: 8 * 1024 * 1024})
+    const peakBefore = process.resourceUsage().maxRSS
+
+    const error = await failure(client.gymSummary(gym.gymId))
+
+    expect(error.message).toBe(
+      `GET /api/gyms/${gym.gymId}/summary failed: Stokt's answer (${server.url}/api/gyms/${gym.gymId}/summary) is larger than 8 MiB, the most the client reads`,
+    )
+    // Not retried: the same answer would come again.
+    expect(server.requests.filter(isSummary)).toHaveLength(1)
+    // maxRSS is in KiB: decompressed whole, the answer would have added 1 GiB.
+    expect(process.resourceUsage().maxRSS - peakBefore).toBeLessThan(200 * 1024)
+  })
+
+  it('stops reading a plain answer past the limit too', async () => {
+    const server = await serve({
+      intercept: (request, res) => {
+        if (!isWalls(request)) return false
+        res.writeHead(200, {'content-type': 'application/json'})
+        res.end(`[${'0,'.repeat(600 * 1024)}0]`)
+        return true
+      },
+    })
+
+    const error = await failure(clientFor(server, {token: TOKEN, maxResponseBytes: 1024 * 1024}).walls(gym.gymId))
+
+    expect(error.message).toContain('is larger than 1 MiB, the most the client reads')
   })
 })
 
