@@ -14,6 +14,7 @@ import {parseRecord, receivedId} from '../stokt/schema/common.js'
 import {GymSummarySchema} from '../stokt/schema/gym.js'
 import {FaceSetupSchema, HoldSchema} from '../stokt/schema/setup.js'
 import {WallsSchema} from '../stokt/schema/walls.js'
+import {jsonText} from '../stokt/jsonText.js'
 import {ALL_CLIMBS_MAX_AGE, StoktError, type ClimbsPage, type StoktSource} from '../stokt/source.js'
 import {FetchedAhead} from './concurrency.js'
 import {nowInstant, toCanonicalInstant} from './instant.js'
@@ -373,7 +374,7 @@ class GymImporter {
 
   /** One face and (with `withHolds`) its holds; the face's hold ids, or undefined when it was rejected. */
   private async importFace(gymStoktId: string, faceId: string, raw: unknown, withHolds: boolean): Promise<Set<number> | undefined> {
-    const setup = parseRecord(FaceSetupSchema, raw)
+    const setup = parseRecord(FaceSetupSchema, raw, ['holds'])
     if (!setup.ok) return this.reject('face', receivedId(raw) ?? faceId, setup.reason, raw)
     if (setup.value.id !== faceId) return this.reject('face', faceId, `id: the setup of face ${faceId} is of face ${setup.value.id}`, raw)
 
@@ -455,7 +456,7 @@ class GymImporter {
           if (seenClimbs.has(climbId)) continue
           seenClimbs.add(climbId)
         } else {
-          const asServed = JSON.stringify(raw) ?? String(raw)
+          const asServed = jsonText(raw)
           if (seenWithoutId.has(asServed)) continue
           seenWithoutId.add(asServed)
         }

@@ -99,8 +99,20 @@ export function finiteNumber(text: string, ctx: z.core.$RefinementCtx): number {
 
 export type ParseResult<T> = {ok: true; value: T} | {ok: false; reason: string}
 
-/** Validates one record; the reason names each failing field by its path: "crowdGrade.font: expected a string". */
-export function parseRecord<S extends z.ZodType>(schema: S, raw: unknown): ParseResult<z.output<S>> {
+/**
+ * How deep a record may nest (Stokt's nest 3 deep). JSON.parse reads any depth without recursing,
+ * but much downstream recurses (JSON.stringify, for the snapshot and the rejects file, overflows
+ * the stack some thousands deep): a deeper record is rejected here, before anything else sees it.
+ */
+export const MAX_NESTING = 32
+
+/**
+ * Validates one record; the reason names each failing field by its path: "crowdGrade.font: expected a string".
+ * `validatedApart`: fields holding records validated one by one (a setup's holds), not counted in its nesting.
+ */
+export function parseRecord<S extends z.ZodType>(schema: S, raw: unknown, validatedApart: readonly string[] = []): ParseResult<z.output<S>> {
+  const tooDeep = fieldNestedTooDeep(raw, validatedApart)
+  if (tooDeep !== undefined) return {ok: false, reason: `${tooDeep}: nested more than ${MAX_NESTING} levels deep`}
   const result = schema.safeParse(raw)
   if (result.success) return {ok: true, value: result.data}
   return {ok: false, reason: describeIssues(result.error.issues, raw)}
@@ -128,6 +140,22 @@ const OUT_OF_RANGE = 'out of range: too large a number'
 function outOfRange(issue: z.core.$ZodIssue, value: unknown): boolean {
   if (typeof value !== 'number' || Number.isFinite(value) || Number.isNaN(value)) return false
   return issue.code === 'invalid_union' || (issue.code === 'invalid_type' && issue.expected === 'number')
+}
+
+/** The top-level field (or "record") under which `raw` nests deeper than MAX_NESTING; walked without recursion. */
+function fieldNestedTooDeep(raw: unknown, validatedApart: readonly string[]): string | undefined {
+  if (raw === null || typeof raw !== 'object') return undefined
+  const pending: {value: object; depth: number; field: string}[] = []
+  const push = (value: unknown, depth: number, field: string) => {
+    if (value !== null && typeof value === 'object') pending.push({value, depth, field})
+  }
+  if (Array.isArray(raw)) push(raw, 1, 'record')
+  else for (const [key, value] of Object.entries(raw)) if (!validatedApart.includes(key)) push(value, 2, key)
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    if (next.depth > MAX_NESTING) return next.field
+    for (const value of Object.values(next.value)) push(value, next.depth + 1, next.field)
+  }
+  return undefined
 }
 
 function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {

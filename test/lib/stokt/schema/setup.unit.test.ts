@@ -212,6 +212,16 @@ describe('HoldSchema', () => {
     const result = parseRecord(schema, raw)
     expect(result).toEqual({ok: false, reason})
   })
+  it('rejects a hold nested more than 32 levels deep, naming the field, and not its face', () => {
+    const deepHold = JSON.parse(`{"id": 41209, "polygonStr": "1,2 3,4", "extra": ${'['.repeat(5000)}${']'.repeat(5000)}}`) as unknown
+    expect(rejectedHold(deepHold)).toBe('extra: nested more than 32 levels deep')
+    expect(parseRecord(FaceSetupSchema, {...stoktSetup(), holds: [deepHold]}, ['holds']).ok).toBe(true)
+    expect(parseRecord(FaceSetupSchema, {...stoktSetup(), picture: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]})).toEqual({
+      ok: false,
+      reason: 'picture: nested more than 32 levels deep',
+    })
+  })
+
   it('says an id below one must be positive', () => {
     expect(rejectedHold(hold({id: 0}))).toBe('id: must be positive')
   })
