@@ -19,6 +19,7 @@ import {ALL_CLIMBS_MAX_AGE, StoktError, type ClimbsPage, type StoktSource} from 
 import {FetchedAhead} from './concurrency.js'
 import {nowInstant, toCanonicalInstant} from './instant.js'
 import {climbRow, faceRow, gymRow, holdRow, userRow} from './mapping.js'
+import {secrets} from '../output/secrets.js'
 import {RejectsFile} from './rejectsFile.js'
 import {createStrategy, type BatchFinalizer, type StrategyName, type WriteStrategy} from './strategy.js'
 import {SUMMARY_ENTITY, SummaryTally, type ImportSummary, type Outcome, type Rejected, type SummaryEntity} from './summary.js'
@@ -96,7 +97,8 @@ export async function runImport(options: ImportOptions, reporter: ImportReporter
     await prepareDatabase(db, options.database, store)
     const databaseFile = sqliteFileIdentity(options.database)
     const run: RunContext = {id: randomUUID(), startedAt: nowInstant(), maxAge: options.maxAge}
-    const recordedOptions = () => ({...options.recordedOptions, maxAge: run.maxAge, ...(options.incremental ? {incremental: true} : {})})
+    // The run history is read by people too (mastoc status): it goes out masked.
+    const recordedOptions = () => secrets.maskStrings({...options.recordedOptions, maxAge: run.maxAge, ...(options.incremental ? {incremental: true} : {})})
     try {
       await store.startRun({
         id: run.id,
@@ -138,7 +140,7 @@ export async function runImport(options: ImportOptions, reporter: ImportReporter
       await store.finishRun(run.id, {
         status: options.dryRun ? 'dry-run' : result.exitCode === 0 ? 'succeeded' : 'partial',
         finishedAt: nowInstant(),
-        summary: result.summary,
+        summary: secrets.maskStrings(result.summary),
         error: null,
         options: recordedOptions(),
       })
@@ -148,7 +150,7 @@ export async function runImport(options: ImportOptions, reporter: ImportReporter
       const status = failure instanceof ImportInterrupted ? 'interrupted' : 'failed'
       failure.summary = importer.partialSummary()
       await store
-        .finishRun(run.id, {status, finishedAt: nowInstant(), summary: failure.summary, error: failure.message, options: recordedOptions()})
+        .finishRun(run.id, {status, finishedAt: nowInstant(), summary: secrets.maskStrings(failure.summary), error: secrets.mask(failure.message), options: recordedOptions()})
         .catch(() => {})
       throw failure
     } finally {

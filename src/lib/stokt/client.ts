@@ -3,6 +3,7 @@ import https from 'node:https'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {TextDecoder} from 'node:util'
 import got, {RequestError, TimeoutError, type Got} from 'got'
+import {secrets} from '../output/secrets.js'
 import {ClimbsPageSchema, type ClimbsPageEnvelope} from './schema/climbsPage.js'
 import {StoktError, type ClimbsPage, type StoktSource} from './source.js'
 
@@ -154,6 +155,8 @@ export class StoktClient implements StoktSource {
     this.token = options.token || undefined
     this.username = options.username
     this.password = options.password
+    secrets.add(this.token)
+    secrets.add(this.password, {username: this.username})
     this.timeoutMs = options.timeoutMs ?? 30_000
     this.concurrency = Math.max(1, options.concurrency ?? 4)
     this.retries = options.retries ?? 4
@@ -337,7 +340,7 @@ export class StoktClient implements StoktSource {
     try {
       nextUrl = new URL(next, fromPage)
     } catch {
-      throw new StoktError(`${call}: the next link is not a URL: ${truncate(next)}`, call)
+      throw new StoktError(`${call}: the next link is not a URL: ${this.redactedClip(next)}`, call)
     }
     // Checked before the origin: a file: link's origin is "null", and got would send a link's
     // user name and password as Basic auth, in place of the token.
@@ -426,6 +429,7 @@ export class StoktClient implements StoktSource {
     if (typeof token !== 'string' || token === '') {
       throw new StoktError(`${call}: Stokt's answer carries no token`, call, response.statusCode)
     }
+    secrets.add(token)
     this.token = token
     this.logins++
     if (this.logins > 1) this.unprovenLogin = this.logins // only a 401 makes the client log in again
@@ -487,7 +491,7 @@ export class StoktClient implements StoktSource {
         if (size <= this.maxResponseBytes) return void chunks.push(chunk)
         request.destroy()
         chunks.length = 0
-        const reason = `Stokt's answer (${this.redact(truncate(spec.url))}) is larger than ${formatBytes(this.maxResponseBytes)}, the most the client reads`
+        const reason = `Stokt's answer (${this.redactedClip(spec.url)}) is larger than ${formatBytes(this.maxResponseBytes)}, the most the client reads`
         resolve({kind: 'failure', reason, retryable: false})
       })
       request.once('error', (error) => resolve(this.describeFailure(error)))
@@ -523,22 +527,23 @@ export class StoktClient implements StoktSource {
     if (status < 200 || status > 299) {
       // A charset unknown here hides only the detail: the status says what went wrong.
       const detail = text === undefined ? undefined : errorDetail(text)
-      const location = status >= 300 && status < 400 ? redirectTarget(response) : ''
+      const location = status >= 300 && status < 400 ? response.headers.location : undefined
+      const redirect = location ? `, a redirect to ${this.redactedClip(location)} that the client does not follow` : ''
       throw new StoktError(
-        `${spec.call} failed: HTTP ${status}${detail ? ` (${this.redact(detail)})` : ''}${location}`,
+        `${spec.call} failed: HTTP ${status}${detail ? ` (${this.redactedClip(detail)})` : ''}${redirect}`,
         spec.call,
         status,
       )
     }
     const type = response.headers['content-type'] ?? 'no content type'
     if (text === undefined) {
-      throw new StoktError(`${spec.call}: Stokt's answer is in a charset the client does not know (${this.redact(truncate(type))})`, spec.call, status)
+      throw new StoktError(`${spec.call}: Stokt's answer is in a charset the client does not know (${this.redactedClip(type)})`, spec.call, status)
     }
     try {
       return JSON.parse(withoutByteOrderMark(text)) as unknown
     } catch {
       throw new StoktError(
-        `${spec.call}: Stokt's answer is not JSON (HTTP ${status}, ${type}): ${this.redact(truncate(text))}`,
+        `${spec.call}: Stokt's answer is not JSON (HTTP ${status}, ${this.redactedClip(type)}): ${this.redactedClip(text)}`,
         spec.call,
         status,
       )
@@ -553,11 +558,12 @@ export class StoktClient implements StoktSource {
 
   /** Belt and braces: no message ever carries the token or the password, whatever the server echoes. */
   private redact(text: string): string {
-    let redacted = text
-    for (const secret of [this.token, this.password]) {
-      if (secret) redacted = redacted.split(secret).join('***')
-    }
-    return redacted
+    return secrets.mask(text)
+  }
+
+  /** Masked, then cut: cut first, a secret's remaining piece would no longer match it. */
+  private redactedClip(text: string): string {
+    return truncate(this.redact(text))
   }
 }
 
@@ -703,18 +709,13 @@ function errorDetail(body: string): string | undefined {
   try {
     const parsed = JSON.parse(withoutByteOrderMark(body)) as unknown
     if (isRecord(parsed)) {
-      if (typeof parsed.detail === 'string') return truncate(parsed.detail)
-      if (Array.isArray(parsed.non_field_errors)) return truncate(parsed.non_field_errors.join(' '))
+      if (typeof parsed.detail === 'string') return parsed.detail
+      if (Array.isArray(parsed.non_field_errors)) return parsed.non_field_errors.join(' ')
     }
   } catch {
     // not JSON: an HTML error page says nothing useful beyond the status
   }
   return undefined
-}
-
-function redirectTarget(response: StoktResponse): string {
-  const location = response.headers.location
-  return location ? `, a redirect to ${truncate(location)} that the client does not follow` : ''
 }
 
 function formatBytes(bytes: number): string {

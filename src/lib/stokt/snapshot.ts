@@ -24,6 +24,7 @@ import {createReadStream} from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {toCanonicalInstant} from '../import/instant.js'
+import {secrets} from '../output/secrets.js'
 import {jsonText} from './jsonText.js'
 import {ALL_CLIMBS_MAX_AGE, StoktError, type ClimbsPage, type StoktSource} from './source.js'
 
@@ -119,7 +120,7 @@ export class SnapshotWriter {
     if (records.length === 0) return
     const lines = records.map((record) => jsonText(record))
     const separator = this.climbCount === 0 ? '' : ',\n'
-    await file.write(separator + lines.join(',\n'))
+    await file.write(secrets.mask(separator + lines.join(',\n')))
     this.climbCount += records.length
   }
 
@@ -193,7 +194,7 @@ export class SnapshotWriter {
   }
 
   private async writeJson(name: string, value: unknown): Promise<void> {
-    await fs.writeFile(path.join(this.saving, name), `${prettyJsonText(value)}\n`)
+    await fs.writeFile(path.join(this.saving, name), `${secrets.mask(prettyJsonText(value))}\n`)
   }
 }
 
