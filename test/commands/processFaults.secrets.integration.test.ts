@@ -2,6 +2,8 @@ import {mkdtempSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
+import type {ServerResponse} from 'node:http'
+
 import type {Knex} from 'knex'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
@@ -20,7 +22,8 @@ import {DEFAULT_TOKEN, DEFAULT_USERNAME, sendJson, startStoktServer, type StoktS
 
 const GYM_SPEC = {seed: 53, faces: 2, holdsPerFace: 20, climbs: 40, setters: 5}
 const PAGE_SIZE = 10
-const STOKT_PASSWORD = 'stokt-Pa55-w0rd-Zq81'
+/** With what URL and JSON encodings change: a space, a plus, a slash, a quote, an accent. */
+const STOKT_PASSWORD = 'stokt Pa55+w0rd/"Zq81é'
 const DB_PASSWORD = 'db-secret-123'
 const SECRETS = [STOKT_PASSWORD, DEFAULT_TOKEN, DB_PASSWORD]
 
@@ -112,14 +115,72 @@ describe.each(DATABASE_KINDS)('secrets, on %s', (kind) => {
     expectNoSecret(outputs)
   })
 
+  it.skipIf(skip)('Stokt echoing the password in the login form as sent, the token in a redirect, a Content-Type, an error body cut mid-token', async () => {
+    const token = encodeURIComponent(DEFAULT_TOKEN)
+    const echoes: {what: string; path?: string; answer: (res: ServerResponse, body: string) => void; says: string}[] = [
+      {
+        what: 'the login form as sent (form-encoded)',
+        path: '/api/token-auth',
+        answer: (res, body) => sendJson(res, 403, {detail: `refused: ${body}`}),
+        says: `failed: HTTP 403 (refused: username=${encodeURIComponent(DEFAULT_USERNAME)}&password=***)`,
+      },
+      {
+        what: 'a redirect',
+        answer: (res) => {
+          res.writeHead(302, {Location: `https://login.example.com/?via=Token%20${token}&back=1`, 'Content-Length': '0'})
+          res.end()
+        },
+        says: 'a redirect to https://login.example.com/?via=Token%20***&back=1 that the client does not follow',
+      },
+      {
+        what: 'a Content-Type',
+        answer: (res) => {
+          res.writeHead(200, {'Content-Type': `text/html; token=${DEFAULT_TOKEN}`})
+          res.end(`<html>Token ${DEFAULT_TOKEN}</html>`)
+        },
+        says: "Stokt's answer is not JSON (HTTP 200, text/html; token=***): <html>Token ***</html>",
+      },
+      {
+        what: 'an error body cut mid-token',
+        answer: (res) => sendJson(res, 400, {detail: `${'x'.repeat(190)} ${DEFAULT_TOKEN} ${'y'.repeat(50)}`}),
+        says: `failed: HTTP 400 (${'x'.repeat(190)} *** ${'y'.repeat(5)}…)`,
+      },
+      {
+        what: 'an error body Stokt cut itself, mid-token',
+        answer: (res) => sendJson(res, 400, {detail: `bad token ${DEFAULT_TOKEN.slice(0, 15)}`}),
+        says: 'failed: HTTP 400 (bad token ***)',
+      },
+    ]
+    for (const {what, path = '/summary', answer, says} of echoes) {
+      const server = await startStoktServer({
+        gym,
+        pageSize: PAGE_SIZE,
+        password: STOKT_PASSWORD,
+        intercept: (req, res) => {
+          if (!req.path.endsWith(path)) return false
+          answer(res, req.body)
+          return true
+        },
+      })
+      servers.push(server)
+      const result = await mastoc(`import all, Stokt echoing the token in ${what}`, ['import', 'all', '--retries', '0'], server)
+      expect(result.code, what).toBe(1)
+      expect(result.stderr, what).toContain(says)
+    }
+    expectNoSecret(outputs)
+  })
+
   it.skipIf(skip)('rejected records, written to --rejects FILE', async () => {
-    const spoiled = {...gym, climbs: gym.climbs.map((climb, index) => (index === 3 ? {...climb, holdsList: 'Q8291'} : climb))}
+    // The second is rejected with the token in its reason, cut at 20 characters: a prefix of it.
+    const echoing = (index: number) => (index === 3 ? 'Q8291' : index === 5 ? `Q${DEFAULT_TOKEN}` : undefined)
+    const spoiled = {...gym, climbs: gym.climbs.map((climb, index) => (echoing(index) ? {...climb, holdsList: echoing(index)} : climb))}
     const server = await serve(spoiled)
     const rejectsPath = join(scratch, 'rejects.jsonl')
     const result = await mastoc('import all --rejects', ['import', 'all', '--json', '--rejects', rejectsPath], server)
     expect(result.code).toBe(3)
     const rejects = readFileSync(rejectsPath, 'utf8')
     expect(rejects).toContain(String(gym.climbs[3].id))
+    expect(JSON.parse(result.stdout).rejected[1]).toEqual({entity: 'climb', stoktId: gym.climbs[5].id, reason: "holdsList: token 'Q***…' is not S/O/F/T + hold id"})
     outputs.push({what: 'the rejects file', text: rejects})
     expectNoSecret(outputs)
   })
@@ -160,11 +221,16 @@ describe.each(DATABASE_KINDS)('secrets, on %s', (kind) => {
   })
 })
 
-/** Each secret, as typed and URL-encoded, is absent from every text. */
+/**
+ * Each secret — as typed, URL-encoded (a space as %20 or +), form-encoded, JSON-escaped — is
+ * absent from every text, and so is any piece of 8 characters that begins or ends it.
+ */
 function expectNoSecret(texts: {what: string; text: string}[]): void {
   for (const {what, text} of texts) {
     for (const secret of SECRETS) {
-      for (const form of new Set([secret, encodeURIComponent(secret)])) {
+      const encoded = encodeURIComponent(secret)
+      const forms = [secret, encoded, encoded.replace(/%20/g, '+'), new URLSearchParams({s: secret}).toString().slice(2), JSON.stringify(secret).slice(1, -1)]
+      for (const form of new Set(forms.flatMap((form) => [form.slice(0, 8), form.slice(-8)]))) {
         expect(text.includes(form), `${what} shows ${form}:\n${text.slice(0, 2000)}`).toBe(false)
       }
     }

@@ -1,6 +1,7 @@
 import {randomUUID} from 'node:crypto'
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
 import type {AddressInfo} from 'node:net'
+import {gzipSync} from 'node:zlib'
 
 import {afterEach, describe, expect, it} from 'vitest'
 
@@ -303,6 +304,54 @@ describe.each(DATABASE_KINDS)('Stokt refusing, drifting or redirecting, through 
     // Every page was read, and served: the two whole batches of 25 are kept, not the last 10 climbs.
     expect(new Set(pagesRead(server))).toEqual(new Set(['1', '2', '3', '4', '5', '6']))
     expect(await readGymData(database.knex())).toEqual(expectedWithFirstClimbs(gym, 50))
+    expect(await latestRun(database.knex())).toMatchObject({status: 'failed'})
+  })
+
+  it.skipIf(skip)('empty pages announcing a trillion climbs, each with a fresh next link: stops (exit 1) after 10 such pages, naming them', async () => {
+    const gym = generateGym(GYM_SPEC)
+    // Page 1 serves the first 10 climbs; every later page is empty and links on. After 200 pages
+    // the list ends, so that a client that never stops still finishes.
+    let served = 0
+    const server = await serve(gym, (req, res) => {
+      if (!req.path.endsWith('/climbs')) return false
+      served += 1
+      const next = served < 200 ? `${server.url}${req.path}?max_age=${req.query.get('max_age')}&cursor=${randomUUID()}` : null
+      sendJson(res, 200, {count: 1e12, next, previous: null, results: served === 1 ? gym.climbs.slice(0, PAGE_SIZE) : []})
+      return true
+    })
+    const database = await freshDatabase()
+
+    const result = await importAll(server, gym, database, ['--batch-size', '10'], {STOKT_TOKEN: DEFAULT_TOKEN})
+
+    expect(result.code).toBe(1)
+    expect(result.stdout).toBe('')
+    expect(result.stderr.trim()).toBe(`Error: ${climbsCall(gym, 12)}: the last 10 pages brought no climb not already read, yet link to more; stopping`)
+    expect(served).toBe(11)
+    expect(await readGymData(database.knex())).toEqual(expectedWithFirstClimbs(gym, 10))
+    expect(await latestRun(database.knex())).toMatchObject({status: 'failed'})
+  })
+
+  it.skipIf(skip)('a climbs page that is a gzip bomb (1 MB expanding to 1 GiB): fails (exit 1) at 64 MiB, naming the URL, keeping whole batches', async () => {
+    const gym = generateGym(GYM_SPEC)
+    // One gzip member of 1 MiB of zeros, 1024 times: a gzip stream may hold many members.
+    const member = gzipSync(Buffer.alloc(1024 * 1024))
+    const bomb = Buffer.concat(Array.from({length: 1024}, () => member))
+    const server = await serve(gym, (req, res) => {
+      if (!isClimbsPage(req, gym, 2)) return false
+      res.writeHead(200, {'Content-Type': 'application/json', 'Content-Encoding': 'gzip', 'Content-Length': String(bomb.length)})
+      res.end(bomb)
+      return true
+    })
+    const database = await freshDatabase()
+
+    const result = await importAll(server, gym, database, ['--batch-size', '10', '--concurrency', '1'], {STOKT_TOKEN: DEFAULT_TOKEN})
+
+    expect(result.code).toBe(1)
+    expect(result.stdout).toBe('')
+    expect(result.stderr.trim()).toBe(
+      `Error: ${climbsCall(gym, 2)} failed: Stokt's answer (${server.url}/api/gyms/${gym.gymId}/climbs?max_age=9999&page=2) is larger than 64 MiB, the most the client reads`,
+    )
+    expect(await readGymData(database.knex())).toEqual(expectedWithFirstClimbs(gym, 10))
     expect(await latestRun(database.knex())).toMatchObject({status: 'failed'})
   })
 

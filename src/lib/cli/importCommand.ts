@@ -5,6 +5,7 @@ import {buildImportOptions, UsageError} from '../import/importConfig.js'
 import {ImportFailure, ImportInterrupted, runImport, type ImportCommand} from '../import/importer.js'
 import {StoktError} from '../stokt/source.js'
 import {createReporter, reporterMode} from '../output/progress.js'
+import {maskWrites} from '../output/secrets.js'
 import {formatRejected, formatSummary} from '../output/summaryText.js'
 
 /**
@@ -17,6 +18,9 @@ export abstract class ImportBaseCommand extends Command {
   protected abstract readonly what: ImportCommand
 
   async run(): Promise<void> {
+    // Whatever writes to them (oclif, the reporter, a library): the one way out to a person.
+    maskWrites(process.stdout)
+    maskWrites(process.stderr)
     const {flags} = await this.parse(this.constructor as typeof ImportBaseCommand)
     const reporter = createReporter(reporterMode(flags))
     const stop = stopOnSignals((signal) => reporter.warn(`${signal}: stopping once the current batch is written or rolled back (again to quit now)`))

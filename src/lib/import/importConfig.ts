@@ -1,6 +1,7 @@
 import {statSync} from 'node:fs'
 
 import {maskUrlPassword, parseDatabaseTarget} from '../db/connection.js'
+import {secrets} from '../output/secrets.js'
 import {StoktClient, type RetryInfo} from '../stokt/client.js'
 import {UUID} from '../stokt/schema/common.js'
 import {SnapshotSource, SnapshotWriter, TeeSource} from '../stokt/snapshot.js'
@@ -50,6 +51,7 @@ export async function buildImportOptions(
   defaults: ConfigDefaults,
   onRetry?: (info: RetryInfo) => void,
 ): Promise<ImportOptions> {
+  registerSecrets(flags, flags.database ?? defaults.database)
   let database
   try {
     database = parseDatabaseTarget(flags.database ?? defaults.database)
@@ -134,6 +136,20 @@ function liveSource(flags: ImportFlagValues, onRetry?: (info: RetryInfo) => void
     throw new UsageError(`--save-snapshot: ${saveDir} is a file, not a directory`)
   }
   return saveDir ? new TeeSource(client, new SnapshotWriter(saveDir)) : client
+}
+
+/** Before anything can fail: a message about the flags themselves must not show them either. */
+function registerSecrets(flags: ImportFlagValues, databaseUrl: string): void {
+  secrets.add(flags.token)
+  secrets.add(flags.password, {username: flags.username})
+  secrets.add(process.env.PGPASSWORD)
+  try {
+    const url = new URL(databaseUrl)
+    secrets.add(decodeURIComponent(url.password))
+    secrets.add(url.searchParams.get('password') ?? undefined)
+  } catch {
+    // a SQLite path, or not a URL at all: no password
+  }
 }
 
 function hasCredentials(url: string): boolean {

@@ -15,10 +15,12 @@ import {parseRecord, receivedId} from '../stokt/schema/common.js'
 import {GymSummarySchema} from '../stokt/schema/gym.js'
 import {FaceSetupSchema, HoldSchema} from '../stokt/schema/setup.js'
 import {WallsSchema} from '../stokt/schema/walls.js'
+import {jsonText} from '../stokt/jsonText.js'
 import {ALL_CLIMBS_MAX_AGE, StoktError, type ClimbsPage, type StoktSource} from '../stokt/source.js'
 import {FetchedAhead} from './concurrency.js'
 import {nowInstant, toCanonicalInstant} from './instant.js'
 import {climbRow, faceRow, gymRow, holdRow, userRow} from './mapping.js'
+import {secrets} from '../output/secrets.js'
 import {RejectsFile} from './rejectsFile.js'
 import {createStrategy, type BatchFinalizer, type StrategyName, type WriteStrategy} from './strategy.js'
 import {SUMMARY_ENTITY, SummaryTally, type ImportSummary, type Outcome, type Rejected, type SummaryEntity} from './summary.js'
@@ -96,7 +98,8 @@ export async function runImport(options: ImportOptions, reporter: ImportReporter
     await prepareDatabase(db, options.database, store)
     const databaseFile = sqliteFileIdentity(options.database)
     const run: RunContext = {id: randomUUID(), startedAt: nowInstant(), maxAge: options.maxAge}
-    const recordedOptions = () => ({...options.recordedOptions, maxAge: run.maxAge, ...(options.incremental ? {incremental: true} : {})})
+    // The run history is read by people too (mastoc status): it goes out masked.
+    const recordedOptions = () => secrets.maskStrings({...options.recordedOptions, maxAge: run.maxAge, ...(options.incremental ? {incremental: true} : {})})
     try {
       await store.startRun({
         id: run.id,
@@ -138,7 +141,7 @@ export async function runImport(options: ImportOptions, reporter: ImportReporter
       await store.finishRun(run.id, {
         status: options.dryRun ? 'dry-run' : result.exitCode === 0 ? 'succeeded' : 'partial',
         finishedAt: nowInstant(),
-        summary: result.summary,
+        summary: secrets.maskStrings(result.summary),
         error: null,
         options: recordedOptions(),
       })
@@ -148,7 +151,7 @@ export async function runImport(options: ImportOptions, reporter: ImportReporter
       const status = failure instanceof ImportInterrupted ? 'interrupted' : 'failed'
       failure.summary = importer.partialSummary()
       await store
-        .finishRun(run.id, {status, finishedAt: nowInstant(), summary: failure.summary, error: failure.message, options: recordedOptions()})
+        .finishRun(run.id, {status, finishedAt: nowInstant(), summary: secrets.maskStrings(failure.summary), error: secrets.mask(failure.message), options: recordedOptions()})
         .catch(() => {})
       throw failure
     } finally {
@@ -375,7 +378,7 @@ class GymImporter {
 
   /** One face and (with `withHolds`) its holds; the face's hold ids, or undefined when it was rejected. */
   private async importFace(gymStoktId: string, faceId: string, raw: unknown, withHolds: boolean): Promise<Set<number> | undefined> {
-    const setup = parseRecord(FaceSetupSchema, raw)
+    const setup = parseRecord(FaceSetupSchema, raw, ['holds'])
     if (!setup.ok) return this.reject('face', receivedId(raw) ?? faceId, setup.reason, raw)
     if (setup.value.id !== faceId) return this.reject('face', faceId, `id: the setup of face ${faceId} is of face ${setup.value.id}`, raw)
 
@@ -457,7 +460,7 @@ class GymImporter {
           if (seenClimbs.has(climbId)) continue
           seenClimbs.add(climbId)
         } else {
-          const asServed = JSON.stringify(raw) ?? String(raw)
+          const asServed = jsonText(raw)
           if (seenWithoutId.has(asServed)) continue
           seenWithoutId.add(asServed)
         }

@@ -1,5 +1,7 @@
 import {closeSync, openSync, writeSync} from 'node:fs'
 
+import {secrets} from '../output/secrets.js'
+import {jsonText} from '../stokt/jsonText.js'
 import type {Rejected} from './summary.js'
 
 /**
@@ -17,7 +19,7 @@ export class RejectsFile {
   }
 
   append(rejected: Rejected, record: unknown): void {
-    writeSync(this.opened(), `${JSON.stringify({...rejected, record: record ?? null})}\n`)
+    writeSync(this.opened(), `${secrets.mask(jsonText({...rejected, record: record ?? null}))}\n`)
   }
 
   /** The run completed: the file holds its rejects, and none if it rejected nothing. */

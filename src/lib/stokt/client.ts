@@ -1,8 +1,9 @@
-import http from 'node:http'
+import http, {type IncomingHttpHeaders} from 'node:http'
 import https from 'node:https'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {TextDecoder} from 'node:util'
-import got, {RequestError, TimeoutError, type Got, type Response} from 'got'
+import got, {RequestError, TimeoutError, type Got} from 'got'
+import {secrets} from '../output/secrets.js'
 import {ClimbsPageSchema, type ClimbsPageEnvelope} from './schema/climbsPage.js'
 import {StoktError, type ClimbsPage, type StoktSource} from './source.js'
 
@@ -39,10 +40,24 @@ export interface StoktClientOptions {
   maxRetryAfterMs?: number
   /** Called before each wait between attempts, for progress output. Carries no secret. */
   onRetry?: (info: RetryInfo) => void
+  /** The most climb pages one walk reads, whatever the links and counts say; default 50,000. */
+  maxPages?: number
+  /** The most bytes of one response, decompressed, that the client reads; default 64 MiB. */
+  maxResponseBytes?: number
 }
 
 /** Retry-After and backoff are honoured, but no wait may stall a run for longer than this. */
 const DEFAULT_MAX_RETRY_AFTER_MS = 60_000
+/** 1.5 million climbs at Stokt's 30 a page: fifteen times the largest gym measured. */
+const DEFAULT_MAX_PAGES = 50_000
+/**
+ * Pages in a row that bring no climb the walk has not read yet, after which a list that still
+ * links on is not a list. Climbs created while paging repeat at most part of a page, rarely
+ * several pages in a row.
+ */
+const PAGES_WITHOUT_NEW_CLIMBS = 10
+/** A real page of climbs is under 100 KB: far above that, yet far below what would exhaust memory (a gzip bomb). */
+const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 const USER_AGENT = 'mastoc-importer'
 const BYTE_ORDER_MARK = 0xfeff
 
@@ -73,9 +88,16 @@ interface RequestSpec {
   notFound?: string
 }
 
+/** A response read whole: its body decompressed, as received (decoded from its charset later). */
+interface StoktResponse {
+  statusCode: number
+  headers: IncomingHttpHeaders
+  body: Buffer
+}
+
 /** The outcome of one attempt that the retry loop must decide about. */
 type Attempt =
-  | {kind: 'response'; response: Response<Buffer>}
+  | {kind: 'response'; response: StoktResponse}
   | {kind: 'failure'; reason: string; retryable: boolean}
 
 /** Talks to Stokt over HTTP (got), with login, retries and pagination. See docs in source.ts. */
@@ -93,6 +115,8 @@ export class StoktClient implements StoktSource {
   private readonly maxRetryDelayMs: number
   private readonly maxRetryAfterMs: number
   private readonly onRetry?: (info: RetryInfo) => void
+  private readonly maxPages: number
+  private readonly maxResponseBytes: number
   private closed = false
   private readonly httpAgent = new http.Agent({keepAlive: true})
   private readonly httpsAgent = new https.Agent({keepAlive: true})
@@ -116,6 +140,10 @@ export class StoktClient implements StoktSource {
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
       throw new StoktError(`Stokt URL "${options.baseUrl}" is not an http(s) URL`, 'configure')
     }
+    // got would send them as Basic auth, on every call, beside the token.
+    if (parsed.username !== '' || parsed.password !== '') {
+      throw new StoktError('Stokt URL carries a user name or password; give them as username and password instead', 'configure')
+    }
     const hasCredentials = options.username !== undefined && options.password !== undefined
     if (!options.token && !hasCredentials) {
       throw new StoktError('Stokt needs a token, or a username and a password', 'configure')
@@ -127,6 +155,8 @@ export class StoktClient implements StoktSource {
     this.token = options.token || undefined
     this.username = options.username
     this.password = options.password
+    secrets.add(this.token)
+    secrets.add(this.password, {username: this.username})
     this.timeoutMs = options.timeoutMs ?? 30_000
     this.concurrency = Math.max(1, options.concurrency ?? 4)
     this.retries = options.retries ?? 4
@@ -134,6 +164,8 @@ export class StoktClient implements StoktSource {
     this.maxRetryDelayMs = options.maxRetryDelayMs ?? 30_000
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS
     this.onRetry = options.onRetry
+    this.maxPages = options.maxPages ?? DEFAULT_MAX_PAGES
+    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
     this.got = got.extend({
       // The retry loop, redirects and status handling are ours: got only sends one request.
       retry: {limit: 0},
@@ -210,6 +242,9 @@ export class StoktClient implements StoktSource {
       let pageSize = 1
       let firstCount = 0
       let largestCount = 0
+      // What was received bounds the walk too: the counts are the server's word, and can be anything.
+      const climbIds = new Set<string>()
+      let pagesWithoutNewClimb = 0
       for (let page = 1; url !== null; page++) {
         const call = `GET ${path} page ${page}`
         const pageNumberKey = numberedPageKey(url)
@@ -229,6 +264,12 @@ export class StoktClient implements StoktSource {
               call,
             )
           }
+          if (pagesWithoutNewClimb >= PAGES_WITHOUT_NEW_CLIMBS) {
+            throw new StoktError(`${call}: the last ${pagesWithoutNewClimb} pages brought no climb not already read, yet link to more; stopping`, call)
+          }
+          if (page > this.maxPages) {
+            throw new StoktError(`${call}: the next links have led through ${page - 1} pages, the most one walk reads; stopping`, call)
+          }
         }
         visitedUrls.add(url)
         visitedPageNumbers.add(pageNumberKey)
@@ -242,6 +283,7 @@ export class StoktClient implements StoktSource {
           throw error
         }
         walk.counts.add(envelope.count)
+        pagesWithoutNewClimb = addNewClimbIds(envelope.results, climbIds) > 0 ? 0 : pagesWithoutNewClimb + 1
         if (page === 1) firstCount = envelope.count
         largestCount = Math.max(largestCount, envelope.count)
         // A next link that may not be followed fails the walk, but only after this page is served.
@@ -298,7 +340,15 @@ export class StoktClient implements StoktSource {
     try {
       nextUrl = new URL(next, fromPage)
     } catch {
-      throw new StoktError(`${call}: the next link is not a URL: ${truncate(next)}`, call)
+      throw new StoktError(`${call}: the next link is not a URL: ${this.redactedClip(next)}`, call)
+    }
+    // Checked before the origin: a file: link's origin is "null", and got would send a link's
+    // user name and password as Basic auth, in place of the token.
+    if (nextUrl.protocol !== 'http:' && nextUrl.protocol !== 'https:') {
+      throw new StoktError(`${call}: the next link is not an http(s) URL (${nextUrl.protocol}); refusing to follow it`, call)
+    }
+    if (nextUrl.username !== '' || nextUrl.password !== '') {
+      throw new StoktError(`${call}: the next link carries a user name or password; refusing to follow it`, call)
     }
     if (nextUrl.origin === this.origin) return nextUrl.href
     if (nextUrl.hostname.toLowerCase() !== new URL(this.origin).hostname.toLowerCase()) {
@@ -379,6 +429,7 @@ export class StoktClient implements StoktSource {
     if (typeof token !== 'string' || token === '') {
       throw new StoktError(`${call}: Stokt's answer carries no token`, call, response.statusCode)
     }
+    secrets.add(token)
     this.token = token
     this.logins++
     if (this.logins > 1) this.unprovenLogin = this.logins // only a 401 makes the client log in again
@@ -389,7 +440,7 @@ export class StoktClient implements StoktSource {
    * Sends until a response that is not worth retrying (anything but 429 and 5xx) or until
    * attempts run out, then throws a StoktError naming the call and the last problem.
    */
-  private async sendWithRetries(spec: RequestSpec, token: string | undefined): Promise<Response<Buffer>> {
+  private async sendWithRetries(spec: RequestSpec, token: string | undefined): Promise<StoktResponse> {
     const attempts = 1 + Math.max(0, this.retries)
     for (let attempt = 1; ; attempt++) {
       const outcome = await this.sendOnce(spec, token)
@@ -421,19 +472,34 @@ export class StoktClient implements StoktSource {
     }
   }
 
-  private async sendOnce(spec: RequestSpec, token: string | undefined): Promise<Attempt> {
-    try {
-      const response = await this.got(spec.url, {
-        method: spec.method,
-        form: spec.form,
-        // The bytes as received: the body is decoded in the charset the response declares (jsonBody).
-        responseType: 'buffer',
-        headers: token ? {authorization: `Token ${token}`} : {},
+  /**
+   * One request, its body read as a stream of decompressed bytes (decoded from its charset later,
+   * in jsonBody): past maxResponseBytes the request is destroyed, which stops the decompression
+   * too, so a small gzip bomb can never expand in memory.
+   */
+  private sendOnce(spec: RequestSpec, token: string | undefined): Promise<Attempt> {
+    return new Promise((resolve) => {
+      const request = this.got.stream(spec.url, {method: spec.method, form: spec.form, headers: token ? {authorization: `Token ${token}`} : {}})
+      const chunks: Buffer[] = []
+      let size = 0
+      let head: {statusCode: number; headers: IncomingHttpHeaders} | undefined
+      request.on('response', (response: {statusCode: number; headers: IncomingHttpHeaders}) => {
+        head = {statusCode: response.statusCode, headers: response.headers}
       })
-      return {kind: 'response', response}
-    } catch (error) {
-      return this.describeFailure(error)
-    }
+      request.on('data', (chunk: Buffer) => {
+        size += chunk.length
+        if (size <= this.maxResponseBytes) return void chunks.push(chunk)
+        request.destroy()
+        chunks.length = 0
+        const reason = `Stokt's answer (${this.redactedClip(spec.url)}) is larger than ${formatBytes(this.maxResponseBytes)}, the most the client reads`
+        resolve({kind: 'failure', reason, retryable: false})
+      })
+      request.once('error', (error) => resolve(this.describeFailure(error)))
+      request.once('end', () => {
+        if (head === undefined) resolve({kind: 'failure', reason: 'no response', retryable: true})
+        else resolve({kind: 'response', response: {...head, body: Buffer.concat(chunks, size)}})
+      })
+    })
   }
 
   /** got's errors carry the request options (and so the token): keep only a plain description. */
@@ -452,7 +518,7 @@ export class StoktClient implements StoktSource {
   }
 
   /** The JSON body of a final response, or a StoktError saying what the response was instead. */
-  private jsonBody(response: Response<Buffer>, spec: RequestSpec): unknown {
+  private jsonBody(response: StoktResponse, spec: RequestSpec): unknown {
     const status = response.statusCode
     if (status === 404 && spec.notFound) {
       throw new StoktError(`${spec.notFound} (${spec.call}: HTTP 404)`, spec.call, 404)
@@ -461,22 +527,23 @@ export class StoktClient implements StoktSource {
     if (status < 200 || status > 299) {
       // A charset unknown here hides only the detail: the status says what went wrong.
       const detail = text === undefined ? undefined : errorDetail(text)
-      const location = status >= 300 && status < 400 ? redirectTarget(response) : ''
+      const location = status >= 300 && status < 400 ? response.headers.location : undefined
+      const redirect = location ? `, a redirect to ${this.redactedClip(location)} that the client does not follow` : ''
       throw new StoktError(
-        `${spec.call} failed: HTTP ${status}${detail ? ` (${this.redact(detail)})` : ''}${location}`,
+        `${spec.call} failed: HTTP ${status}${detail ? ` (${this.redactedClip(detail)})` : ''}${redirect}`,
         spec.call,
         status,
       )
     }
     const type = response.headers['content-type'] ?? 'no content type'
     if (text === undefined) {
-      throw new StoktError(`${spec.call}: Stokt's answer is in a charset the client does not know (${this.redact(truncate(type))})`, spec.call, status)
+      throw new StoktError(`${spec.call}: Stokt's answer is in a charset the client does not know (${this.redactedClip(type)})`, spec.call, status)
     }
     try {
       return JSON.parse(withoutByteOrderMark(text)) as unknown
     } catch {
       throw new StoktError(
-        `${spec.call}: Stokt's answer is not JSON (HTTP ${status}, ${type}): ${this.redact(truncate(text))}`,
+        `${spec.call}: Stokt's answer is not JSON (HTTP ${status}, ${this.redactedClip(type)}): ${this.redactedClip(text)}`,
         spec.call,
         status,
       )
@@ -491,12 +558,23 @@ export class StoktClient implements StoktSource {
 
   /** Belt and braces: no message ever carries the token or the password, whatever the server echoes. */
   private redact(text: string): string {
-    let redacted = text
-    for (const secret of [this.token, this.password]) {
-      if (secret) redacted = redacted.split(secret).join('***')
-    }
-    return redacted
+    return secrets.mask(text)
   }
+
+  /** Masked, then cut: cut first, a secret's remaining piece would no longer match it. */
+  private redactedClip(text: string): string {
+    return truncate(this.redact(text))
+  }
+}
+
+/** Adds the ids of `results` to `seen`; answers how many were not there yet (a record without id adds none). */
+function addNewClimbIds(results: readonly unknown[], seen: Set<string>): number {
+  const before = seen.size
+  for (const record of results) {
+    const id = isRecord(record) ? record.id : undefined
+    if (typeof id === 'string' || typeof id === 'number') seen.add(String(id))
+  }
+  return seen.size - before
 }
 
 /** `next` with its `page` parameter, when it has one equal to `expected`: a numbered list. */
@@ -561,7 +639,9 @@ function parsePageEnvelope(body: unknown, call: string): ClimbsPageEnvelope {
   }
   const parsed = ClimbsPageSchema.safeParse(body)
   if (!parsed.success) {
-    const what = parsed.error.issues[0]?.message ?? 'unreadable'
+    // 1e400 reads as Infinity: out of range, not "not a whole number".
+    const countOutOfRange = typeof body.count === 'number' && !Number.isFinite(body.count)
+    const what = countOutOfRange ? 'count is out of range: too large a number' : (parsed.error.issues[0]?.message ?? 'unreadable')
     throw new StoktError(`${call}: Stokt's answer is not a page of climbs ({count, next, results: []}): ${what}`, call)
   }
   return parsed.data
@@ -589,7 +669,7 @@ function parseRetryAfter(header: string | string[] | undefined): number | undefi
  * The body as text, in the charset its Content-Type declares (UTF-8 when none), or undefined when
  * that charset is unknown here. UTF-8, what Stokt sends, is decoded once, as got itself would.
  */
-function decodedBody(response: Response<Buffer>): string | undefined {
+function decodedBody(response: StoktResponse): string | undefined {
   const charset = declaredCharset(response.headers['content-type'])
   if (charset === undefined || charset === 'utf-8' || charset === 'utf8') return response.body.toString('utf8')
   let decoder: TextDecoder
@@ -629,8 +709,8 @@ function errorDetail(body: string): string | undefined {
   try {
     const parsed = JSON.parse(withoutByteOrderMark(body)) as unknown
     if (isRecord(parsed)) {
-      if (typeof parsed.detail === 'string') return truncate(parsed.detail)
-      if (Array.isArray(parsed.non_field_errors)) return truncate(parsed.non_field_errors.join(' '))
+      if (typeof parsed.detail === 'string') return parsed.detail
+      if (Array.isArray(parsed.non_field_errors)) return parsed.non_field_errors.join(' ')
     }
   } catch {
     // not JSON: an HTML error page says nothing useful beyond the status
@@ -638,9 +718,8 @@ function errorDetail(body: string): string | undefined {
   return undefined
 }
 
-function redirectTarget(response: Response<unknown>): string {
-  const location = response.headers.location
-  return location ? `, a redirect to ${truncate(location)} that the client does not follow` : ''
+function formatBytes(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${Number((bytes / 1024 / 1024).toFixed(1))} MiB` : `${bytes} bytes`
 }
 
 function formatDuration(ms: number): string {

@@ -24,6 +24,8 @@ import {createReadStream} from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {toCanonicalInstant} from '../import/instant.js'
+import {secrets} from '../output/secrets.js'
+import {jsonText} from './jsonText.js'
 import {ALL_CLIMBS_MAX_AGE, StoktError, type ClimbsPage, type StoktSource} from './source.js'
 
 export const SNAPSHOT_FORMAT = 'mastoc-stokt-snapshot'
@@ -116,9 +118,9 @@ export class SnapshotWriter {
   async appendClimbs(records: readonly unknown[]): Promise<void> {
     const file = await this.prepare()
     if (records.length === 0) return
-    const lines = records.map((record) => JSON.stringify(record) ?? 'null')
+    const lines = records.map((record) => jsonText(record))
     const separator = this.climbCount === 0 ? '' : ',\n'
-    await file.write(separator + lines.join(',\n'))
+    await file.write(secrets.mask(separator + lines.join(',\n')))
     this.climbCount += records.length
   }
 
@@ -192,7 +194,7 @@ export class SnapshotWriter {
   }
 
   private async writeJson(name: string, value: unknown): Promise<void> {
-    await fs.writeFile(path.join(this.saving, name), `${JSON.stringify(value, null, 1)}\n`)
+    await fs.writeFile(path.join(this.saving, name), `${secrets.mask(prettyJsonText(value))}\n`)
   }
 }
 
@@ -578,6 +580,16 @@ export class TeeSource implements StoktSource {
       this.failed = true
       throw error
     }
+  }
+}
+
+/** Indented for a person to read; on one line when nested too deep for JSON.stringify. */
+function prettyJsonText(value: unknown): string {
+  try {
+    return JSON.stringify(value, null, 1)
+  } catch (error) {
+    if (error instanceof RangeError) return jsonText(value)
+    throw error
   }
 }
 

@@ -1,6 +1,7 @@
 import http from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {setTimeout as sleep} from 'node:timers/promises'
+import {gzipSync} from 'node:zlib'
 import {afterEach, describe, expect, it} from 'vitest'
 import {StoktClient, type RetryInfo, type StoktClientOptions} from '../../../src/lib/stokt/client.js'
 import {StoktError, type ClimbsPage} from '../../../src/lib/stokt/source.js'
@@ -169,6 +170,11 @@ describe('StoktClient authentication', () => {
   it('refuses to be built without a token or credentials', () => {
     expect(() => new StoktClient({baseUrl: 'http://127.0.0.1:1', username: USERNAME})).toThrow(StoktError)
   })
+
+  it('refuses a base URL carrying a user name or password, without showing it', () => {
+    const build = () => new StoktClient({baseUrl: 'http://someone:s3cret@127.0.0.1:1', token: TOKEN})
+    expect(build).toThrow('Stokt URL carries a user name or password; give them as username and password instead')
+  })
 })
 
 describe('StoktClient calls', () => {
@@ -296,6 +302,23 @@ describe('StoktClient climb pages', () => {
     expect(error.message).toContain('{count, next, results: []}')
   })
 
+  it('says a page whose count is 1e400 has a count out of range', async () => {
+    const server = await serve({
+      intercept: (request, res) => {
+        if (!isClimbs(request)) return false
+        res.writeHead(200, {'content-type': 'application/json'})
+        res.end('{"count": 1e400, "next": null, "results": []}')
+        return true
+      },
+    })
+
+    const error = await failure(allPages(clientFor(server).climbPages(gym.gymId, 9999)))
+
+    expect(error.message).toBe(
+      `GET /api/gyms/${gym.gymId}/climbs page 1: Stokt's answer is not a page of climbs ({count, next, results: []}): count is out of range: too large a number`,
+    )
+  })
+
   it('refuses a next link to another origin and never sends the token there', async () => {
     const elsewhere: http.IncomingMessage[] = []
     const trap = http.createServer((request, res) => {
@@ -333,6 +356,34 @@ describe('StoktClient climb pages', () => {
     expect(elsewhere).toHaveLength(0)
     expect(server.requests.filter((request) => request.headers.authorization)).toHaveLength(1)
   })
+  it.each([
+    {what: 'another scheme', next: () => 'file:///etc/passwd', says: 'the next link is not an http(s) URL (file:); refusing to follow it'},
+    {
+      what: "a user name and password on Stokt's own host",
+      next: (origin: string) => `${origin.replace('//', '//intruder:s3cret@')}/api/gyms/${gym.gymId}/climbs?max_age=9999&page=2`,
+      says: 'the next link carries a user name or password; refusing to follow it',
+    },
+  ])('refuses a next link with $what, sending nothing more', async ({next, says}) => {
+    const server = await serve({
+      intercept: (request, res) => {
+        if (!isClimbs(request) || request.query.has('page')) return false
+        return json(res, 200, {count: gym.climbs.length, next: next(server.url), previous: null, results: gym.climbs.slice(0, 25)})
+      },
+    })
+    const received: number[] = []
+
+    const error = await failure(
+      (async () => {
+        for await (const page of clientFor(server).climbPages(gym.gymId, 9999)) received.push(page.page)
+      })(),
+    )
+
+    expect(error.message).toBe(`GET /api/gyms/${gym.gymId}/climbs page 1: ${says}`)
+    expect(error.message).not.toContain('s3cret')
+    expect(received).toEqual([1])
+    expect(apiCalls(server)).toHaveLength(1)
+  })
+
   it.each(['?max_age=9999&page=2', 'climbs?max_age=9999&page=2'])(
     'follows a relative next link (%s) from the page it came from',
     async (relativeNext) => {
@@ -441,7 +492,8 @@ describe('StoktClient walks that would not end', () => {
           count: countOf(served),
           next: served < SAFETY_STOP ? `${server.url}${request.path}?max_age=9999&cursor=${Math.random()}` : null,
           previous: null,
-          results: gym.climbs.slice(start, start + 10),
+          // Climbs not read before on every page: what a walk receives does not stop it first.
+          results: gym.climbs.slice(start, start + 10).map((climb, index) => ({...climb, id: `${served}-${index}`})),
         })
       },
     })
@@ -454,6 +506,71 @@ describe('StoktClient walks that would not end', () => {
     )
     expect(received).toEqual(Array.from({length: pagesServed}, (_, index) => index + 1))
     expect(served).toBe(pagesServed)
+  })
+})
+
+describe('StoktClient walks bounded by what they receive', () => {
+  /** Pages the test server serves at most: then it ends the list, so that a client that never stops still finishes. */
+  const SAFETY_STOP = 200
+  const TRILLION = 1e12
+
+  /** Climbs pages announcing a trillion climbs, each linking on with a fresh cursor; `results` makes page n's climbs. */
+  const serveEndless = (results: (served: number) => unknown[]) => {
+    let served = 0
+    const server = serve({
+      intercept: (request, res) => {
+        if (!isClimbs(request)) return false
+        served += 1
+        return json(res, 200, {
+          count: TRILLION,
+          next: served < SAFETY_STOP ? `${request.headers.host ? `http://${request.headers.host}` : ''}${request.path}?max_age=9999&cursor=${served}` : null,
+          previous: null,
+          results: results(served),
+        })
+      },
+    })
+    return {server, served: () => served}
+  }
+
+  const walkUntilFailure = async (client: StoktClient) => {
+    const received: number[] = []
+    const error = await failure(
+      (async () => {
+        for await (const page of client.climbPages(gym.gymId, 9999)) received.push(page.page)
+      })(),
+    )
+    return {error, received}
+  }
+
+  it('stops after 10 pages in a row that bring no climb, whatever the count announced', async () => {
+    const endless = serveEndless(() => [])
+
+    const {error, received} = await walkUntilFailure(clientFor(await endless.server))
+
+    expect(error.message).toBe(
+      `GET /api/gyms/${gym.gymId}/climbs page 11: the last 10 pages brought no climb not already read, yet link to more; stopping`,
+    )
+    expect(received).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+    expect(endless.served()).toBe(10)
+  })
+
+  it('stops after 10 pages in a row that only repeat climbs already read', async () => {
+    const endless = serveEndless((served) => gym.climbs.slice(0, served === 1 ? 10 : 5))
+
+    const {error, received} = await walkUntilFailure(clientFor(await endless.server))
+
+    expect(error.message).toContain('page 12: the last 10 pages brought no climb not already read')
+    expect(received).toHaveLength(11)
+  })
+
+  it('stops past the most pages one walk reads, even when every page brings new climbs', async () => {
+    const endless = serveEndless((served) => [{...gym.climbs[0], id: `00000000-0000-4000-8000-${String(served).padStart(12, '0')}`}])
+
+    const {error, received} = await walkUntilFailure(clientFor(await endless.server, {maxPages: 25}))
+
+    expect(error.message).toBe(`GET /api/gyms/${gym.gymId}/climbs page 26: the next links have led through 25 pages, the most one walk reads; stopping`)
+    expect(received).toHaveLength(25)
+    expect(endless.served()).toBe(25)
   })
 })
 
@@ -563,6 +680,55 @@ describe('StoktClient pages that vanish', () => {
     expect(error.status).toBe(404)
     expect(received).toEqual([1, 2, 3, 4])
     expect(pagesAsked(server)).toEqual(['1', '2', '3', '1', '2', '3'])
+  })
+})
+
+describe('StoktClient responses too large', () => {
+  /**
+   * 1 GiB of zeros as ~1 MB of gzip: one member of 1 MiB, repeated (a gzip stream may hold many
+   * members, decompressed one after the other), so that building it takes no time.
+   */
+  const gzipBomb = (() => {
+    const member = gzipSync(Buffer.alloc(1024 * 1024))
+    return Buffer.concat(Array.from({length: 1024}, () => member))
+  })()
+
+  it('stops reading a gzip bomb past the limit, naming the URL and the limit, memory bounded', async () => {
+    const server = await serve({
+      intercept: (request, res) => {
+        if (!isSummary(request)) return false
+        res.writeHead(200, {'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': String(gzipBomb.length)})
+        res.end(gzipBomb)
+        return true
+      },
+    })
+    const client = clientFor(server, {token: TOKEN, maxResponseBytes: 8 * 1024 * 1024})
+    const peakBefore = process.resourceUsage().maxRSS
+
+    const error = await failure(client.gymSummary(gym.gymId))
+
+    expect(error.message).toBe(
+      `GET /api/gyms/${gym.gymId}/summary failed: Stokt's answer (${server.url}/api/gyms/${gym.gymId}/summary) is larger than 8 MiB, the most the client reads`,
+    )
+    // Not retried: the same answer would come again.
+    expect(server.requests.filter(isSummary)).toHaveLength(1)
+    // maxRSS is in KiB: decompressed whole, the answer would have added 1 GiB.
+    expect(process.resourceUsage().maxRSS - peakBefore).toBeLessThan(200 * 1024)
+  })
+
+  it('stops reading a plain answer past the limit too', async () => {
+    const server = await serve({
+      intercept: (request, res) => {
+        if (!isWalls(request)) return false
+        res.writeHead(200, {'content-type': 'application/json'})
+        res.end(`[${'0,'.repeat(600 * 1024)}0]`)
+        return true
+      },
+    })
+
+    const error = await failure(clientFor(server, {token: TOKEN, maxResponseBytes: 1024 * 1024}).walls(gym.gymId))
+
+    expect(error.message).toContain('is larger than 1 MiB, the most the client reads')
   })
 })
 

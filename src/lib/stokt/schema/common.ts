@@ -14,7 +14,7 @@ export const stoktUuid = z.string({error: 'expected a UUID string'}).regex(UUID,
  * makes a closure and grows the payload object on every call, and these checks run on every text
  * field and count of every record (measured: a tenth of a cold import's validation).
  */
-function problemCheck<T>(problemOf: (value: T) => string | undefined): (payload: z.core.ParsePayload<T>) => void {
+export function problemCheck<T>(problemOf: (value: T) => string | undefined): (payload: z.core.ParsePayload<T>) => void {
   return (payload) => {
     const problem = problemOf(payload.value)
     if (problem !== undefined) payload.issues.push({code: 'custom', message: problem, input: payload.value})
@@ -92,8 +92,20 @@ export function finiteNumber(text: string, ctx: z.core.$RefinementCtx): number {
 
 export type ParseResult<T> = {ok: true; value: T} | {ok: false; reason: string}
 
-/** Validates one record; the reason names each failing field by its path: "crowdGrade.font: expected a string". */
-export function parseRecord<S extends z.ZodType>(schema: S, raw: unknown): ParseResult<z.output<S>> {
+/**
+ * How deep a record may nest (Stokt's nest 3 deep). JSON.parse reads any depth without recursing,
+ * but much downstream recurses (JSON.stringify, for the snapshot and the rejects file, overflows
+ * the stack some thousands deep): a deeper record is rejected here, before anything else sees it.
+ */
+export const MAX_NESTING = 32
+
+/**
+ * Validates one record; the reason names each failing field by its path: "crowdGrade.font: expected a string".
+ * `validatedApart`: fields holding records validated one by one (a setup's holds), not counted in its nesting.
+ */
+export function parseRecord<S extends z.ZodType>(schema: S, raw: unknown, validatedApart: readonly string[] = []): ParseResult<z.output<S>> {
+  const tooDeep = fieldNestedTooDeep(raw, validatedApart)
+  if (tooDeep !== undefined) return {ok: false, reason: `${tooDeep}: nested more than ${MAX_NESTING} levels deep`}
   const result = schema.safeParse(raw)
   if (result.success) return {ok: true, value: result.data}
   return {ok: false, reason: describeIssues(result.error.issues, raw)}
@@ -105,10 +117,38 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[], raw?: unknow
     .slice(0, 5)
     .map((issue) => {
       const field = issue.path.length > 0 ? issue.path.join('.') : 'record'
-      const absent = issue.code === 'invalid_type' && issue.path.length > 0 && valueAt(raw, issue.path) === undefined
-      return `${field}: ${absent ? 'missing' : issue.message}`
+      const value = issue.path.length > 0 ? valueAt(raw, issue.path) : raw
+      const absent = issue.code === 'invalid_type' && issue.path.length > 0 && value === undefined
+      return `${field}: ${absent ? 'missing' : outOfRange(issue, value) ? OUT_OF_RANGE : issue.message}`
     })
     .join('; ')
+}
+
+const OUT_OF_RANGE = 'out of range: too large a number'
+
+/**
+ * A number JSON.parse read as ±Infinity (`1e400`): refused by every numeric schema as if it were
+ * not a number at all. Its digits are gone, so the reason can only say it was out of range.
+ */
+function outOfRange(issue: z.core.$ZodIssue, value: unknown): boolean {
+  if (typeof value !== 'number' || Number.isFinite(value) || Number.isNaN(value)) return false
+  return issue.code === 'invalid_union' || (issue.code === 'invalid_type' && issue.expected === 'number')
+}
+
+/** The top-level field (or "record") under which `raw` nests deeper than MAX_NESTING; walked without recursion. */
+function fieldNestedTooDeep(raw: unknown, validatedApart: readonly string[]): string | undefined {
+  if (raw === null || typeof raw !== 'object') return undefined
+  const pending: {value: object; depth: number; field: string}[] = []
+  const push = (value: unknown, depth: number, field: string) => {
+    if (value !== null && typeof value === 'object') pending.push({value, depth, field})
+  }
+  if (Array.isArray(raw)) push(raw, 1, 'record')
+  else for (const [key, value] of Object.entries(raw)) if (!validatedApart.includes(key)) push(value, 2, key)
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    if (next.depth > MAX_NESTING) return next.field
+    for (const value of Object.values(next.value)) push(value, next.depth + 1, next.field)
+  }
+  return undefined
 }
 
 function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {

@@ -1,6 +1,6 @@
 import {z} from 'zod'
 
-import {finiteNumber, INTEGER_COLUMN_MAX, optionalText, stoktText, stoktDecimal, stoktUuid} from './common.js'
+import {finiteNumber, INTEGER_COLUMN_MAX, optionalText, problemCheck, stoktText, stoktDecimal, stoktUuid} from './common.js'
 
 /** A picture's width or height. */
 const pixels = z.number().int().positive().max(INTEGER_COLUMN_MAX, {error: `is more than ${INTEGER_COLUMN_MAX}, the most the database keeps`})
@@ -22,6 +22,15 @@ export const FaceSetupSchema = z.object({
 
 export type FaceSetup = z.output<typeof FaceSetupSchema>
 
+/** A hold id is a bigint column; past 2^53 a double no longer holds every whole number. */
+const holdId = z.number({error: 'expected an integer hold id'}).check(
+  problemCheck((id: number) => {
+    if (!Number.isInteger(id)) return 'expected an integer hold id'
+    if (id <= 0) return 'must be positive'
+    return Number.isSafeInteger(id) ? undefined : `out of range: more than ${Number.MAX_SAFE_INTEGER}`
+  }),
+)
+
 /** "572.53 2397.11" → [572.53, 2397.11]. */
 const centroid = z
   .string({error: 'expected "x y"'})
@@ -30,7 +39,7 @@ const centroid = z
 
 /** One of `setup.holds[]`. */
 export const HoldSchema = z.object({
-  id: z.number({error: 'expected an integer hold id'}).int({error: 'expected an integer hold id'}).positive(),
+  id: holdId,
   area: stoktDecimal.nullish(),
   polygonStr: stoktText(),
   pathStr: optionalText,

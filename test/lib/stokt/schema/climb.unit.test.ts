@@ -218,6 +218,11 @@ describe('ClimbSchema', () => {
       expectNamesField(rejected(with_({[field]: value})), field)
     })
 
+    it.each(['climbedBy', 'totalLikes', 'crowdGrade.ircra'])('says %s = 1e400 is out of range, not that it is no number', (field) => {
+      const raw = field === 'crowdGrade.ircra' ? with_({crowdGrade: JSON.parse('{"font": "6a", "ircra": 1e400}')}) : with_(JSON.parse(`{"${field}": 1e400}`))
+      expect(rejected(raw)).toBe(`${field}: out of range: too large a number`)
+    })
+
     it('accepts zero', () => {
       expect(accepted(with_({climbedBy: 0, totalLikes: 0, totalComments: 0}))).toMatchObject({climbedBy: 0, totalLikes: 0, totalComments: 0})
     })

@@ -194,4 +194,32 @@ describe('HoldSchema', () => {
   ] as const)('rejects %s, naming the field', (_, changes, remove, field) => {
     expectNamesField(rejectedHold(hold(changes, [...remove])), field)
   })
+
+  // JSON.parse reads 1e400 as Infinity: a number, out of range, not a malformed one.
+  it.each([
+    ['area 1e400', '{"area": 1e400}', 'area: out of range: too large a number'],
+    ['area -1e400', '{"area": -1e400}', 'area: out of range: too large a number'],
+    ['id 1e400', '{"id": 1e400}', 'id: out of range: too large a number'],
+    ['id 1e300', '{"id": 1e300}', 'id: out of range: more than 9007199254740991'],
+    ['picture width 1e400', '{"picture": {"name": "p.jpg", "width": 1e400}}', 'picture.width: out of range: too large a number'],
+  ])('says %s is out of range', (_, json, reason) => {
+    const changes = JSON.parse(json) as Record<string, unknown>
+    const schema = 'picture' in changes ? FaceSetupSchema : HoldSchema
+    const raw = 'picture' in changes ? {...stoktSetup(), ...changes} : hold(changes)
+    const result = parseRecord(schema, raw)
+    expect(result).toEqual({ok: false, reason})
+  })
+  it('rejects a hold nested more than 32 levels deep, naming the field, and not its face', () => {
+    const deepHold = JSON.parse(`{"id": 41209, "polygonStr": "1,2 3,4", "extra": ${'['.repeat(5000)}${']'.repeat(5000)}}`) as unknown
+    expect(rejectedHold(deepHold)).toBe('extra: nested more than 32 levels deep')
+    expect(parseRecord(FaceSetupSchema, {...stoktSetup(), holds: [deepHold]}, ['holds']).ok).toBe(true)
+    expect(parseRecord(FaceSetupSchema, {...stoktSetup(), picture: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]})).toEqual({
+      ok: false,
+      reason: 'picture: nested more than 32 levels deep',
+    })
+  })
+
+  it('says an id below one must be positive', () => {
+    expect(rejectedHold(hold({id: 0}))).toBe('id: must be positive')
+  })
 })

@@ -1,0 +1,117 @@
+/**
+ * The run's secrets (the Stokt token and password, the database password), masked wherever text
+ * leaves the process: stdout and stderr, the snapshot, the rejects file and the run history. Each
+ * is masked in every form a server may echo it in, and so is any piece of it that a cut left.
+ */
+
+/**
+ * The shortest piece of a secret masked on its own (a prefix or suffix left by a cut). Shorter
+ * pieces match ordinary text (ids, words) too often, and tell too little of a secret to matter.
+ */
+const MIN_PIECE = 6
+const MASK = '***'
+
+export class SecretMasker {
+  /** Every form of every secret, longest first. */
+  private forms: string[] = []
+
+  /** Masks `secret` from now on; `username`: the one it is sent with, for the Basic auth form. */
+  add(secret: string | undefined, options: {username?: string} = {}): void {
+    if (!secret) return
+    const forms = new Set([...this.forms, ...formsOf(secret, options.username)])
+    this.forms = [...forms].filter((form) => form !== '').sort((a, b) => b.length - a.length)
+  }
+
+  mask(text: string): string {
+    // Found in the text as it is, then masked at once: masking one form first would break a
+    // longer form around it, and leave the rest of that one in the clear.
+    const ranges = this.forms.flatMap((form) => (form.length <= MIN_PIECE ? occurrences(text, form) : pieces(text, form)))
+    return ranges.length === 0 ? text : withRangesMasked(text, ranges)
+  }
+
+  /** Every string of a value the run made itself (a summary, its options), masked. */
+  maskStrings<T>(value: T): T {
+    if (typeof value === 'string') return this.mask(value) as T
+    if (Array.isArray(value)) return value.map((item) => this.maskStrings(item)) as T
+    if (value === null || typeof value !== 'object') return value
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [this.mask(key), this.maskStrings(item)])) as T
+  }
+}
+
+/** The process's secrets: what leaves the process, leaves through them. */
+export const secrets = new SecretMasker()
+
+/** Writes to `stream` masked: every message, whoever wrote it, passes here on its way to a person. */
+export function maskWrites(stream: NodeJS.WriteStream, masker: SecretMasker = secrets): void {
+  const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean
+  stream.write = ((chunk: unknown, ...rest: unknown[]) =>
+    write(typeof chunk === 'string' ? masker.mask(chunk) : chunk, ...rest)) as typeof stream.write
+}
+
+/** As typed, URL-encoded (both ways of a space, either case of hex), JSON-escaped and in Basic auth. */
+function formsOf(secret: string, username: string | undefined): string[] {
+  const percent = [encodeURIComponent(secret), encodeURI(secret), new URLSearchParams({s: secret}).toString().slice(2)]
+  const urlForms = percent.flatMap((form) => [form, form.replace(/%20/g, '+'), form.replace(/\+/g, '%20')])
+  const json = JSON.stringify(secret).slice(1, -1)
+  return [
+    secret,
+    ...urlForms,
+    ...urlForms.map((form) => form.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase())),
+    json,
+    json.replace(/[\u007f-\uffff]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`),
+    Buffer.from(secret).toString('base64'),
+    ...(username === undefined ? [] : [Buffer.from(`${username}:${secret}`).toString('base64')]),
+  ]
+}
+
+/** Where `form` occurs whole in `text`, as [start, end) ranges. */
+function occurrences(text: string, form: string): [number, number][] {
+  const ranges: [number, number][] = []
+  for (let at = text.indexOf(form); at !== -1; at = text.indexOf(form, at + 1)) ranges.push([at, at + form.length])
+  return ranges
+}
+
+/** Where `text` holds `form` whole, or a prefix or a suffix of it at least MIN_PIECE long. */
+function pieces(text: string, form: string): [number, number][] {
+  const head = form.slice(0, MIN_PIECE)
+  const tail = form.slice(-MIN_PIECE)
+  if (!text.includes(head) && !text.includes(tail)) return []
+  const ranges: [number, number][] = []
+  for (let at = text.indexOf(head); at !== -1; at = text.indexOf(head, at + 1)) {
+    let end = at + MIN_PIECE
+    while (end - at < form.length && text[end] === form[end - at]) end++
+    ranges.push([at, end])
+  }
+  for (let at = text.indexOf(tail); at !== -1; at = text.indexOf(tail, at + 1)) {
+    const end = at + MIN_PIECE
+    let start = at
+    while (end - start < form.length && start > 0 && text[start - 1] === form[form.length - (end - start) - 1]) start--
+    ranges.push([start, end])
+  }
+  return ranges
+}
+
+/** `text` with each range, and each run of overlapping or touching ranges, replaced by one MASK. */
+function withRangesMasked(text: string, ranges: [number, number][]): string {
+  ranges.sort((a, b) => a[0] - b[0])
+  let masked = ''
+  let done = 0
+  let open: [number, number] | undefined
+  for (const [start, end] of ranges) {
+    if (open !== undefined && start <= open[1]) {
+      open[1] = Math.max(open[1], end)
+      continue
+    }
+    if (open !== undefined) {
+      masked += MASK
+      done = open[1]
+    }
+    masked += text.slice(done, start)
+    open = [start, end]
+  }
+  if (open !== undefined) {
+    masked += MASK
+    done = open[1]
+  }
+  return masked + text.slice(done)
+}
