@@ -83,9 +83,12 @@ describe.each(DATABASE_KINDS)("into the mastoc server's own tables, on %s", (kin
       const ownBefore = await knex('climbs').where('id', ownClimb.id).first()
 
       const changed = structuredClone(gym)
-      const changedClimb = changed.climbs[3] as {totalLikes: number; climbSetters: {avatar: string}}
+      const changedClimb = changed.climbs[3] as {totalLikes: number; climbSetters: {avatar: string; fullName: string}}
       changedClimb.totalLikes = edited.totalLikes + 5
       changedClimb.climbSetters.avatar = 'CACHE/images/users/avatars/new.jpg'
+      for (const climb of changed.climbs as {climbSetters?: {id: string; fullName: string} | null}[]) {
+        if (climb.climbSetters?.id === edited.climbSetters.id) climb.climbSetters.fullName = 'Renamed on Stokt'
+      }
       server.setGym(changed)
       try {
         const result = await importAll(database, strategy)
@@ -100,7 +103,10 @@ describe.each(DATABASE_KINDS)("into the mastoc server's own tables, on %s", (kin
       expect(canonicalFromStored(String(row.updated_at))).toBe('2026-11-20T08:30:00.000000Z')
       expect(await knex('climbs').where('id', ownClimb.id).first()).toEqual(ownBefore)
       const setter = await knex('users').where('stokt_id', storedUuid(knex, edited.climbSetters.id)).first()
-      expect(setter.avatar_path).toBe(serverAvatar)
+      expect(setter).toMatchObject({avatar_path: serverAvatar, full_name: 'Renamed on Stokt'})
+      // The server's "last updated", stamped when the importer changed a Stokt column: on that setter only.
+      expect(Date.parse(canonicalFromStored(String(setter.updated_at)))).toBeGreaterThan(Date.now() - 60_000)
+      expect(await knex('users').whereNotNull('updated_at').pluck('full_name')).toEqual(['Renamed on Stokt'])
     })
   })
 
