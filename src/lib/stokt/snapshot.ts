@@ -79,8 +79,12 @@ const SAVING = '.saving'
 const NEWLINE = 0x0a
 const DAY_MS = 86_400_000
 
-/** Files a writer replaces in its directory: a previous snapshot's, never anything else. */
-const SNAPSHOT_FILE = /^(manifest|summary|walls|climbs)\.json(\.partial|\.tmp)?$|^setup-.+\.json(\.tmp)?$/
+/**
+ * Files a writer replaces in its directory: exactly the names a snapshot's files have (a face's
+ * setup is named by its UUID). Anything else there (`setup-instructions.json`, an editor's
+ * `walls.json.tmp`) is someone else's, and stays.
+ */
+const SNAPSHOT_FILE = /^(manifest|summary|walls|climbs)\.json$|^setup-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.json$/i
 
 function setupFileName(faceId: string): string | undefined {
   // A face id becomes a file name: refuse anything that could step out of the directory.
