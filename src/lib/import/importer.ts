@@ -16,6 +16,7 @@ import {FaceSetupSchema, HoldSchema} from '../stokt/schema/setup.js'
 import {WallsSchema} from '../stokt/schema/walls.js'
 import {ALL_CLIMBS_MAX_AGE, StoktError, type ClimbsPage, type StoktSource} from '../stokt/source.js'
 import {FetchedAhead} from './concurrency.js'
+import {FileWriteError} from './fileWriteError.js'
 import {nowInstant, toCanonicalInstant} from './instant.js'
 import {climbRow, faceRow, gymRow, holdRow, userRow} from './mapping.js'
 import {RejectsFile} from './rejectsFile.js'
@@ -242,7 +243,7 @@ function openRejectsFile(path: string): RejectsFile {
 
 function asImportFailure(error: unknown, target: DatabaseTarget, sessionEnded: Error | undefined): ImportFailure {
   if (error instanceof ImportFailure) return error
-  if (error instanceof StoktError) return new ImportFailure(error.message)
+  if (error instanceof StoktError || error instanceof FileWriteError) return new ImportFailure(error.message)
   return new ImportFailure(`the database ${target.display} failed: ${describeDatabaseError(error, sessionEnded)}`)
 }
 

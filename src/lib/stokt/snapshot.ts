@@ -23,6 +23,7 @@
 import {createReadStream} from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
+import {FileWriteError} from '../import/fileWriteError.js'
 import {toCanonicalInstant} from '../import/instant.js'
 import {ALL_CLIMBS_MAX_AGE, StoktError, type ClimbsPage, type StoktSource} from './source.js'
 
@@ -103,31 +104,37 @@ export class SnapshotWriter {
   }
 
   async writeSummary(summary: unknown): Promise<void> {
-    await this.writeJsonFile(SUMMARY, summary)
+    await this.namingTheSnapshot(() => this.writeJsonFile(SUMMARY, summary))
   }
 
   async writeWalls(walls: unknown): Promise<void> {
-    await this.writeJsonFile(WALLS, walls)
+    await this.namingTheSnapshot(() => this.writeJsonFile(WALLS, walls))
   }
 
   async writeSetup(faceId: string, setup: unknown): Promise<void> {
     const name = setupFileName(faceId)
     if (!name) throw new Error(`cannot save the setup of face "${faceId}": not a usable file name`)
-    await this.writeJsonFile(name, setup)
+    await this.namingTheSnapshot(() => this.writeJsonFile(name, setup))
   }
 
   /** Appends a page's records to climbs.json (streamed to disk, one record per line). */
   async appendClimbs(records: readonly unknown[]): Promise<void> {
-    const file = await this.prepare()
-    if (records.length === 0) return
-    const lines = records.map((record) => JSON.stringify(record) ?? 'null')
-    const separator = this.climbCount === 0 ? '' : ',\n'
-    await file.write(separator + lines.join(',\n'))
-    this.climbCount += records.length
+    await this.namingTheSnapshot(async () => {
+      const file = await this.prepare()
+      if (records.length === 0) return
+      const lines = records.map((record) => JSON.stringify(record) ?? 'null')
+      const separator = this.climbCount === 0 ? '' : ',\n'
+      await file.write(separator + lines.join(',\n'))
+      this.climbCount += records.length
+    })
   }
 
   /** Closes climbs.json, writes manifest.json, and puts the save in the directory's place. */
-  async finish(options: FinishOptions): Promise<SnapshotManifest> {
+  finish(options: FinishOptions): Promise<SnapshotManifest> {
+    return this.namingTheSnapshot(() => this.finishSaving(options))
+  }
+
+  private async finishSaving(options: FinishOptions): Promise<SnapshotManifest> {
     const file = await this.prepare()
     this.finished = true
     await file.write(this.climbCount === 0 ? ']\n' : '\n]\n')
@@ -188,6 +195,15 @@ export class SnapshotWriter {
       return file
     })()
     return this.prepared
+  }
+
+  /** A full disk or a folder that cannot be written is the snapshot's failure, named as such. */
+  private async namingTheSnapshot<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work()
+    } catch (error) {
+      throw new FileWriteError(`the snapshot in ${this.dir}`, error)
+    }
   }
 
   private async writeJsonFile(name: string, value: unknown): Promise<void> {
