@@ -1,3 +1,5 @@
+import {accessSync, constants, existsSync, readFileSync, statSync} from 'node:fs'
+import {dirname} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import knexFactory, {type Knex} from 'knex'
@@ -166,10 +168,14 @@ export function openDatabase(target: DatabaseTarget, options: {readOnly?: boolea
     })
     return db
   }
+  const inMemoryCopy = options.readOnly ? sqliteCopyToRead(target.location) : undefined
   return knexFactory({
     log: knexLog,
     client: 'better-sqlite3',
-    connection: {filename: target.location, options: {readonly: options.readOnly ?? false}},
+    // A provider, so that knex does not deep-clone the copy.
+    connection: inMemoryCopy
+      ? () => ({filename: inMemoryCopy as unknown as string, options: {readonly: true}})
+      : {filename: target.location, options: {readonly: options.readOnly ?? false}},
     useNullAsDefault: true,
     pool: {
       min: 1,
@@ -196,6 +202,30 @@ export function openDatabase(target: DatabaseTarget, options: {readOnly?: boolea
     },
     migrations: {migrationSource: new MastocMigrationSource()},
   })
+}
+
+/**
+ * Reading a WAL file needs its `-shm` index, which SQLite makes beside it: in a folder that cannot
+ * be written, with no `-shm` there (no one has the file open), SQLite cannot open it even read-only
+ * (SQLITE_CANTOPEN). With no `-wal` either, the file alone holds everything: it is read from a copy
+ * in memory, marked as a rollback-journal file (a header change in the copy only).
+ */
+function sqliteCopyToRead(file: string): Buffer | undefined {
+  if (file === ':memory:' || file === '' || !existsSync(file) || existsSync(`${file}-shm`)) return undefined
+  if ((statSync(`${file}-wal`, {throwIfNoEntry: false})?.size ?? 0) > 0 || folderWritable(dirname(file))) return undefined
+  const copy = readFileSync(file)
+  // Bytes 18 and 19: the file format versions to write and read, 2 for WAL, 1 for a rollback journal.
+  if (copy.length >= 100 && copy[18] === 2 && copy[19] === 2) copy.fill(1, 18, 20)
+  return copy
+}
+
+function folderWritable(folder: string): boolean {
+  try {
+    accessSync(folder, constants.W_OK)
+    return true
+  } catch {
+    return false
+  }
 }
 
 /**
