@@ -560,7 +560,7 @@ class GymImporter {
     if (finalize || groups.some((group) => group.rows.length > 0)) {
       this.throwIfInterrupted()
       const write = this.strategy.write(groups, (entity, outcome) => this.record(entity, outcome), finalize)
-      write.catch(() => {}) // reported by the next drainWrites()
+      write.catch(() => {}) // reported by the next drainWrites(), or by fromSource() at once
       this.writeInFlight = write
     }
   }
@@ -598,15 +598,19 @@ class GymImporter {
     if (signal?.aborted) throw new ImportInterrupted(String(signal.reason ?? 'a signal'))
   }
 
-  /** Waits for Stokt, unless a signal comes first: a slow request must not hold up a stop. */
+  /**
+   * Waits for Stokt, unless a signal comes first, or the batch in flight fails: neither a stop nor
+   * a failure waits for a slow request (or for the next batch to be read).
+   */
   private async fromSource<T>(call: () => Promise<T>): Promise<T> {
     this.throwIfInterrupted()
     const {signal} = this.options
-    if (!signal) return call()
+    const write = this.writeInFlight
     return new Promise<T>((resolve, reject) => {
-      const onAbort = () => reject(new ImportInterrupted(String(signal.reason ?? 'a signal')))
-      signal.addEventListener('abort', onAbort, {once: true})
-      call().then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+      const onAbort = () => reject(new ImportInterrupted(String(signal?.reason ?? 'a signal')))
+      signal?.addEventListener('abort', onAbort, {once: true})
+      write?.catch(reject)
+      call().then(resolve, reject).finally(() => signal?.removeEventListener('abort', onAbort))
     })
   }
 
