@@ -6,6 +6,7 @@ import knexFactory, {type Knex} from 'knex'
 import pg from 'pg'
 
 import {MastocMigrationSource} from './migrationSource.js'
+import {retryBusyStatements, SQLITE_BUSY_TIMEOUT_MS} from './sqliteBusy.js'
 
 export type Dialect = 'sqlite' | 'postgres'
 
@@ -169,7 +170,7 @@ export function openDatabase(target: DatabaseTarget, options: {readOnly?: boolea
     return db
   }
   const inMemoryCopy = options.readOnly ? sqliteCopyToRead(target.location) : undefined
-  return knexFactory({
+  const db = knexFactory({
     log: knexLog,
     client: 'better-sqlite3',
     // A provider, so that knex does not deep-clone the copy.
@@ -192,7 +193,7 @@ export function openDatabase(target: DatabaseTarget, options: {readOnly?: boolea
           }
           connection.pragma('synchronous = NORMAL')
           connection.pragma('foreign_keys = ON')
-          connection.pragma('busy_timeout = 5000')
+          connection.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`)
         }
         configure().then(
           () => done(null, connection),
@@ -202,6 +203,8 @@ export function openDatabase(target: DatabaseTarget, options: {readOnly?: boolea
     },
     migrations: {migrationSource: new MastocMigrationSource()},
   })
+  retryBusyStatements(db)
+  return db
 }
 
 /**
