@@ -8,6 +8,7 @@ import {importArgs, runCli, startCli, waitFor, type ChildHandle} from '../suppor
 import {createTestDatabase, unavailable, type TestDatabase} from '../support/databases.js'
 import {expectedGymData, readGymData} from '../support/gymData.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
+import {latestRun} from '../support/runs.js'
 import {DEFAULT_TOKEN, isClimbsPage, startStoktServer, type RecordedRequest, type StoktServer} from '../support/stoktServer.js'
 
 /**
@@ -54,6 +55,45 @@ describe('SQLite: another process holding the write lock mid-run', () => {
       expect(rerun.stderr).toBe('')
       expect(rerun.code).toBe(0)
       expect(await readGymData(database.knex())).toEqual(expectedGymData(gym))
+    })
+  })
+})
+
+describe('PostgreSQL: another session holding rows the import writes, idle in its transaction', () => {
+  it.skipIf(unavailable('postgres'))('the run gives up at lock_timeout: exit 1 naming the table and the holder; recorded failed, its lock given back', async () => {
+    await withEnvironment('postgres', async (env) => {
+      const {gym, server, database} = env
+      const db = database.knex()
+      env.releasePage3()
+      expect((await runCli(importArgs(server, gym, database, ['--json']), {STOKT_TOKEN: DEFAULT_TOKEN})).code).toBe(0)
+      // Stokt a day later: every climb has one more like, so the re-run updates every climb.
+      const later = {...gym, climbs: gym.climbs.map((climb) => ({...climb, totalLikes: (climb.totalLikes as number) + 1}))}
+      server.setGym(later)
+
+      const blocker = await db.transaction()
+      try {
+        await blocker.raw('select id from climbs for update')
+        const {rows} = await blocker.raw('select pg_backend_pid() as pid')
+        // A short lock_timeout (the tests' own setting) stands for the minute a real run waits.
+        const result = await runCli(importArgs(server, later, database, RUN_FLAGS), {STOKT_TOKEN: DEFAULT_TOKEN, MASTOC_TEST_LOCK_TIMEOUT_MS: '3000'})
+
+        expect(result.code).toBe(1)
+        expect(result.stdout).toBe('')
+        const error = result.stderr.trim().split('\n').at(-1)
+        expect(error).toBe(
+          `Error: the database ${database.url} failed: gave up waiting for a lock on a row of table climbs, held by pid ${rows[0].pid} (idle in transaction), after 3 s (lock_timeout): run the import again once that session has finished or been ended`,
+        )
+        expect(await latestRun(db)).toEqual({status: 'failed', error: error!.slice('Error: '.length)})
+        const status = await runCli(['status', '--json', '--database', database.url])
+        expect(JSON.parse(status.stdout).locks).toEqual([])
+      } finally {
+        await blocker.rollback().catch(() => {})
+      }
+
+      const rerun = await runCli(importArgs(server, later, database, ['--json']), {STOKT_TOKEN: DEFAULT_TOKEN})
+      expect(rerun.stderr).toBe('')
+      expect(rerun.code).toBe(0)
+      expect(await readGymData(db)).toEqual(expectedGymData(later))
     })
   })
 })

@@ -146,6 +146,7 @@ export function openDatabase(target: DatabaseTarget, options: {readOnly?: boolea
         min: 0,
         max: 4,
         afterCreate(connection: pg.Client, done: (error: Error | null, connection: pg.Client) => void) {
+          sessionPidsOf(db).add((connection as unknown as {processID: number}).processID)
           connection.on('error', (error: Error & {code?: unknown}) => {
             // The server's own reason, with its code, comes first; pg's "terminated unexpectedly" after it.
             if (typeof error.code === 'string' || !sessionsEnded.has(db)) sessionsEnded.set(db, error)
@@ -160,7 +161,7 @@ export function openDatabase(target: DatabaseTarget, options: {readOnly?: boolea
           // never equals what Stokt sent), floats with every digit (a negative extra_float_digits
           // rounds them; 3, not 1, is exact before PostgreSQL 12 too, and the same from 12 on).
           connection.query(
-            "SET TIME ZONE 'UTC'; SET DateStyle TO ISO; SET extra_float_digits TO 3; SET synchronous_commit TO off",
+            `SET TIME ZONE 'UTC'; SET DateStyle TO ISO; SET extra_float_digits TO 3; SET synchronous_commit TO off; ${LOCK_TIMEOUT_SETTING}`,
             (error) => done(error, connection),
           )
         },
@@ -229,6 +230,25 @@ function folderWritable(folder: string): boolean {
   } catch {
     return false
   }
+}
+
+/**
+ * How long a statement waits for a lock another session holds (a table locked, a row held in an
+ * open transaction) before PostgreSQL gives up on it (55P03): a batch takes under a second and
+ * another gym's import holds shared setters for no longer, so a minute is a session that is stuck,
+ * reported the same night rather than waited for without end. MASTOC_TEST_LOCK_TIMEOUT_MS is for
+ * the tests only.
+ */
+export const POSTGRES_LOCK_TIMEOUT_MS = Number(process.env.MASTOC_TEST_LOCK_TIMEOUT_MS) || 60_000
+export const LOCK_TIMEOUT_SETTING = `SET lock_timeout TO ${POSTGRES_LOCK_TIMEOUT_MS}`
+
+/** Per PostgreSQL database handle, the server pids of its sessions: what lockWaits.ts watches. */
+const sessionPids = new WeakMap<Knex, Set<number>>()
+
+export function sessionPidsOf(db: Knex): Set<number> {
+  let pids = sessionPids.get(db)
+  if (!pids) sessionPids.set(db, (pids = new Set()))
+  return pids
 }
 
 /**

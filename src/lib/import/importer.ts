@@ -7,6 +7,7 @@ import type {Knex} from 'knex'
 import {migrateToLatest, openDatabase, sessionEndedBy, sqliteFilePath, type DatabaseTarget} from '../db/connection.js'
 import {describeDatabaseError} from '../db/errors.js'
 import {acquireImportLock, LockBusyError, type ImportLock} from '../db/importLock.js'
+import {describeLockTimeout, watchLockWaits, type LockWaitWatch} from '../db/lockWaits.js'
 import {KnexImportStore, type ImportStore} from '../db/store.js'
 import {CLIMBS, FACES, GYMS, HOLDS, USERS, type EntityName} from '../db/tables.js'
 import {ClimbSchema, ClimbSetterSchema, firstHoldNotIn} from '../stokt/schema/climb.js'
@@ -114,7 +115,9 @@ export async function runImport(options: ImportOptions, reporter: ImportReporter
     const importer = new GymImporter(options, run, store, reporter)
     let lock: ImportLock | undefined
     let rejects: RejectsFile | undefined
+    let lockWaits: LockWaitWatch | undefined
     try {
+      lockWaits = await watchDatabaseLocks(db, options, reporter)
       lock = await lockGym(db, options, run, reporter)
       importer.lock = lock
       await store.markRunning(run.id)
@@ -144,7 +147,7 @@ export async function runImport(options: ImportOptions, reporter: ImportReporter
       })
       return result
     } catch (error) {
-      const failure = asImportFailure(error, options.database, sessionEndedBy(db))
+      const failure = stoppedWaiting(error, options.signal) ?? lockTimedOut(error, options.database, lockWaits) ?? asImportFailure(error, options.database, sessionEndedBy(db))
       const status = failure instanceof ImportInterrupted ? 'interrupted' : 'failed'
       failure.summary = importer.partialSummary()
       await store
@@ -154,6 +157,7 @@ export async function runImport(options: ImportOptions, reporter: ImportReporter
     } finally {
       rejects?.close()
       await lock?.release()
+      await lockWaits?.close()
     }
   } finally {
     await options.source.close().catch(() => {})
@@ -171,6 +175,30 @@ function sqliteFileIdentity(target: DatabaseTarget): {stillThere(): boolean} | u
   }
   const opened = identity()
   return {stillThere: () => opened === undefined || identity() === opened}
+}
+
+/**
+ * PostgreSQL: a statement waiting for a lock another session holds is said on stderr, and cancelled
+ * by a stop. Without the watch (its session refused), the run goes on: lock_timeout still ends a wait.
+ */
+async function watchDatabaseLocks(db: Knex, options: ImportOptions, reporter: ImportReporter): Promise<LockWaitWatch | undefined> {
+  if (options.database.dialect !== 'postgres') return undefined
+  return watchLockWaits(db, {
+    signal: options.signal,
+    onWait: (wait, timeoutSeconds) =>
+      reporter.notice(`waiting for a lock on ${wait.what} in the database ${options.database.display}, held by ${wait.holder}; giving up after ${timeoutSeconds} s`),
+  }).catch(() => undefined)
+}
+
+/** A statement the stop cancelled (57014) while it waited on the database: the run was interrupted. */
+function stoppedWaiting(error: unknown, signal: AbortSignal | undefined): ImportInterrupted | undefined {
+  if (!signal?.aborted || (error as {code?: unknown})?.code !== '57014') return undefined
+  return new ImportInterrupted(String(signal.reason ?? 'a signal'))
+}
+
+function lockTimedOut(error: unknown, target: DatabaseTarget, lockWaits: LockWaitWatch | undefined): ImportFailure | undefined {
+  const description = describeLockTimeout(error, lockWaits?.lastWait())
+  return description === undefined ? undefined : new ImportFailure(`the database ${target.display} failed: ${description}`)
 }
 
 /** One import of a gym at a time, whoever runs it; the lock lives in the target database. */
