@@ -8,6 +8,7 @@ import {migrateToLatest} from '../../src/lib/db/connection.js'
 import {runCli} from '../support/cli.js'
 import {createTestDatabase, DATABASE_KINDS, testDatabases, unavailable} from '../support/databases.js'
 import {startFakePostgres} from '../support/fakePostgres.js'
+import {CAN_MOUNT, mountTmpfs} from '../support/fileSystems.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
 import {DEFAULT_PASSWORD, DEFAULT_USERNAME, startStoktServer, type StoktServer} from '../support/stoktServer.js'
 
@@ -187,6 +188,28 @@ describe('the database unreachable or unusable', () => {
     expect(status.stderr).toBe(`Note: sqlite:${path} does not exist yet: no import has written to it (status does not create it)\n`)
     expect(JSON.parse(status.stdout).counts).toEqual({gyms: 0, faces: 0, holds: 0, users: 0, climbs: 0})
     expect(existsSync(join(scratch, 'no-dir'))).toBe(false)
+  })
+
+  // SQLite makes a WAL file's -shm index beside it to read it, which a read-only folder refuses.
+  it.skipIf(!CAN_MOUNT)('mastoc status on a SQLite file in a folder it cannot write: the counts and runs, exit 0, nothing written', async () => {
+    const folder = mountTmpfs(4096)
+    try {
+      const path = join(folder.path, 'mastoc.db')
+      expect((await importInto(path)).code).toBe(0)
+      const before = readFileSync(path)
+      folder.makeReadOnly()
+
+      const status = await runCli(['status', '--json', '--database', path])
+
+      expect(status.stderr).toBe('')
+      expect(status.code).toBe(0)
+      const {counts, runs} = JSON.parse(status.stdout)
+      expect(counts).toEqual({gyms: 1, faces: GYM_SPEC.faces, holds: GYM_SPEC.faces * GYM_SPEC.holdsPerFace, users: GYM_SPEC.setters, climbs: GYM_SPEC.climbs})
+      expect(runs.map((run: {status: string}) => run.status)).toEqual(['succeeded'])
+      expect(readFileSync(path).equals(before)).toBe(true)
+    } finally {
+      folder.dispose()
+    }
   })
 
   it('SQLite in a directory that does not exist: exit 1 naming the file, nothing fetched, nothing created', async () => {

@@ -1,9 +1,12 @@
+import {accessSync, constants, existsSync, readFileSync, statSync} from 'node:fs'
+import {dirname} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import knexFactory, {type Knex} from 'knex'
 import pg from 'pg'
 
 import {MastocMigrationSource} from './migrationSource.js'
+import {retryBusyStatements, SQLITE_BUSY_TIMEOUT_MS} from './sqliteBusy.js'
 
 export type Dialect = 'sqlite' | 'postgres'
 
@@ -143,6 +146,7 @@ export function openDatabase(target: DatabaseTarget, options: {readOnly?: boolea
         min: 0,
         max: 4,
         afterCreate(connection: pg.Client, done: (error: Error | null, connection: pg.Client) => void) {
+          sessionPidsOf(db).add((connection as unknown as {processID: number}).processID)
           connection.on('error', (error: Error & {code?: unknown}) => {
             // The server's own reason, with its code, comes first; pg's "terminated unexpectedly" after it.
             if (typeof error.code === 'string' || !sessionsEnded.has(db)) sessionsEnded.set(db, error)
@@ -157,7 +161,7 @@ export function openDatabase(target: DatabaseTarget, options: {readOnly?: boolea
           // never equals what Stokt sent), floats with every digit (a negative extra_float_digits
           // rounds them; 3, not 1, is exact before PostgreSQL 12 too, and the same from 12 on).
           connection.query(
-            "SET TIME ZONE 'UTC'; SET DateStyle TO ISO; SET extra_float_digits TO 3; SET synchronous_commit TO off",
+            `SET TIME ZONE 'UTC'; SET DateStyle TO ISO; SET extra_float_digits TO 3; SET synchronous_commit TO off; ${LOCK_TIMEOUT_SETTING}`,
             (error) => done(error, connection),
           )
         },
@@ -166,10 +170,14 @@ export function openDatabase(target: DatabaseTarget, options: {readOnly?: boolea
     })
     return db
   }
-  return knexFactory({
+  const inMemoryCopy = options.readOnly ? sqliteCopyToRead(target.location) : undefined
+  const db = knexFactory({
     log: knexLog,
     client: 'better-sqlite3',
-    connection: {filename: target.location, options: {readonly: options.readOnly ?? false}},
+    // A provider, so that knex does not deep-clone the copy.
+    connection: inMemoryCopy
+      ? () => ({filename: inMemoryCopy as unknown as string, options: {readonly: true}})
+      : {filename: target.location, options: {readonly: options.readOnly ?? false}},
     useNullAsDefault: true,
     pool: {
       min: 1,
@@ -186,7 +194,7 @@ export function openDatabase(target: DatabaseTarget, options: {readOnly?: boolea
           }
           connection.pragma('synchronous = NORMAL')
           connection.pragma('foreign_keys = ON')
-          connection.pragma('busy_timeout = 5000')
+          connection.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`)
         }
         configure().then(
           () => done(null, connection),
@@ -196,6 +204,51 @@ export function openDatabase(target: DatabaseTarget, options: {readOnly?: boolea
     },
     migrations: {migrationSource: new MastocMigrationSource()},
   })
+  retryBusyStatements(db)
+  return db
+}
+
+/**
+ * Reading a WAL file needs its `-shm` index, which SQLite makes beside it: in a folder that cannot
+ * be written, with no `-shm` there (no one has the file open), SQLite cannot open it even read-only
+ * (SQLITE_CANTOPEN). With no `-wal` either, the file alone holds everything: it is read from a copy
+ * in memory, marked as a rollback-journal file (a header change in the copy only).
+ */
+function sqliteCopyToRead(file: string): Buffer | undefined {
+  if (file === ':memory:' || file === '' || !existsSync(file) || existsSync(`${file}-shm`)) return undefined
+  if ((statSync(`${file}-wal`, {throwIfNoEntry: false})?.size ?? 0) > 0 || folderWritable(dirname(file))) return undefined
+  const copy = readFileSync(file)
+  // Bytes 18 and 19: the file format versions to write and read, 2 for WAL, 1 for a rollback journal.
+  if (copy.length >= 100 && copy[18] === 2 && copy[19] === 2) copy.fill(1, 18, 20)
+  return copy
+}
+
+function folderWritable(folder: string): boolean {
+  try {
+    accessSync(folder, constants.W_OK)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/**
+ * How long a statement waits for a lock another session holds (a table locked, a row held in an
+ * open transaction) before PostgreSQL gives up on it (55P03): a batch takes under a second and
+ * another gym's import holds shared setters for no longer, so a minute is a session that is stuck,
+ * reported the same night rather than waited for without end. MASTOC_TEST_LOCK_TIMEOUT_MS is for
+ * the tests only.
+ */
+export const POSTGRES_LOCK_TIMEOUT_MS = Number(process.env.MASTOC_TEST_LOCK_TIMEOUT_MS) || 60_000
+export const LOCK_TIMEOUT_SETTING = `SET lock_timeout TO ${POSTGRES_LOCK_TIMEOUT_MS}`
+
+/** Per PostgreSQL database handle, the server pids of its sessions: what lockWaits.ts watches. */
+const sessionPids = new WeakMap<Knex, Set<number>>()
+
+export function sessionPidsOf(db: Knex): Set<number> {
+  let pids = sessionPids.get(db)
+  if (!pids) sessionPids.set(db, (pids = new Set()))
+  return pids
 }
 
 /**

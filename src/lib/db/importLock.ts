@@ -6,7 +6,7 @@ import type {Knex} from 'knex'
 import pg from 'pg'
 
 import {nowInstant, toCanonicalInstant} from '../import/instant.js'
-import type {Dialect} from './connection.js'
+import {LOCK_TIMEOUT_SETTING, type Dialect} from './connection.js'
 
 /**
  * One import per gym and database at a time. PostgreSQL: a session advisory lock on a connection of
@@ -216,6 +216,8 @@ class PostgresLockCandidate implements LockCandidate {
     // A connection lost later fails the next beat; unhandled, its 'error' event would end the process.
     session.on('error', () => {})
     await session.connect()
+    // Its beats and its release must not wait without end on a locked import_locks table.
+    await session.query(LOCK_TIMEOUT_SETTING)
     return new PostgresLockCandidate(session, settings)
   }
 
@@ -276,7 +278,7 @@ function processAlive(pid: number): boolean {
 }
 
 /** knex's own connection settings, password included (knex keeps it as a hidden property). */
-function lockSessionConfig(db: Knex): pg.ClientConfig {
+export function lockSessionConfig(db: Knex): pg.ClientConfig {
   const settings = db.client.connectionSettings as pg.ClientConfig | string | undefined
   if (typeof settings === 'string') return {connectionString: settings}
   if (!settings || typeof settings !== 'object') throw new Error('the import lock needs the PostgreSQL connection settings')

@@ -122,7 +122,7 @@ class SqliteRowWriter implements RowWriter {
    * The transaction takes the database's write lock as it begins, as BEGIN IMMEDIATE would (knex
    * only says BEGIN): a write that matches no row takes it. A transaction that read first and wrote
    * after another connection's commit (another gym's import into the same file) would fail with
-   * SQLITE_BUSY_SNAPSHOT, which no wait can cure; this way it waits its turn (busy_timeout).
+   * SQLITE_BUSY_SNAPSHOT, which no wait can cure; this way it waits its turn (sqliteBusy.ts).
    */
   lockForWriting(connection: unknown): void {
     this.prepare(connection, 'update import_runs set id = id where 0').run()

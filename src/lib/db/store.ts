@@ -13,6 +13,7 @@ import {
   type StoktKey,
 } from './rowWriters.js'
 import {roundInstant} from '../import/instant.js'
+import {takeWriteLock, whileWriteLockBusy} from './sqliteBusy.js'
 import {SERVER_TABLES, type TableSpec} from './tables.js'
 
 export type {ChangedRow, ExistingRow, NewRow, OwnedValues, StoktKey} from './rowWriters.js'
@@ -160,11 +161,14 @@ export class KnexImportStore implements ImportStore {
   }
 
   async transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
-    return this.db.transaction(async (trx) => {
-      const tx = trx as unknown as StoreTransaction
-      this.rows.lockForWriting(await rawConnection(tx))
-      return work(tx)
-    })
+    return whileWriteLockBusy(this.db, () =>
+      this.db.transaction(async (trx) => {
+        const tx = trx as unknown as StoreTransaction
+        const connection = await rawConnection(tx)
+        takeWriteLock(() => this.rows.lockForWriting(connection))
+        return work(tx)
+      }),
+    )
   }
 
   async emptyTables(specs: readonly TableSpec[]): Promise<Set<TableSpec>> {

@@ -7,6 +7,7 @@ import type {Knex} from 'knex'
 import {migrateToLatest, openDatabase, sessionEndedBy, sqliteFilePath, type DatabaseTarget} from '../db/connection.js'
 import {describeDatabaseError} from '../db/errors.js'
 import {acquireImportLock, LockBusyError, type ImportLock} from '../db/importLock.js'
+import {describeLockTimeout, watchLockWaits, type LockWaitWatch} from '../db/lockWaits.js'
 import {KnexImportStore, type ImportStore} from '../db/store.js'
 import {SchemaMismatch} from '../db/liveSchema.js'
 import {CLIMBS, FACES, GYMS, HOLDS, USERS, type EntityName} from '../db/tables.js'
@@ -18,6 +19,7 @@ import {WallsSchema} from '../stokt/schema/walls.js'
 import {jsonText} from '../stokt/jsonText.js'
 import {ALL_CLIMBS_MAX_AGE, StoktError, type ClimbsPage, type StoktSource} from '../stokt/source.js'
 import {FetchedAhead} from './concurrency.js'
+import {FileWriteError} from './fileWriteError.js'
 import {nowInstant, toCanonicalInstant} from './instant.js'
 import {climbRow, faceRow, gymRow, holdRow, userRow} from './mapping.js'
 import {secrets} from '../output/secrets.js'
@@ -117,7 +119,9 @@ export async function runImport(options: ImportOptions, reporter: ImportReporter
     const importer = new GymImporter(options, run, store, reporter)
     let lock: ImportLock | undefined
     let rejects: RejectsFile | undefined
+    let lockWaits: LockWaitWatch | undefined
     try {
+      lockWaits = await watchDatabaseLocks(db, options, reporter)
       lock = await lockGym(db, options, run, reporter)
       importer.lock = lock
       await store.markRunning(run.id)
@@ -147,7 +151,7 @@ export async function runImport(options: ImportOptions, reporter: ImportReporter
       })
       return result
     } catch (error) {
-      const failure = asImportFailure(error, options.database, sessionEndedBy(db))
+      const failure = stoppedWaiting(error, options.signal) ?? lockTimedOut(error, options.database, lockWaits) ?? asImportFailure(error, options.database, sessionEndedBy(db))
       const status = failure instanceof ImportInterrupted ? 'interrupted' : 'failed'
       failure.summary = importer.partialSummary()
       await store
@@ -157,6 +161,7 @@ export async function runImport(options: ImportOptions, reporter: ImportReporter
     } finally {
       rejects?.close()
       await lock?.release()
+      await lockWaits?.close()
     }
   } finally {
     await options.source.close().catch(() => {})
@@ -174,6 +179,30 @@ function sqliteFileIdentity(target: DatabaseTarget): {stillThere(): boolean} | u
   }
   const opened = identity()
   return {stillThere: () => opened === undefined || identity() === opened}
+}
+
+/**
+ * PostgreSQL: a statement waiting for a lock another session holds is said on stderr, and cancelled
+ * by a stop. Without the watch (its session refused), the run goes on: lock_timeout still ends a wait.
+ */
+async function watchDatabaseLocks(db: Knex, options: ImportOptions, reporter: ImportReporter): Promise<LockWaitWatch | undefined> {
+  if (options.database.dialect !== 'postgres') return undefined
+  return watchLockWaits(db, {
+    signal: options.signal,
+    onWait: (wait, timeoutSeconds) =>
+      reporter.notice(`waiting for a lock on ${wait.what} in the database ${options.database.display}, held by ${wait.holder}; giving up after ${timeoutSeconds} s`),
+  }).catch(() => undefined)
+}
+
+/** A statement the stop cancelled (57014) while it waited on the database: the run was interrupted. */
+function stoppedWaiting(error: unknown, signal: AbortSignal | undefined): ImportInterrupted | undefined {
+  if (!signal?.aborted || (error as {code?: unknown})?.code !== '57014') return undefined
+  return new ImportInterrupted(String(signal.reason ?? 'a signal'))
+}
+
+function lockTimedOut(error: unknown, target: DatabaseTarget, lockWaits: LockWaitWatch | undefined): ImportFailure | undefined {
+  const description = describeLockTimeout(error, lockWaits?.lastWait())
+  return description === undefined ? undefined : new ImportFailure(`the database ${target.display} failed: ${description}`)
 }
 
 /** One import of a gym at a time, whoever runs it; the lock lives in the target database. */
@@ -247,7 +276,7 @@ function openRejectsFile(path: string): RejectsFile {
 
 function asImportFailure(error: unknown, target: DatabaseTarget, sessionEnded: Error | undefined): ImportFailure {
   if (error instanceof ImportFailure) return error
-  if (error instanceof StoktError) return new ImportFailure(error.message)
+  if (error instanceof StoktError || error instanceof FileWriteError) return new ImportFailure(error.message)
   return new ImportFailure(`the database ${target.display} failed: ${describeDatabaseError(error, sessionEnded)}`)
 }
 
@@ -564,7 +593,7 @@ class GymImporter {
     if (finalize || groups.some((group) => group.rows.length > 0)) {
       this.throwIfInterrupted()
       const write = this.strategy.write(groups, (entity, outcome) => this.record(entity, outcome), finalize)
-      write.catch(() => {}) // reported by the next drainWrites()
+      write.catch(() => {}) // reported by the next drainWrites(), or by fromSource() at once
       this.writeInFlight = write
     }
   }
@@ -602,15 +631,19 @@ class GymImporter {
     if (signal?.aborted) throw new ImportInterrupted(String(signal.reason ?? 'a signal'))
   }
 
-  /** Waits for Stokt, unless a signal comes first: a slow request must not hold up a stop. */
+  /**
+   * Waits for Stokt, unless a signal comes first, or the batch in flight fails: neither a stop nor
+   * a failure waits for a slow request (or for the next batch to be read).
+   */
   private async fromSource<T>(call: () => Promise<T>): Promise<T> {
     this.throwIfInterrupted()
     const {signal} = this.options
-    if (!signal) return call()
+    const write = this.writeInFlight
     return new Promise<T>((resolve, reject) => {
-      const onAbort = () => reject(new ImportInterrupted(String(signal.reason ?? 'a signal')))
-      signal.addEventListener('abort', onAbort, {once: true})
-      call().then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+      const onAbort = () => reject(new ImportInterrupted(String(signal?.reason ?? 'a signal')))
+      signal?.addEventListener('abort', onAbort, {once: true})
+      write?.catch(reject)
+      call().then(resolve, reject).finally(() => signal?.removeEventListener('abort', onAbort))
     })
   }
 

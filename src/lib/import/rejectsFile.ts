@@ -2,6 +2,7 @@ import {closeSync, openSync, writeSync} from 'node:fs'
 
 import {secrets} from '../output/secrets.js'
 import {jsonText} from '../stokt/jsonText.js'
+import {FileWriteError} from './fileWriteError.js'
 import type {Rejected} from './summary.js'
 
 /**
@@ -19,17 +20,27 @@ export class RejectsFile {
   }
 
   append(rejected: Rejected, record: unknown): void {
-    writeSync(this.opened(), `${secrets.mask(jsonText({...rejected, record: record ?? null}))}\n`)
+    const line = `${secrets.mask(jsonText({...rejected, record: record ?? null}))}\n`
+    this.writing(() => writeSync(this.opened(), line))
   }
 
   /** The run completed: the file holds its rejects, and none if it rejected nothing. */
   complete(): void {
-    this.opened()
+    this.writing(() => this.opened())
   }
 
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd)
     this.fd = undefined
+  }
+
+  /** A full disk or a file no longer writable is this file's failure, and says so. */
+  private writing(work: () => unknown): void {
+    try {
+      work()
+    } catch (error) {
+      throw new FileWriteError(`the rejects file ${this.path}`, error)
+    }
   }
 
   private opened(): number {

@@ -23,6 +23,7 @@
 import {createReadStream} from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
+import {FileWriteError} from '../import/fileWriteError.js'
 import {toCanonicalInstant} from '../import/instant.js'
 import {secrets} from '../output/secrets.js'
 import {jsonText} from './jsonText.js'
@@ -81,8 +82,12 @@ const SAVING = '.saving'
 const NEWLINE = 0x0a
 const DAY_MS = 86_400_000
 
-/** Files a writer replaces in its directory: a previous snapshot's, never anything else. */
-const SNAPSHOT_FILE = /^(manifest|summary|walls|climbs)\.json(\.partial|\.tmp)?$|^setup-.+\.json(\.tmp)?$/
+/**
+ * Files a writer replaces in its directory: exactly the names a snapshot's files have (a face's
+ * setup is named by its UUID). Anything else there (`setup-instructions.json`, an editor's
+ * `walls.json.tmp`) is someone else's, and stays.
+ */
+const SNAPSHOT_FILE = /^(manifest|summary|walls|climbs)\.json$|^setup-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.json$/i
 
 function setupFileName(faceId: string): string | undefined {
   // A face id becomes a file name: refuse anything that could step out of the directory.
@@ -101,31 +106,37 @@ export class SnapshotWriter {
   }
 
   async writeSummary(summary: unknown): Promise<void> {
-    await this.writeJsonFile(SUMMARY, summary)
+    await this.namingTheSnapshot(() => this.writeJsonFile(SUMMARY, summary))
   }
 
   async writeWalls(walls: unknown): Promise<void> {
-    await this.writeJsonFile(WALLS, walls)
+    await this.namingTheSnapshot(() => this.writeJsonFile(WALLS, walls))
   }
 
   async writeSetup(faceId: string, setup: unknown): Promise<void> {
     const name = setupFileName(faceId)
     if (!name) throw new Error(`cannot save the setup of face "${faceId}": not a usable file name`)
-    await this.writeJsonFile(name, setup)
+    await this.namingTheSnapshot(() => this.writeJsonFile(name, setup))
   }
 
   /** Appends a page's records to climbs.json (streamed to disk, one record per line). */
   async appendClimbs(records: readonly unknown[]): Promise<void> {
-    const file = await this.prepare()
-    if (records.length === 0) return
-    const lines = records.map((record) => jsonText(record))
-    const separator = this.climbCount === 0 ? '' : ',\n'
-    await file.write(secrets.mask(separator + lines.join(',\n')))
-    this.climbCount += records.length
+    await this.namingTheSnapshot(async () => {
+      const file = await this.prepare()
+      if (records.length === 0) return
+      const lines = records.map((record) => jsonText(record))
+      const separator = this.climbCount === 0 ? '' : ',\n'
+      await file.write(secrets.mask(separator + lines.join(',\n')))
+      this.climbCount += records.length
+    })
   }
 
   /** Closes climbs.json, writes manifest.json, and puts the save in the directory's place. */
-  async finish(options: FinishOptions): Promise<SnapshotManifest> {
+  finish(options: FinishOptions): Promise<SnapshotManifest> {
+    return this.namingTheSnapshot(() => this.finishSaving(options))
+  }
+
+  private async finishSaving(options: FinishOptions): Promise<SnapshotManifest> {
     const file = await this.prepare()
     this.finished = true
     await file.write(this.climbCount === 0 ? ']\n' : '\n]\n')
@@ -186,6 +197,15 @@ export class SnapshotWriter {
       return file
     })()
     return this.prepared
+  }
+
+  /** A full disk or a folder that cannot be written is the snapshot's failure, named as such. */
+  private async namingTheSnapshot<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work()
+    } catch (error) {
+      throw new FileWriteError(`the snapshot in ${this.dir}`, error)
+    }
   }
 
   private async writeJsonFile(name: string, value: unknown): Promise<void> {

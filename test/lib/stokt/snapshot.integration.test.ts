@@ -161,7 +161,9 @@ describe('snapshot round trip', () => {
     const dir = await tempDir()
     const first = new SnapshotWriter(dir)
     await first.writeSummary(gym.summary)
-    await first.writeSetup('old-face', {id: 'old-face'})
+    // A face of the gym before its walls were reset: its setup goes with the old snapshot.
+    const oldFace = '0f8c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b'
+    await first.writeSetup(oldFace, {id: oldFace})
     await first.appendClimbs(gym.climbs)
     await first.finish({gymId: gym.gymId, maxAge: 9999, pages: 3})
     await fs.writeFile(path.join(dir, 'notes.txt'), 'mine')
@@ -329,13 +331,15 @@ describe('interrupted and partial snapshots', () => {
     expect(await readWholeGym(new SnapshotSource(dir), gym.gymId)).toEqual(saved)
   })
 
-  it('replaces the snapshot in the directory once a save over it finishes, leaving other files alone', async () => {
+  it('replaces the snapshot in the directory once a save over it finishes, leaving every other file alone, even one named like its own', async () => {
     const server = await serve()
     const dir = await tempDir()
     const first = new TeeSource(clientFor(server), new SnapshotWriter(dir))
     await readWholeGym(first, gym.gymId)
     await first.close()
-    await fs.writeFile(path.join(dir, 'NOTES.txt'), 'saved before the wall was reset\n')
+    // Files of the user's, some named like a snapshot's: none of them is the writer's to replace.
+    const foreign = {'NOTES.txt': 'saved before the wall was reset\n', 'setup-instructions.json': '{"steps": []}\n', 'walls.json.tmp': '[]\n'}
+    for (const [name, text] of Object.entries(foreign)) await fs.writeFile(path.join(dir, name), text)
 
     // Saved again without reading the setups: the old setup files go with the old snapshot.
     const again = new TeeSource(clientFor(server), new SnapshotWriter(dir))
@@ -344,7 +348,8 @@ describe('interrupted and partial snapshots', () => {
     await allClimbs(again, gym.gymId)
     await again.close()
 
-    expect((await fs.readdir(dir)).sort()).toEqual(['NOTES.txt', 'climbs.json', 'manifest.json', 'summary.json', 'walls.json'])
+    expect((await fs.readdir(dir)).sort()).toEqual(['NOTES.txt', 'climbs.json', 'manifest.json', 'setup-instructions.json', 'summary.json', 'walls.json', 'walls.json.tmp'])
+    for (const [name, text] of Object.entries(foreign)) expect(await fs.readFile(path.join(dir, name), 'utf8')).toBe(text)
     expect(await allClimbs(new SnapshotSource(dir), gym.gymId)).toEqual(gym.climbs)
   })
 
