@@ -1,4 +1,4 @@
-import {mkdtempSync, rmSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -75,6 +75,22 @@ describe('a file of the run that cannot be written', () => {
     expect(result.code).toBe(1)
     expect(result.stderr).toMatch(new RegExp(`^Error: cannot write the snapshot in ${readOnly.path}: EROFS: read-only file system, .*\\n$`))
     expect(result.stderr).not.toContain('database')
+  })
+
+  it('--save-snapshot that cannot be finished at the end of the run: exit 1 naming the snapshot folder, the run recorded failed', async () => {
+    const database = await freshDatabase()
+    const dir = join(scratch, 'unfinishable')
+    // Where the finished snapshot's manifest must go, a folder of someone else's: the save's last step fails.
+    mkdirSync(join(dir, 'manifest.json', 'theirs'), {recursive: true})
+
+    const result = await importAll(database, ['--save-snapshot', dir])
+
+    expect(result.code).toBe(1)
+    expect(result.stdout).toBe('')
+    // The gym's broken climb is listed first, as a stopped run lists what it had rejected.
+    const error = /\nError: (cannot write the snapshot in .*)\n$/.exec(result.stderr)?.[1]
+    expect(error).toMatch(new RegExp(`^cannot write the snapshot in ${dir}: `))
+    expect(await latestRun(database.knex())).toMatchObject({status: 'failed', error})
   })
 
   it('--rejects on a full device (/dev/full): exit 1 naming the rejects file, ENOSPC', async () => {

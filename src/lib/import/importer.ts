@@ -94,6 +94,8 @@ export const silentReporter: ImportReporter = {phase() {}, progress() {}, warn()
 
 /** Opens the database, migrates it, runs the import and records the run. */
 export async function runImport(options: ImportOptions, reporter: ImportReporter = silentReporter): Promise<ImportResult> {
+  let sourceClosed: Promise<void> | undefined
+  const closeSource = () => (sourceClosed ??= options.source.close())
   const db = openDatabase(options.database)
   try {
     const store = new KnexImportStore(db, options.database.dialect)
@@ -141,6 +143,8 @@ export async function runImport(options: ImportOptions, reporter: ImportReporter
       if (databaseFile && !databaseFile.stillThere()) {
         throw new ImportFailure(`the database file ${options.database.display} was removed or replaced during the run: what it wrote is not in it; run the import again`)
       }
+      // The snapshot saved (--save-snapshot) is part of a run's success: one that cannot be finished fails it.
+      await closeSource()
       rejects?.complete()
       await store.finishRun(run.id, {
         status: options.dryRun ? 'dry-run' : result.exitCode === 0 ? 'succeeded' : 'partial',
@@ -164,7 +168,7 @@ export async function runImport(options: ImportOptions, reporter: ImportReporter
       await lockWaits?.close()
     }
   } finally {
-    await options.source.close().catch(() => {})
+    await closeSource().catch(() => {})
     await db.destroy()
   }
 }
