@@ -75,6 +75,10 @@ export function sqliteInstant(canonical: string): string {
  * UTC; one with an offset (a `timestamptz` column) is converted.
  */
 export function canonicalFromStored(text: string): string {
+  // The bulk of a re-run's comparisons: SQLite's `YYYY-MM-DD HH:MM:SS.ffffff`, PostgreSQL's with `Z`.
+  if ((text.length === 26 || (text.length === 27 && text.endsWith('Z'))) && text[10] === ' ' && text[19] === '.') {
+    return `${text.slice(0, 10)}T${text.slice(11, 26)}Z`
+  }
   const naive = NAIVE_INSTANT.test(text)
   return toCanonicalInstant(naive ? `${text}Z` : text) ?? text
 }

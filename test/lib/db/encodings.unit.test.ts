@@ -1,0 +1,33 @@
+import {describe, expect, it} from 'vitest'
+
+import {canonicalFromStored, dashedUuid, fromDatabaseValue, hexUuid, isNumericOnSqlite, sqliteInstant, toDatabaseValue} from '../../../src/lib/db/encodings.js'
+
+describe("the server's encodings", () => {
+  it('keeps a UUID on SQLite as 32 lower-case hex digits, and reads it back dashed', () => {
+    const uuid = '0190A5E2-0000-7000-8000-0000000000C1'
+    expect(toDatabaseValue('sqlite', 'uuid', uuid)).toBe('0190a5e20000700080000000000000c1')
+    expect(hexUuid(uuid)).toBe('0190a5e20000700080000000000000c1')
+    expect(dashedUuid(hexUuid(uuid))).toBe(uuid.toLowerCase())
+    expect(toDatabaseValue('postgres', 'uuid', uuid)).toBe(uuid)
+  })
+
+  it('keeps an instant on SQLite as naive UTC text with microseconds, and reads either database back canonical', () => {
+    const canonical = '2025-12-17T15:56:38.491973Z'
+    expect(sqliteInstant(canonical)).toBe('2025-12-17 15:56:38.491973')
+    expect(toDatabaseValue('sqlite', 'instant', canonical)).toBe('2025-12-17 15:56:38.491973')
+    expect(canonicalFromStored('2025-12-17 15:56:38.491973')).toBe(canonical)
+    // PostgreSQL's text of a timestamp (the connection marks it UTC), trailing zeros dropped or not.
+    expect(canonicalFromStored('2025-12-17 15:56:38.491973Z')).toBe(canonical)
+    expect(canonicalFromStored('2025-12-17 15:56:38.49Z')).toBe('2025-12-17T15:56:38.490000Z')
+    expect(canonicalFromStored('2025-12-17 15:56:38Z')).toBe('2025-12-17T15:56:38.000000Z')
+    expect(canonicalFromStored('2025-12-17 10:56:38.491973-05')).toBe(canonical)
+    expect(fromDatabaseValue('instant', '2025-12-17 15:56:38.491973')).toBe(canonical)
+  })
+
+  it('tells the UUIDs SQLite would store as a number', () => {
+    expect(isNumericOnSqlite('12345678901243458789012345678901')).toBe(true)
+    expect(isNumericOnSqlite('1234567890124345e789012345678901')).toBe(true)
+    expect(isNumericOnSqlite('1234567890e24345e789012345678901')).toBe(false)
+    expect(isNumericOnSqlite('0190a5e2000070008000000000000c10')).toBe(false)
+  })
+})
