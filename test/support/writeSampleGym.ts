@@ -7,7 +7,9 @@ import {rm, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {ALL_CLIMBS_MAX_AGE, SnapshotWriter, type SnapshotManifest} from '../../src/lib/stokt/snapshot.js'
+import type {SnapshotManifest} from '../../src/lib/stokt/snapshot/manifest.js'
+import {SnapshotWriter} from '../../src/lib/stokt/snapshot/writer.js'
+import {ALL_CLIMBS_MAX_AGE} from '../../src/lib/stokt/source.js'
 import {generateGym, type GeneratedGym} from './gymGenerator.js'
 
 export const SAMPLE_GYM_DIR = fileURLToPath(new URL('../fixtures/sample-gym', import.meta.url))
