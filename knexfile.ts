@@ -5,7 +5,7 @@
 import type {Knex} from 'knex'
 
 import {MastocMigrationSource} from './src/lib/db/migrationSource.js'
-import {parseDatabaseTarget} from './src/lib/db/connection.js'
+import {parseDatabaseTarget} from './src/lib/db/target.js'
 
 const target = parseDatabaseTarget(process.env.DATABASE_URL ?? './mastoc.db')
 

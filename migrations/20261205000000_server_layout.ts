@@ -1,6 +1,6 @@
 import type {Knex} from 'knex'
 
-import type {Dialect} from '../src/lib/db/connection.js'
+import type {Dialect} from '../src/lib/db/target.js'
 import {SERVER_DDL, SERVER_TABLES, type ServerTable} from '../src/lib/db/serverSchema.js'
 import * as initial from './20261126000000_initial.js'
 

@@ -23,7 +23,7 @@ import {pipeline} from 'node:stream/promises'
 import pg from 'pg'
 import {from as copyFrom} from 'pg-copy-streams'
 
-import {migrateToLatest} from '../../src/lib/db/connection.js'
+import {migrateToLatest} from '../../src/lib/db/migrate.js'
 import {ownedColumns} from '../../src/lib/db/tables.js'
 import {csvChunks} from './floors.js'
 import type {TableName, TableRows, Value} from './rows.js'

@@ -17,7 +17,7 @@ import Database from 'better-sqlite3'
 import pg from 'pg'
 import {from as copyFrom} from 'pg-copy-streams'
 
-import {migrateToLatest} from '../../src/lib/db/connection.js'
+import {migrateToLatest} from '../../src/lib/db/migrate.js'
 import type {DatabaseKind} from '../support/databases.js'
 import {cliEnv, runNode} from './cli.js'
 import type {TableRows, Value} from './rows.js'

@@ -1,4 +1,4 @@
-import type {Dialect} from '../../src/lib/db/connection.js'
+import type {Dialect} from '../../src/lib/db/target.js'
 import {toDatabaseValue} from '../../src/lib/db/encodings.js'
 import {newRowId} from '../../src/lib/db/rowId.js'
 import {CLIMBS, FACES, GYMS, HOLDS, USERS, writtenColumns, type Column, type TableSpec} from '../../src/lib/db/tables.js'

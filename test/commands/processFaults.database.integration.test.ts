@@ -4,7 +4,7 @@ import {join} from 'node:path'
 
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 
-import {migrateToLatest} from '../../src/lib/db/connection.js'
+import {migrateToLatest} from '../../src/lib/db/migrate.js'
 import {runCli} from '../support/cli.js'
 import {createTestDatabase, DATABASE_KINDS, testDatabases, unavailable} from '../support/databases.js'
 import {startFakePostgres} from '../support/fakePostgres.js'

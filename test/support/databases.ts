@@ -5,7 +5,8 @@ import {join} from 'node:path'
 
 import knexFactory, {type Knex} from 'knex'
 
-import {openDatabase, parseDatabaseTarget} from '../../src/lib/db/connection.js'
+import {openDatabase} from '../../src/lib/db/connection.js'
+import {parseDatabaseTarget} from '../../src/lib/db/target.js'
 
 /**
  * Databases for tests: a fresh SQLite file or a fresh PostgreSQL database each. PostgreSQL suites

@@ -3,7 +3,8 @@
  *   node --import tsx test/support/importLockHolder.ts <database> <gym> <run id> <heartbeat ms>
  * prints "locked" once it holds the lock, then waits to be killed.
  */
-import {openDatabase, parseDatabaseTarget} from '../../src/lib/db/connection.js'
+import {openDatabase} from '../../src/lib/db/connection.js'
+import {parseDatabaseTarget} from '../../src/lib/db/target.js'
 import {acquireImportLock} from '../../src/lib/db/importLock.js'
 
 const [database, gymStoktId, runId, heartbeatMs] = process.argv.slice(2)

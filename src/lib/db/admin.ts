@@ -1,6 +1,8 @@
 import {existsSync} from 'node:fs'
 
-import {migrateToLatest, openDatabase, parseDatabaseTarget, sessionEndedBy, sqliteFilePath, type DatabaseTarget} from './connection.js'
+import {migrateToLatest} from './migrate.js'
+import {openDatabase, sessionEndedBy} from './connection.js'
+import {parseDatabaseTarget, sqliteFilePath, type DatabaseTarget} from './target.js'
 import {describeDatabaseError} from './errors.js'
 import {currentLockHolders, type LockHolder} from './importLock.js'
 import {KnexImportStore, type RunRow, type TableCounts} from './store.js'

@@ -7,97 +7,7 @@ import pg from 'pg'
 
 import {MastocMigrationSource} from './migrationSource.js'
 import {retryBusyStatements, SQLITE_BUSY_TIMEOUT_MS} from './sqliteBusy.js'
-
-export type Dialect = 'sqlite' | 'postgres'
-
-export interface DatabaseTarget {
-  dialect: Dialect
-  /** A postgres URL, or a SQLite file path (':memory:' allowed). */
-  location: string
-  /** The target with any password masked, for every message. */
-  display: string
-}
-
-/**
- * `postgres://…` / `postgresql://…` → PostgreSQL; a path, with or without `sqlite:`, → SQLite.
- * A mistyped URL (`postgress://u:pw@host/db`, `mysql://…`, `u:pw@host`) is refused, its password
- * masked, rather than taken for a file name: that would create a file of that name, and show the
- * password in every message naming the database.
- */
-export function parseDatabaseTarget(value: string): DatabaseTarget {
-  const trimmed = value.trim()
-  if (/^postgres(ql)?:\/\//i.test(trimmed)) {
-    const display = maskUrlPassword(trimmed)
-    const broken = passwordBreakingUrl(trimmed)
-    if (broken) {
-      throw new Error(`--database: ${display}: its password holds a raw '${broken}', which ends a URL's host part: write it percent-encoded (${encodeURIComponent(broken)})`)
-    }
-    return {dialect: 'postgres', location: trimmed, display}
-  }
-  const explicitSqlite = /^sqlite:/i.test(trimmed)
-  const path = trimmed.replace(/^sqlite:(\/\/)?/i, '')
-  if (path === '') throw new Error(`--database: ${DATABASE_EXPECTED}`)
-  if (!explicitSqlite && looksLikeUrl(path)) {
-    throw new Error(`--database: ${maskUrlPassword(path)} is not one: ${DATABASE_EXPECTED} (for a file whose name has a colon: sqlite:NAME)`)
-  }
-  return {dialect: 'sqlite', location: path, display: `sqlite:${path}`}
-}
-
-const DATABASE_EXPECTED = 'expected a postgres:// URL or a SQLite file path'
-
-/** A scheme (`mysql:`, `postgress:`; not a drive letter, `C:\`), or credentials before an `@`. */
-function looksLikeUrl(path: string): boolean {
-  return /^[a-z][a-z0-9+.-]+:/i.test(path) || /^[^/@]*:[^/]*@/.test(path)
-}
-
-/**
- * A '/', '?' or '#' written raw in a URL's password ends the host part there: pg would take what
- * follows in the password for the host (and name it in its errors: a piece of the password shown)
- * or for the database. The character, when the credentials (as credentialsEnd reads them) reach
- * past where the host part ends, and what comes before that end is not a plain host[:port] (an
- * '@' in the query string of a URL without credentials is no password).
- */
-function passwordBreakingUrl(url: string): string | undefined {
-  const rest = url.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')
-  const hostPartEnd = rest.search(/[/?#]/)
-  if (hostPartEnd < 0 || credentialsEnd(rest) < hostPartEnd) return undefined
-  const hostPart = rest.slice(0, hostPartEnd)
-  if (/^([^@:[\]]*|\[[^\]]*\])(:\d*)?$/.test(hostPart)) return undefined
-  return rest[hostPartEnd]
-}
-
-/**
- * Where the credentials of a URL (without its scheme) end: at its last '@', as pg reads them (a
- * password may hold a raw '@'); but when every '@' after the host part is in the query string of a
- * URL with a path (`…@db.example.com/mastoc?application_name=mastoc@cron`), at the host part's.
- */
-function credentialsEnd(rest: string): number {
-  const hostPartEnd = rest.search(/[/?#]/)
-  const inHostPart = hostPartEnd > 0 ? rest.lastIndexOf('@', hostPartEnd) : -1
-  if (inHostPart >= 0 && /^\/[^?#@]*(\?[^#]*)?$/.test(rest.slice(hostPartEnd))) return inHostPart
-  return rest.lastIndexOf('@')
-}
-
-/** The file a SQLite target lives in; undefined for PostgreSQL and for an in-memory database. */
-export function sqliteFilePath(target: DatabaseTarget): string | undefined {
-  return target.dialect === 'sqlite' && target.location !== ':memory:' && target.location !== '' ? target.location : undefined
-}
-
-/**
- * The URL with its password masked, however it was written: the credentials as credentialsEnd
- * reads them (a password may hold a raw '@'), and `?password=` in the query string.
- */
-export function maskUrlPassword(url: string): string {
-  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url)?.[0] ?? ''
-  let rest = url.slice(scheme.length)
-  const lastAt = credentialsEnd(rest)
-  if (lastAt >= 0) {
-    const userinfo = rest.slice(0, lastAt)
-    const colon = userinfo.indexOf(':')
-    if (colon >= 0) rest = `${userinfo.slice(0, colon)}:***${rest.slice(lastAt)}`
-  }
-  return scheme + rest.replace(/([?&]password=)[^&#]*/gi, '$1***')
-}
+import type {DatabaseTarget} from './target.js'
 
 /**
  * pg 8 takes `sslmode` prefer, require and verify-ca as verify-full, and says so in a nine-line
@@ -282,96 +192,11 @@ function useWal(connection: SqliteConnection): Promise<void> {
 }
 
 /**
- * Brings the schema up to date. Runs that start at once on a new database (cron, one per gym) would
- * race to create knex's own bookkeeping tables, which its migration lock cannot cover, and could
- * leave two lock rows behind, after which every migration fails "already locked". So: PostgreSQL
- * migrates under an advisory lock, one run at a time; SQLite creates the bookkeeping tables in one
- * write transaction first, and a run that meets knex's lock held (or the file busy) waits and tries
- * again, by which time the other has migrated.
- */
-export async function migrateToLatest(db: Knex): Promise<string[]> {
-  if (db.client.config.client === 'pg') return withPostgresMigrationLock(db, () => latestMigrations(db))
-  return whileAnotherRunIsAtWork(async () => {
-    await createSqliteMigrationTables(db)
-    return latestMigrations(db)
-  })
-}
-
-async function latestMigrations(db: Knex): Promise<string[]> {
-  await refuseNewerSchema(db)
-  const [, applied] = (await db.migrate.latest({beforeAll: refuseMigratedMeanwhile})) as [number, string[]]
-  return applied
-}
-
-/**
- * A batch holding a migration that manages its own transaction (20261205000000_server_layout) runs
- * outside knex's, and then knex no longer checks, once it has its lock, that another run did not
- * apply the batch while this one waited: it would run and record them again. Such a run starts
- * over instead (whileAnotherRunIsAtWork), and finds nothing left to do.
- */
-async function refuseMigratedMeanwhile(db: Knex, migrations: unknown[]): Promise<void> {
-  const recorded: string[] = await db('knex_migrations').whereIn('name', migrations as string[]).pluck('name')
-  if (recorded.length > 0) throw new MigratedMeanwhile(recorded)
-}
-
-class MigratedMeanwhile extends Error {
-  constructor(names: string[]) {
-    super(`another run applied ${names.join(', ')} meanwhile`)
-    this.name = 'MigratedMeanwhile'
-  }
-}
-
-/**
- * A database a later build has migrated (ops rolling back an upgrade) is refused saying so: knex's
- * own refusal blames a "corrupt migration directory", which this build does not even have.
- */
-async function refuseNewerSchema(db: Knex): Promise<void> {
-  if (!(await db.schema.hasTable('knex_migrations'))) return
-  const known = new Set(await new MastocMigrationSource().getMigrations())
-  const recorded: string[] = await db('knex_migrations').orderBy('id').pluck('name')
-  const unknown = recorded.filter((name) => !known.has(name))
-  if (unknown.length === 0) return
-  throw new Error(
-    `it was migrated by a later build of mastoc (migration${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')}, unknown to this one): ` +
-      'use that build, or roll those migrations back with it first',
-  )
-}
-
-/** Any constant: the key of the advisory lock that migrations of a mastoc database take. */
-const MIGRATION_LOCK_KEY = 7_364_110_022
-
-async function withPostgresMigrationLock<T>(db: Knex, work: () => Promise<T>): Promise<T> {
-  // A connection of its own holds the lock while knex migrates on others (the pool has four).
-  const connection = (await db.client.acquireConnection()) as pg.Client
-  try {
-    await connection.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY])
-    try {
-      return await work()
-    } finally {
-      await connection.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY])
-    }
-  } finally {
-    await db.client.releaseConnection(connection)
-  }
-}
-
-/** knex's tables as knex makes them, and their one lock row, made at once: the first write takes the file's write lock. */
-async function createSqliteMigrationTables(db: Knex): Promise<void> {
-  await db.transaction(async (trx) => {
-    await trx.raw(
-      'create table if not exists `knex_migrations` (`id` integer not null primary key autoincrement, `name` varchar(255), `batch` integer, `migration_time` datetime)',
-    )
-    await trx.raw('create table if not exists `knex_migrations_lock` (`index` integer not null primary key autoincrement, `is_locked` integer)')
-    await trx.raw('insert into `knex_migrations_lock` (`is_locked`) select 0 where not exists (select 1 from `knex_migrations_lock`)')
-  })
-}
-
-/**
  * SQLite, a new file: `work` again, after a moment, while another run holds what it needs (the
  * file busy, knex's migration lock), for 10 s at most: creating and migrating a file takes well
  * under a second, and something else holding it longer is reported as it is.
  */
-async function whileAnotherRunIsAtWork<T>(work: () => Promise<T>): Promise<T> {
+export async function whileAnotherRunIsAtWork<T>(work: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + 10_000
   for (;;) {
     try {

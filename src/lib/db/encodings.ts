@@ -1,5 +1,5 @@
 import {toCanonicalInstant} from '../import/instant.js'
-import type {Dialect} from './connection.js'
+import type {Dialect} from './target.js'
 import type {ColumnKind} from './tables.js'
 
 /**

@@ -6,7 +6,8 @@ import type {Knex} from 'knex'
 import pg from 'pg'
 
 import {nowInstant, toCanonicalInstant} from '../import/instant.js'
-import {LOCK_TIMEOUT_SETTING, type Dialect} from './connection.js'
+import {LOCK_TIMEOUT_SETTING} from './connection.js'
+import {type Dialect} from './target.js'
 
 /**
  * One import per gym and database at a time. PostgreSQL: a session advisory lock on a connection of

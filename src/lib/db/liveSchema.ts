@@ -1,6 +1,6 @@
 import type {Knex} from 'knex'
 
-import type {Dialect} from './connection.js'
+import type {Dialect} from './target.js'
 import {writtenColumns, type ColumnKind, type TableSpec} from './tables.js'
 
 /**

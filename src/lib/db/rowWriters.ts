@@ -3,7 +3,7 @@ import {createHash} from 'node:crypto'
 import type BetterSqlite3 from 'better-sqlite3'
 import type pg from 'pg'
 
-import type {Dialect} from './connection.js'
+import type {Dialect} from './target.js'
 import {dashedUuid, fromDatabaseValue, toDatabaseValue} from './encodings.js'
 import {newRowId} from './rowId.js'
 import {ownedColumns, type Column, type ColumnKind, type TableSpec} from './tables.js'

@@ -1,6 +1,6 @@
 // The mastoc server's DDL, as SQLAlchemy 2.0.52 emits it for mortner31/mastoc server/ at dfa5696 (test/fixtures/mastoc-server/).
 
-import type {Dialect} from './connection.js'
+import type {Dialect} from './target.js'
 
 /** The server's tables that the importer writes, each after the tables it references. */
 export const SERVER_TABLES = ['gyms', 'users', 'faces', 'holds', 'climbs'] as const

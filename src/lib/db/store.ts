@@ -1,6 +1,6 @@
 import type {Knex} from 'knex'
 
-import type {Dialect} from './connection.js'
+import type {Dialect} from './target.js'
 import {fromDatabaseValue, hexUuid, isNumericOnSqlite, toDatabaseValue} from './encodings.js'
 import {charactersOver, readLiveTables, schemaProblems, SchemaMismatch, type LiveTable} from './liveSchema.js'
 import {

@@ -1,6 +1,6 @@
 import {statSync} from 'node:fs'
 
-import {maskUrlPassword, parseDatabaseTarget} from '../db/connection.js'
+import {maskUrlPassword, parseDatabaseTarget} from '../db/target.js'
 import {secrets} from '../output/secrets.js'
 import {StoktClient, type RetryInfo} from '../stokt/client.js'
 import {UUID} from '../stokt/schema/common.js'

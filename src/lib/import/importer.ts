@@ -4,7 +4,9 @@ import {hostname} from 'node:os'
 
 import type {Knex} from 'knex'
 
-import {migrateToLatest, openDatabase, sessionEndedBy, sqliteFilePath, type DatabaseTarget} from '../db/connection.js'
+import {migrateToLatest} from '../db/migrate.js'
+import {openDatabase, sessionEndedBy} from '../db/connection.js'
+import {sqliteFilePath, type DatabaseTarget} from '../db/target.js'
 import {describeDatabaseError} from '../db/errors.js'
 import {acquireImportLock, LockBusyError, type ImportLock} from '../db/importLock.js'
 import {describeLockTimeout, watchLockWaits, type LockWaitWatch} from '../db/lockWaits.js'

@@ -2,7 +2,8 @@ import {setTimeout as sleep} from 'node:timers/promises'
 
 import {afterAll, describe, expect, it} from 'vitest'
 
-import {openDatabase, parseDatabaseTarget, sessionEndedBy} from '../../../src/lib/db/connection.js'
+import {openDatabase, sessionEndedBy} from '../../../src/lib/db/connection.js'
+import {parseDatabaseTarget} from '../../../src/lib/db/target.js'
 import {describeDatabaseError} from '../../../src/lib/db/errors.js'
 import {testDatabases, unavailable} from '../../support/databases.js'
 

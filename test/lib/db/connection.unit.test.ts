@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {maskUrlPassword, parseDatabaseTarget} from '../../../src/lib/db/connection.js'
+import {maskUrlPassword, parseDatabaseTarget} from '../../../src/lib/db/target.js'
 import {describeDatabaseError, isRecordLevelError} from '../../../src/lib/db/errors.js'
 
 describe('parseDatabaseTarget', () => {

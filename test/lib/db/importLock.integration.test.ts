@@ -6,7 +6,8 @@ import {fileURLToPath} from 'node:url'
 import type {Knex} from 'knex'
 import {afterAll, afterEach, beforeAll, describe, expect, it, vi} from 'vitest'
 
-import {openDatabase, parseDatabaseTarget} from '../../../src/lib/db/connection.js'
+import {openDatabase} from '../../../src/lib/db/connection.js'
+import {parseDatabaseTarget} from '../../../src/lib/db/target.js'
 import {
   acquireImportLock,
   currentLockHolders,

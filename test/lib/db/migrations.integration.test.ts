@@ -3,7 +3,7 @@ import {describe, expect, it} from 'vitest'
 
 import {MastocMigrationSource} from '../../../src/lib/db/migrationSource.js'
 import {runCli} from '../../support/cli.js'
-import {migrateToLatest} from '../../../src/lib/db/connection.js'
+import {migrateToLatest} from '../../../src/lib/db/migrate.js'
 import {createTestDatabase, DATABASE_KINDS, unavailable} from '../../support/databases.js'
 
 const RUNS_AT_ONCE = 6

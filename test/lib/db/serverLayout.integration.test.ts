@@ -2,7 +2,7 @@
 import type {Knex} from 'knex'
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {migrateToLatest} from '../../../src/lib/db/connection.js'
+import {migrateToLatest} from '../../../src/lib/db/migrate.js'
 import {MastocMigrationSource} from '../../../src/lib/db/migrationSource.js'
 import {SERVER_DDL, SERVER_TABLES} from '../../../src/lib/db/serverSchema.js'
 import {readCatalogue, sqlStatements} from '../../support/catalogue.js'

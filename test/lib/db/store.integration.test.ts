@@ -1,6 +1,6 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {migrateToLatest} from '../../../src/lib/db/connection.js'
+import {migrateToLatest} from '../../../src/lib/db/migrate.js'
 import {roundInstant, toCanonicalInstant} from '../../../src/lib/import/instant.js'
 import {testDatabases, unavailable} from '../../support/databases.js'
 import {writeCounts} from '../../support/gymData.js'

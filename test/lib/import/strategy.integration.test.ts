@@ -1,7 +1,7 @@
 import type {Knex} from 'knex'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {migrateToLatest} from '../../../src/lib/db/connection.js'
+import {migrateToLatest} from '../../../src/lib/db/migrate.js'
 import {testDatabases, unavailable} from '../../support/databases.js'
 import {expectedGymData, readGymData} from '../../support/gymData.js'
 import {generateGym, type GeneratedGym} from '../../support/gymGenerator.js'

@@ -1,0 +1,90 @@
+import type {Knex} from 'knex'
+import type pg from 'pg'
+
+import {whileAnotherRunIsAtWork} from './connection.js'
+import {MastocMigrationSource} from './migrationSource.js'
+
+/**
+ * Brings the schema up to date. Runs that start at once on a new database (cron, one per gym) would
+ * race to create knex's own bookkeeping tables, which its migration lock cannot cover, and could
+ * leave two lock rows behind, after which every migration fails "already locked". So: PostgreSQL
+ * migrates under an advisory lock, one run at a time; SQLite creates the bookkeeping tables in one
+ * write transaction first, and a run that meets knex's lock held (or the file busy) waits and tries
+ * again, by which time the other has migrated.
+ */
+export async function migrateToLatest(db: Knex): Promise<string[]> {
+  if (db.client.config.client === 'pg') return withPostgresMigrationLock(db, () => latestMigrations(db))
+  return whileAnotherRunIsAtWork(async () => {
+    await createSqliteMigrationTables(db)
+    return latestMigrations(db)
+  })
+}
+
+async function latestMigrations(db: Knex): Promise<string[]> {
+  await refuseNewerSchema(db)
+  const [, applied] = (await db.migrate.latest({beforeAll: refuseMigratedMeanwhile})) as [number, string[]]
+  return applied
+}
+
+/**
+ * A batch holding a migration that manages its own transaction (20261205000000_server_layout) runs
+ * outside knex's, and then knex no longer checks, once it has its lock, that another run did not
+ * apply the batch while this one waited: it would run and record them again. Such a run starts
+ * over instead (whileAnotherRunIsAtWork), and finds nothing left to do.
+ */
+async function refuseMigratedMeanwhile(db: Knex, migrations: unknown[]): Promise<void> {
+  const recorded: string[] = await db('knex_migrations').whereIn('name', migrations as string[]).pluck('name')
+  if (recorded.length > 0) throw new MigratedMeanwhile(recorded)
+}
+
+class MigratedMeanwhile extends Error {
+  constructor(names: string[]) {
+    super(`another run applied ${names.join(', ')} meanwhile`)
+    this.name = 'MigratedMeanwhile'
+  }
+}
+
+/**
+ * A database a later build has migrated (ops rolling back an upgrade) is refused saying so: knex's
+ * own refusal blames a "corrupt migration directory", which this build does not even have.
+ */
+async function refuseNewerSchema(db: Knex): Promise<void> {
+  if (!(await db.schema.hasTable('knex_migrations'))) return
+  const known = new Set(await new MastocMigrationSource().getMigrations())
+  const recorded: string[] = await db('knex_migrations').orderBy('id').pluck('name')
+  const unknown = recorded.filter((name) => !known.has(name))
+  if (unknown.length === 0) return
+  throw new Error(
+    `it was migrated by a later build of mastoc (migration${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')}, unknown to this one): ` +
+      'use that build, or roll those migrations back with it first',
+  )
+}
+
+/** Any constant: the key of the advisory lock that migrations of a mastoc database take. */
+const MIGRATION_LOCK_KEY = 7_364_110_022
+
+async function withPostgresMigrationLock<T>(db: Knex, work: () => Promise<T>): Promise<T> {
+  // A connection of its own holds the lock while knex migrates on others (the pool has four).
+  const connection = (await db.client.acquireConnection()) as pg.Client
+  try {
+    await connection.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY])
+    try {
+      return await work()
+    } finally {
+      await connection.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY])
+    }
+  } finally {
+    await db.client.releaseConnection(connection)
+  }
+}
+
+/** knex's tables as knex makes them, and their one lock row, made at once: the first write takes the file's write lock. */
+async function createSqliteMigrationTables(db: Knex): Promise<void> {
+  await db.transaction(async (trx) => {
+    await trx.raw(
+      'create table if not exists `knex_migrations` (`id` integer not null primary key autoincrement, `name` varchar(255), `batch` integer, `migration_time` datetime)',
+    )
+    await trx.raw('create table if not exists `knex_migrations_lock` (`index` integer not null primary key autoincrement, `is_locked` integer)')
+    await trx.raw('insert into `knex_migrations_lock` (`is_locked`) select 0 where not exists (select 1 from `knex_migrations_lock`)')
+  })
+}
