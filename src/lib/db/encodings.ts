@@ -76,11 +76,13 @@ export function sqliteInstant(canonical: string): string {
  */
 export function canonicalFromStored(text: string): string {
   // The bulk of a re-run's comparisons: SQLite's `YYYY-MM-DD HH:MM:SS.ffffff`, PostgreSQL's with `Z`.
-  if ((text.length === 26 || (text.length === 27 && text.endsWith('Z'))) && text[10] === ' ' && text[19] === '.') {
+  const naiveOrZ = text.length === 26 || (text.length === 27 && text[26] === 'Z')
+  if (naiveOrZ && text[10] === ' ' && text[19] === '.' && SIX_DIGITS.test(text.slice(20, 26))) {
     return `${text.slice(0, 10)}T${text.slice(11, 26)}Z`
   }
   const naive = NAIVE_INSTANT.test(text)
   return toCanonicalInstant(naive ? `${text}Z` : text) ?? text
 }
 
+const SIX_DIGITS = /^\d{6}$/
 const NAIVE_INSTANT = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?$/

@@ -19,8 +19,11 @@ describe("the server's encodings", () => {
     // PostgreSQL's text of a timestamp (the connection marks it UTC), trailing zeros dropped or not.
     expect(canonicalFromStored('2025-12-17 15:56:38.491973Z')).toBe(canonical)
     expect(canonicalFromStored('2025-12-17 15:56:38.49Z')).toBe('2025-12-17T15:56:38.490000Z')
+    expect(canonicalFromStored('2024-03-30 01:38:22.64666Z')).toBe('2024-03-30T01:38:22.646660Z')
     expect(canonicalFromStored('2025-12-17 15:56:38Z')).toBe('2025-12-17T15:56:38.000000Z')
     expect(canonicalFromStored('2025-12-17 10:56:38.491973-05')).toBe(canonical)
+    // A timestamptz(3) column's text is as long as a naive instant's.
+    expect(canonicalFromStored('2024-03-30 03:38:22.647+02')).toBe('2024-03-30T01:38:22.647000Z')
     expect(fromDatabaseValue('instant', '2025-12-17 15:56:38.491973')).toBe(canonical)
   })
 
