@@ -1,8 +1,8 @@
 import type {Knex} from 'knex'
 
 /**
- * The tables of the mastoc server's schema that the importer writes (design.md). Instants are
- * `timestamptz` on PostgreSQL (microseconds, UTC) and canonical ISO text on SQLite.
+ * The importer's first layout of the five tables (20261205000000_server_layout replaces it with the
+ * mastoc server's own). Instants are `timestamptz` on PostgreSQL and canonical ISO text on SQLite.
  *
  * A table that already exists is left as it is: in production the mastoc server's own migrations
  * may have created these tables first, with the same columns, and the importer then only adds its

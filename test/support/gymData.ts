@@ -74,13 +74,13 @@ function uuidOf(value: unknown): unknown {
   return value === null || value === undefined ? null : dashedUuid(String(value))
 }
 
-/** What design.md says the tables must hold for a generated gym, worked out from Stokt's payloads alone. */
 /** The `users` row of a setter as served. */
 export function expectedUserRow(setter: {id: string; fullName: string; avatar?: string | null}): Row {
   // "" is no avatar, as null is.
   return {stokt_id: setter.id, full_name: setter.fullName, avatar_path: setter.avatar || null, source: 'stokt'}
 }
 
+/** What the server's tables must hold for a generated gym, worked out from Stokt's payloads alone. */
 export function expectedGymData(gym: GeneratedGym): GymData {
   const summary = gym.summary as {id: string; displayName: string; locationString: string | null}
   const setups = [...gym.setups.values()] as Array<Record<string, any>>

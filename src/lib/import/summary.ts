@@ -27,7 +27,7 @@ export type Outcome =
   | {kind: 'unchanged'; stoktId: string}
   | {kind: 'error'; stoktId: string | null; reason: string; raw?: unknown}
 
-/** Entities as the summary names them (design.md). */
+/** Entities as the summary names them (the --json contract). */
 export type SummaryEntity = 'faces' | 'holds' | 'users' | 'climbs'
 
 export const SUMMARY_ENTITY: Partial<Record<EntityName, SummaryEntity>> = {
@@ -64,7 +64,7 @@ export function emptyCounts(): EntityCounts {
   return {created: 0, updated: 0, unchanged: 0, errors: 0, total: 0}
 }
 
-/** Tallies outcomes into the summary of design.md. */
+/** Tallies outcomes into the run's summary (the --json contract). */
 export class SummaryTally {
   readonly counts = new Map<SummaryEntity, EntityCounts>()
   readonly rejected: Rejected[] = []
@@ -107,7 +107,7 @@ export class SummaryTally {
   }
 
   toSummary(head: Omit<ImportSummary, 'rejected' | 'missing' | 'changes' | SummaryEntity>, missing?: ImportSummary['missing']): ImportSummary {
-    // Key order as design.md shows it: the entities, then rejected; what later issues added after.
+    // Key order as the README shows it: the entities, then rejected, then the optional keys.
     const summary: ImportSummary = {...head, rejected: []}
     for (const entity of ['faces', 'holds', 'users', 'climbs'] as const) {
       const counts = this.counts.get(entity)

@@ -80,7 +80,7 @@ describe('SummaryTally', () => {
     expect(tallyOf([['face', created('f1')]]).toSummary(HEAD).rejected).toEqual([])
   })
 
-  it('keeps the head and orders the keys as design.md shows them, rejected last', () => {
+  it('keeps the head and orders the keys as the README shows them, rejected last', () => {
     const tally = tallyOf([
       ['climb', created('c1')],
       ['face', created('f1')],
