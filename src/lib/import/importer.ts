@@ -349,7 +349,7 @@ class GymImporter {
 
     this.reporter.phase(`Reading ${faceIds.length} face setup${faceIds.length === 1 ? '' : 's'}${withHolds ? ` and ${writing} their holds` : ''}`)
     this.track('faces', faceIds.length)
-    if (withHolds) this.track('holds', 0)
+    if (withHolds) this.track('holds', undefined)
     // Setups are fetched ahead but handled one at a time, in order: a large gym's holds are never
     // all in memory at once, and writing one face's holds overlaps fetching the next setups.
     // A face the walls list but whose setup Stokt does not have is that face's problem alone.
@@ -384,7 +384,7 @@ class GymImporter {
 
     const holdIds = new Set<number>()
     const holdRows: SourceRow[] = []
-    if (withHolds) this.totals.set('holds', (this.totals.get('holds') ?? 0) + setup.value.holds.length)
+    if (withHolds) this.setTotal('holds', (this.totals.get('holds') ?? 0) + setup.value.holds.length)
     for (const rawHold of setup.value.holds) {
       const hold = parseRecord(HoldSchema, rawHold)
       if (hold.ok) {
@@ -430,8 +430,6 @@ class GymImporter {
         ? `Reading every climb from ${source.description}`
         : `Reading climbs of the last ${maxAge} days from ${source.description}`,
     )
-    this.track('users', undefined)
-    if (withClimbs) this.track('climbs', undefined)
     const seenClimbs = new Set<string>()
     /** Records without an id (rejected), as served: read twice, one is still one record. */
     const seenWithoutId = new Set<string>()
@@ -447,12 +445,17 @@ class GymImporter {
     }
 
     let lastCount: number | undefined
-    for (;;) {
-      const next = await this.fromSource(() => pages.next())
-      if (next.done) break
+    // The bars wait for the first page (asked for when the run began): the climbs bar starts at
+    // Stokt's count, not at 0/1.
+    this.tally.track('users')
+    if (withClimbs) this.tally.track('climbs')
+    let next = await this.fromSource(() => pages.next())
+    this.track('users', undefined)
+    if (withClimbs) this.track('climbs', next.done ? 0 : next.value.count)
+    for (; !next.done; next = await this.fromSource(() => pages.next())) {
       const page = next.value
       lastCount = page.count
-      if (withClimbs && page.count !== undefined) this.totals.set('climbs', Math.max(page.count, this.totals.get('climbs') ?? 0))
+      if (withClimbs && page.count !== undefined && page.count > (this.totals.get('climbs') ?? 0)) this.setTotal('climbs', page.count)
       for (const raw of page.results) {
         const climbId = receivedId(raw)
         // The list is newest first: climbs created while paging push older ones onto the next page.
@@ -483,6 +486,8 @@ class GymImporter {
     }
     // Fewer climbs than Stokt announced: pages came back short (or empty) and some were never seen.
     const served = seenClimbs.size + seenWithoutId.size
+    // Every page read: the setters are all counted.
+    this.setTotal('users', seenSetters.size)
     const complete = lastCount === undefined || served >= lastCount
     if (!complete) {
       this.reporter.warn(
@@ -633,6 +638,12 @@ class GymImporter {
     this.tally.track(entity)
     this.totals.set(entity, total)
     this.reporter.progress(entity, 0, total)
+  }
+
+  /** A total learnt along the way, shown at once. */
+  private setTotal(entity: SummaryEntity, total: number): void {
+    this.totals.set(entity, total)
+    this.reporter.progress(entity, this.done.get(entity) ?? 0, total)
   }
 }
 
