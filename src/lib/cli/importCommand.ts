@@ -32,7 +32,7 @@ export abstract class ImportBaseCommand extends Command {
       const result = await runImport({...options, signal: stop.signal}, reporter)
       reporter.stop()
       if (flags.json) this.log(JSON.stringify(result.summary, null, 2))
-      else if (!flags.quiet) this.log(formatSummary(result.summary))
+      else if (!flags.quiet) this.log(formatSummary(result.summary, options.database.display))
       else if (result.summary.rejected.length > 0) this.logToStderr(formatRejected(result.summary))
       // Partial failure: the summary is printed, and the exit code says a person should look.
       process.exitCode = result.exitCode

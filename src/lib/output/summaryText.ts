@@ -5,15 +5,18 @@ const COLUMNS = ['created', 'updated', 'unchanged', 'errors', 'total'] as const
 /** Lines listed per list in the human summary; --json has them all. */
 const MAX_LISTED = 20
 
-/** The summary as a person reads it at the end of a run. */
-export function formatSummary(summary: ImportSummary): string {
+/**
+ * The summary as a person reads it at the end of a run. `database`: the target as shown, its
+ * password masked (DatabaseTarget.display): which database a run wrote to is the first question.
+ */
+export function formatSummary(summary: ImportSummary, database?: string): string {
   const lines: string[] = []
   const seconds = (summary.durationMs / 1000).toFixed(1)
   const how = summary.strategy === 'batch' ? `batches of ${summary.batchSize}` : 'row by row'
   lines.push(
     summary.dryRun
-      ? `Dry run of gym ${summary.gym} (${how}) in ${seconds} s: nothing was written. It would have:`
-      : `Imported gym ${summary.gym} (${how}) in ${seconds} s.`,
+      ? `Dry run of gym ${summary.gym}${database ? ` against ${database}` : ''} (${how}) in ${seconds} s: nothing was written. It would have:`
+      : `Imported gym ${summary.gym}${database ? ` into ${database}` : ''} (${how}) in ${seconds} s.`,
   )
   lines.push('')
   const header = ['', ...(summary.dryRun ? ['create', 'update', 'unchanged', 'errors', 'total'] : COLUMNS)]
