@@ -2,7 +2,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {runCli} from '../support/cli.js'
 import {DATABASE_KINDS, testDatabases, unavailable, type TestDatabase} from '../support/databases.js'
-import {writeCounts} from '../support/gymData.js'
+import {wallNameOf, writeCounts} from '../support/gymData.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
 import {makeServerTables, storedInstant, storedUuid} from '../support/serverTables.js'
 import {sendJson, startStoktServer, DEFAULT_TOKEN, type StoktServer} from '../support/stoktServer.js'
@@ -21,8 +21,14 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
   const withoutClimb = async (index: number) => {
     const smaller = generateGym(GYM_SPEC)
     smaller.climbs.splice(index, 1)
-    return {dropped: gym.climbs[index] as {id: string}, smaller, shrunk: await startStoktServer({gym: smaller, pageSize: 20})}
+    return {dropped: gym.climbs[index] as {id: string; name: string; faceId: string}, smaller, shrunk: await startStoktServer({gym: smaller, pageSize: 20})}
   }
+  /** `missing` as --json gives it for one dropped climb: its id, and its name and wall beside it. */
+  const missingOne = (dropped: {id: string; name: string; faceId: string}) => ({
+    count: 1,
+    ids: [dropped.id],
+    labels: {[dropped.id]: {name: dropped.name, face: wallNameOf(gym, dropped.faceId)}},
+  })
 
   beforeAll(async () => {
     if (skip) return
@@ -111,7 +117,10 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
     try {
       const full = await mastoc(database, ['import', 'all', '--json'], shrunk)
       expect(full.code).toBe(0)
-      expect(JSON.parse(full.stdout).missing).toEqual({count: 1, ids: [dropped.id]})
+      expect(JSON.parse(full.stdout).missing).toEqual(missingOne(dropped))
+      // A person reads the climb's name and wall beside its id.
+      const human = await mastoc(database, ['import', 'all'], shrunk)
+      expect(human.stdout).toContain(`1 climb is no longer served by Stokt (kept):\n  ${dropped.id}  ${JSON.stringify(dropped.name)} on ${wallNameOf(gym, dropped.faceId)}\n`)
       // never deleted
       expect(await database.knex()('climbs').where('stokt_id', storedUuid(database.knex(), dropped.id)).first()).toBeDefined()
 
@@ -162,7 +171,7 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
     try {
       const full = await mastoc(database, ['import', 'all', '--json'], shrunk)
       expect(full.code).toBe(0)
-      expect(JSON.parse(full.stdout).missing).toEqual({count: 1, ids: [dropped.id]})
+      expect(JSON.parse(full.stdout).missing).toEqual(missingOne(dropped))
     } finally {
       await shrunk.close()
     }
@@ -182,7 +191,9 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
     climb.name = 'Nouveau nom ’25'
     climb.totalLikes = (climb.totalLikes as number) + 3
     const oldLikes = (gym.climbs[4] as {totalLikes: number}).totalLikes
-    const newClimb = {...(changed.climbs[0] as Record<string, unknown>), id: '0000000a-0000-4000-8000-000000000001', name: 'Brand new'}
+    const newSetter = {...((changed.climbs[0] as Record<string, unknown>).climbSetters as object), id: '0000000b-0000-4000-8000-000000000001', fullName: 'Zoé Nouvelle'}
+    const newClimb: Record<string, unknown> = {...changed.climbs[0], id: '0000000a-0000-4000-8000-000000000001', name: 'Brand new', climbSetters: newSetter}
+    const wall = (faceId: unknown) => wallNameOf(changed, faceId)
     changed.climbs.unshift(newClimb)
     const changedServer = await startStoktServer({gym: changed, pageSize: 20})
     try {
@@ -201,18 +212,27 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
             ],
           },
         ],
+        labels: {
+          [newClimb.id as string]: {name: 'Brand new', face: wall(newClimb.faceId)},
+          [climb.id as string]: {name: 'Nouveau nom ’25', face: wall(climb.faceId)},
+        },
       })
+      expect(summary.changes.users).toEqual({create: [newSetter.id], update: [], labels: {[newSetter.id]: {name: 'Zoé Nouvelle'}}})
       expect(summary.changes.holds).toBeUndefined()
       expect(await writeCounts(database.knex())).toEqual(stamps)
-      expect(await database.knex()('climbs').where('stokt_id', newClimb.id).first()).toBeUndefined()
+      expect(await database.knex()('climbs').where('stokt_id', newClimb.id as string).first()).toBeUndefined()
 
       const human = await mastoc(database, ['import', 'all', '--dry-run'], changedServer)
       // Its phase lines say what it does: it compares, it writes nothing.
       expect(human.stderr).toMatch(/Z Comparing the gym$/m)
       expect(human.stderr).toMatch(/Z Reading 2 face setups and comparing their holds$/m)
       expect(human.stderr).not.toMatch(/writ/i)
-      expect(human.stdout).toContain('climbs to update (1):')
-      expect(human.stdout).toContain(`${String(climb.id)}: name ${JSON.stringify(oldName)} → "Nouveau nom ’25", total_likes ${oldLikes} → ${oldLikes + 3}`)
+      // Beside each id, what a person knows it by: a climb's name and wall, a setter's name.
+      expect(human.stdout).toContain(`users to create (1):\n  ${newSetter.id}  "Zoé Nouvelle"\n`)
+      expect(human.stdout).toContain(`climbs to create (1):\n  ${String(newClimb.id)}  "Brand new" on ${wall(newClimb.faceId)}\n`)
+      expect(human.stdout).toContain(
+        `climbs to update (1):\n  ${String(climb.id)}  "Nouveau nom ’25" on ${wall(climb.faceId)}: name ${JSON.stringify(oldName)} → "Nouveau nom ’25", total_likes ${oldLikes} → ${oldLikes + 3}`,
+      )
     } finally {
       await changedServer.close()
     }

@@ -97,6 +97,8 @@ export interface ImportStore {
   climbStoktIdsOfGym(gymStoktId: string): Promise<string[]>
   /** How many they are. */
   countClimbsOfGym(gymStoktId: string): Promise<number>
+  /** By Stokt id, each of these climbs' name and its face's Stokt id, to name them to a person. */
+  describeClimbs(stoktIds: string[]): Promise<Map<string, {name: string; faceStoktId: string | null}>>
   /** After the last batch: what the import wrote moved into the database file proper (SQLite's WAL). */
   checkpoint(): Promise<void>
 }
@@ -271,6 +273,23 @@ export class KnexImportStore implements ImportStore {
   async countClimbsOfGym(gymStoktId: string): Promise<number> {
     const [row] = await this.climbsOfGym(gymStoktId).count({count: '*'})
     return Number(row.count)
+  }
+
+  async describeClimbs(stoktIds: string[]): Promise<Map<string, {name: string; faceStoktId: string | null}>> {
+    const described = new Map<string, {name: string; faceStoktId: string | null}>()
+    // A few hundred at a time: clear of any limit on a statement's parameters.
+    for (let start = 0; start < stoktIds.length; start += 500) {
+      const chunk = stoktIds.slice(start, start + 500).map((id) => toDatabaseValue(this.dialect, 'uuid', id) as string)
+      const rows: {stokt_id: string; name: string; face_stokt_id: string | null}[] = await this.db('climbs')
+        .leftJoin('faces', 'faces.id', 'climbs.face_id')
+        .whereIn('climbs.stokt_id', chunk)
+        .select('climbs.stokt_id', 'climbs.name', 'faces.stokt_id as face_stokt_id')
+      for (const row of rows) {
+        const faceStoktId = row.face_stokt_id === null ? null : (fromDatabaseValue('uuid', row.face_stokt_id) as string)
+        described.set(fromDatabaseValue('uuid', row.stokt_id) as string, {name: row.name, faceStoktId})
+      }
+    }
+    return described
   }
 
   private climbsOfGym(gymStoktId: string): Knex.QueryBuilder {

@@ -23,7 +23,7 @@ import {climbRow, faceRow, gymRow, holdRow, userRow} from './mapping.js'
 import {secrets} from '../output/secrets.js'
 import {RejectsFile} from './rejectsFile.js'
 import {createStrategy, type BatchFinalizer, type StrategyName, type WriteStrategy} from './strategy.js'
-import {SUMMARY_ENTITY, SummaryTally, type ImportSummary, type Outcome, type Rejected, type SummaryEntity} from './summary.js'
+import {SUMMARY_ENTITY, SummaryTally, type ImportSummary, type MissingClimbs, type Outcome, type RecordLabel, type Rejected, type SummaryEntity} from './summary.js'
 import {IdRegistry, type RowGroup, type SourceRow, type UpsertContext} from './upsert.js'
 
 export type ImportCommand = 'holds' | 'users' | 'climbs' | 'all'
@@ -264,7 +264,11 @@ class GymImporter {
   private readonly done = new Map<SummaryEntity, number>()
   private readonly totals = new Map<SummaryEntity, number | undefined>()
   onRejected?: (rejected: Rejected, record: unknown) => void
-  private missing?: {count: number; ids: string[]}
+  private missing?: MissingClimbs
+  /** Each face's wall name, as the walls list gives it: how a person knows a face. */
+  private readonly faceNames = new Map<string, string>()
+  /** Dry runs: `${entity} ${stoktId}` → its label, from when its row is made until its outcome. */
+  private readonly pendingLabels?: Map<string, RecordLabel>
   private writeInFlight?: Promise<void>
   /** The gym's lock, once held: checked between batches. */
   lock?: ImportLock
@@ -283,6 +287,7 @@ class GymImporter {
     private readonly reporter: ImportReporter,
   ) {
     this.tally = new SummaryTally({collectChanges: options.dryRun})
+    if (options.dryRun) this.pendingLabels = new Map()
     this.upsertContext = {store, ids: this.ids, dryRun: options.dryRun, now: () => nowInstant(), emptyAtStart: new Set()}
     this.strategy = createStrategy(options.strategy, this.upsertContext)
   }
@@ -335,15 +340,17 @@ class GymImporter {
     const walls = parseRecord(WallsSchema, await this.fromSource(() => source.walls(gymId)))
     if (!walls.ok) throw new ImportFailure(`Stokt's walls of gym ${gymId} are unusable: ${walls.reason}`)
     const faceIds = [...new Set(walls.value.flatMap((wall) => wall.faces.map((face) => face.id)))]
+    for (const wall of walls.value) for (const face of wall.faces) if (wall.name) this.faceNames.set(face.id, wall.name)
 
     // A dry run writes nothing: it compares with what the database holds.
     const writing = this.options.dryRun ? 'comparing' : 'writing'
     this.reporter.phase(this.options.dryRun ? 'Comparing the gym' : 'Writing the gym')
     let gymOutcome: Outcome | undefined
     this.throwIfInterrupted()
-    await this.strategy.write([{spec: GYMS, rows: [gymRow(summary.value, summaryRaw)]}], (entity, outcome) => {
+    const gym = gymRow(summary.value, summaryRaw)
+    await this.strategy.write([{spec: GYMS, rows: [gym]}], (entity, outcome) => {
       gymOutcome = outcome
-      this.tally.add(entity, outcome) // no counts of its own: a dry run's diff names it
+      this.tally.add(entity, outcome, this.labelOf('gym', gym)) // no counts of its own: a dry run's diff names it
     })
     if (gymOutcome?.kind === 'error') throw new ImportFailure(`gym ${gymId} could not be written: ${gymOutcome.reason}`)
 
@@ -532,7 +539,12 @@ class GymImporter {
     }
     const stored = await this.store.climbStoktIdsOfGym(this.options.gymId)
     const ids = stored.filter((stoktId) => !served.has(stoktId)).sort()
-    this.missing = {count: ids.length, ids}
+    const labels: Record<string, RecordLabel> = {}
+    for (const [stoktId, {name, faceStoktId}] of await this.store.describeClimbs(ids)) {
+      labels[stoktId] = {name, ...(faceStoktId ? {face: this.faceName(faceStoktId)} : {})}
+    }
+    // Labels only beside ids: a run with none missing reports {count: 0, ids: []}, as it always has.
+    this.missing = ids.length > 0 ? {count: ids.length, ids, labels} : {count: 0, ids}
     if (ids.length > 0) this.reporter.warn(`${ids.length} climb${ids.length === 1 ? ' is' : 's are'} no longer served by Stokt (kept; listed under "missing")`)
   }
 
@@ -566,6 +578,9 @@ class GymImporter {
    */
   private async writeGroups(groups: RowGroup[], finalize?: BatchFinalizer): Promise<void> {
     await this.drainWrites()
+    if (this.pendingLabels) {
+      for (const {spec, rows} of groups) for (const row of rows) this.pendingLabels.set(`${spec.entity} ${row.stoktId}`, this.labelOf(spec.entity, row))
+    }
     if (finalize || groups.some((group) => group.rows.length > 0)) {
       this.throwIfInterrupted()
       const write = this.strategy.write(groups, (entity, outcome) => this.record(entity, outcome), finalize)
@@ -625,7 +640,10 @@ class GymImporter {
   }
 
   private record(entity: EntityName, outcome: Outcome): void {
-    this.tally.add(entity, outcome)
+    const labelKey = `${entity} ${outcome.stoktId}`
+    const label = this.pendingLabels?.get(labelKey)
+    this.pendingLabels?.delete(labelKey)
+    this.tally.add(entity, outcome, label)
     if (outcome.kind === 'error') this.onRejected?.({entity, stoktId: outcome.stoktId, reason: outcome.reason}, outcome.raw)
     const summaryEntity = SUMMARY_ENTITY[entity]
     if (summaryEntity === undefined) return
@@ -644,6 +662,18 @@ class GymImporter {
   private setTotal(entity: SummaryEntity, total: number): void {
     this.totals.set(entity, total)
     this.reporter.progress(entity, this.done.get(entity) ?? 0, total)
+  }
+
+  /** What a person knows a record by: its name, its face's wall. */
+  private labelOf(entity: EntityName, row: SourceRow): RecordLabel {
+    const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined)
+    const faceStoktId = entity === 'face' ? String(row.stoktId) : (row.refs?.face_id?.stoktId ?? undefined)
+    const name = text(row.values.name ?? row.values.full_name ?? row.values.display_name)
+    return {...(name !== undefined ? {name} : {}), ...(faceStoktId ? {face: this.faceName(faceStoktId)} : {})}
+  }
+
+  private faceName(faceStoktId: string): string {
+    return this.faceNames.get(faceStoktId) ?? `face ${faceStoktId}`
   }
 }
 
