@@ -86,9 +86,10 @@ export interface ImportStore {
    * their options) and a minute more. One still within its wait may be alive.
    */
   abandonDeadRuns(gymStoktId: string, runId: string, now: string): Promise<number>
-  latestRuns(limit: number): Promise<RunRow[]>
+  /** `gym`: only the runs of the gyms whose Stokt id starts with it. */
+  latestRuns(limit: number, gym?: string): Promise<RunRow[]>
   /** Per gym, the latest run that completed and wrote (succeeded or partial, not a dry run). */
-  lastCompletedRuns(): Promise<RunRow[]>
+  lastCompletedRuns(gym?: string): Promise<RunRow[]>
   counts(): Promise<TableCounts>
   /** When the last completed climbs import of this gym started (`--incremental`). */
   readClimbsCursor(gymStoktId: string): Promise<string | undefined>
@@ -236,16 +237,22 @@ export class KnexImportStore implements ImportStore {
       .update({status: 'abandoned', error: `the run ended without recording how (its process was killed or lost, or the database was out of reach as it ended); found at ${now} by run ${runId}`})
   }
 
-  async latestRuns(limit: number): Promise<RunRow[]> {
+  async latestRuns(limit: number, gym?: string): Promise<RunRow[]> {
     if (!(await this.db.schema.hasTable('import_runs'))) return []
-    const rows: Record<string, unknown>[] = await this.db('import_runs').orderBy('started_at', 'desc').limit(limit)
+    const rows: Record<string, unknown>[] = await this.db('import_runs')
+      .modify((query) => ofGym(query, gym))
+      .orderBy('started_at', 'desc')
+      .limit(limit)
     return rows.map((row) => this.runRow(row))
   }
 
-  async lastCompletedRuns(): Promise<RunRow[]> {
+  async lastCompletedRuns(gym?: string): Promise<RunRow[]> {
     if (!(await this.db.schema.hasTable('import_runs'))) return []
     const completed = () =>
-      this.db('import_runs').whereIn('status', ['succeeded', 'partial']).andWhere('dry_run', toDatabaseValue(this.dialect, 'boolean', false) as number | boolean)
+      this.db('import_runs')
+        .whereIn('status', ['succeeded', 'partial'])
+        .andWhere('dry_run', toDatabaseValue(this.dialect, 'boolean', false) as number | boolean)
+        .modify((query) => ofGym(query, gym))
     const rows: Record<string, unknown>[] = await completed()
       .select('import_runs.*')
       .whereIn(['gym_stokt_id', 'started_at'], completed().select('gym_stokt_id').max('started_at').groupBy('gym_stokt_id'))
@@ -337,6 +344,12 @@ export class KnexImportStore implements ImportStore {
     }
     return counts
   }
+}
+
+/** The runs of the gyms whose id starts with `gym` (a whole id, or its first characters as status shows them). */
+function ofGym(query: Knex.QueryBuilder, gym: string | undefined): void {
+  // Hex digits and dashes only (status checks): nothing in it that LIKE would read as a pattern.
+  if (gym !== undefined) query.where('gym_stokt_id', 'like', `${gym.toLowerCase()}%`)
 }
 
 function knexOf(tx: StoreTransaction): Knex.Transaction {

@@ -2,6 +2,7 @@ import cliProgress from 'cli-progress'
 
 import type {ImportReporter} from '../import/importer.js'
 import type {SummaryEntity} from '../import/summary.js'
+import {formatSeconds} from './time.js'
 
 export interface Reporter extends ImportReporter {
   /** Stops bars and flushes lines before the summary is printed. */
@@ -209,13 +210,6 @@ export function rateAndEta(state: Omit<BarState, 'entity'>, nowMs: number): {rat
   return {rate, etaMs: Math.max(0, finishMs - nowMs)}
 }
 
-/** 7s, 1m05s, 2h03m. */
-export function formatSeconds(seconds: number): string {
-  const whole = Math.round(seconds)
-  if (whole < 60) return `${whole}s`
-  if (whole < 3600) return `${Math.floor(whole / 60)}m${String(whole % 60).padStart(2, '0')}s`
-  return `${Math.floor(whole / 3600)}h${String(Math.floor((whole % 3600) / 60)).padStart(2, '0')}m`
-}
 
 function timestamp(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')

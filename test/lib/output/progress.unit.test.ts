@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
-import {formatSeconds, rateAndEta} from '../../../src/lib/output/progress.js'
+import {rateAndEta} from '../../../src/lib/output/progress.js'
+import {formatSeconds} from '../../../src/lib/output/time.js'
 
 describe('a progress bar’s rate and time left', () => {
   it('says 7 s are left with 300 of 1000 done in 3 s, however fast the last batch came', () => {
