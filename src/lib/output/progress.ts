@@ -2,6 +2,7 @@ import cliProgress from 'cli-progress'
 
 import type {ImportReporter} from '../import/importer.js'
 import type {SummaryEntity} from '../import/summary.js'
+import {logTimestamp} from './runLog.js'
 import {formatSeconds} from './time.js'
 
 export interface Reporter extends ImportReporter {
@@ -11,6 +12,11 @@ export interface Reporter extends ImportReporter {
 
 export type ReporterMode = 'bars' | 'lines' | 'json' | 'quiet'
 
+/** Where lines go: a stream, or anything that takes text (the --log-file). */
+export interface LineSink {
+  write(text: string): unknown
+}
+
 /**
  * Bars when a person watches a terminal; timestamped lines for cron and logs. --json: no progress,
  * warnings and notices only, on stderr. --quiet: warnings only, so that cron mails only when a
@@ -18,8 +24,13 @@ export type ReporterMode = 'bars' | 'lines' | 'json' | 'quiet'
  */
 export function createReporter(mode: ReporterMode, stream: NodeJS.WriteStream = process.stderr): Reporter {
   if (mode === 'bars') return new BarReporter(stream, localeIsUtf8() ? cliProgress.Presets.shades_grey : cliProgress.Presets.legacy)
-  if (mode === 'lines') return new LineReporter(stream)
-  return new QuietReporter(stream, {notices: mode === 'json'})
+  return createLineReporter(mode, stream)
+}
+
+/** Timestamped lines (or, quiet, warnings only) to any sink: stderr, or the --log-file. */
+export function createLineReporter(mode: Exclude<ReporterMode, 'bars'>, sink: LineSink): Reporter {
+  if (mode === 'lines') return new LineReporter(sink)
+  return new QuietReporter(sink, {notices: mode === 'json'})
 }
 
 /**
@@ -41,7 +52,7 @@ export function reporterMode(flags: {json: boolean; quiet: boolean}, stdout = pr
 
 class QuietReporter implements Reporter {
   constructor(
-    protected readonly stream: NodeJS.WriteStream,
+    protected readonly stream: LineSink,
     private readonly options: {notices: boolean} = {notices: true},
   ) {}
   phase(_message: string): void {}
@@ -211,6 +222,4 @@ export function rateAndEta(state: Omit<BarState, 'entity'>, nowMs: number): {rat
 }
 
 
-function timestamp(): string {
-  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')
-}
+const timestamp = logTimestamp
