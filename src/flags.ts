@@ -139,5 +139,10 @@ export const importFlags = {
     min: 0,
     helpValue: '<n>',
   }),
+  'log-file': Flags.file({
+    summary: "Append the run's timestamped lines to this file (its folder made if missing); print only what a failed run says. For cron.",
+    helpValue: '<file>',
+    exclusive: ['json', 'quiet'],
+  }),
   json: jsonFlag,
 }

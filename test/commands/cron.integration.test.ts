@@ -1,13 +1,61 @@
+import {spawn} from 'node:child_process'
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {runCli} from '../support/cli.js'
+import {runCli, type CliResult} from '../support/cli.js'
 import {DATABASE_KINDS, testDatabases, unavailable, type TestDatabase} from '../support/databases.js'
-import {writeCounts} from '../support/gymData.js'
+import {wallNameOf, writeCounts} from '../support/gymData.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
 import {makeServerTables, storedInstant, storedUuid} from '../support/serverTables.js'
-import {sendJson, startStoktServer, DEFAULT_TOKEN, type StoktServer} from '../support/stoktServer.js'
+import {sendJson, startStoktServer, DEFAULT_PASSWORD, DEFAULT_TOKEN, DEFAULT_USERNAME, type StoktServer} from '../support/stoktServer.js'
 
 const GYM_SPEC = {seed: 21, faces: 2, holdsPerFace: 30, climbs: 50, setters: 6}
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+
+/** The README's cron file: its variable lines, and its job's command, as cron hands it to sh. */
+function readmeCronJob(): {variables: Record<string, string>; command: string} {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
+  const block = /## From cron\n+```cron\n([\s\S]*?)```/.exec(readme)?.[1]
+  if (block === undefined) throw new Error('README.md has no cron block under "## From cron"')
+  const lines = block.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('#'))
+  const variables = Object.fromEntries(lines.filter((line) => /^\w+=/.test(line)).map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]))
+  const job = lines.filter((line) => !/^\w+=/.test(line))
+  expect(job).toHaveLength(1)
+  // Five time fields, the user, then the command; cron turns each "\%" into "%".
+  const command = job[0].replace(/^(\S+\s+){6}/, '').replaceAll('\\%', '%')
+  return {variables, command}
+}
+
+/**
+ * The README's cron job run as cron runs it: `sh -c`, no terminal, an environment of the cron
+ * file's variables and what cron sets, nothing else; its paths moved to `dir`. The folder of
+ * this test's `node` goes on the PATH, wherever it is installed here.
+ */
+function runCronJob(dir: string): Promise<CliResult> {
+  const {variables, command} = readmeCronJob()
+  const local = command.replaceAll('/opt/mastoc', ROOT).replaceAll('/etc/mastoc.env', join(dir, 'mastoc.env')).replaceAll('/var/log/mastoc', join(dir, 'log', 'mastoc'))
+  const env = {HOME: dir, LOGNAME: 'mastoc', SHELL: '/bin/sh', ...variables, PATH: `${variables.PATH ?? '/usr/bin:/bin'}:${dirname(process.execPath)}`}
+  const child = spawn('/bin/sh', ['-c', local], {env, cwd: dir, stdio: ['ignore', 'pipe', 'pipe']})
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+  return new Promise((resolve, reject) => {
+    child.on('error', reject)
+    child.on('close', (code, signal) => resolve({code, signal, stdout, stderr}))
+  })
+}
+
+/** What `set -a; . FILE` reads: one quoted value a line. */
+function writeEnvFile(path: string, values: Record<string, string>): void {
+  writeFileSync(path, Object.entries(values).map(([name, value]) => `${name}='${value}'\n`).join(''), {mode: 0o600})
+}
+
+const TIMESTAMPED = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ /
 
 describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
   const skip = unavailable(kind)
@@ -21,8 +69,14 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
   const withoutClimb = async (index: number) => {
     const smaller = generateGym(GYM_SPEC)
     smaller.climbs.splice(index, 1)
-    return {dropped: gym.climbs[index] as {id: string}, smaller, shrunk: await startStoktServer({gym: smaller, pageSize: 20})}
+    return {dropped: gym.climbs[index] as {id: string; name: string; faceId: string}, smaller, shrunk: await startStoktServer({gym: smaller, pageSize: 20})}
   }
+  /** `missing` as --json gives it for one dropped climb: its id, and its name and wall beside it. */
+  const missingOne = (dropped: {id: string; name: string; faceId: string}) => ({
+    count: 1,
+    ids: [dropped.id],
+    labels: {[dropped.id]: {name: dropped.name, face: wallNameOf(gym, dropped.faceId)}},
+  })
 
   beforeAll(async () => {
     if (skip) return
@@ -32,6 +86,82 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
   afterAll(async () => {
     await server?.close()
     await databases.dropAll()
+  })
+
+  describe("the README's cron line", () => {
+    let dir: string
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'mastoc-cron-'))
+    })
+    afterAll(() => rmSync(dir, {recursive: true, force: true}))
+    const log = () => readFileSync(join(dir, 'log', 'mastoc', 'import.log'), 'utf8')
+
+    it.skipIf(skip)('prints nothing when a run exits 0, warnings or not (no mail), and logs every run', async () => {
+      const database = await databases.fresh()
+      writeEnvFile(join(dir, 'mastoc.env'), {DATABASE_URL: database.url, STOKT_USERNAME: DEFAULT_USERNAME, STOKT_PASSWORD: DEFAULT_PASSWORD, STOKT_URL: server.url, MASTOC_GYM: gym.gymId})
+      expect(existsSync(join(dir, 'log'))).toBe(false)
+
+      const first = await runCronJob(dir)
+      expect(first).toMatchObject({code: 0, stdout: '', stderr: ''})
+      const firstLog = log()
+      for (const line of firstLog.trimEnd().split('\n')) expect(line).toMatch(TIMESTAMPED)
+      expect(firstLog).toMatch(/Z mastoc import all: started \(pid \d+\)\n/)
+      expect(firstLog).toContain(` Reading every climb from Stokt at ${server.url}\n`)
+      expect(firstLog).toContain(` Imported gym ${gym.gymId} into ${kind === 'sqlite' ? `sqlite:${database.url}` : database.url} (batches of 1000)`)
+      expect(firstLog).toMatch(/Z climbs +50 +0 +0 +0 +50\n/)
+      expect(firstLog).toMatch(/Z mastoc import all: exit 0\n$/)
+
+      // A run that warns (a clock was wrong) but exits 0 needs no one: still nothing printed.
+      const ahead = new Date(Date.now() + 2 * 86_400_000).toISOString().replace('Z', '000Z')
+      await database.knex()('import_cursors').update({climbs_started_at: ahead})
+      const second = await runCronJob(dir)
+      expect(second).toMatchObject({code: 0, stdout: '', stderr: ''})
+      const secondLog = log()
+      expect(secondLog.startsWith(firstLog)).toBe(true)
+      expect(secondLog.slice(firstLog.length)).toMatch(/Z warning: the last climbs import of gym .* a clock is wrong; reading every climb\n/)
+      expect(secondLog.slice(firstLog.length)).toMatch(/Z mastoc import all: exit 0\n$/)
+      expect(secondLog).not.toContain(DEFAULT_PASSWORD)
+    })
+
+    it.skipIf(skip)('prints the error when Stokt refuses the credentials (exit 1: mailed), and logs it too', async () => {
+      const database = await databases.fresh()
+      writeEnvFile(join(dir, 'mastoc.env'), {DATABASE_URL: database.url, STOKT_USERNAME: DEFAULT_USERNAME, STOKT_PASSWORD: 'not the password', STOKT_URL: server.url, MASTOC_GYM: gym.gymId})
+      const before = existsSync(join(dir, 'log', 'mastoc', 'import.log')) ? log() : ''
+
+      const result = await runCronJob(dir)
+      expect(result.code).toBe(1)
+      expect(result.stdout).toBe('')
+      expect(result.stderr).toMatch(/^Error: .*\n$/)
+      expect(result.stderr).not.toContain('not the password')
+      const thisRun = log().slice(before.length)
+      expect(thisRun).toContain(`Z ${result.stderr.trimEnd()}\n`)
+      expect(thisRun).toMatch(/Z mastoc import all: exit 1\n$/)
+    })
+  })
+
+  it.skipIf(skip)('with --log-file: prints the rejected records of a run that exits 3, and fails clearly where the log cannot be', async () => {
+    const database = await databases.fresh()
+    const dir = mkdtempSync(join(tmpdir(), 'mastoc-log-'))
+    const bad = generateGym(GYM_SPEC)
+    ;(bad.climbs[2] as Record<string, unknown>).faceId = 'not-a-uuid'
+    const badServer = await startStoktServer({gym: bad})
+    try {
+      const logFile = join(dir, 'new', 'folder', 'import.log')
+      const result = await mastoc(database, ['import', 'all', '--log-file', logFile], badServer)
+      expect(result.code).toBe(3)
+      expect(result.stdout).toBe('')
+      expect(result.stderr).toBe(`1 record was rejected:\n  climb ${String((bad.climbs[2] as {id: string}).id)}: faceId: not a UUID\n`)
+      expect(readFileSync(logFile, 'utf8')).toMatch(/Z 1 record was rejected:\n.*\n.*Z mastoc import all: exit 3\n$/)
+
+      writeFileSync(join(dir, 'a-file'), '')
+      const unwritable = await mastoc(database, ['import', 'all', '--log-file', join(dir, 'a-file', 'import.log')])
+      expect(unwritable.code).toBe(1)
+      expect(unwritable.stdout).toBe('')
+      expect(unwritable.stderr).toMatch(new RegExp(`^Error: cannot write the log file ${join(dir, 'a-file', 'import.log')}: E[A-Z]+: .*\n$`))
+    } finally {
+      await badServer.close()
+      rmSync(dir, {recursive: true, force: true})
+    }
   })
 
   it.skipIf(skip)('asks Stokt for max_age=7 only, on an incremental run right after a full one', async () => {
@@ -111,7 +241,10 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
     try {
       const full = await mastoc(database, ['import', 'all', '--json'], shrunk)
       expect(full.code).toBe(0)
-      expect(JSON.parse(full.stdout).missing).toEqual({count: 1, ids: [dropped.id]})
+      expect(JSON.parse(full.stdout).missing).toEqual(missingOne(dropped))
+      // A person reads the climb's name and wall beside its id.
+      const human = await mastoc(database, ['import', 'all'], shrunk)
+      expect(human.stdout).toContain(`1 climb is no longer served by Stokt (kept):\n  ${dropped.id}  ${JSON.stringify(dropped.name)} on ${wallNameOf(gym, dropped.faceId)}\n`)
       // never deleted
       expect(await database.knex()('climbs').where('stokt_id', storedUuid(database.knex(), dropped.id)).first()).toBeDefined()
 
@@ -162,7 +295,7 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
     try {
       const full = await mastoc(database, ['import', 'all', '--json'], shrunk)
       expect(full.code).toBe(0)
-      expect(JSON.parse(full.stdout).missing).toEqual({count: 1, ids: [dropped.id]})
+      expect(JSON.parse(full.stdout).missing).toEqual(missingOne(dropped))
     } finally {
       await shrunk.close()
     }
@@ -182,7 +315,9 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
     climb.name = 'Nouveau nom ’25'
     climb.totalLikes = (climb.totalLikes as number) + 3
     const oldLikes = (gym.climbs[4] as {totalLikes: number}).totalLikes
-    const newClimb = {...(changed.climbs[0] as Record<string, unknown>), id: '0000000a-0000-4000-8000-000000000001', name: 'Brand new'}
+    const newSetter = {...((changed.climbs[0] as Record<string, unknown>).climbSetters as object), id: '0000000b-0000-4000-8000-000000000001', fullName: 'Zoé Nouvelle'}
+    const newClimb: Record<string, unknown> = {...changed.climbs[0], id: '0000000a-0000-4000-8000-000000000001', name: 'Brand new', climbSetters: newSetter}
+    const wall = (faceId: unknown) => wallNameOf(changed, faceId)
     changed.climbs.unshift(newClimb)
     const changedServer = await startStoktServer({gym: changed, pageSize: 20})
     try {
@@ -201,18 +336,27 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
             ],
           },
         ],
+        labels: {
+          [newClimb.id as string]: {name: 'Brand new', face: wall(newClimb.faceId)},
+          [climb.id as string]: {name: 'Nouveau nom ’25', face: wall(climb.faceId)},
+        },
       })
+      expect(summary.changes.users).toEqual({create: [newSetter.id], update: [], labels: {[newSetter.id]: {name: 'Zoé Nouvelle'}}})
       expect(summary.changes.holds).toBeUndefined()
       expect(await writeCounts(database.knex())).toEqual(stamps)
-      expect(await database.knex()('climbs').where('stokt_id', newClimb.id).first()).toBeUndefined()
+      expect(await database.knex()('climbs').where('stokt_id', newClimb.id as string).first()).toBeUndefined()
 
       const human = await mastoc(database, ['import', 'all', '--dry-run'], changedServer)
       // Its phase lines say what it does: it compares, it writes nothing.
       expect(human.stderr).toMatch(/Z Comparing the gym$/m)
       expect(human.stderr).toMatch(/Z Reading 2 face setups and comparing their holds$/m)
       expect(human.stderr).not.toMatch(/writ/i)
-      expect(human.stdout).toContain('climbs to update (1):')
-      expect(human.stdout).toContain(`${String(climb.id)}: name ${JSON.stringify(oldName)} → "Nouveau nom ’25", total_likes ${oldLikes} → ${oldLikes + 3}`)
+      // Beside each id, what a person knows it by: a climb's name and wall, a setter's name.
+      expect(human.stdout).toContain(`users to create (1):\n  ${newSetter.id}  "Zoé Nouvelle"\n`)
+      expect(human.stdout).toContain(`climbs to create (1):\n  ${String(newClimb.id)}  "Brand new" on ${wall(newClimb.faceId)}\n`)
+      expect(human.stdout).toContain(
+        `climbs to update (1):\n  ${String(climb.id)}  "Nouveau nom ’25" on ${wall(climb.faceId)}: name ${JSON.stringify(oldName)} → "Nouveau nom ’25", total_likes ${oldLikes} → ${oldLikes + 3}`,
+      )
     } finally {
       await changedServer.close()
     }

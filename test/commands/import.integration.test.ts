@@ -109,6 +109,20 @@ describe.each(DATABASE_KINDS)('mastoc import (the CLI) on %s', (kind) => {
     expect(result.stdout + result.stderr).not.toContain(DEFAULT_TOKEN)
   })
 
+  it.skipIf(skip)('names the database it wrote to in the summary, its password masked', async () => {
+    const database = await databases.fresh()
+    // PostgreSQL here trusts every local connection: the password is there to be masked.
+    const url = kind === 'postgres' ? database.url.replace('postgres@', 'postgres:Sesame-4711@') : database.url
+    const shown = kind === 'postgres' ? database.url.replace('postgres@', 'postgres:***@') : `sqlite:${database.url}`
+    const args = ['import', 'all', '--database', url, '--gym', gym.gymId, '--stokt-url', server.url]
+    const result = await runCli(args, {STOKT_TOKEN: DEFAULT_TOKEN})
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.stdout.split('\n')[0]).toMatch(new RegExp(`^Imported gym ${gym.gymId} into ${escapeRegExp(shown)} \\(batches of 1000\\) in [\\d.]+ s\\.$`))
+    const dry = await runCli([...args, '--dry-run'], {STOKT_TOKEN: DEFAULT_TOKEN})
+    expect(dry.stdout.split('\n')[0]).toMatch(new RegExp(`^Dry run of gym ${gym.gymId} against ${escapeRegExp(shown)} \\(batches of 1000\\) in [\\d.]+ s: nothing was written`))
+    expect(result.stdout + result.stderr + dry.stdout + dry.stderr).not.toContain('Sesame-4711')
+  })
+
   it.skipIf(skip)('exits 3 and names each rejected record when some records are bad, importing the others', async () => {
     const database = await databases.fresh()
     const badGym = generateGym({seed: 11, faces: 2, holdsPerFace: 40, climbs: 60, setters: 8})
@@ -238,3 +252,7 @@ describe('mastoc (the CLI), whatever the database', () => {
     expect(result.stdout).toContain('EXAMPLES')
   })
 })
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}

@@ -23,6 +23,8 @@ describe.each(DATABASE_KINDS)('on a terminal, on %s', (kind) => {
   let gym: GeneratedGym
   let server: StoktServer
   let onRequest: ((request: RecordedRequest) => void) | undefined
+  /** Holds back Stokt's answer until it resolves. */
+  let beforeAnswer: ((request: RecordedRequest) => Promise<void>) | undefined
   const databases = testDatabases(kind)
 
   beforeAll(async () => {
@@ -33,6 +35,7 @@ describe.each(DATABASE_KINDS)('on a terminal, on %s', (kind) => {
       pageSize: PAGE_SIZE,
       intercept: async (request) => {
         onRequest?.(request)
+        await beforeAnswer?.(request)
         await sleep(LATENCY_MS)
         return false
       },
@@ -66,6 +69,31 @@ describe.each(DATABASE_KINDS)('on a terminal, on %s', (kind) => {
       terminal.type('\x03\x03')
       await waitFor('the terminal to close', () => terminal.exited() || undefined).catch(() => {})
     }
+  })
+
+  it.skipIf(skip)("draws the climbs bar at x/N from its first frame, N Stokt's count, with a rate and the time left", async () => {
+    const database = await databases.fresh()
+    const climbsBars = (raw: string) => [...raw.matchAll(/climbs +\|[^\r\n\x1b]*/g)]
+    const onItsWay = new RegExp(`\\d+/${gym.climbs.length} \\d+(\\.\\d)?/s ETA \\d+s$`)
+    const terminal = startCliOnTerminal(importArgs(server, gym, database, ['--batch-size', '10', '--concurrency', '1']), {STOKT_TOKEN: DEFAULT_TOKEN, LANG: 'C.UTF-8'})
+    // Page 5 is answered once the bar has shown a rate and the time left, halfway through.
+    beforeAnswer = async (request) => {
+      if (!isClimbsPage(request, gym, 5)) return
+      await waitFor('the climbs bar to show a rate and an ETA', () => climbsBars(terminal.output()).some(([bar]) => onItsWay.test(bar)) || undefined)
+    }
+    const {code, output} = await terminal.result.finally(() => (beforeAnswer = undefined))
+    expect(code, output).toBe(0)
+    // Each drawing of the climbs bar, in order; the first one as the screen showed it then.
+    const drawings = climbsBars(output)
+    expect(drawings.length, output).toBeGreaterThan(1)
+    const firstFrame = terminalScreen(output.slice(0, drawings[0].index + drawings[0][0].length))
+    const firstBar = firstFrame.find((line) => /^ ?climbs +\|/.test(line))
+    expect(firstBar, firstFrame.join('\n')).toMatch(new RegExp(`\\| \\d+/${gym.climbs.length}\\b`))
+    for (const [drawing] of drawings) expect(drawing).toMatch(new RegExp(`\\| \\d+/${gym.climbs.length}\\b`))
+    // On its way, a rate and the time left; at the end, every climb, the rate and how long it took.
+    expect(drawings.filter(([drawing]) => onItsWay.test(drawing)), output).not.toEqual([])
+    const finalBar = terminalScreen(output).find((line) => /^ ?climbs +\|/.test(line))
+    expect(finalBar).toMatch(new RegExp(`\\| ${gym.climbs.length}/${gym.climbs.length} \\d+(\\.\\d)?/s in \\d+s$`))
   })
 })
 

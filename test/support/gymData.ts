@@ -191,3 +191,10 @@ export async function writeCounts(db: Knex): Promise<Record<string, number>> {
 
 const WRITE_LOG = 'test_write_log'
 const SERVER_TABLES = ['gyms', 'faces', 'holds', 'users', 'climbs']
+
+/** The name of the wall a face is on, as the walls list serves it: how the importer names a face. */
+export function wallNameOf(gym: GeneratedGym, faceId: unknown): string {
+  const wall = gym.walls.find((candidate) => (candidate.faces as {id: string}[]).some((face) => face.id === faceId))
+  if (wall === undefined) throw new Error(`no wall has face ${String(faceId)}`)
+  return String(wall.name)
+}

@@ -1,10 +1,13 @@
+import {format} from 'node:util'
+
 import {Command} from '@oclif/core'
 
 import {DEFAULT_DATABASE, MONTOBOARD_GYM_ID, importFlags} from '../../flags.js'
 import {buildImportOptions, UsageError} from '../import/importConfig.js'
 import {ImportFailure, ImportInterrupted, runImport, type ImportCommand} from '../import/importer.js'
 import {StoktError} from '../stokt/source.js'
-import {createReporter, reporterMode} from '../output/progress.js'
+import {createLineReporter, createReporter, reporterMode} from '../output/progress.js'
+import {RunLog} from '../output/runLog.js'
 import {maskWrites} from '../output/secrets.js'
 import {formatRejected, formatSummary} from '../output/summaryText.js'
 
@@ -16,13 +19,17 @@ export abstract class ImportBaseCommand extends Command {
   static override flags = importFlags
 
   protected abstract readonly what: ImportCommand
+  /** `--log-file`: the run's lines go there; stdout and stderr get only what a failed run says. */
+  private runLog?: RunLog
 
   async run(): Promise<void> {
     // Whatever writes to them (oclif, the reporter, a library): the one way out to a person.
     maskWrites(process.stdout)
     maskWrites(process.stderr)
     const {flags} = await this.parse(this.constructor as typeof ImportBaseCommand)
-    const reporter = createReporter(reporterMode(flags))
+    if (flags['log-file']) this.openRunLog(flags['log-file'])
+    const runLog = this.runLog
+    const reporter = runLog ? createLineReporter('lines', {write: (text) => runLog.append(text)}) : createReporter(reporterMode(flags))
     const stop = stopOnSignals((signal) => reporter.warn(`${signal}: stopping once the current batch is written or rolled back (again to quit now)`))
     ignoreClosedOutput()
     try {
@@ -31,8 +38,12 @@ export abstract class ImportBaseCommand extends Command {
       )
       const result = await runImport({...options, signal: stop.signal}, reporter)
       reporter.stop()
-      if (flags.json) this.log(JSON.stringify(result.summary, null, 2))
-      else if (!flags.quiet) this.log(formatSummary(result.summary))
+      if (runLog) {
+        runLog.write(formatSummary(result.summary, options.database.display))
+        // Printed, so that cron mails them; the log has them in its summary.
+        if (result.summary.rejected.length > 0) super.logToStderr(formatRejected(result.summary))
+      } else if (flags.json) this.log(JSON.stringify(result.summary, null, 2))
+      else if (!flags.quiet) this.log(formatSummary(result.summary, options.database.display))
       else if (result.summary.rejected.length > 0) this.logToStderr(formatRejected(result.summary))
       // Partial failure: the summary is printed, and the exit code says a person should look.
       process.exitCode = result.exitCode
@@ -49,6 +60,27 @@ export abstract class ImportBaseCommand extends Command {
     } finally {
       stop.dispose()
     }
+  }
+
+  /** With --log-file, what the run prints (a failure's error) is in the log too. */
+  override logToStderr(message = '', ...args: unknown[]): void {
+    super.logToStderr(message, ...args)
+    this.runLog?.write(format(message, ...args))
+  }
+
+  /** Cron's line: every run in the log, from its start to its exit code. */
+  private openRunLog(path: string): void {
+    try {
+      this.runLog = new RunLog(path)
+    } catch (error) {
+      this.fail((error as Error).message, 1)
+    }
+    const runLog = this.runLog
+    runLog.write(`mastoc import ${this.what}: started (pid ${process.pid})`)
+    process.once('exit', (code) => {
+      runLog.write(`mastoc import ${this.what}: exit ${code}`)
+      runLog.close()
+    })
   }
 
   /** One unwrapped line on stderr, for a person or a cron log; no stack trace. */

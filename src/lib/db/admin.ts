@@ -30,12 +30,20 @@ export interface DatabaseStatus {
   locks: LockHolder[]
 }
 
+export interface StatusQuery {
+  /** The latest runs listed; default 10. */
+  limit?: number
+  /** Only this gym's runs, locks and last import: its Stokt id, or the first characters of it. */
+  gym?: string
+}
+
 /**
  * `mastoc status`: row counts and the latest runs, newest first. It only reads — a read-only
  * replica or a database never imported into answers too (tables not there yet count as empty; a
  * SQLite file not there yet is an empty database, and is not created). `notice`: for stderr.
  */
-export async function readStatus(databaseValue: string, runs = 10): Promise<AdminResult<{status: DatabaseStatus; notice?: string}>> {
+export async function readStatus(databaseValue: string, query: StatusQuery = {}): Promise<AdminResult<{status: DatabaseStatus; notice?: string}>> {
+  const {limit = 10, gym} = query
   const target = targetOf(databaseValue)
   if (target.ok && missingSqliteFile(target.target)) {
     return {
@@ -49,9 +57,9 @@ export async function readStatus(databaseValue: string, runs = 10): Promise<Admi
     return {
       status: {
         counts: await store.counts(),
-        runs: await store.latestRuns(runs),
-        lastCompleted: await store.lastCompletedRuns(),
-        locks: await currentLockHolders(db, dialect),
+        runs: await store.latestRuns(limit, gym),
+        lastCompleted: await store.lastCompletedRuns(gym),
+        locks: (await currentLockHolders(db, dialect)).filter((lock) => gym === undefined || lock.gymStoktId.startsWith(gym.toLowerCase())),
       },
     }
   })

@@ -87,9 +87,10 @@ export interface ImportStore {
    * their options) and a minute more. One still within its wait may be alive.
    */
   abandonDeadRuns(gymStoktId: string, runId: string, now: string): Promise<number>
-  latestRuns(limit: number): Promise<RunRow[]>
+  /** `gym`: only the runs of the gyms whose Stokt id starts with it. */
+  latestRuns(limit: number, gym?: string): Promise<RunRow[]>
   /** Per gym, the latest run that completed and wrote (succeeded or partial, not a dry run). */
-  lastCompletedRuns(): Promise<RunRow[]>
+  lastCompletedRuns(gym?: string): Promise<RunRow[]>
   counts(): Promise<TableCounts>
   /** When the last completed climbs import of this gym started (`--incremental`). */
   readClimbsCursor(gymStoktId: string): Promise<string | undefined>
@@ -98,6 +99,8 @@ export interface ImportStore {
   climbStoktIdsOfGym(gymStoktId: string): Promise<string[]>
   /** How many they are. */
   countClimbsOfGym(gymStoktId: string): Promise<number>
+  /** By Stokt id, each of these climbs' name and its face's Stokt id, to name them to a person. */
+  describeClimbs(stoktIds: string[]): Promise<Map<string, {name: string; faceStoktId: string | null}>>
   /** After the last batch: what the import wrote moved into the database file proper (SQLite's WAL). */
   checkpoint(): Promise<void>
 }
@@ -238,16 +241,22 @@ export class KnexImportStore implements ImportStore {
       .update({status: 'abandoned', error: `the run ended without recording how (its process was killed or lost, or the database was out of reach as it ended); found at ${now} by run ${runId}`})
   }
 
-  async latestRuns(limit: number): Promise<RunRow[]> {
+  async latestRuns(limit: number, gym?: string): Promise<RunRow[]> {
     if (!(await this.db.schema.hasTable('import_runs'))) return []
-    const rows: Record<string, unknown>[] = await this.db('import_runs').orderBy('started_at', 'desc').limit(limit)
+    const rows: Record<string, unknown>[] = await this.db('import_runs')
+      .modify((query) => ofGym(query, gym))
+      .orderBy('started_at', 'desc')
+      .limit(limit)
     return rows.map((row) => this.runRow(row))
   }
 
-  async lastCompletedRuns(): Promise<RunRow[]> {
+  async lastCompletedRuns(gym?: string): Promise<RunRow[]> {
     if (!(await this.db.schema.hasTable('import_runs'))) return []
     const completed = () =>
-      this.db('import_runs').whereIn('status', ['succeeded', 'partial']).andWhere('dry_run', toDatabaseValue(this.dialect, 'boolean', false) as number | boolean)
+      this.db('import_runs')
+        .whereIn('status', ['succeeded', 'partial'])
+        .andWhere('dry_run', toDatabaseValue(this.dialect, 'boolean', false) as number | boolean)
+        .modify((query) => ofGym(query, gym))
     const rows: Record<string, unknown>[] = await completed()
       .select('import_runs.*')
       .whereIn(['gym_stokt_id', 'started_at'], completed().select('gym_stokt_id').max('started_at').groupBy('gym_stokt_id'))
@@ -275,6 +284,23 @@ export class KnexImportStore implements ImportStore {
   async countClimbsOfGym(gymStoktId: string): Promise<number> {
     const [row] = await this.climbsOfGym(gymStoktId).count({count: '*'})
     return Number(row.count)
+  }
+
+  async describeClimbs(stoktIds: string[]): Promise<Map<string, {name: string; faceStoktId: string | null}>> {
+    const described = new Map<string, {name: string; faceStoktId: string | null}>()
+    // A few hundred at a time: clear of any limit on a statement's parameters.
+    for (let start = 0; start < stoktIds.length; start += 500) {
+      const chunk = stoktIds.slice(start, start + 500).map((id) => toDatabaseValue(this.dialect, 'uuid', id) as string)
+      const rows: {stokt_id: string; name: string; face_stokt_id: string | null}[] = await this.db('climbs')
+        .leftJoin('faces', 'faces.id', 'climbs.face_id')
+        .whereIn('climbs.stokt_id', chunk)
+        .select('climbs.stokt_id', 'climbs.name', 'faces.stokt_id as face_stokt_id')
+      for (const row of rows) {
+        const faceStoktId = row.face_stokt_id === null ? null : (fromDatabaseValue('uuid', row.face_stokt_id) as string)
+        described.set(fromDatabaseValue('uuid', row.stokt_id) as string, {name: row.name, faceStoktId})
+      }
+    }
+    return described
   }
 
   private climbsOfGym(gymStoktId: string): Knex.QueryBuilder {
@@ -322,6 +348,12 @@ export class KnexImportStore implements ImportStore {
     }
     return counts
   }
+}
+
+/** The runs of the gyms whose id starts with `gym` (a whole id, or its first characters as status shows them). */
+function ofGym(query: Knex.QueryBuilder, gym: string | undefined): void {
+  // Hex digits and dashes only (status checks): nothing in it that LIKE would read as a pattern.
+  if (gym !== undefined) query.where('gym_stokt_id', 'like', `${gym.toLowerCase()}%`)
 }
 
 function knexOf(tx: StoreTransaction): Knex.Transaction {

@@ -27,7 +27,7 @@ import {climbRow, faceRow, gymRow, holdRow, userRow} from './mapping.js'
 import {secrets} from '../output/secrets.js'
 import {RejectsFile} from './rejectsFile.js'
 import {createStrategy, type BatchFinalizer, type StrategyName, type WriteStrategy} from './strategy.js'
-import {SUMMARY_ENTITY, SummaryTally, type ImportSummary, type Outcome, type Rejected, type SummaryEntity} from './summary.js'
+import {SUMMARY_ENTITY, SummaryTally, type ImportSummary, type MissingClimbs, type Outcome, type RecordLabel, type Rejected, type SummaryEntity} from './summary.js'
 import {IdRegistry, type RowGroup, type SourceRow, type UpsertContext} from './upsert.js'
 
 export type ImportCommand = 'holds' | 'users' | 'climbs' | 'all'
@@ -299,7 +299,11 @@ class GymImporter {
   private readonly done = new Map<SummaryEntity, number>()
   private readonly totals = new Map<SummaryEntity, number | undefined>()
   onRejected?: (rejected: Rejected, record: unknown) => void
-  private missing?: {count: number; ids: string[]}
+  private missing?: MissingClimbs
+  /** Each face's wall name, as the walls list gives it: how a person knows a face. */
+  private readonly faceNames = new Map<string, string>()
+  /** Dry runs: `${entity} ${stoktId}` → its label, from when its row is made until its outcome. */
+  private readonly pendingLabels?: Map<string, RecordLabel>
   private writeInFlight?: Promise<void>
   /** The gym's lock, once held: checked between batches. */
   lock?: ImportLock
@@ -318,6 +322,7 @@ class GymImporter {
     private readonly reporter: ImportReporter,
   ) {
     this.tally = new SummaryTally({collectChanges: options.dryRun})
+    if (options.dryRun) this.pendingLabels = new Map()
     this.upsertContext = {store, ids: this.ids, dryRun: options.dryRun, now: () => nowInstant(), emptyAtStart: new Set()}
     this.strategy = createStrategy(options.strategy, this.upsertContext)
   }
@@ -370,21 +375,23 @@ class GymImporter {
     const walls = parseRecord(WallsSchema, await this.fromSource(() => source.walls(gymId)))
     if (!walls.ok) throw new ImportFailure(`Stokt's walls of gym ${gymId} are unusable: ${walls.reason}`)
     const faceIds = [...new Set(walls.value.flatMap((wall) => wall.faces.map((face) => face.id)))]
+    for (const wall of walls.value) for (const face of wall.faces) if (wall.name) this.faceNames.set(face.id, wall.name)
 
     // A dry run writes nothing: it compares with what the database holds.
     const writing = this.options.dryRun ? 'comparing' : 'writing'
     this.reporter.phase(this.options.dryRun ? 'Comparing the gym' : 'Writing the gym')
     let gymOutcome: Outcome | undefined
     this.throwIfInterrupted()
-    await this.strategy.write([{spec: GYMS, rows: [gymRow(summary.value, summaryRaw)]}], (entity, outcome) => {
+    const gym = gymRow(summary.value, summaryRaw)
+    await this.strategy.write([{spec: GYMS, rows: [gym]}], (entity, outcome) => {
       gymOutcome = outcome
-      this.tally.add(entity, outcome) // no counts of its own: a dry run's diff names it
+      this.tally.add(entity, outcome, this.labelOf('gym', gym)) // no counts of its own: a dry run's diff names it
     })
     if (gymOutcome?.kind === 'error') throw new ImportFailure(`gym ${gymId} could not be written: ${gymOutcome.reason}`)
 
     this.reporter.phase(`Reading ${faceIds.length} face setup${faceIds.length === 1 ? '' : 's'}${withHolds ? ` and ${writing} their holds` : ''}`)
     this.track('faces', faceIds.length)
-    if (withHolds) this.track('holds', 0)
+    if (withHolds) this.track('holds', undefined)
     // Setups are fetched ahead but handled one at a time, in order: a large gym's holds are never
     // all in memory at once, and writing one face's holds overlaps fetching the next setups.
     // A face the walls list but whose setup Stokt does not have is that face's problem alone.
@@ -419,7 +426,7 @@ class GymImporter {
 
     const holdIds = new Set<number>()
     const holdRows: SourceRow[] = []
-    if (withHolds) this.totals.set('holds', (this.totals.get('holds') ?? 0) + setup.value.holds.length)
+    if (withHolds) this.setTotal('holds', (this.totals.get('holds') ?? 0) + setup.value.holds.length)
     for (const rawHold of setup.value.holds) {
       const hold = parseRecord(HoldSchema, rawHold)
       if (hold.ok) {
@@ -465,8 +472,6 @@ class GymImporter {
         ? `Reading every climb from ${source.description}`
         : `Reading climbs of the last ${maxAge} days from ${source.description}`,
     )
-    this.track('users', undefined)
-    if (withClimbs) this.track('climbs', undefined)
     const seenClimbs = new Set<string>()
     /** Records without an id (rejected), as served: read twice, one is still one record. */
     const seenWithoutId = new Set<string>()
@@ -482,12 +487,17 @@ class GymImporter {
     }
 
     let lastCount: number | undefined
-    for (;;) {
-      const next = await this.fromSource(() => pages.next())
-      if (next.done) break
+    // The bars wait for the first page (asked for when the run began): the climbs bar starts at
+    // Stokt's count, not at 0/1.
+    this.tally.track('users')
+    if (withClimbs) this.tally.track('climbs')
+    let next = await this.fromSource(() => pages.next())
+    this.track('users', undefined)
+    if (withClimbs) this.track('climbs', next.done ? 0 : next.value.count)
+    for (; !next.done; next = await this.fromSource(() => pages.next())) {
       const page = next.value
       lastCount = page.count
-      if (withClimbs && page.count !== undefined) this.totals.set('climbs', Math.max(page.count, this.totals.get('climbs') ?? 0))
+      if (withClimbs && page.count !== undefined && page.count > (this.totals.get('climbs') ?? 0)) this.setTotal('climbs', page.count)
       for (const raw of page.results) {
         const climbId = receivedId(raw)
         // The list is newest first: climbs created while paging push older ones onto the next page.
@@ -518,6 +528,8 @@ class GymImporter {
     }
     // Fewer climbs than Stokt announced: pages came back short (or empty) and some were never seen.
     const served = seenClimbs.size + seenWithoutId.size
+    // Every page read: the setters are all counted.
+    this.setTotal('users', seenSetters.size)
     const complete = lastCount === undefined || served >= lastCount
     if (!complete) {
       this.reporter.warn(
@@ -562,7 +574,12 @@ class GymImporter {
     }
     const stored = await this.store.climbStoktIdsOfGym(this.options.gymId)
     const ids = stored.filter((stoktId) => !served.has(stoktId)).sort()
-    this.missing = {count: ids.length, ids}
+    const labels: Record<string, RecordLabel> = {}
+    for (const [stoktId, {name, faceStoktId}] of await this.store.describeClimbs(ids)) {
+      labels[stoktId] = {name, ...(faceStoktId ? {face: this.faceName(faceStoktId)} : {})}
+    }
+    // Labels only beside ids: a run with none missing reports {count: 0, ids: []}, as it always has.
+    this.missing = ids.length > 0 ? {count: ids.length, ids, labels} : {count: 0, ids}
     if (ids.length > 0) this.reporter.warn(`${ids.length} climb${ids.length === 1 ? ' is' : 's are'} no longer served by Stokt (kept; listed under "missing")`)
   }
 
@@ -596,6 +613,9 @@ class GymImporter {
    */
   private async writeGroups(groups: RowGroup[], finalize?: BatchFinalizer): Promise<void> {
     await this.drainWrites()
+    if (this.pendingLabels) {
+      for (const {spec, rows} of groups) for (const row of rows) this.pendingLabels.set(`${spec.entity} ${row.stoktId}`, this.labelOf(spec.entity, row))
+    }
     if (finalize || groups.some((group) => group.rows.length > 0)) {
       this.throwIfInterrupted()
       const write = this.strategy.write(groups, (entity, outcome) => this.record(entity, outcome), finalize)
@@ -659,7 +679,10 @@ class GymImporter {
   }
 
   private record(entity: EntityName, outcome: Outcome): void {
-    this.tally.add(entity, outcome)
+    const labelKey = `${entity} ${outcome.stoktId}`
+    const label = this.pendingLabels?.get(labelKey)
+    this.pendingLabels?.delete(labelKey)
+    this.tally.add(entity, outcome, label)
     if (outcome.kind === 'error') this.onRejected?.({entity, stoktId: outcome.stoktId, reason: outcome.reason}, outcome.raw)
     const summaryEntity = SUMMARY_ENTITY[entity]
     if (summaryEntity === undefined) return
@@ -672,6 +695,24 @@ class GymImporter {
     this.tally.track(entity)
     this.totals.set(entity, total)
     this.reporter.progress(entity, 0, total)
+  }
+
+  /** A total learnt along the way, shown at once. */
+  private setTotal(entity: SummaryEntity, total: number): void {
+    this.totals.set(entity, total)
+    this.reporter.progress(entity, this.done.get(entity) ?? 0, total)
+  }
+
+  /** What a person knows a record by: its name, its face's wall. */
+  private labelOf(entity: EntityName, row: SourceRow): RecordLabel {
+    const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined)
+    const faceStoktId = entity === 'face' ? String(row.stoktId) : (row.refs?.face_id?.stoktId ?? undefined)
+    const name = text(row.values.name ?? row.values.full_name ?? row.values.display_name)
+    return {...(name !== undefined ? {name} : {}), ...(faceStoktId ? {face: this.faceName(faceStoktId)} : {})}
+  }
+
+  private faceName(faceStoktId: string): string {
+    return this.faceNames.get(faceStoktId) ?? `face ${faceStoktId}`
   }
 }
 

@@ -40,8 +40,23 @@ export const SUMMARY_ENTITY: Partial<Record<EntityName, SummaryEntity>> = {
 /** What a dry run's diff names: the summary's entities, and the gym. */
 export type ChangedEntity = SummaryEntity | 'gym'
 
-/** A dry run's diff: what would be created, and each update field by field. */
-export type EntityChanges = {create: string[]; update: {stoktId: string; fields: FieldChange[]}[]}
+/**
+ * What a person recognises a record by, beside its id: a climb's name and face (its wall's name),
+ * a setter's or the gym's name, a face's or a hold's wall.
+ */
+export interface RecordLabel {
+  name?: string
+  face?: string
+}
+
+/**
+ * A dry run's diff: what would be created, and each update field by field. `labels`: by Stokt id,
+ * for each record listed (added beside the ids, whose shape scripts rely on).
+ */
+export type EntityChanges = {create: string[]; update: {stoktId: string; fields: FieldChange[]}[]; labels?: Record<string, RecordLabel>}
+
+/** Climbs stored from Stokt that Stokt no longer serves; `labels` by Stokt id, as in the diff. */
+export type MissingClimbs = {count: number; ids: string[]; labels?: Record<string, RecordLabel>}
 
 export interface ImportSummary {
   gym: string
@@ -55,7 +70,7 @@ export interface ImportSummary {
   climbs?: EntityCounts
   rejected: Rejected[]
   /** After a complete full walk: climbs stored from Stokt that Stokt no longer serves. */
-  missing?: {count: number; ids: string[]}
+  missing?: MissingClimbs
   /** Dry runs only; the gym too, which has no counts of its own. */
   changes?: Partial<Record<ChangedEntity, EntityChanges>>
 }
@@ -79,9 +94,9 @@ export class SummaryTally {
     if (!this.counts.has(entity)) this.counts.set(entity, emptyCounts())
   }
 
-  add(entityName: EntityName, outcome: Outcome): void {
+  add(entityName: EntityName, outcome: Outcome, label?: RecordLabel): void {
     const entity = SUMMARY_ENTITY[entityName]
-    this.addChange(entity ?? 'gym', outcome)
+    this.addChange(entity ?? 'gym', outcome, label)
     if (entity === undefined) return
     this.track(entity)
     const counts = this.counts.get(entity)!
@@ -94,12 +109,13 @@ export class SummaryTally {
     }
   }
 
-  private addChange(entity: ChangedEntity, outcome: Outcome): void {
+  private addChange(entity: ChangedEntity, outcome: Outcome, label: RecordLabel | undefined): void {
     if (!this.changes || (outcome.kind !== 'created' && outcome.kind !== 'updated')) return
     let changes = this.changes.get(entity)
-    if (!changes) this.changes.set(entity, (changes = {create: [], update: []}))
+    if (!changes) this.changes.set(entity, (changes = {create: [], update: [], labels: {}}))
     if (outcome.kind === 'created') changes.create.push(outcome.stoktId)
     else changes.update.push({stoktId: outcome.stoktId, fields: outcome.changes})
+    if (label !== undefined) changes.labels![outcome.stoktId] = label
   }
 
   get errorCount(): number {
@@ -117,7 +133,7 @@ export class SummaryTally {
     return {
       ...rest,
       rejected: [...this.rejected],
-      ...(missing ? {missing: {count: missing.count, ids: [...missing.ids]}} : {}),
+      ...(missing ? {missing: {count: missing.count, ids: [...missing.ids], ...(missing.labels ? {labels: {...missing.labels}} : {})}} : {}),
       ...(this.changes ? {changes: Object.fromEntries(this.changes)} : {}),
     }
   }

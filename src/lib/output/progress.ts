@@ -2,6 +2,8 @@ import cliProgress from 'cli-progress'
 
 import type {ImportReporter} from '../import/importer.js'
 import type {SummaryEntity} from '../import/summary.js'
+import {logTimestamp} from './runLog.js'
+import {formatSeconds} from './time.js'
 
 export interface Reporter extends ImportReporter {
   /** Stops bars and flushes lines before the summary is printed. */
@@ -10,6 +12,11 @@ export interface Reporter extends ImportReporter {
 
 export type ReporterMode = 'bars' | 'lines' | 'json' | 'quiet'
 
+/** Where lines go: a stream, or anything that takes text (the --log-file). */
+export interface LineSink {
+  write(text: string): unknown
+}
+
 /**
  * Bars when a person watches a terminal; timestamped lines for cron and logs. --json: no progress,
  * warnings and notices only, on stderr. --quiet: warnings only, so that cron mails only when a
@@ -17,8 +24,13 @@ export type ReporterMode = 'bars' | 'lines' | 'json' | 'quiet'
  */
 export function createReporter(mode: ReporterMode, stream: NodeJS.WriteStream = process.stderr): Reporter {
   if (mode === 'bars') return new BarReporter(stream, localeIsUtf8() ? cliProgress.Presets.shades_grey : cliProgress.Presets.legacy)
-  if (mode === 'lines') return new LineReporter(stream)
-  return new QuietReporter(stream, {notices: mode === 'json'})
+  return createLineReporter(mode, stream)
+}
+
+/** Timestamped lines (or, quiet, warnings only) to any sink: stderr, or the --log-file. */
+export function createLineReporter(mode: Exclude<ReporterMode, 'bars'>, sink: LineSink): Reporter {
+  if (mode === 'lines') return new LineReporter(sink)
+  return new QuietReporter(sink, {notices: mode === 'json'})
 }
 
 /**
@@ -40,7 +52,7 @@ export function reporterMode(flags: {json: boolean; quiet: boolean}, stdout = pr
 
 class QuietReporter implements Reporter {
   constructor(
-    protected readonly stream: NodeJS.WriteStream,
+    protected readonly stream: LineSink,
     private readonly options: {notices: boolean} = {notices: true},
   ) {}
   phase(_message: string): void {}
@@ -101,20 +113,33 @@ class LineReporter extends QuietReporter {
   }
 }
 
+/** Where a bar stands: what the format draws, beside cli-progress's own value and total. */
+interface BarState {
+  entity: SummaryEntity
+  done: number
+  /** Undefined until known: the setters are counted only once every climb is read. */
+  total: number | undefined
+  startedMs: number
+  /** When `done` last moved. */
+  updatedMs: number
+}
+
 class BarReporter extends QuietReporter {
   private readonly multibar: cliProgress.MultiBar
-  private readonly bars = new Map<SummaryEntity, cliProgress.SingleBar>()
+  private readonly bars = new Map<SummaryEntity, {bar: cliProgress.SingleBar; state: BarState}>()
 
   constructor(stream: NodeJS.WriteStream, preset: cliProgress.Preset) {
     super(stream)
     this.multibar = new cliProgress.MultiBar(
       {
         stream,
-        format: ' {entity} |{bar}| {value}/{total} {eta_formatted}',
+        // Drawn here: cli-progress's ETA averages its last updates, which a batch brings all at
+        // once (it said 0s with 7 s to go), and it has no rate.
+        format: (options, _params, payload: BarState) => barLine(payload, options, Date.now()),
+        barsize: 30,
         hideCursor: true,
         clearOnComplete: false,
         stopOnComplete: false,
-        etaBuffer: 50,
         // A bar whose text had not changed was not redrawn after a line printed above the bars
         // pushed it down: it vanished from the screen.
         forceRedraw: true,
@@ -136,15 +161,19 @@ class BarReporter extends QuietReporter {
   }
 
   override progress(entity: SummaryEntity, done: number, total: number | undefined): void {
-    let bar = this.bars.get(entity)
-    const shownTotal = Math.max(total ?? done, done, 1)
-    if (bar === undefined) {
-      bar = this.multibar.create(shownTotal, done, {entity: entity.padEnd(6)})
-      this.bars.set(entity, bar)
+    const now = Date.now()
+    const existing = this.bars.get(entity)
+    if (existing === undefined) {
+      const state: BarState = {entity, done, total, startedMs: now, updatedMs: now}
+      this.bars.set(entity, {bar: this.multibar.create(Math.max(total ?? 0, done, 1), done, state), state})
       return
     }
-    bar.setTotal(shownTotal)
-    bar.update(done)
+    const {bar, state} = existing
+    if (done !== state.done) state.updatedMs = now
+    state.done = done
+    state.total = total
+    bar.setTotal(Math.max(total ?? 0, done, 1))
+    bar.update(done, state)
   }
 
   override stop(): void {
@@ -166,6 +195,31 @@ class BarReporter extends QuietReporter {
   }
 }
 
-function timestamp(): string {
-  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')
+/** " climbs |████░░░░| 340/400 512/s ETA 1s": the bar, where it stands, its rate and time left. */
+export function barLine(state: BarState, options: cliProgress.Options, nowMs: number): string {
+  const {done, total} = state
+  const shownTotal = total === undefined ? undefined : Math.max(total, done)
+  const bar = cliProgress.Format.BarFormat(shownTotal ? done / shownTotal : 0, options)
+  const {rate, etaMs} = rateAndEta(state, nowMs)
+  const parts = [` ${state.entity.padEnd(6)} |${bar}| ${done}${shownTotal === undefined ? '' : `/${shownTotal}`}`]
+  if (rate !== undefined) parts.push(`${rate >= 10 ? Math.round(rate) : rate.toFixed(1)}/s`)
+  if (shownTotal !== undefined && done >= shownTotal && done > 0) parts.push(`in ${formatSeconds((state.updatedMs - state.startedMs) / 1000)}`)
+  else if (etaMs !== undefined) parts.push(`ETA ${formatSeconds(etaMs / 1000)}`)
+  return parts.join(' ')
 }
+
+/**
+ * The rate from the bar's start to its last move, and the time left at that rate, counted down
+ * from that move: between batches the ETA ticks down instead of climbing as the rate would sag.
+ */
+export function rateAndEta(state: Omit<BarState, 'entity'>, nowMs: number): {rate?: number; etaMs?: number} {
+  const elapsedMs = state.updatedMs - state.startedMs
+  if (state.done <= 0 || elapsedMs <= 0) return {}
+  const rate = (state.done * 1000) / elapsedMs
+  if (state.total === undefined || state.done >= state.total) return {rate}
+  const finishMs = state.updatedMs + ((state.total - state.done) / rate) * 1000
+  return {rate, etaMs: Math.max(0, finishMs - nowMs)}
+}
+
+
+const timestamp = logTimestamp

@@ -1,19 +1,22 @@
-import type {ImportSummary} from '../import/summary.js'
+import type {ChangedEntity, ImportSummary, RecordLabel} from '../import/summary.js'
 
 const ENTITIES = ['faces', 'holds', 'users', 'climbs'] as const
 const COLUMNS = ['created', 'updated', 'unchanged', 'errors', 'total'] as const
 /** Lines listed per list in the human summary; --json has them all. */
 const MAX_LISTED = 20
 
-/** The summary as a person reads it at the end of a run. */
-export function formatSummary(summary: ImportSummary): string {
+/**
+ * The summary as a person reads it at the end of a run. `database`: the target as shown, its
+ * password masked (DatabaseTarget.display): which database a run wrote to is the first question.
+ */
+export function formatSummary(summary: ImportSummary, database?: string): string {
   const lines: string[] = []
   const seconds = (summary.durationMs / 1000).toFixed(1)
   const how = summary.strategy === 'batch' ? `batches of ${summary.batchSize}` : 'row by row'
   lines.push(
     summary.dryRun
-      ? `Dry run of gym ${summary.gym} (${how}) in ${seconds} s: nothing was written. It would have:`
-      : `Imported gym ${summary.gym} (${how}) in ${seconds} s.`,
+      ? `Dry run of gym ${summary.gym}${database ? ` against ${database}` : ''} (${how}) in ${seconds} s: nothing was written. It would have:`
+      : `Imported gym ${summary.gym}${database ? ` into ${database}` : ''} (${how}) in ${seconds} s.`,
   )
   lines.push('')
   const header = ['', ...(summary.dryRun ? ['create', 'update', 'unchanged', 'errors', 'total'] : COLUMNS)]
@@ -28,7 +31,8 @@ export function formatSummary(summary: ImportSummary): string {
   if (summary.changes) lines.push(...formatChanges(summary.changes))
   if (summary.missing && summary.missing.count > 0) {
     lines.push('', `${summary.missing.count} climb${summary.missing.count === 1 ? ' is' : 's are'} no longer served by Stokt (kept):`)
-    lines.push(...capped(summary.missing.ids.map((id) => `  ${id}`), 'missing'))
+    const {labels} = summary.missing
+    lines.push(...capped(summary.missing.ids.map((id) => `  ${id}${labelText('climbs', labels?.[id])}`), 'missing'))
   }
   if (summary.rejected.length > 0) lines.push('', formatRejected(summary))
   return lines.join('\n')
@@ -48,15 +52,16 @@ function formatChanges(changes: NonNullable<ImportSummary['changes']>): string[]
   for (const entity of ['gym', ...ENTITIES] as const) {
     const entityChanges = changes[entity]
     if (!entityChanges) continue
-    const {create, update} = entityChanges
+    const {create, update, labels} = entityChanges
     if (create.length > 0) {
       lines.push('', `${entity} to create (${create.length}):`)
-      lines.push(...capped(create.map((id) => `  ${id}`), `changes.${entity}.create`))
+      lines.push(...capped(create.map((id) => `  ${id}${labelText(entity, labels?.[id])}`), `changes.${entity}.create`))
     }
     if (update.length > 0) {
       lines.push('', `${entity} to update (${update.length}):`)
       const updates = update.map(
-        ({stoktId, fields}) => `  ${stoktId}: ${fields.map(({field, from, to}) => `${field} ${show(from)} → ${show(to)}`).join(', ')}`,
+        ({stoktId, fields}) =>
+          `  ${stoktId}${labelText(entity, labels?.[stoktId])}: ${fields.map(({field, from, to}) => `${field} ${show(from)} → ${show(to)}`).join(', ')}`,
       )
       lines.push(...capped(updates, `changes.${entity}.update`))
     }
@@ -64,12 +69,31 @@ function formatChanges(changes: NonNullable<ImportSummary['changes']>): string[]
   return lines
 }
 
+/**
+ * `  "Crimp city" on Mur Ōsaka` after a climb's id (a hold: its wall; a setter or the gym: its
+ * name; a face: its wall), as the record is now; empty when nothing is known of it.
+ */
+function labelText(entity: ChangedEntity, label: RecordLabel | undefined): string {
+  if (label === undefined) return ''
+  const face = label.face === undefined ? undefined : printable(label.face)
+  if (entity === 'faces') return face === undefined ? '' : `  ${face}`
+  const parts = [label.name === undefined ? undefined : show(label.name, 60), face === undefined ? undefined : `on ${face}`]
+  const text = parts.filter((part) => part !== undefined).join(' ')
+  return text === '' ? '' : `  ${text}`
+}
+
+/** Stokt's text on a terminal: no control character moves the cursor or rings a bell. */
+function printable(text: string): string {
+  const plain = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?')
+  return plain.length > 60 ? `${plain.slice(0, 60)}…` : plain
+}
+
 function capped(lines: string[], jsonKey: string): string[] {
   if (lines.length <= MAX_LISTED) return lines
   return [...lines.slice(0, MAX_LISTED), `  … and ${lines.length - MAX_LISTED} more (--json lists them all under ${jsonKey})`]
 }
 
-function show(value: unknown): string {
+function show(value: unknown, width = 80): string {
   const text = JSON.stringify(value) ?? 'null'
-  return text.length > 80 ? `${text.slice(0, 80)}…` : text
+  return text.length > width ? `${text.slice(0, width)}…` : text
 }

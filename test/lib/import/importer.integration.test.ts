@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {DATABASE_KINDS, testDatabases, unavailable} from '../../support/databases.js'
-import {expectedGymData, readGymData, writeCounts} from '../../support/gymData.js'
+import {expectedGymData, readGymData, wallNameOf, writeCounts} from '../../support/gymData.js'
 import {generateGym, type GeneratedGym} from '../../support/gymGenerator.js'
 import {importGym, type ImportFlagOverrides} from '../../support/importRun.js'
 import {insertStoktUser, storedUuid} from '../../support/serverTables.js'
@@ -104,10 +104,15 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
         // A dry run names every row the run will write, the gym's included.
         const dry = await importLive('all', database.url, {...flags, 'dry-run': true})
         expect(dry.summary.changes).toEqual({
-          gym: {create: [], update: [{stoktId: gym.gymId, fields: [{field: 'display_name', from: gym.summary.displayName, to: 'Renamed gym'}]}]},
+          gym: {
+            create: [],
+            update: [{stoktId: gym.gymId, fields: [{field: 'display_name', from: gym.summary.displayName, to: 'Renamed gym'}]}],
+            labels: {[gym.gymId]: {name: 'Renamed gym'}},
+          },
           climbs: {
             create: [],
             update: [{stoktId: climb.id, fields: [{field: 'name', from: (gym.climbs[5] as Record<string, unknown>).name, to: 'Renamed – déjà vu'}, {field: 'total_likes', from: (gym.climbs[5] as Record<string, unknown>).totalLikes, to: 42}]}],
+            labels: {[climb.id as string]: {name: 'Renamed – déjà vu', face: wallNameOf(changedGym, climb.faceId)}},
           },
         })
         // A column the importer does not own keeps the value the server gave it.

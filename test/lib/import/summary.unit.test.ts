@@ -199,3 +199,35 @@ describe('formatSummary', () => {
     expect(text).not.toContain('more')
   })
 })
+
+describe('formatSummary, naming records', () => {
+  it('shows each id of a dry run with what a person knows it by, and the database', () => {
+    const text = formatSummary(
+      summaryOf({
+        dryRun: true,
+        rejected: [],
+        changes: {
+          faces: {create: ['f1'], update: [], labels: {f1: {face: 'Le Dévers'}}},
+          users: {create: ['u1'], update: [], labels: {u1: {name: 'Xénia M.'}}},
+          climbs: {
+            create: ['c1', 'c2'],
+            update: [{stoktId: 'c3', fields: [{field: 'name', from: 'Old', to: 'New\u001b[2J'}]}],
+            labels: {c1: {name: 'Crimp city', face: 'Le Dévers'}, c3: {name: 'New\u001b[2J', face: 'Spray\nwall'}},
+          },
+        },
+      }),
+      'postgres://mastoc:***@db.example.com/mastoc',
+    )
+    expect(text.split('\n')[0]).toContain(`Dry run of gym ${GYM} against postgres://mastoc:***@db.example.com/mastoc (`)
+    expect(text).toContain('faces to create (1):\n  f1  Le Dévers\n')
+    expect(text).toContain('users to create (1):\n  u1  "Xénia M."\n')
+    // A record without a label is still listed; Stokt's text moves no cursor.
+    expect(text).toContain('climbs to create (2):\n  c1  "Crimp city" on Le Dévers\n  c2\n')
+    expect(text).toContain('climbs to update (1):\n  c3  "New\\u001b[2J" on Spray?wall: name "Old" → "New\\u001b[2J"')
+  })
+
+  it('names the climbs Stokt no longer serves', () => {
+    const text = formatSummary(summaryOf({rejected: [], missing: {count: 2, ids: ['c1', 'c2'], labels: {c1: {name: 'Crimp city', face: 'Le Dévers'}}}}))
+    expect(text).toContain('2 climbs are no longer served by Stokt (kept):\n  c1  "Crimp city" on Le Dévers\n  c2')
+  })
+})
