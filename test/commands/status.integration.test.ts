@@ -2,7 +2,7 @@ import {randomUUID} from 'node:crypto'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {migrateToLatest} from '../../src/lib/db/connection.js'
+import {migrateToLatest} from '../../src/lib/db/migrate.js'
 import {KnexImportStore} from '../../src/lib/db/store.js'
 import {runCli} from '../support/cli.js'
 import {DATABASE_KINDS, testDatabases, unavailable, type TestDatabase} from '../support/databases.js'
