@@ -1,27 +1,26 @@
-import {Command} from '@oclif/core'
-
 import {DEFAULT_DATABASE, MONTOBOARD_GYM_ID, importFlags} from '../../flags.js'
 import {buildImportOptions, UsageError} from '../import/importConfig.js'
 import {ImportFailure, ImportInterrupted, runImport, type ImportCommand} from '../import/importer.js'
 import {StoktError} from '../stokt/source.js'
 import {createReporter, reporterMode} from '../output/progress.js'
-import {maskWrites} from '../output/secrets.js'
 import {formatRejected, formatSummary} from '../output/summaryText.js'
+import {EXIT, MastocCommand} from './command.js'
 
 /**
  * The four `import` commands differ only in what they import: each translates its flags into one
  * `runImport` call, prints the summary, and sets the exit code of design.md.
  */
-export abstract class ImportBaseCommand extends Command {
+export abstract class ImportBaseCommand extends MastocCommand {
   static override flags = importFlags
 
   protected abstract readonly what: ImportCommand
 
   async run(): Promise<void> {
-    // Whatever writes to them (oclif, the reporter, a library): the one way out to a person.
-    maskWrites(process.stdout)
-    maskWrites(process.stderr)
-    const {flags} = await this.parse(this.constructor as typeof ImportBaseCommand)
+    const {flags, metadata} = await this.parse(this.constructor as typeof ImportBaseCommand)
+    // oclif's `exclusive` cannot tell --no-batch from --batch (and would name --batch).
+    if (!flags.batch && metadata.flags['batch-size']?.setFromDefault !== true) {
+      this.fail('--batch-size sizes batches, and --no-batch writes row by row (one record per transaction): give one or the other', EXIT.usage)
+    }
     const reporter = createReporter(reporterMode(flags))
     const stop = stopOnSignals((signal) => reporter.warn(`${signal}: stopping once the current batch is written or rolled back (again to quit now)`))
     ignoreClosedOutput()
@@ -38,23 +37,17 @@ export abstract class ImportBaseCommand extends Command {
       process.exitCode = result.exitCode
     } catch (error) {
       reporter.stop()
-      if (error instanceof UsageError) this.fail(error.message, 2)
+      if (error instanceof UsageError) this.fail(error.message, EXIT.usage)
       // A run that stops (--max-errors, Stokt failing, a signal) prints no summary: the records it
       // had rejected are listed here, as a run that completes lists them.
       const rejectedSoFar = error instanceof ImportFailure ? error.summary : undefined
       if (rejectedSoFar && rejectedSoFar.rejected.length > 0) this.logToStderr(formatRejected(rejectedSoFar))
-      if (error instanceof ImportInterrupted) this.fail(error.message, SIGNAL_EXIT_CODES[error.signal] ?? 1)
-      if (error instanceof ImportFailure || error instanceof StoktError) this.fail(error.message, 1)
+      if (error instanceof ImportInterrupted) this.fail(error.message, SIGNAL_EXIT_CODES[error.signal] ?? EXIT.failed)
+      if (error instanceof ImportFailure || error instanceof StoktError) this.fail(error.message, EXIT.failed)
       throw error
     } finally {
       stop.dispose()
     }
-  }
-
-  /** One unwrapped line on stderr, for a person or a cron log; no stack trace. */
-  protected fail(message: string, exitCode: number): never {
-    this.logToStderr(`Error: ${message}`)
-    this.exit(exitCode)
   }
 }
 
