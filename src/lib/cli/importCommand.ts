@@ -43,12 +43,19 @@ export abstract class ImportBaseCommand extends MastocCommand {
       const rejectedSoFar = error instanceof ImportFailure ? error.summary : undefined
       if (rejectedSoFar && rejectedSoFar.rejected.length > 0) this.logToStderr(formatRejected(rejectedSoFar))
       if (error instanceof ImportInterrupted) this.fail(error.message, SIGNAL_EXIT_CODES[error.signal] ?? EXIT.failed)
-      if (error instanceof ImportFailure || error instanceof StoktError) this.fail(error.message, EXIT.failed)
+      if (error instanceof ImportFailure || error instanceof StoktError) this.fail(withStoktHint(error, flags), EXIT.failed)
       throw error
     } finally {
       stop.dispose()
     }
   }
+}
+
+/** Stokt never answered (refused, reset, timed out, no such host): where the run looked for it. */
+function withStoktHint(error: Error, flags: {'stokt-url': string; 'from-snapshot'?: string}): string {
+  const stokt = error instanceof StoktError ? error : error.cause instanceof StoktError ? error.cause : undefined
+  if (!stokt?.unreachable || flags['from-snapshot'] !== undefined) return error.message
+  return `${error.message}; is Stokt at ${flags['stokt-url']}? Check --stokt-url (STOKT_URL) and the network`
 }
 
 /** 128 + the signal's number, as shells report it. */
