@@ -118,6 +118,7 @@ export class StoktClient implements StoktSource {
   private readonly maxPages: number
   private readonly maxResponseBytes: number
   private closed = false
+  private answeredOnce = false
   private readonly httpAgent = new http.Agent({keepAlive: true})
   private readonly httpsAgent = new https.Agent({keepAlive: true})
   private readonly got: Got
@@ -455,7 +456,7 @@ export class StoktClient implements StoktSource {
       } else {
         reason = outcome.reason
         if (!outcome.retryable) {
-          throw unreachableIf(outcome, new StoktError(`${spec.call} failed: ${reason}`, spec.call))
+          throw this.unreachableIf(outcome, new StoktError(`${spec.call} failed: ${reason}`, spec.call))
         }
       }
       // Closed: the run is over, and this request was cut by the close itself; no retry, no warning.
@@ -463,7 +464,7 @@ export class StoktClient implements StoktSource {
       if (attempt >= attempts) {
         const status = outcome.kind === 'response' ? outcome.response.statusCode : undefined
         const tries = attempts === 1 ? '1 attempt' : `${attempts} attempts`
-        throw unreachableIf(outcome, new StoktError(`${spec.call} failed after ${tries}: ${this.redact(reason)}`, spec.call, status))
+        throw this.unreachableIf(outcome, new StoktError(`${spec.call} failed after ${tries}: ${this.redact(reason)}`, spec.call, status))
       }
       const delayMs =
         retryAfterMs !== undefined ? Math.min(retryAfterMs, this.maxRetryAfterMs) : this.backoffDelay(attempt)
@@ -484,6 +485,7 @@ export class StoktClient implements StoktSource {
       let size = 0
       let head: {statusCode: number; headers: IncomingHttpHeaders} | undefined
       request.on('response', (response: {statusCode: number; headers: IncomingHttpHeaders}) => {
+        this.answeredOnce = true
         head = {statusCode: response.statusCode, headers: response.headers}
       })
       request.on('data', (chunk: Buffer) => {
@@ -500,6 +502,12 @@ export class StoktClient implements StoktSource {
         else resolve({kind: 'response', response: {...head, body: Buffer.concat(chunks, size)}})
       })
     })
+  }
+
+  /** Marked when Stokt has not answered once this run: then the URL or the network is more likely wrong than Stokt. */
+  private unreachableIf(outcome: Attempt, error: StoktError): StoktError {
+    error.unreachable = !this.answeredOnce && outcome.kind === 'failure' && outcome.unreachable === true
+    return error
   }
 
   /** got's errors carry the request options (and so the token): keep only a plain description. */
@@ -730,9 +738,4 @@ function formatDuration(ms: number): string {
 function truncate(text: string, max = 200): string {
   const oneLine = text.replace(/\s+/g, ' ').trim()
   return oneLine.length > max ? `${oneLine.slice(0, max)}…` : oneLine
-}
-
-function unreachableIf(outcome: Attempt, error: StoktError): StoktError {
-  error.unreachable = outcome.kind === 'failure' && outcome.unreachable === true
-  return error
 }
