@@ -117,7 +117,7 @@ export const importFlags = {
   }),
   batch: Flags.boolean({
     helpGroup: 'DATABASE',
-    summary: 'Batch strategy; --no-batch writes row by row (one lookup and one transaction per record), and is refused with --batch-size.',
+    summary: 'Batch strategy; --no-batch writes row by row (one lookup and one transaction per record); --batch-size with it warns.',
     default: true,
     allowNo: true,
   }),

@@ -17,11 +17,12 @@ export abstract class ImportBaseCommand extends MastocCommand {
 
   async run(): Promise<void> {
     const {flags, metadata} = await this.parse(this.constructor as typeof ImportBaseCommand)
-    // oclif's `exclusive` cannot tell --no-batch from --batch (and would name --batch).
-    if (!flags.batch && metadata.flags['batch-size']?.setFromDefault !== true) {
-      this.fail('--batch-size sizes batches, and --no-batch writes row by row (one record per transaction): give one or the other', EXIT.usage)
-    }
     const reporter = createReporter(reporterMode(flags))
+    // Warned, not refused: row by row still reads that many records ahead of writing them, which
+    // is where --max-errors stops; but no transaction holds more than one record.
+    if (!flags.batch && metadata.flags['batch-size']?.setFromDefault !== true) {
+      reporter.warn('--no-batch writes one record per transaction: --batch-size only sets how many records are read before they are written')
+    }
     const stop = stopOnSignals((signal) => reporter.warn(`${signal}: stopping once the current batch is written or rolled back (again to quit now)`))
     ignoreClosedOutput()
     try {
