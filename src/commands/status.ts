@@ -1,10 +1,11 @@
-import {Command, Errors, Flags} from '@oclif/core'
+import {Errors, Flags} from '@oclif/core'
 
 import {DEFAULT_DATABASE, databaseFlag} from '../flags.js'
+import {EXIT, MastocCommand} from '../lib/cli/command.js'
 import {readStatus} from '../lib/db/admin.js'
 import {formatStatus} from '../lib/output/statusText.js'
 
-export default class Status extends Command {
+export default class Status extends MastocCommand {
   static override summary = 'Show row counts and the latest import runs.'
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -31,11 +32,7 @@ export default class Status extends Command {
   async run(): Promise<void> {
     const {flags} = await this.parse(Status)
     const result = await readStatus(flags.database ?? DEFAULT_DATABASE, {limit: flags.limit, gym: flags.gym})
-    if (!result.ok) {
-      // One unwrapped line, as the imports print theirs: readable in a cron log.
-      this.logToStderr(`Error: ${result.message}`)
-      this.exit(result.usage ? 2 : 1)
-    }
+    if (!result.ok) this.fail(result.message, result.usage ? EXIT.usage : EXIT.failed)
     if (result.notice) this.logToStderr(`Note: ${result.notice}`)
     this.log(flags.json ? JSON.stringify(result.status, null, 2) : formatStatus(result.status, {gym: flags.gym}))
   }

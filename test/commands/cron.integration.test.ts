@@ -1,5 +1,5 @@
 import {spawn} from 'node:child_process'
-import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -37,8 +37,13 @@ function readmeCronJob(): {variables: Record<string, string>; command: string} {
  */
 function runCronJob(dir: string): Promise<CliResult> {
   const {variables, command} = readmeCronJob()
-  const local = command.replaceAll('/opt/mastoc', ROOT).replaceAll('/etc/mastoc.env', join(dir, 'mastoc.env')).replaceAll('/var/log/mastoc', join(dir, 'log', 'mastoc'))
-  const env = {HOME: dir, LOGNAME: 'mastoc', SHELL: '/bin/sh', ...variables, PATH: `${variables.PATH ?? '/usr/bin:/bin'}:${dirname(process.execPath)}`}
+  const local = command.replaceAll('/etc/mastoc.env', join(dir, 'mastoc.env')).replaceAll('/var/log/mastoc', join(dir, 'log', 'mastoc'))
+  // `mastoc` as `npm install -g` installs it: a link to bin/run.js in the PATH's /usr/local/bin, here a folder of the test's.
+  const installed = join(dir, 'usr-local-bin')
+  mkdirSync(installed, {recursive: true})
+  if (!existsSync(join(installed, 'mastoc'))) symlinkSync(join(ROOT, 'bin', 'run.js'), join(installed, 'mastoc'))
+  const path = (variables.PATH ?? '/usr/bin:/bin').replace('/usr/local/bin', installed)
+  const env = {HOME: dir, LOGNAME: 'mastoc', SHELL: '/bin/sh', ...variables, PATH: `${path}:${dirname(process.execPath)}`}
   const child = spawn('/bin/sh', ['-c', local], {env, cwd: dir, stdio: ['ignore', 'pipe', 'pipe']})
   let stdout = ''
   let stderr = ''

@@ -241,7 +241,7 @@ describe('mastoc (the CLI), whatever the database', () => {
     expect(status).toContain('--json Print the same as JSON, on stdout: counts, latest runs, last completed imports, running imports.')
     expect(status).not.toContain('summary')
     const importAll = words((await runCli(['import', 'all', '--help'])).stdout)
-    expect(importAll).toContain('--json Print only the summary, as JSON, on stdout.')
+    expect(importAll).toContain('--json Print only the summary, as JSON, on stdout; a failure prints {"error": {"message", "exitCode"}} there.')
     expect(importAll).toContain('--dry-run Fetch, validate and compute the whole import, report it; write nothing but its line in the run history.')
   })
 

@@ -58,8 +58,11 @@ describe('the database unreachable or unusable', () => {
     const result = await importInto(url)
 
     expect(result.code).toBe(1)
-    expect(result.stdout).toBe('')
-    expect(result.stderr).toBe('Error: cannot use the database postgres://mastoc:***@127.0.0.1:1/mastoc: connect ECONNREFUSED 127.0.0.1:1\n')
+    const message =
+      'cannot use the database postgres://mastoc:***@127.0.0.1:1/mastoc: connect ECONNREFUSED 127.0.0.1:1; ' +
+      'is PostgreSQL running on 127.0.0.1 port 1? Check with: pg_isready -h 127.0.0.1 -p 1'
+    expect(JSON.parse(result.stdout)).toEqual({error: {message, exitCode: 1}})
+    expect(result.stderr).toBe(`Error: ${message}\n`)
     expect(server.requests.length).toBe(requestsBefore)
 
     // mastoc status fails the same way, and no output ever shows the password.
@@ -86,7 +89,7 @@ describe('the database unreachable or unusable', () => {
       const result = await importInto(url)
 
       expect(result.code).toBe(1)
-      expect(result.stdout).toBe('')
+      expect(JSON.parse(result.stdout).error.exitCode).toBe(1)
       expect(result.stderr).toBe(`Error: cannot use the database ${withPassword(database.url, '***')}: ${refused}\n`)
       expect(result.stderr).not.toContain(DB_PASSWORD)
       expect(server.requests.length).toBe(requestsBefore)
@@ -166,27 +169,33 @@ describe('the database unreachable or unusable', () => {
     }
   })
 
-  it('mastoc status in a fresh directory (the default ./mastoc.db not there yet): an empty database, said once on stderr; no file is created', async () => {
+  // It said "an empty database" once (exit 0): a mistyped path, or cron's working directory, went
+  // unnoticed; now it is a failure, naming the file.
+  it('mastoc status in a fresh directory (the default ./mastoc.db not there): exit 1 naming it; no file is created', async () => {
     const fresh = mkdtempSync(join(scratch, 'fresh-'))
+    const message =
+      'sqlite:./mastoc.db does not exist: check --database (DATABASE_URL) and the directory it is relative to; an import or `mastoc db migrate` creates it (status does not)'
     const status = await runCli(['status', '--json'], {}, {cwd: fresh})
-    expect(status.code).toBe(0)
-    expect(status.stderr).toBe('Note: sqlite:./mastoc.db does not exist yet: no import has written to it (status does not create it)\n')
-    expect(JSON.parse(status.stdout)).toEqual({counts: {gyms: 0, faces: 0, holds: 0, users: 0, climbs: 0}, runs: [], lastCompleted: [], locks: []})
+    expect(status.code).toBe(1)
+    expect(status.stderr).toBe(`Error: ${message}\n`)
+    expect(JSON.parse(status.stdout)).toEqual({error: {message, exitCode: 1}})
     expect(existsSync(join(fresh, 'mastoc.db'))).toBe(false)
 
     const human = await runCli(['status'], {}, {cwd: fresh})
-    expect(human.code).toBe(0)
-    expect(human.stdout).toContain('No import has run yet.')
-    expect(human.stdout).toMatch(/^ {2}climbs +0$/m)
+    expect(human.code).toBe(1)
+    expect(human.stdout).toBe('')
+    expect(human.stderr).toBe(`Error: ${message}\n`)
     expect(existsSync(join(fresh, 'mastoc.db'))).toBe(false)
   })
 
-  it('mastoc status on a SQLite file in a directory that does not exist: the same, and no directory is created', async () => {
+  it('mastoc status on a SQLite file in a directory that does not exist: exit 1 saying so; no directory is created', async () => {
     const path = join(scratch, 'no-dir', 'mastoc.db')
     const status = await runCli(['status', '--json'], {DATABASE_URL: path})
-    expect(status.code).toBe(0)
-    expect(status.stderr).toBe(`Note: sqlite:${path} does not exist yet: no import has written to it (status does not create it)\n`)
-    expect(JSON.parse(status.stdout).counts).toEqual({gyms: 0, faces: 0, holds: 0, users: 0, climbs: 0})
+    expect(status.code).toBe(1)
+    expect(status.stderr).toBe(
+      `Error: sqlite:${path} does not exist (nor does its folder ${join(scratch, 'no-dir')}): check --database (DATABASE_URL) and the directory it is relative to; an import or \`mastoc db migrate\` creates it (status does not)\n`,
+    )
+    expect(JSON.parse(status.stdout).error.exitCode).toBe(1)
     expect(existsSync(join(scratch, 'no-dir'))).toBe(false)
   })
 
@@ -220,8 +229,11 @@ describe('the database unreachable or unusable', () => {
     const result = await importInto(path)
 
     expect(result.code).toBe(1)
-    expect(result.stdout).toBe('')
-    expect(result.stderr).toBe(`Error: cannot use the database sqlite:${path}: Cannot open database because the directory does not exist\n`)
+    expect(JSON.parse(result.stdout).error.exitCode).toBe(1)
+    expect(result.stderr).toBe(
+      `Error: cannot use the database sqlite:${path}: Cannot open database because the directory does not exist; ` +
+        `the folder ${missingDir} does not exist: create it (mkdir -p ${missingDir}) or give --database (DATABASE_URL) another path\n`,
+    )
     expect(server.requests.length).toBe(requestsBefore)
     expect(existsSync(join(scratch, 'no'))).toBe(false)
   })
@@ -290,7 +302,7 @@ describe('the database unreachable or unusable', () => {
         const result = await importInto(database.url)
 
         expect(result.code).toBe(1)
-        expect(result.stdout).toBe('')
+        expect(JSON.parse(result.stdout).error.exitCode).toBe(1)
         expect(result.stderr).toMatch(/^Error: cannot record the run in the database .*: no imports during maintenance.*\n$/)
         expect(result.stderr).not.toContain('insert into')
         expect(server.requests.length).toBe(requestsBefore)
@@ -309,7 +321,7 @@ describe('the database unreachable or unusable', () => {
     const result = await importInto(`sqlite:${path}`)
 
     expect(result.code).toBe(1)
-    expect(result.stdout).toBe('')
+    expect(JSON.parse(result.stdout).error.exitCode).toBe(1)
     expect(result.stderr).toMatch(new RegExp(`^Error: cannot use the database sqlite:${escapeRegExp(path)}: file is not a database.*\\n$`))
     expect(server.requests.length).toBe(requestsBefore)
     expect(readFileSync(path, 'utf8')).toBe(content)

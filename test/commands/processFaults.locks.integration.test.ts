@@ -4,7 +4,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import type {Knex} from 'knex'
 import {describe, expect, it} from 'vitest'
 
-import {importArgs, runCli, startCli, waitFor, type ChildHandle} from '../support/cli.js'
+import {type ChildHandle, expectJsonError, importArgs, runCli, startCli, waitFor} from '../support/cli.js'
 import {createTestDatabase, DATABASE_KINDS, unavailable, type DatabaseKind, type TestDatabase} from '../support/databases.js'
 import {expectedGymData, readGymData, type GymData, type Row} from '../support/gymData.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
@@ -55,9 +55,9 @@ describe.each(DATABASE_KINDS)('two imports at once, on %s', (kind) => {
       // No wait: refused at once, before anything is fetched.
       const requestsBefore = env.server.requests.length
       const refused = await runCli(importArgs(env.server, gym, database, ['--json']), {STOKT_TOKEN: DEFAULT_TOKEN})
-      const message = `another import of gym ${gym.gymId} holds the lock: pid ${first.pid} on ${HOST}, import all, since ${since} (waited 0 s)`
+      const message = `another import of gym ${gym.gymId} holds the lock: pid ${first.pid} on ${HOST}, import all, since ${since} (waited 0 s); run again once it has finished, or give --wait-lock SECONDS to wait for it`
       expect(refused.code).toBe(1)
-      expect(refused.stdout).toBe('')
+      expectJsonError(refused)
       expect(refused.stderr).toBe(`Error: ${message}\n`)
       expect(env.server.requests.length).toBe(requestsBefore)
       expect((await runs(db))[0]).toMatchObject({status: 'failed', error: message})
@@ -136,7 +136,7 @@ describe.each(DATABASE_KINDS)('two imports at once, on %s', (kind) => {
       waiting.kill('SIGINT')
       const stopped = await waiting.result
       expect(stopped.code).toBe(130)
-      expect(stopped.stdout).toBe('')
+      expectJsonError(stopped)
       const lines = stopped.stderr.trim().split('\n')
       expect(lines).toHaveLength(3)
       expect(lines[1]).toMatch(/ warning: SIGINT: stopping once the current batch is written or rolled back \(again to quit now\)$/)

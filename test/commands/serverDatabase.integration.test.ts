@@ -1,7 +1,7 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {canonicalFromStored} from '../../src/lib/db/encodings.js'
-import {importArgs, runCli} from '../support/cli.js'
+import {expectJsonError, importArgs, runCli} from '../support/cli.js'
 import {DATABASE_KINDS, testDatabases, unavailable, type TestDatabase} from '../support/databases.js'
 import {expectedGymData, readGymData, writeCounts} from '../support/gymData.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
@@ -170,7 +170,7 @@ describe.each(DATABASE_KINDS)("into the mastoc server's own tables, on %s", (kin
       const database = await serverDatabase({edit})
       const result = await importAll(database)
       expect(result.code).toBe(1)
-      expect(result.stdout).toBe('')
+      expectJsonError(result)
       expect(result.stderr.replace(/\s*›\s*/g, ' ')).toContain(problem)
       expect(Number((await database.knex()('gyms').count({n: '*'}))[0].n)).toBe(0)
       expect(Number((await database.knex()('import_runs').count({n: '*'}))[0].n)).toBe(0)

@@ -5,7 +5,7 @@ import {gzipSync} from 'node:zlib'
 
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {runCli, type CliResult} from '../support/cli.js'
+import {type CliResult, expectJsonError, runCli} from '../support/cli.js'
 import {createTestDatabase, DATABASE_KINDS, unavailable, type TestDatabase} from '../support/databases.js'
 import {expectedGymData, expectedWithFirstClimbs, readGymData} from '../support/gymData.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
@@ -135,7 +135,7 @@ describe.each(DATABASE_KINDS)('Stokt refusing, drifting or redirecting, through 
       const result = await importAll(server, gym, database, ['--batch-size', '10'], LOGIN)
 
       expect(result.code).toBe(1)
-      expect(result.stdout).toBe('')
+      expectJsonError(result)
       // The failure, last (calls still in flight may have warned before it); no stack trace.
       expect(result.stderr.trim().split('\n').at(-1)).toBe(
         `Error: Stokt refused the token (HTTP 401) on ${climbsCall(gym, 3)}, even after logging in again as ${DEFAULT_USERNAME}`,
@@ -157,7 +157,7 @@ describe.each(DATABASE_KINDS)('Stokt refusing, drifting or redirecting, through 
       const result = await importAll(server, gym, database, ['--batch-size', '10'], {STOKT_TOKEN: DEFAULT_TOKEN})
 
       expect(result.code).toBe(1)
-      expect(result.stdout).toBe('')
+      expectJsonError(result)
       expect(result.stderr.trim().split('\n').at(-1)).toBe(
         `Error: Stokt refused the token (HTTP 401) on ${climbsCall(gym, 3)}, check the token, or log in with a username and password instead`,
       )
@@ -181,7 +181,7 @@ describe.each(DATABASE_KINDS)('Stokt refusing, drifting or redirecting, through 
     const result = await importAll(server, gym, database, [], {STOKT_USERNAME: DEFAULT_USERNAME, STOKT_PASSWORD: password})
 
     expect(result.code).toBe(1)
-    expect(result.stdout).toBe('')
+    expectJsonError(result)
     expect(result.stderr.trim().split('\n')).toEqual([`Error: Stokt refused the credentials for ${DEFAULT_USERNAME}`])
     expect(result.stderr).not.toMatch(/\n\s+at /)
     expect(result.stdout + result.stderr).not.toContain(password)
@@ -299,7 +299,7 @@ describe.each(DATABASE_KINDS)('Stokt refusing, drifting or redirecting, through 
     const result = await importAll(server, gym, database, ['--batch-size', '25'], {STOKT_TOKEN: DEFAULT_TOKEN})
 
     expect(result.code).toBe(1)
-    expect(result.stdout).toBe('')
+    expectJsonError(result)
     expect(result.stderr.trim()).toBe(`Error: ${climbsCall(gym, lastPage + 1)}: the previous page's next link repeats an earlier page; stopping`)
     // Every page was read, and served: the two whole batches of 25 are kept, not the last 10 climbs.
     expect(new Set(pagesRead(server))).toEqual(new Set(['1', '2', '3', '4', '5', '6']))
@@ -324,7 +324,7 @@ describe.each(DATABASE_KINDS)('Stokt refusing, drifting or redirecting, through 
     const result = await importAll(server, gym, database, ['--batch-size', '10'], {STOKT_TOKEN: DEFAULT_TOKEN})
 
     expect(result.code).toBe(1)
-    expect(result.stdout).toBe('')
+    expectJsonError(result)
     expect(result.stderr.trim()).toBe(`Error: ${climbsCall(gym, 12)}: the last 10 pages brought no climb not already read, yet link to more; stopping`)
     expect(served).toBe(11)
     expect(await readGymData(database.knex())).toEqual(expectedWithFirstClimbs(gym, 10))
@@ -347,7 +347,7 @@ describe.each(DATABASE_KINDS)('Stokt refusing, drifting or redirecting, through 
     const result = await importAll(server, gym, database, ['--batch-size', '10', '--concurrency', '1'], {STOKT_TOKEN: DEFAULT_TOKEN})
 
     expect(result.code).toBe(1)
-    expect(result.stdout).toBe('')
+    expectJsonError(result)
     expect(result.stderr.trim()).toBe(
       `Error: ${climbsCall(gym, 2)} failed: Stokt's answer (${server.url}/api/gyms/${gym.gymId}/climbs?max_age=9999&page=2) is larger than 64 MiB, the most the client reads`,
     )
@@ -439,7 +439,7 @@ describe.each(DATABASE_KINDS)('Stokt refusing, drifting or redirecting, through 
 
       expect(trap.received).toEqual([])
       expect(result.code).toBe(1)
-      expect(result.stdout).toBe('')
+      expectJsonError(result)
       expect(result.stderr.trim()).toBe(
         `Error: ${climbsCall(gym, 1)}: the next link points to another origin ${trap.url}; ` +
           `refusing to send the token there (Stokt is ${server.url})`,

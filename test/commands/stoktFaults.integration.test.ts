@@ -2,7 +2,7 @@ import type {ServerResponse} from 'node:http'
 
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {runCli, type CliResult} from '../support/cli.js'
+import {type CliResult, expectJsonError, runCli} from '../support/cli.js'
 import {DATABASE_KINDS, testDatabases, unavailable, type TestDatabase} from '../support/databases.js'
 import {expectedGymData, expectedWithFirstClimbs, readGymData} from '../support/gymData.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
@@ -145,7 +145,7 @@ describe.each(DATABASE_KINDS)('Stokt failing in passing ways, through the CLI, o
       const result = await importAll(server, gym, database, ['--retries', '1', '--batch-size', String(batchSize)])
 
       expect(result.code).toBe(1)
-      expect(result.stdout).toBe('')
+      expectJsonError(result)
       // One warning for the retry of page 3, then the failure: one line, no stack trace.
       const lines = result.stderr.trim().split('\n')
       expect(lines.filter((line) => line.includes(`warning: ${climbsCall(gym, 3)}:`))).toEqual([

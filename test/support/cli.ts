@@ -2,6 +2,8 @@ import {spawn} from 'node:child_process'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {fileURLToPath} from 'node:url'
 
+import {expect} from 'vitest'
+
 import type {TestDatabase} from './databases.js'
 import type {GeneratedGym} from './gymGenerator.js'
 import type {StoktServer} from './stoktServer.js'
@@ -124,4 +126,15 @@ export function startCliOnTerminal(args: string[], env: Record<string, string | 
 
 function shellQuote(word: string): string {
   return `'${word.replaceAll("'", `'\\''`)}'`
+}
+
+/**
+ * A failure with --json: stdout holds the JSON error object and nothing else, with the exit code
+ * and the message of the one line on stderr.
+ */
+export function expectJsonError(result: CliResult): void {
+  const parsed = JSON.parse(result.stdout) as {error: {message: string; exitCode: number}}
+  expect(Object.keys(parsed)).toEqual(['error'])
+  expect(parsed.error.exitCode).toBe(result.code)
+  expect(result.stderr).toContain(`Error: ${parsed.error.message}\n`)
 }

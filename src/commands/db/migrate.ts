@@ -1,9 +1,8 @@
-import {Command} from '@oclif/core'
-
 import {DEFAULT_DATABASE, databaseFlag} from '../../flags.js'
+import {EXIT, MastocCommand} from '../../lib/cli/command.js'
 import {migrateDatabase} from '../../lib/db/admin.js'
 
-export default class DbMigrate extends Command {
+export default class DbMigrate extends MastocCommand {
   static override summary = "Create or update mastoc's tables in the database."
   static override description = 'Imports run this first by themselves; use it to prepare a database ahead of time.'
   static override examples = [
@@ -15,11 +14,7 @@ export default class DbMigrate extends Command {
   async run(): Promise<void> {
     const {flags} = await this.parse(DbMigrate)
     const result = await migrateDatabase(flags.database ?? DEFAULT_DATABASE)
-    if (!result.ok) {
-      // One unwrapped line, as the imports print theirs: readable in a cron log.
-      this.logToStderr(`Error: ${result.message}`)
-      this.exit(result.usage ? 2 : 1)
-    }
+    if (!result.ok) this.fail(result.message, result.usage ? EXIT.usage : EXIT.failed)
     this.log(result.message)
   }
 }

@@ -1,21 +1,19 @@
 import {format} from 'node:util'
 
-import {Command} from '@oclif/core'
-
 import {DEFAULT_DATABASE, MONTOBOARD_GYM_ID, importFlags} from '../../flags.js'
 import {buildImportOptions, UsageError} from '../import/importConfig.js'
 import {ImportFailure, ImportInterrupted, runImport, type ImportCommand} from '../import/importer.js'
 import {StoktError} from '../stokt/source.js'
 import {createLineReporter, createReporter, reporterMode} from '../output/progress.js'
 import {RunLog} from '../output/runLog.js'
-import {maskWrites} from '../output/secrets.js'
 import {formatRejected, formatSummary} from '../output/summaryText.js'
+import {EXIT, MastocCommand} from './command.js'
 
 /**
  * The four `import` commands differ only in what they import: each translates its flags into one
- * `runImport` call, prints the summary, and sets the exit code of design.md.
+ * `runImport` call, prints the summary, and leaves the exit code to MastocCommand.
  */
-export abstract class ImportBaseCommand extends Command {
+export abstract class ImportBaseCommand extends MastocCommand {
   static override flags = importFlags
 
   protected abstract readonly what: ImportCommand
@@ -23,13 +21,15 @@ export abstract class ImportBaseCommand extends Command {
   private runLog?: RunLog
 
   async run(): Promise<void> {
-    // Whatever writes to them (oclif, the reporter, a library): the one way out to a person.
-    maskWrites(process.stdout)
-    maskWrites(process.stderr)
-    const {flags} = await this.parse(this.constructor as typeof ImportBaseCommand)
+    const {flags, metadata} = await this.parse(this.constructor as typeof ImportBaseCommand)
     if (flags['log-file']) this.openRunLog(flags['log-file'])
     const runLog = this.runLog
     const reporter = runLog ? createLineReporter('lines', {write: (text) => runLog.append(text)}) : createReporter(reporterMode(flags))
+    // Warned, not refused: row by row still reads that many records ahead of writing them, which
+    // is where --max-errors stops; but no transaction holds more than one record.
+    if (!flags.batch && metadata.flags['batch-size']?.setFromDefault !== true) {
+      reporter.warn('--no-batch writes one record per transaction: --batch-size only sets how many records are read before they are written')
+    }
     const stop = stopOnSignals((signal) => reporter.warn(`${signal}: stopping once the current batch is written or rolled back (again to quit now)`))
     ignoreClosedOutput()
     try {
@@ -49,13 +49,13 @@ export abstract class ImportBaseCommand extends Command {
       process.exitCode = result.exitCode
     } catch (error) {
       reporter.stop()
-      if (error instanceof UsageError) this.fail(error.message, 2)
+      if (error instanceof UsageError) this.fail(error.message, EXIT.usage)
       // A run that stops (--max-errors, Stokt failing, a signal) prints no summary: the records it
       // had rejected are listed here, as a run that completes lists them.
       const rejectedSoFar = error instanceof ImportFailure ? error.summary : undefined
       if (rejectedSoFar && rejectedSoFar.rejected.length > 0) this.logToStderr(formatRejected(rejectedSoFar))
-      if (error instanceof ImportInterrupted) this.fail(error.message, SIGNAL_EXIT_CODES[error.signal] ?? 1)
-      if (error instanceof ImportFailure || error instanceof StoktError) this.fail(error.message, 1)
+      if (error instanceof ImportInterrupted) this.fail(error.message, SIGNAL_EXIT_CODES[error.signal] ?? EXIT.failed)
+      if (error instanceof ImportFailure || error instanceof StoktError) this.fail(withStoktHint(error, flags), EXIT.failed)
       throw error
     } finally {
       stop.dispose()
@@ -73,7 +73,7 @@ export abstract class ImportBaseCommand extends Command {
     try {
       this.runLog = new RunLog(path)
     } catch (error) {
-      this.fail((error as Error).message, 1)
+      this.fail((error as Error).message, EXIT.failed)
     }
     const runLog = this.runLog
     runLog.write(`mastoc import ${this.what}: started (pid ${process.pid})`)
@@ -83,11 +83,13 @@ export abstract class ImportBaseCommand extends Command {
     })
   }
 
-  /** One unwrapped line on stderr, for a person or a cron log; no stack trace. */
-  protected fail(message: string, exitCode: number): never {
-    this.logToStderr(`Error: ${message}`)
-    this.exit(exitCode)
-  }
+}
+
+/** Stokt never answered (refused, reset, timed out, no such host): where the run looked for it. */
+function withStoktHint(error: Error, flags: {'stokt-url': string; 'from-snapshot'?: string}): string {
+  const stokt = error instanceof StoktError ? error : error.cause instanceof StoktError ? error.cause : undefined
+  if (!stokt?.unreachable || flags['from-snapshot'] !== undefined) return error.message
+  return `${error.message}; is Stokt at ${flags['stokt-url']}? Check --stokt-url (STOKT_URL) and the network`
 }
 
 /** 128 + the signal's number, as shells report it. */

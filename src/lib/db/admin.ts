@@ -1,4 +1,5 @@
 import {existsSync} from 'node:fs'
+import {dirname, resolve} from 'node:path'
 
 import {migrateToLatest} from './migrate.js'
 import {openDatabase, sessionEndedBy} from './connection.js'
@@ -39,17 +40,21 @@ export interface StatusQuery {
 
 /**
  * `mastoc status`: row counts and the latest runs, newest first. It only reads — a read-only
- * replica or a database never imported into answers too (tables not there yet count as empty; a
- * SQLite file not there yet is an empty database, and is not created). `notice`: for stderr.
+ * replica or a database never imported into answers too (tables not there yet count as empty). A
+ * SQLite file not there is a failure, and is not created: the path is more likely mistyped (cron's
+ * working directory is not the shell's) than a database never imported into.
  */
 export async function readStatus(databaseValue: string, query: StatusQuery = {}): Promise<AdminResult<{status: DatabaseStatus; notice?: string}>> {
   const {limit = 10, gym} = query
   const target = targetOf(databaseValue)
   if (target.ok && missingSqliteFile(target.target)) {
+    const file = sqliteFilePath(target.target)!
+    const where = existsSync(dirname(resolve(file))) ? '' : ` (nor does its folder ${dirname(resolve(file))})`
     return {
-      ok: true,
-      status: {counts: {gyms: 0, faces: 0, holds: 0, users: 0, climbs: 0}, runs: [], lastCompleted: [], locks: []},
-      notice: `${target.target.display} does not exist yet: no import has written to it (status does not create it)`,
+      ok: false,
+      message:
+        `${target.target.display} does not exist${where}: check --database (DATABASE_URL) and the directory it is relative to; ` +
+        'an import or `mastoc db migrate` creates it (status does not)',
     }
   }
   return withDatabase(databaseValue, {readOnly: true}, async (db, _display, dialect) => {
@@ -77,7 +82,7 @@ async function withDatabase<T>(
   try {
     return {ok: true, ...(await work(db, target.display, target.dialect))}
   } catch (error) {
-    return {ok: false, message: `the database ${target.display} failed: ${describeDatabaseError(error, sessionEndedBy(db))}`}
+    return {ok: false, message: `the database ${target.display} failed: ${describeDatabaseError(error, sessionEndedBy(db), target)}`}
   } finally {
     await db.destroy()
   }

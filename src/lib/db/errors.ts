@@ -1,3 +1,7 @@
+import {dirname} from 'node:path'
+
+import type {DatabaseTarget} from './target.js'
+
 /**
  * Database errors, told apart: a record the database refuses (a constraint, a value it will not
  * store) costs only that record; anything else (connection lost, disk full, read-only) fails the run.
@@ -35,10 +39,52 @@ export function isUniqueViolation(error: unknown): boolean {
  * ended a session of this database, when it said (connection.ts's sessionEndedBy), for pg's words
  * of a connection lost, which do not say why.
  */
-export function describeDatabaseError(error: unknown, sessionEnded?: Error): string {
+export function describeDatabaseError(error: unknown, sessionEnded?: Error, target?: DatabaseTarget): string {
   const text = describeOne(error)
-  if (!PG_CONNECTION_LOST.some((words) => text.startsWith(words))) return text
+  if (!PG_CONNECTION_LOST.some((words) => text.startsWith(words))) {
+    const hint = target && whatToCheck(error, target)
+    return hint ? `${text}; ${hint}` : text
+  }
   return `the connection to the database was lost: ${sessionEnded ? describeOne(sessionEnded) : text}`
+}
+
+/** For a database that cannot be opened at all: what to check or do next, with the command for it. */
+function whatToCheck(error: unknown, target: DatabaseTarget): string | undefined {
+  const code = (error as {code?: unknown})?.code
+  const message = error instanceof Error ? error.message : ''
+  if (target.dialect === 'sqlite') {
+    if (!message.includes('directory does not exist')) return undefined
+    const folder = shellWord(dirname(target.location))
+    return `the folder ${folder} does not exist: create it (mkdir -p ${folder}) or give --database (DATABASE_URL) another path`
+  }
+  const server = postgresServer(target.location)
+  if (server === undefined) return undefined
+  const where = `-h ${shellWord(server.host)} -p ${server.port}`
+  if (code === 'ECONNREFUSED') return `is PostgreSQL running on ${server.host} port ${server.port}? Check with: pg_isready ${where}`
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `no host ${server.host} was found: check the host in --database (DATABASE_URL)`
+  if (code === '3D000') {
+    const owner = server.user ? ` -U ${shellWord(server.user)}` : ''
+    return `create it first: createdb ${where}${owner} ${shellWord(server.database)}`
+  }
+  return undefined
+}
+
+/** Where a postgres:// URL points, as pg reads it (a `host` parameter wins; a socket directory is a host too). */
+function postgresServer(location: string): {host: string; port: number; user: string; database: string} | undefined {
+  try {
+    const url = new URL(location)
+    const host = url.searchParams.get('host') ?? (decodeURIComponent(url.hostname).replace(/^\[|\]$/g, '') || 'localhost')
+    const user = decodeURIComponent(url.username)
+    const database = decodeURIComponent(url.pathname.slice(1)) || user || 'postgres'
+    return {host, port: Number(url.searchParams.get('port') ?? url.port) || 5432, user, database}
+  } catch {
+    return undefined
+  }
+}
+
+/** As typed into a shell. */
+function shellWord(word: string): string {
+  return /^[\w./:@%+=-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`
 }
 
 const PG_CONNECTION_LOST = ['Connection terminated unexpectedly', 'Client has encountered a connection error and is not queryable']

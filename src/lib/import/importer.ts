@@ -78,8 +78,8 @@ export class ImportFailure extends Error {
   /** What the run had done when it failed (set by runImport): the records it had rejected are listed. */
   summary?: ImportSummary
 
-  constructor(message: string) {
-    super(message)
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options)
     this.name = 'ImportFailure'
   }
 }
@@ -228,7 +228,10 @@ async function lockGym(db: Knex, options: ImportOptions, run: RunContext, report
   } catch (error) {
     // A signal ends the wait for the lock: the run stops there, as it would between batches.
     if (error instanceof LockBusyError && options.signal?.aborted) throw new ImportInterrupted(String(options.signal.reason ?? 'a signal'))
-    if (error instanceof LockBusyError) throw new ImportFailure(error.message)
+    if (error instanceof LockBusyError) {
+      const wait = waitSeconds > 0 ? 'a longer --wait-lock SECONDS' : '--wait-lock SECONDS to wait for it'
+      throw new ImportFailure(`${error.message}; run again once it has finished, or give ${wait}`)
+    }
     throw error
   }
 }
@@ -268,7 +271,7 @@ async function prepareDatabase(db: ReturnType<typeof openDatabase>, target: Data
     await store.inspectSchema()
   } catch (error) {
     if (error instanceof SchemaMismatch) throw new ImportFailure(`cannot write into the database ${target.display}, nothing was written: ${error.message}`)
-    throw new ImportFailure(`cannot use the database ${target.display}: ${describeDatabaseError(error, sessionEndedBy(db))}`)
+    throw new ImportFailure(`cannot use the database ${target.display}: ${describeDatabaseError(error, sessionEndedBy(db), target)}`)
   }
 }
 
@@ -282,7 +285,7 @@ function openRejectsFile(path: string): RejectsFile {
 
 function asImportFailure(error: unknown, target: DatabaseTarget, sessionEnded: Error | undefined): ImportFailure {
   if (error instanceof ImportFailure) return error
-  if (error instanceof StoktError || error instanceof FileWriteError) return new ImportFailure(error.message)
+  if (error instanceof StoktError || error instanceof FileWriteError) return new ImportFailure(error.message, {cause: error})
   return new ImportFailure(`the database ${target.display} failed: ${describeDatabaseError(error, sessionEnded)}`)
 }
 

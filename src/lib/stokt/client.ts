@@ -98,7 +98,7 @@ interface StoktResponse {
 /** The outcome of one attempt that the retry loop must decide about. */
 type Attempt =
   | {kind: 'response'; response: StoktResponse}
-  | {kind: 'failure'; reason: string; retryable: boolean}
+  | {kind: 'failure'; reason: string; retryable: boolean; unreachable?: boolean}
 
 /** Talks to Stokt over HTTP (got), with login, retries and pagination. See docs in source.ts. */
 export class StoktClient implements StoktSource {
@@ -118,6 +118,7 @@ export class StoktClient implements StoktSource {
   private readonly maxPages: number
   private readonly maxResponseBytes: number
   private closed = false
+  private answeredOnce = false
   private readonly httpAgent = new http.Agent({keepAlive: true})
   private readonly httpsAgent = new https.Agent({keepAlive: true})
   private readonly got: Got
@@ -455,7 +456,7 @@ export class StoktClient implements StoktSource {
       } else {
         reason = outcome.reason
         if (!outcome.retryable) {
-          throw new StoktError(`${spec.call} failed: ${reason}`, spec.call)
+          throw this.unreachableIf(outcome, new StoktError(`${spec.call} failed: ${reason}`, spec.call))
         }
       }
       // Closed: the run is over, and this request was cut by the close itself; no retry, no warning.
@@ -463,7 +464,7 @@ export class StoktClient implements StoktSource {
       if (attempt >= attempts) {
         const status = outcome.kind === 'response' ? outcome.response.statusCode : undefined
         const tries = attempts === 1 ? '1 attempt' : `${attempts} attempts`
-        throw new StoktError(`${spec.call} failed after ${tries}: ${this.redact(reason)}`, spec.call, status)
+        throw this.unreachableIf(outcome, new StoktError(`${spec.call} failed after ${tries}: ${this.redact(reason)}`, spec.call, status))
       }
       const delayMs =
         retryAfterMs !== undefined ? Math.min(retryAfterMs, this.maxRetryAfterMs) : this.backoffDelay(attempt)
@@ -484,6 +485,7 @@ export class StoktClient implements StoktSource {
       let size = 0
       let head: {statusCode: number; headers: IncomingHttpHeaders} | undefined
       request.on('response', (response: {statusCode: number; headers: IncomingHttpHeaders}) => {
+        this.answeredOnce = true
         head = {statusCode: response.statusCode, headers: response.headers}
       })
       request.on('data', (chunk: Buffer) => {
@@ -502,19 +504,26 @@ export class StoktClient implements StoktSource {
     })
   }
 
+  /** Marked when Stokt has not answered once this run: then the URL or the network is more likely wrong than Stokt. */
+  private unreachableIf(outcome: Attempt, error: StoktError): StoktError {
+    error.unreachable = !this.answeredOnce && outcome.kind === 'failure' && outcome.unreachable === true
+    return error
+  }
+
   /** got's errors carry the request options (and so the token): keep only a plain description. */
   private describeFailure(error: unknown): Attempt {
     if (error instanceof TimeoutError) {
-      return {kind: 'failure', reason: `timed out after ${formatDuration(this.timeoutMs)}`, retryable: true}
+      return {kind: 'failure', reason: `timed out after ${formatDuration(this.timeoutMs)}`, retryable: true, unreachable: true}
     }
     const code = error instanceof RequestError ? error.code : (error as {code?: unknown})?.code
-    if (code === 'ECONNRESET') return {kind: 'failure', reason: 'connection reset', retryable: true}
-    if (code === 'ECONNREFUSED') return {kind: 'failure', reason: 'connection refused', retryable: true}
+    if (code === 'ECONNRESET') return {kind: 'failure', reason: 'connection reset', retryable: true, unreachable: true}
+    if (code === 'ECONNREFUSED') return {kind: 'failure', reason: 'connection refused', retryable: true, unreachable: true}
     if (typeof code === 'string' && RETRYABLE_NETWORK_CODES.has(code)) {
-      return {kind: 'failure', reason: `network error ${code}`, retryable: true}
+      return {kind: 'failure', reason: `network error ${code}`, retryable: true, unreachable: true}
     }
     const message = error instanceof Error ? error.message : String(error)
-    return {kind: 'failure', reason: this.redact(typeof code === 'string' ? `${code}: ${message}` : message), retryable: false}
+    const reason = this.redact(typeof code === 'string' ? `${code}: ${message}` : message)
+    return {kind: 'failure', reason, retryable: false, unreachable: code === 'ENOTFOUND'}
   }
 
   /** The JSON body of a final response, or a StoktError saying what the response was instead. */

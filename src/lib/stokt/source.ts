@@ -37,6 +37,9 @@ export interface StoktSource {
 
 /** A Stokt call that failed for good (after retries); the message names the call and never a secret. */
 export class StoktError extends Error {
+  /** No answer came at all (refused, reset, timed out, unknown host): the URL or the network is wrong. */
+  unreachable = false
+
   constructor(
     message: string,
     readonly call: string,

@@ -203,3 +203,36 @@ describe('database errors', () => {
     expect(describeDatabaseError('connection reset')).toBe('connection reset')
   })
 })
+
+describe('describeDatabaseError, for a database that cannot be opened: what to check next', () => {
+  const error = (message: string, code: string) => Object.assign(new Error(message), {code})
+
+  it.each([
+    ['postgres://mastoc:pw@db.example.net/mastoc', 'is PostgreSQL running on db.example.net port 5432? Check with: pg_isready -h db.example.net -p 5432'],
+    ['postgres://mastoc@[::1]:5433/mastoc', 'is PostgreSQL running on ::1 port 5433? Check with: pg_isready -h ::1 -p 5433'],
+    ['postgres:///mastoc?host=/var/run/postgresql', 'is PostgreSQL running on /var/run/postgresql port 5432? Check with: pg_isready -h /var/run/postgresql -p 5432'],
+  ])('a refused connection to %s names host and port, and pg_isready', (url, hint) => {
+    const text = describeDatabaseError(error('connect ECONNREFUSED', 'ECONNREFUSED'), undefined, parseDatabaseTarget(url))
+    expect(text).toBe(`connect ECONNREFUSED; ${hint}`)
+    expect(text).not.toContain('pw')
+  })
+
+  it('a missing PostgreSQL database: the createdb line, with its user and no password', () => {
+    const target = parseDatabaseTarget('postgres://ops%20user:s3cret@db.example.net:6432/gym%20data')
+    expect(describeDatabaseError(error('database "gym data" does not exist', '3D000'), undefined, target)).toBe(
+      `database "gym data" does not exist (3D000); create it first: createdb -h db.example.net -p 6432 -U 'ops user' 'gym data'`,
+    )
+  })
+
+  it("a SQLite file's missing folder: the mkdir line", () => {
+    const target = parseDatabaseTarget('/srv/mastoc/data/mastoc.db')
+    expect(describeDatabaseError(new TypeError('Cannot open database because the directory does not exist'), undefined, target)).toBe(
+      'Cannot open database because the directory does not exist; the folder /srv/mastoc/data does not exist: create it (mkdir -p /srv/mastoc/data) or give --database (DATABASE_URL) another path',
+    )
+  })
+
+  it('adds nothing to other failures', () => {
+    const target = parseDatabaseTarget('postgres://mastoc@db.example.net/mastoc')
+    expect(describeDatabaseError(error('permission denied for table climbs', '42501'), undefined, target)).toBe('permission denied for table climbs (42501)')
+  })
+})

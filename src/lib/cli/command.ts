@@ -1,0 +1,105 @@
+import {Command, Errors} from '@oclif/core'
+
+import {maskWrites, secrets} from '../output/secrets.js'
+import {closest} from './suggest.js'
+
+/** Exit codes (README, "When things go wrong"); 3 is not a failure: the summary says what was rejected. */
+export const EXIT = {failed: 1, usage: 2} as const
+
+/** A failure the command has put in words: one line on stderr, then its exit code. */
+export class CommandFailure extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message)
+    this.name = 'CommandFailure'
+  }
+}
+
+/**
+ * mastoc's commands: whatever they print is masked; each failure is one line on stderr, and, with
+ * --json, also `{"error": {"message", "exitCode"}}` on stdout, so that a script never reads an
+ * empty stdout. Exit codes are set here and nowhere else.
+ */
+export abstract class MastocCommand extends Command {
+  override async init(): Promise<void> {
+    await super.init()
+    // Whatever writes to them (oclif, the reporter, a library): the one way out to a person.
+    maskWrites(process.stdout)
+    maskWrites(process.stderr)
+    // Before parsing: oclif's own usage errors are printed before the command sees its flags.
+    registerGivenSecrets(this.argv)
+  }
+
+  protected fail(message: string, exitCode: number): never {
+    throw new CommandFailure(message, exitCode)
+  }
+
+  override async catch(error: Error & {oclif?: {exit?: number}}): Promise<never> {
+    if (error instanceof Errors.ExitError) throw error
+    const shown = isUnknownFlag(error) ? this.unknownFlag(error) : error
+    const exitCode = shown instanceof CommandFailure ? shown.exitCode : (shown.oclif?.exit ?? EXIT.failed)
+    if (this.jsonRequested()) {
+      const message = stripAnsi(shown.message).replace(/\nSee more help with --help$/, '')
+      this.log(JSON.stringify({error: {message, exitCode}}, null, 2))
+    }
+    if (!(shown instanceof CommandFailure)) throw shown // oclif's own layout, as for any oclif CLI
+    // One unwrapped line: readable in a cron log; no stack trace.
+    this.logToStderr(`Error: ${shown.message}`)
+    this.exit(exitCode)
+  }
+
+  /** A mistyped flag: the nearest one, in two lines, rather than the whole usage after it. */
+  private unknownFlag(error: UnknownFlagError): Errors.CLIError {
+    const known = Object.entries(this.ctor.flags ?? {}).flatMap(([name, flag]) => [
+      `--${name}`,
+      ...((flag as {allowNo?: boolean}).allowNo ? [`--no-${name}`] : []),
+    ])
+    const typed = error.flags.map((flag) => flag.split('=')[0])
+    const suggestions = typed.map((flag) => closest(flag, known)).filter((flag) => flag !== undefined)
+    const command = [this.config.bin, ...(this.id ?? '').split(':')].join(' ')
+    const didYouMean = suggestions.length > 0 ? ` Did you mean ${suggestions.join(', ')}?` : ''
+    return new Errors.CLIError(`Nonexistent flag${typed.length === 1 ? '' : 's'}: ${typed.join(', ')}.${didYouMean} See ${command} --help`, {
+      exit: error.oclif?.exit ?? EXIT.usage,
+    })
+  }
+
+  /** --json given, before any `--`, to a command that has it: as oclif's JSON mode decides. */
+  private jsonRequested(): boolean {
+    if (!('json' in (this.ctor.flags ?? {}))) return false
+    const end = this.argv.indexOf('--')
+    const json = this.argv.indexOf('--json')
+    return json !== -1 && (end === -1 || json < end)
+  }
+}
+
+/** oclif's NonExistentFlagsError, which @oclif/core does not export. */
+type UnknownFlagError = Errors.CLIError & {flags: string[]}
+
+function isUnknownFlag(error: Error): error is UnknownFlagError {
+  return error instanceof Errors.CLIError && Array.isArray((error as {flags?: unknown}).flags) && error.message.startsWith('Nonexistent flag')
+}
+
+/** The secrets on the command line and in the environment, masked before anything is printed. */
+function registerGivenSecrets(argv: string[]): void {
+  const given = (flag: string) =>
+    argv.flatMap((word, at) => (word === flag ? [argv[at + 1]] : word.startsWith(`${flag}=`) ? [word.slice(flag.length + 1)] : []))
+  for (const token of [...given('--token'), process.env.STOKT_TOKEN]) secrets.add(token)
+  const username = given('--username').at(-1) ?? process.env.STOKT_USERNAME
+  for (const password of [...given('--password'), process.env.STOKT_PASSWORD]) secrets.add(password, {username})
+  secrets.add(process.env.PGPASSWORD)
+  for (const database of [...given('--database'), process.env.DATABASE_URL]) {
+    try {
+      const url = new URL(database ?? '')
+      secrets.add(decodeURIComponent(url.password))
+      secrets.add(url.searchParams.get('password') ?? undefined)
+    } catch {
+      // a SQLite path, or not a URL at all: no password
+    }
+  }
+}
+
+function stripAnsi(text: string): string {
+  return text.replace(/\u001b\[[0-9;]*m/g, '')
+}
