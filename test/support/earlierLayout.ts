@@ -2,7 +2,7 @@ import {randomUUID} from 'node:crypto'
 
 import type {Knex} from 'knex'
 
-import {toCanonicalInstant} from '../../src/lib/import/instant.js'
+import {toCanonicalInstant} from '../../src/lib/shared/instant.js'
 import type {GeneratedGym} from './gymGenerator.js'
 
 /**

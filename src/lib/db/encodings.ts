@@ -1,4 +1,4 @@
-import {toCanonicalInstant} from '../import/instant.js'
+import {toCanonicalInstant} from '../shared/instant.js'
 import type {Dialect} from './target.js'
 import type {ColumnKind} from './tables.js'
 

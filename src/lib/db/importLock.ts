@@ -5,7 +5,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import type {Knex} from 'knex'
 import pg from 'pg'
 
-import {nowInstant, toCanonicalInstant} from '../import/instant.js'
+import {nowInstant, toCanonicalInstant} from '../shared/instant.js'
 import {LOCK_TIMEOUT_SETTING} from './connection.js'
 import {type Dialect} from './target.js'
 

@@ -1,8 +1,8 @@
 import {closeSync, openSync, writeSync} from 'node:fs'
 
-import {secrets} from '../output/secrets.js'
+import {secrets} from '../shared/secrets.js'
 import {jsonText} from '../stokt/jsonText.js'
-import {FileWriteError} from './fileWriteError.js'
+import {FileWriteError} from '../shared/fileWriteError.js'
 import type {Rejected} from './summary.js'
 
 /**

@@ -3,7 +3,7 @@ import https from 'node:https'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {TextDecoder} from 'node:util'
 import got, {RequestError, TimeoutError, type Got} from 'got'
-import {secrets} from '../output/secrets.js'
+import {secrets} from '../shared/secrets.js'
 import {ClimbsPageSchema, type ClimbsPageEnvelope} from './schema/climbsPage.js'
 import {StoktError, type ClimbsPage, type StoktSource} from './source.js'
 
