@@ -1,5 +1,6 @@
-import {buildImportOptions, type ImportFlagValues} from '../../src/lib/import/importConfig.js'
+import {buildImportOptions, type ImportFlagValues} from '../../src/lib/cli/importOptions.js'
 import {runImport, type ImportCommand, type ImportReporter, type ImportResult} from '../../src/lib/import/importer.js'
+import {importExitCode} from '../../src/lib/cli/command.js'
 import {DEFAULT_TOKEN, type StoktServer} from './stoktServer.js'
 
 export type ImportFlagOverrides = Partial<ImportFlagValues>
@@ -30,8 +31,10 @@ export async function importGym(
   database: string,
   overrides: ImportFlagOverrides = {},
   reporter?: ImportReporter,
-): Promise<ImportResult> {
+): Promise<ImportResult & {exitCode: 0 | 3}> {
   const flags = flagsFor(server, database, overrides)
   const options = await buildImportOptions(command, flags, {database, gym: 'be149ef2-317d-4c73-8d7d-50074577d2fa'})
-  return runImport(options, reporter)
+  const result = await runImport(options, reporter)
+  // As the command would exit.
+  return {...result, exitCode: importExitCode(result.summary)}
 }

@@ -3,8 +3,13 @@ import {Command, Errors} from '@oclif/core'
 import {maskWrites, secrets} from '../shared/secrets.js'
 import {closest} from './suggest.js'
 
-/** Exit codes (README, "When things go wrong"); 3 is not a failure: the summary says what was rejected. */
-export const EXIT = {failed: 1, usage: 2} as const
+/** Exit codes (README, "When things go wrong"); `partial` is not a failure: the summary says what was rejected. */
+export const EXIT = {done: 0, failed: 1, usage: 2, partial: 3} as const
+
+/** A completed import's exit code: 3 when it rejected records, for a person to look at them. */
+export function importExitCode(summary: {rejected: readonly unknown[]}): 0 | 3 {
+  return summary.rejected.length > 0 ? EXIT.partial : EXIT.done
+}
 
 /** A failure the command has put in words: one line on stderr, then its exit code. */
 export class CommandFailure extends Error {

@@ -1,13 +1,13 @@
 import {format} from 'node:util'
 
 import {DEFAULT_DATABASE, MONTOBOARD_GYM_ID, importFlags} from '../../flags.js'
-import {buildImportOptions, UsageError} from '../import/importConfig.js'
+import {buildImportOptions, UsageError} from './importOptions.js'
 import {ImportFailure, ImportInterrupted, runImport, type ImportCommand} from '../import/importer.js'
 import {StoktError} from '../stokt/source.js'
 import {createLineReporter, createReporter, reporterMode} from '../output/progress.js'
 import {RunLog} from '../output/runLog.js'
 import {formatRejected, formatSummary} from '../output/summaryText.js'
-import {EXIT, MastocCommand} from './command.js'
+import {EXIT, importExitCode, MastocCommand} from './command.js'
 
 /**
  * The four `import` commands differ only in what they import: each translates its flags into one
@@ -46,7 +46,7 @@ export abstract class ImportBaseCommand extends MastocCommand {
       else if (!flags.quiet) this.log(formatSummary(result.summary, options.database.display))
       else if (result.summary.rejected.length > 0) this.logToStderr(formatRejected(result.summary))
       // Partial failure: the summary is printed, and the exit code says a person should look.
-      process.exitCode = result.exitCode
+      process.exitCode = importExitCode(result.summary)
     } catch (error) {
       reporter.stop()
       if (error instanceof UsageError) this.fail(error.message, EXIT.usage)

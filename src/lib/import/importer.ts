@@ -68,9 +68,8 @@ export interface ImportReporter {
 }
 
 export interface ImportResult {
+  /** What was imported; `rejected` lists each record the run could not import. */
   summary: ImportSummary
-  /** 0 all imported, 3 some records rejected (design.md). */
-  exitCode: 0 | 3
 }
 
 /** The run failed: exit 1, with a message a person can act on and no stack trace. */
@@ -149,7 +148,7 @@ export async function runImport(options: ImportOptions, reporter: ImportReporter
       await closeSource()
       rejects?.complete()
       await store.finishRun(run.id, {
-        status: options.dryRun ? 'dry-run' : result.exitCode === 0 ? 'succeeded' : 'partial',
+        status: options.dryRun ? 'dry-run' : result.summary.rejected.length === 0 ? 'succeeded' : 'partial',
         finishedAt: nowInstant(),
         summary: secrets.maskStrings(result.summary),
         error: null,
@@ -348,7 +347,7 @@ class GymImporter {
       await this.writeInFlight?.catch(() => {})
     }
     const summary = this.partialSummary()
-    return {summary, exitCode: summary.rejected.length > 0 ? 3 : 0}
+    return {summary}
   }
 
   partialSummary(): ImportSummary {
