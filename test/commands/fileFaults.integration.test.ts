@@ -4,7 +4,7 @@ import {join} from 'node:path'
 
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 
-import {importArgs, runCli} from '../support/cli.js'
+import {expectJsonError, importArgs, runCli} from '../support/cli.js'
 import {createTestDatabase, type TestDatabase} from '../support/databases.js'
 import {CAN_MOUNT, mountTmpfs, type MountedFolder} from '../support/fileSystems.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
@@ -59,7 +59,7 @@ describe('a file of the run that cannot be written', () => {
     const result = await importAll(database, ['--save-snapshot', full.path])
 
     expect(result.code).toBe(1)
-    expect(result.stdout).toBe('')
+    expectJsonError(result)
     expect(result.stderr).toMatch(new RegExp(`^Error: cannot write the snapshot in ${full.path}: ENOSPC: no space left on device, \\w+\\n$`))
     expect(result.stderr).not.toContain('database')
     expect((await latestRun(database.knex())).error).toBe(result.stderr.slice('Error: '.length, -1))
@@ -86,7 +86,7 @@ describe('a file of the run that cannot be written', () => {
     const result = await importAll(database, ['--save-snapshot', dir])
 
     expect(result.code).toBe(1)
-    expect(result.stdout).toBe('')
+    expectJsonError(result)
     // The gym's broken climb is listed first, as a stopped run lists what it had rejected.
     const error = /\nError: (cannot write the snapshot in .*)\n$/.exec(result.stderr)?.[1]
     expect(error).toMatch(new RegExp(`^cannot write the snapshot in ${dir}: `))
@@ -99,7 +99,7 @@ describe('a file of the run that cannot be written', () => {
     const result = await importAll(database, ['--rejects', '/dev/full'])
 
     expect(result.code).toBe(1)
-    expect(result.stdout).toBe('')
+    expectJsonError(result)
     // The rejected climb is still listed on stderr, before the error.
     expect(result.stderr).toMatch(/\nError: cannot write the rejects file \/dev\/full: ENOSPC: no space left on device, write\n$/)
     expect(result.stderr).not.toContain('the database')

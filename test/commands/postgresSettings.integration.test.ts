@@ -83,7 +83,8 @@ describe.skipIf(unavailable('postgres'))('on postgres, a database whose DateStyl
       expect(run.finishedAt).toMatch(CANONICAL)
     }
     expect(runs[0].options).toMatchObject({incremental: true, maxAge: 7})
-    const human = await runCli(['status'], {DATABASE_URL: database.url})
-    expect(human.stdout).toContain(`  ${runs[0].startedAt}  import all`)
+    // The run's own instant, in the person's time zone, whatever the database's DateStyle.
+    const human = await runCli(['status'], {DATABASE_URL: database.url, TZ: 'UTC'})
+    expect(human.stdout).toContain(`  ${runs[0].startedAt.slice(0, 10)} ${runs[0].startedAt.slice(11, 19)} UTC  `)
   })
 })

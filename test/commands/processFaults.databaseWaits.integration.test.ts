@@ -4,7 +4,7 @@ import {fileURLToPath} from 'node:url'
 
 import {describe, expect, it} from 'vitest'
 
-import {importArgs, runCli, startCli, waitFor, type ChildHandle} from '../support/cli.js'
+import {expectJsonError, importArgs, runCli, startCli, waitFor, type ChildHandle} from '../support/cli.js'
 import {createTestDatabase, unavailable, type TestDatabase} from '../support/databases.js'
 import {expectedGymData, readGymData} from '../support/gymData.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
@@ -42,7 +42,7 @@ describe('SQLite: another process holding the write lock mid-run', () => {
 
         expect(Date.now() - released).toBeLessThan(30_000) // it did not wait for the holder
         expect(result.code).toBe(1)
-        expect(result.stdout).toBe('')
+        expectJsonError(result)
         expect(result.stderr).not.toContain('retrying')
         expect(result.stderr).toBe(
           `Error: the database sqlite:${database.url} failed: another process has held its write lock for over 5 s (SQLITE_BUSY): run the import again once that process is done\n`,
@@ -78,7 +78,7 @@ describe('PostgreSQL: another session holding rows the import writes, idle in it
         const result = await runCli(importArgs(server, later, database, RUN_FLAGS), {STOKT_TOKEN: DEFAULT_TOKEN, MASTOC_TEST_LOCK_TIMEOUT_MS: '3000'})
 
         expect(result.code).toBe(1)
-        expect(result.stdout).toBe('')
+        expectJsonError(result)
         const error = result.stderr.trim().split('\n').at(-1)
         expect(error).toBe(
           `Error: the database ${database.url} failed: gave up waiting for a lock on a row of table climbs, held by pid ${rows[0].pid} (idle in transaction), after 3 s (lock_timeout): run the import again once that session has finished or been ended`,
