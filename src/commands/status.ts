@@ -1,7 +1,6 @@
 import {Command, Flags} from '@oclif/core'
 
 import {DEFAULT_DATABASE, databaseFlag} from '../flags.js'
-import {readStatus} from '../lib/db/admin.js'
 import {formatStatus} from '../lib/output/statusText.js'
 
 export default class Status extends Command {
@@ -15,6 +14,8 @@ export default class Status extends Command {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Status)
+    // The database libraries load only once a command runs: --help needs none of them.
+    const {readStatus} = await import('../lib/db/admin.js')
     const result = await readStatus(flags.database ?? DEFAULT_DATABASE)
     if (!result.ok) {
       // One unwrapped line, as the imports print theirs: readable in a cron log.

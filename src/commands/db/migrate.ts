@@ -1,7 +1,6 @@
 import {Command} from '@oclif/core'
 
 import {DEFAULT_DATABASE, databaseFlag} from '../../flags.js'
-import {migrateDatabase} from '../../lib/db/admin.js'
 
 export default class DbMigrate extends Command {
   static override summary = "Create or update mastoc's tables in the database."
@@ -14,6 +13,8 @@ export default class DbMigrate extends Command {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(DbMigrate)
+    // The database libraries load only once a command runs: --help needs none of them.
+    const {migrateDatabase} = await import('../../lib/db/admin.js')
     const result = await migrateDatabase(flags.database ?? DEFAULT_DATABASE)
     if (!result.ok) {
       // One unwrapped line, as the imports print theirs: readable in a cron log.

@@ -1,8 +1,7 @@
 import {Command} from '@oclif/core'
 
 import {DEFAULT_DATABASE, MONTOBOARD_GYM_ID, importFlags} from '../../flags.js'
-import {buildImportOptions, UsageError} from '../import/importConfig.js'
-import {ImportFailure, ImportInterrupted, runImport, type ImportCommand} from '../import/importer.js'
+import type {ImportCommand} from '../import/importer.js'
 import {StoktError} from '../stokt/source.js'
 import {createReporter, reporterMode} from '../output/progress.js'
 import {maskWrites} from '../output/secrets.js'
@@ -22,6 +21,11 @@ export abstract class ImportBaseCommand extends Command {
     maskWrites(process.stdout)
     maskWrites(process.stderr)
     const {flags} = await this.parse(this.constructor as typeof ImportBaseCommand)
+    // The importer and its libraries (zod, knex) load once a run starts, never for --help.
+    const [{buildImportOptions, UsageError}, {ImportFailure, ImportInterrupted, runImport}] = await Promise.all([
+      import('../import/importConfig.js'),
+      import('../import/importer.js'),
+    ])
     const reporter = createReporter(reporterMode(flags))
     const stop = stopOnSignals((signal) => reporter.warn(`${signal}: stopping once the current batch is written or rolled back (again to quit now)`))
     ignoreClosedOutput()

@@ -3,10 +3,10 @@ import {hostname} from 'node:os'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import type {Knex} from 'knex'
-import pg from 'pg'
+import type pg from 'pg'
 
 import {nowInstant, toCanonicalInstant} from '../import/instant.js'
-import type {Dialect} from './connection.js'
+import {loadPg, type Dialect} from './connection.js'
 
 /**
  * One import per gym and database at a time. PostgreSQL: a session advisory lock on a connection of
@@ -212,7 +212,7 @@ class PostgresLockCandidate implements LockCandidate {
    * knex's destroy() never waits on it.
    */
   static async open(db: Knex, settings: LockSettings): Promise<PostgresLockCandidate> {
-    const session = new pg.Client({...lockSessionConfig(db), application_name: 'mastoc import lock', keepAlive: true})
+    const session = new (loadPg().Client)({...lockSessionConfig(db), application_name: 'mastoc import lock', keepAlive: true})
     // A connection lost later fails the next beat; unhandled, its 'error' event would end the process.
     session.on('error', () => {})
     await session.connect()
