@@ -1,3 +1,4 @@
+import {DEFAULT_PAGE_SIZE} from '../../src/flags.js'
 import {buildImportOptions, type ImportFlagValues} from '../../src/lib/import/importConfig.js'
 import {runImport, type ImportCommand, type ImportReporter, type ImportResult} from '../../src/lib/import/importer.js'
 import {DEFAULT_TOKEN, type StoktServer} from './stoktServer.js'
@@ -16,6 +17,7 @@ export function flagsFor(server: StoktServer | undefined, database: string, over
     'max-age': 9999,
     incremental: false,
     concurrency: 4,
+    'page-size': DEFAULT_PAGE_SIZE,
     timeout: 30,
     retries: 4,
     'wait-lock': 0,

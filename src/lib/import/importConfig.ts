@@ -22,6 +22,7 @@ export interface ImportFlagValues {
   'max-age': number
   incremental: boolean
   concurrency: number
+  'page-size': number
   timeout: number
   retries: number
   'save-snapshot'?: string
@@ -126,6 +127,7 @@ async function liveSource(flags: ImportFlagValues, onRetry?: (info: RetryInfo) =
       password: hasLogin ? flags.password : undefined,
       timeoutMs: flags.timeout * 1000,
       concurrency: flags.concurrency,
+      pageSize: flags['page-size'],
       retries: flags.retries,
       onRetry,
     })
