@@ -261,7 +261,7 @@ function batchSizeCurve(result: SizeResult | undefined, databases: DatabaseKind[
   const rows: CurveRow[] = CURVE_BATCH_SIZES.map((batchSize) => {
     const row: CurveRow = {batchSize, wallMs: {}, cliMs: {}, rows: {}, runs: {}}
     for (const db of databases) {
-      const series = findSeries(result, db, 'live', batchSize)
+      const series = findSeries(result, db, 'curve', batchSize)
       const wall = medianWall(series)
       if (wall === undefined) continue
       row.wallMs[db] = wall
@@ -380,7 +380,7 @@ function markdown(input: ReportInput, goals: Goal[]): string {
   lines.push('|---|---|---|---:|---:|---:|---:|---|---:|')
   for (const result of results) {
     for (const series of result.imports) {
-      if (series.mode === 'live' && series.batchSize !== DEFAULT_BATCH_SIZE) continue // in the curve
+      if (series.mode === 'curve') continue // in the curve's table
       const wall = medianWall(series)!
       const cli = median(series.samples.map((sample) => sample.cliMs))!
       const rss = max(series.samples.map((sample) => sample.peakRssKb))
@@ -485,6 +485,7 @@ function buildLine({start, end}: ReportInput['build']): string {
 function importName(series: ImportSeries): string {
   switch (series.mode) {
     case 'live':
+    case 'curve':
       return `live, batch ${series.batchSize}`
     case 'rerun':
       return `re-run (unchanged gym), batch ${series.batchSize}`
@@ -506,7 +507,8 @@ function importName(series: ImportSeries): string {
 function ratioNote(result: SizeResult, series: ImportSeries): string {
   const own = medianImportTime(series)
   switch (series.mode) {
-    case 'live': {
+    case 'live':
+    case 'curve': {
       const floors = (medianFetchFloor(result) ?? NaN) + (medianInsertFloor(result, series.db) ?? NaN)
       return `${ratio(own, floors)} fetch + insert floors`
     }

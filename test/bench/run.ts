@@ -44,7 +44,7 @@ const PLAN_NOTES = [
     `twice: by a Stokt that ignores page_size (pages of ${PAGE_SIZE}, as it served before) and by one that honours it (the default --page-size ${DEFAULT_PAGE_SIZE}); ` +
     `on 20k, also --page-size ${CURVE_PAGE_SIZES.filter((size) => size !== DEFAULT_PAGE_SIZE).join(', ')} against the one that honours it.`,
   'Start-up: whole processes, spawn to exit, interleaved, 5 × --runs runs each (at least 10) after one unmeasured round: node -e 0, node loading @oclif/core alone, and mastoc --version, --help, import all --help, status on a SQLite file holding the sample gym.',
-  `Batch-size curve: the 20k gym, live, SQLite and PostgreSQL; every size --runs times, interleaved in the rounds like the rest (batch ${DEFAULT_BATCH_SIZE} is the live runs): single runs here differ by more than the sizes do.`,
+  `Batch-size curve: the 20k gym, live, SQLite and PostgreSQL; every size --runs times, interleaved in the rounds like the rest, all sizes one after the other (batch ${DEFAULT_BATCH_SIZE} too, apart from the live runs): single runs here differ by more than the sizes do.`,
   'Wall = the CLI process from spawn to exit (node start-up and migrating the fresh database included); CLI = its own durationMs, the import itself. The goals compare the CLI time with the floors, which are timed in-process too. Peak RSS = /usr/bin/time %M of the CLI process alone (max over runs).',
   'Floors: fetch = plain fetch + JSON.parse, one request at a time, in a process of its own (and, beside it, the same walk through node:http with a keep-alive agent: Node\'s cheapest HTTP client, reported only); insert = the rows and columns a first import writes, encoded as each database stores them, with better-sqlite3 prepared statements in one transaction / PostgreSQL COPY (CSV) in one transaction, into a database freshly migrated by the project migrations (migration not timed).',
   `Fetch, importer's client: a re-run must fetch every page again (Stokt has no conditional requests), so it can never be faster than the importer's own client fetching everything. ` +
@@ -196,8 +196,10 @@ async function benchSize(
     tasks.push(...BATCH_WRITE_STRATEGIES.map((strategy) => ({label: `batch writes postgres: ${strategy}`, runs: repeat, run: () => measure.batchWrite(strategy, tables.postgres)})))
   }
   if (size.reference) {
-    for (const batchSize of CURVE_BATCH_SIZES.filter((batch) => batch !== DEFAULT_BATCH_SIZE)) {
-      tasks.push(...databases.map((db) => ({label: `curve: live ${db} batch ${batchSize}`, runs: repeat, run: () => measure.live(db, batchSize, false)})))
+    // Every size of the curve, the default's too, one after the other: the machine's load changes
+    // from one part of a round to the next, and the sizes are compared with one another.
+    for (const batchSize of CURVE_BATCH_SIZES) {
+      tasks.push(...databases.map((db) => ({label: `curve: live ${db} batch ${batchSize}`, runs: repeat, run: () => measure.live(db, batchSize, false, 'curve')})))
     }
   }
 
@@ -269,12 +271,12 @@ class SizeMeasurements {
   }
 
   /** A first import of the gym; with `rerun`, then a second one of the unchanged gym. */
-  live(db: DatabaseKind, batchSize: number, rerun: boolean): Promise<string> {
+  live(db: DatabaseKind, batchSize: number, rerun: boolean, mode: 'live' | 'curve' = 'live'): Promise<string> {
     return withScratchDatabase(db, async (database) => {
       const importArgs = {database: database.url, gymId: this.gym.gymId, batchSize, batch: true, stoktUrl: this.server.url}
       const first = await this.counted(this.server, () => runImport(importArgs))
       this.checkFirstImport(first.run.summary)
-      this.series(db, 'live', batchSize).samples.push(sample(first.run, {requests: first.requests}))
+      this.series(db, mode, batchSize).samples.push(sample(first.run, {requests: first.requests}))
       if (!rerun) return describe(first.run)
 
       const before = await tableFingerprint(database.knex())
