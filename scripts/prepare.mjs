@@ -13,3 +13,4 @@ try {
   process.exit(0)
 }
 execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], {stdio: 'inherit'})
+execFileSync(process.execPath, [new URL('writeManifest.js', import.meta.url).pathname], {stdio: 'inherit'})

@@ -14,6 +14,8 @@ export const DEFAULT_DATABASE = './mastoc.db'
 export const DEFAULT_STOKT_URL = 'https://www.sostokt.com'
 /** The best of `npm run bench`'s batch-size curve on both databases (README, "Performance"). */
 export const DEFAULT_BATCH_SIZE = 1000
+/** Climbs asked of Stokt per page: fewer requests where each waits on the network (docs/performance.md). */
+export const DEFAULT_PAGE_SIZE = 500
 
 /**
  * A directory that must exist. oclif's own `Flags.directory({exists: true})` throws a plain Error,
@@ -74,6 +76,13 @@ export const importFlags = {
     summary: 'Stokt password (prefer the STOKT_PASSWORD env var: flags show in ps).',
     env: 'STOKT_PASSWORD',
     helpValue: '<password>',
+  }),
+  'page-size': Flags.integer({
+    helpGroup: 'STOKT',
+    summary: 'Climbs asked of Stokt per page of the climbs list; Stokt may serve fewer.',
+    default: DEFAULT_PAGE_SIZE,
+    min: 1,
+    max: 10_000,
   }),
   concurrency: Flags.integer({
     helpGroup: 'STOKT',

@@ -2,7 +2,6 @@ import {Errors, Flags} from '@oclif/core'
 
 import {DEFAULT_DATABASE, databaseFlag} from '../flags.js'
 import {EXIT, MastocCommand} from '../lib/cli/command.js'
-import {readStatus} from '../lib/db/admin.js'
 import {formatStatus} from '../lib/output/statusText.js'
 
 export default class Status extends MastocCommand {
@@ -31,6 +30,8 @@ export default class Status extends MastocCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Status)
+    // The database libraries load only once a command runs: --help needs none of them.
+    const {readStatus} = await import('../lib/db/admin.js')
     const result = await readStatus(flags.database ?? DEFAULT_DATABASE, {limit: flags.limit, gym: flags.gym})
     if (!result.ok) this.fail(result.message, result.usage ? EXIT.usage : EXIT.failed)
     if (result.notice) this.logToStderr(`Note: ${result.notice}`)

@@ -77,6 +77,8 @@ export interface ImportArgs {
   /** …a snapshot directory. */
   fromSnapshot?: string
   concurrency?: number
+  /** `--page-size`; the CLI's default when absent. */
+  pageSize?: number
 }
 
 /** One `mastoc import all --json`; throws with the CLI's message unless it exits 0. */
@@ -86,6 +88,7 @@ export async function runImport(args: ImportArgs): Promise<ImportRun> {
   if (args.stoktUrl !== undefined) argv.push('--stokt-url', args.stoktUrl)
   if (args.fromSnapshot !== undefined) argv.push('--from-snapshot', args.fromSnapshot)
   if (args.concurrency !== undefined) argv.push('--concurrency', String(args.concurrency))
+  if (args.pageSize !== undefined) argv.push('--page-size', String(args.pageSize))
   const run = await runNode(argv, cliEnv(args.stoktUrl !== undefined))
   if (run.exitCode !== 0) {
     throw new Error(`mastoc import exited ${run.exitCode}: ${lastLines(run.stderr) || lastLines(run.stdout)}`)

@@ -4,9 +4,9 @@ import {BATCH_WRITE_STRATEGIES, IMPORTER_BATCH_WRITE, type BatchWrite, type Batc
 import type {FetchFloor} from './floors.js'
 import {SIZE_PRESETS, type BenchOptions} from './options.js'
 import {
-  CONCURRENCY, CURVE_BATCH_SIZES, DEFAULT_BATCH_SIZE, LATENCY_MS,
+  CONCURRENCY, CURVE_BATCH_SIZES, CURVE_PAGE_SIZES, DEFAULT_BATCH_SIZE, DEFAULT_PAGE_SIZE, LATENCY_MS, PAGE_SIZE, USERS_BATCH_SIZE,
   findSeries, max, median, medianBatchWrite, medianBatchWriteCpu, medianClientFetch, medianFetchCpu, medianFetchFloor, medianHttpFetchFloor, medianImportTime, medianInsertFloor, medianWall,
-  type Build, type Failure, type ImportSeries, type Machine, type SizeResult,
+  type Build, type Failure, type ImportSeries, type Machine, type SizeResult, type StartupSeries,
 } from './results.js'
 
 export interface ReportInput {
@@ -17,6 +17,7 @@ export interface ReportInput {
   databases: DatabaseKind[]
   planNotes: string[]
   results: SizeResult[]
+  startup: StartupSeries[]
   failures: Failure[]
   benchWallMs: number
 }
@@ -39,6 +40,17 @@ const BATCH_WRITE_NAME: Record<BatchWriteStrategy, string> = {
 const BATCH_WRITE_PASS: Record<keyof BatchWrite, string> = {empty: 'empty tables', existing: 'existing rows'}
 const BATCH_WRITE_PASSES = ['empty', 'existing'] as const
 const RSS_LIMIT_MIB = 300
+/** Start-up goals, as multiples of a bare `node -e 0`; the first case of the start-up series is that. */
+const STARTUP_LIMITS: [label: string, limit: number][] = [
+  ['mastoc --version', 3],
+  ['mastoc --help', 3],
+  ['mastoc import all --help', 3],
+  ['mastoc status (small SQLite file)', 4],
+]
+/** The import's own time of a 20k live import at LATENCY_MS a request, when Stokt honours page_size. */
+const PAGED_LATENCY_LIMIT_MS = 2500
+/** --batch-size 100 against the best of the curve, each database. */
+const USERS_BATCH_LIMIT = 1.15
 /** The goals' gym, unless a goal says otherwise. */
 const REFERENCE = SIZE_PRESETS.find((size) => size.reference)!.label
 /** The gym of the memory goal (100,000 climbs). */
@@ -52,7 +64,7 @@ export function buildReport(input: ReportInput): {markdown: string; json: unknow
 // ---------------------------------------------------------------------------------------------
 // Goals
 
-function checkGoals({results, databases}: ReportInput): Goal[] {
+function checkGoals({results, databases, startup}: ReportInput): Goal[] {
   const bySize = (label: string) => results.find((result) => result.size.label === label)
   const reference = bySize(REFERENCE)
   const large = bySize(LARGE)
@@ -109,12 +121,56 @@ function checkGoals({results, databases}: ReportInput): Goal[] {
   }
 
   {
+    const bare = startup[0] === undefined ? undefined : median(startup[0].samplesMs)
+    for (const [label, limit] of STARTUP_LIMITS) {
+      const series = startup.find((candidate) => candidate.label === label)
+      const ms = series === undefined ? undefined : median(series.samplesMs)
+      const goal = `${label} ≤ ${limit}× a bare node -e 0 (whole process)`
+      if (ms === undefined || bare === undefined) skip(goal, 'not measured')
+      else goals.push({status: ms <= limit * bare ? 'PASS' : 'FAIL', goal, detail: `${ms.toFixed(0)} ms vs ${limit} × ${bare.toFixed(0)} ms: ${ratio(ms, bare)} (${range(series!.samplesMs)})`})
+    }
+  }
+
+  {
+    const curve = batchSizeCurve(reference, databases)
+    for (const db of databases) {
+      const goal = `--batch-size ${USERS_BATCH_SIZE} ≤ ${USERS_BATCH_LIMIT}× the best measured batch size, ${REFERENCE} live, ${DB_NAME[db]}`
+      const users = curve.rows.find((row) => row.batchSize === USERS_BATCH_SIZE)
+      const wall = users?.wallMs[db]
+      const best = curve.fastestWall[db]
+      const cli = users?.cliMs[db]
+      const bestCli = Math.min(...curve.rows.flatMap((row) => (row.cliMs[db] === undefined ? [] : [row.cliMs[db]!])))
+      check(goal, wall, best && USERS_BATCH_LIMIT * best, () =>
+        `wall ${s(wall)} vs the fastest, --batch-size ${curve.fastest[db]}, ${s(best)}: ${ratio(wall, best)}; import's own time ${s(cli)} vs the curve's best ${s(bestCli)}: ${ratio(cli, bestCli)}`,
+      )
+    }
+  }
+
+  {
+    const series = findSeries(reference, 'sqlite', 'latency-paged', DEFAULT_BATCH_SIZE, null)
+    const own = medianImportTime(series)
+    const wall = medianWall(series)
+    const requests = median(series?.samples.map((sample) => sample.requests ?? 0) ?? [])
+    check(
+      `with ${LATENCY_MS} ms latency and a Stokt that honours page_size, the import ≤ ${s(PAGED_LATENCY_LIMIT_MS)}, ${REFERENCE}, SQLite`,
+      own,
+      PAGED_LATENCY_LIMIT_MS,
+      () => `${s(own)} (wall ${s(wall)}, start-up and migrating included) with --page-size ${DEFAULT_PAGE_SIZE}: ${requests} requests`,
+    )
+    const sizes = [...CURVE_PAGE_SIZES].flatMap((pageSize) => {
+      const ms = medianImportTime(findSeries(reference, 'sqlite', 'latency-paged', DEFAULT_BATCH_SIZE, pageSize === DEFAULT_PAGE_SIZE ? null : pageSize))
+      return ms === undefined ? [] : [`${pageSize}: ${s(ms)}`]
+    })
+    if (sizes.length > 1) goals.push({status: 'INFO', goal: `--page-size at ${LATENCY_MS} ms latency, ${REFERENCE}, SQLite (the import's own time)`, detail: `${sizes.join(', ')}; default ${DEFAULT_PAGE_SIZE}`})
+  }
+
+  {
     const series = findSeries(reference, 'sqlite', 'latency')
     const wall = medianImportTime(series)
     const requests = median(series?.samples.map((sample) => sample.requests ?? 0) ?? [])
     const floor = requests === undefined ? undefined : (requests * LATENCY_MS) / CONCURRENCY
     check(
-      `with ${LATENCY_MS} ms latency, wall ≤ 1.3× (requests × latency ÷ concurrency), ${REFERENCE}, SQLite`,
+      `with ${LATENCY_MS} ms latency and a Stokt that ignores page_size (pages of ${PAGE_SIZE}, as before), the import ≤ 1.3× (requests × latency ÷ concurrency), ${REFERENCE}, SQLite`,
       wall,
       floor && 1.3 * floor,
       () => `${s(wall)} vs 1.3 × (${requests} requests × ${LATENCY_MS} ms ÷ ${CONCURRENCY}) = 1.3 × ${s(floor)} = ${s(1.3 * floor!)}: ${ratio(wall, floor)} the latency floor`,
@@ -193,6 +249,8 @@ function batchWritesLine(result: SizeResult, pass: keyof BatchWrite): string {
 interface CurveRow {
   batchSize: number
   wallMs: Partial<Record<DatabaseKind, number>>
+  /** The import's own time (durationMs). */
+  cliMs: Partial<Record<DatabaseKind, number>>
   rows: Partial<Record<DatabaseKind, number>>
   runs: Partial<Record<DatabaseKind, number>>
   /** Mean over the databases of wall ÷ that database's fastest wall: 1 is the best everywhere. */
@@ -201,12 +259,13 @@ interface CurveRow {
 
 function batchSizeCurve(result: SizeResult | undefined, databases: DatabaseKind[]) {
   const rows: CurveRow[] = CURVE_BATCH_SIZES.map((batchSize) => {
-    const row: CurveRow = {batchSize, wallMs: {}, rows: {}, runs: {}}
+    const row: CurveRow = {batchSize, wallMs: {}, cliMs: {}, rows: {}, runs: {}}
     for (const db of databases) {
-      const series = findSeries(result, db, 'live', batchSize)
+      const series = findSeries(result, db, 'curve', batchSize)
       const wall = medianWall(series)
       if (wall === undefined) continue
       row.wallMs[db] = wall
+      row.cliMs[db] = medianImportTime(series)
       row.rows[db] = series!.samples[0].rows
       row.runs[db] = series!.samples.length
     }
@@ -233,7 +292,7 @@ function batchSizeCurve(result: SizeResult | undefined, databases: DatabaseKind[
       best = row.batchSize
     }
   }
-  return {rows, fastest, best, bestScore}
+  return {rows, fastest, fastestWall, best, bestScore}
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -260,6 +319,17 @@ function markdown(input: ReportInput, goals: Goal[]): string {
   lines.push('## Goals', '')
   for (const goal of goals) lines.push(`- **${goal.status}** ${goal.goal}: ${goal.detail}`)
   lines.push('')
+
+  if (input.startup.length > 0) {
+    const bare = median(input.startup[0].samplesMs)!
+    lines.push('## Start-up (whole processes, spawn to exit)', '')
+    lines.push('| | runs | median | range | × bare node |', '|---|---:|---:|---:|---:|')
+    for (const series of input.startup) {
+      const ms = median(series.samplesMs)!
+      lines.push(`| ${series.label} | ${series.samplesMs.length} | ${ms.toFixed(0)} ms | ${range(series.samplesMs)} | ${ratio(ms, bare)} |`)
+    }
+    lines.push('')
+  }
 
   lines.push('## Floors', '')
   lines.push('| gym | floor | runs | median | holds/s | climbs/s | all rows/s | |')
@@ -310,7 +380,7 @@ function markdown(input: ReportInput, goals: Goal[]): string {
   lines.push('|---|---|---|---:|---:|---:|---:|---|---:|')
   for (const result of results) {
     for (const series of result.imports) {
-      if (series.mode === 'live' && series.batchSize !== DEFAULT_BATCH_SIZE) continue // in the curve
+      if (series.mode === 'curve') continue // in the curve's table
       const wall = medianWall(series)!
       const cli = median(series.samples.map((sample) => sample.cliMs))!
       const rss = max(series.samples.map((sample) => sample.peakRssKb))
@@ -326,16 +396,16 @@ function markdown(input: ReportInput, goals: Goal[]): string {
   if (reference) {
     const curve = batchSizeCurve(reference, databases)
     lines.push(`## Batch-size curve (${REFERENCE} gym, live)`, '')
-    lines.push(`| --batch-size | ${databases.map((db) => `${DB_NAME[db]} wall | ${DB_NAME[db]} rows/s`).join(' | ')} | score |`)
-    lines.push(`|---:|${databases.map(() => '---:|---:').join('|')}|---:|`)
+    lines.push(`| --batch-size | ${databases.map((db) => `${DB_NAME[db]} wall | ${DB_NAME[db]} import's own time | ${DB_NAME[db]} rows/s`).join(' | ')} | score |`)
+    lines.push(`|---:|${databases.map(() => '---:|---:|---:').join('|')}|---:|`)
     for (const row of curve.rows) {
       const cells = databases.map((db) => {
         const wall = row.wallMs[db]
-        if (wall === undefined) return '– | –'
+        if (wall === undefined) return '– | – | –'
         const runs = row.runs[db] === 1 ? '' : ` (median of ${row.runs[db]})`
-        return `${s(wall)}${runs} | ${rate(row.rows[db]!, wall)}`
+        return `${s(wall)}${runs} | ${s(row.cliMs[db])} | ${rate(row.rows[db]!, wall)}`
       })
-      const mark = row.batchSize === curve.best ? ' **best**' : ''
+      const mark = (row.batchSize === curve.best ? ' **best**' : '') + (row.batchSize === USERS_BATCH_SIZE ? ' (users\' own)' : '')
       lines.push(`| ${row.batchSize}${mark} | ${cells.join(' | ')} | ${row.score === undefined ? '–' : row.score.toFixed(2)} |`)
     }
     lines.push('', 'score: mean over the databases of wall ÷ that database\'s fastest wall (1.00 = fastest on both).', '')
@@ -415,6 +485,7 @@ function buildLine({start, end}: ReportInput['build']): string {
 function importName(series: ImportSeries): string {
   switch (series.mode) {
     case 'live':
+    case 'curve':
       return `live, batch ${series.batchSize}`
     case 'rerun':
       return `re-run (unchanged gym), batch ${series.batchSize}`
@@ -423,7 +494,9 @@ function importName(series: ImportSeries): string {
     case 'row-by-row':
       return 'live, row-by-row (--no-batch)'
     case 'latency':
-      return `live, ${series.latencyMs} ms latency, batch ${series.batchSize}, --concurrency ${CONCURRENCY}`
+      return `live, ${series.latencyMs} ms latency, batch ${series.batchSize}, --concurrency ${CONCURRENCY}, page_size ignored (pages of ${PAGE_SIZE})`
+    case 'latency-paged':
+      return `live, ${series.latencyMs} ms latency, batch ${series.batchSize}, --concurrency ${CONCURRENCY}, page_size honoured, --page-size ${series.pageSize ?? `${DEFAULT_PAGE_SIZE} (default)`}`
   }
 }
 
@@ -434,7 +507,8 @@ function importName(series: ImportSeries): string {
 function ratioNote(result: SizeResult, series: ImportSeries): string {
   const own = medianImportTime(series)
   switch (series.mode) {
-    case 'live': {
+    case 'live':
+    case 'curve': {
       const floors = (medianFetchFloor(result) ?? NaN) + (medianInsertFloor(result, series.db) ?? NaN)
       return `${ratio(own, floors)} fetch + insert floors`
     }
@@ -446,7 +520,8 @@ function ratioNote(result: SizeResult, series: ImportSeries): string {
       return `${ratio(own, medianInsertFloor(result, series.db))} insert floor`
     case 'row-by-row':
       return `${ratio(own, medianImportTime(findSeries(result, series.db, 'live')))} batch`
-    case 'latency': {
+    case 'latency':
+    case 'latency-paged': {
       const requests = median(series.samples.map((sample) => sample.requests ?? 0))!
       return `${ratio(own, (requests * series.latencyMs) / CONCURRENCY)} latency floor (${requests} req)`
     }
@@ -487,6 +562,7 @@ function json(input: ReportInput, goals: Goal[]): unknown {
         rowsPerSecond: Math.round(series.samples[0].rows / (medianWall(series)! / 1000)),
       })),
     })),
+    startup: input.startup.map((series) => ({...series, medianMs: median(series.samplesMs)})),
     failures: input.failures,
   }
 }
@@ -518,6 +594,11 @@ function perRequest(ms: number | undefined, requests: number): string {
 
 function ratio(value: number | undefined, base: number | undefined): string {
   return value === undefined || base === undefined || Number.isNaN(value / base) ? '?×' : `${(value / base).toFixed(2)}×`
+}
+
+/** "152–310 ms": the fastest and slowest of the runs. */
+function range(samplesMs: readonly number[]): string {
+  return `${Math.min(...samplesMs).toFixed(0)}–${Math.max(...samplesMs).toFixed(0)} ms`
 }
 
 function rate(rows: number, ms: number): string {

@@ -6,7 +6,8 @@ import {DEFAULT_BATCH_SIZE} from '../../src/flags.js'
 
 /** What the bench measured; results.json is this, plus the goals. */
 
-export type ImportMode = 'live' | 'rerun' | 'snapshot' | 'row-by-row' | 'latency'
+/** `curve`: live, in the batch-size curve's block of the round. `latency`: Stokt ignores `page_size` (pages of PAGE_SIZE); `latency-paged`: it honours the one asked for. */
+export type ImportMode = 'live' | 'curve' | 'rerun' | 'snapshot' | 'row-by-row' | 'latency' | 'latency-paged'
 
 export interface ImportSample {
   /** The CLI process, spawn to exit (node start-up and migrations included). */
@@ -29,6 +30,8 @@ export interface ImportSeries {
   mode: ImportMode
   batchSize: number | null
   latencyMs: number
+  /** `--page-size` given (latency-paged runs); null: the CLI's default. */
+  pageSize?: number | null
   samples: ImportSample[]
 }
 
@@ -52,6 +55,12 @@ export interface SizeResult {
   /** PostgreSQL upserts in batches, per strategy (batchWrites.ts); the reference gym only. */
   batchWrites: Partial<Record<BatchWriteStrategy, BatchWrite[]>>
   imports: ImportSeries[]
+}
+
+/** Start-up, whole processes (startup.ts): per case, every run's wall time. */
+export interface StartupSeries {
+  label: string
+  samplesMs: number[]
 }
 
 export interface Machine {
@@ -91,8 +100,11 @@ export function findSeries(
   db: DatabaseKind,
   mode: ImportMode,
   batchSize: number | null = mode === 'row-by-row' ? null : DEFAULT_BATCH_SIZE,
+  pageSize: number | null = null,
 ): ImportSeries | undefined {
-  return result?.imports.find((series) => series.db === db && series.mode === mode && series.batchSize === batchSize)
+  return result?.imports.find(
+    (series) => series.db === db && series.mode === mode && series.batchSize === batchSize && (series.pageSize ?? null) === pageSize,
+  )
 }
 
 export function medianWall(series: ImportSeries | undefined): number | undefined {
@@ -145,3 +157,9 @@ export const LATENCY_MS = 50
 /** Climbs per page, as Stokt pages them. */
 export const PAGE_SIZE = 30
 export const CURVE_BATCH_SIZES = [25, 100, 250, 500, 1000, 2500] as const
+/** How users wrote it: compared with the best of the curve. */
+export const USERS_BATCH_SIZE = 100
+/** The CLI's default --page-size, asked of Stokt in every import. */
+export {DEFAULT_PAGE_SIZE} from '../../src/flags.js'
+/** --page-size values tried against a Stokt that honours it, at LATENCY_MS (the default is the latency-paged run). */
+export const CURVE_PAGE_SIZES = [100, 250, 500, 1000, 2500] as const

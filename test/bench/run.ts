@@ -22,15 +22,17 @@ import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
 import {startStoktServer, type StoktServer} from '../support/stoktServer.js'
 import {writeGymSnapshot} from '../support/writeSampleGym.js'
 import {BATCH_WRITE_STRATEGIES, measureBatchWrite, type BatchWritePass, type BatchWriteStrategy} from './batchWrites.js'
-import {runImport, rowsRejected, summaryRows, SUMMARY_ENTITIES, type ImportRun, type ImportSummary} from './cli.js'
+import {CLI_BIN, runImport, rowsRejected, summaryRows, SUMMARY_ENTITIES, type ImportRun, type ImportSummary} from './cli.js'
 import {measureClientFetch, measureFetchFloor, measureHttpFetchFloor, measureInsertFloor, type FetchFloor} from './floors.js'
 import {describeBuild, describeMachine, loadAverage} from './machine.js'
 import {parseBenchOptions, USAGE, type BenchOptions, type SizePreset} from './options.js'
 import {buildReport} from './report.js'
 import {
-  CONCURRENCY, CURVE_BATCH_SIZES, DEFAULT_BATCH_SIZE, LATENCY_MS, PAGE_SIZE,
-  type Failure, type ImportMode, type ImportSample, type ImportSeries, type SizeResult,
+  CONCURRENCY, CURVE_BATCH_SIZES, CURVE_PAGE_SIZES, DEFAULT_BATCH_SIZE, DEFAULT_PAGE_SIZE, LATENCY_MS, PAGE_SIZE,
+  type Failure, type ImportMode, type ImportSample, type ImportSeries, type SizeResult, type StartupSeries,
 } from './results.js'
+import {refreshPerformanceDoc} from './performanceDoc.js'
+import {BASELINE_CASES, cliCases, measureStartup, smallSqliteFile} from './startup.js'
 import {encodeRows, rowsOfGym} from './rows.js'
 import {dropScratchDatabases, withScratchDatabase} from './scratch.js'
 
@@ -38,8 +40,11 @@ const PLAN_NOTES = [
   `Gyms: 1k = 1 face, 20k = 10 faces, 100k = 50 faces, 800 holds each; served in pages of ${PAGE_SIZE}; imports use --batch-size ${DEFAULT_BATCH_SIZE} (the default) unless said.`,
   '1k and 20k: every measurement --runs times (default 3), medians; 100k: one run of the floors and of the live batch imports only (no snapshot, re-run or latency runs: the time budget).',
   'Row-by-row (--no-batch): --runs times on 1k, ONE run on 20k (PostgreSQL writes a few hundred rows/s that way), not run on 100k.',
-  `Latency: the 1k and 20k gyms served with ${LATENCY_MS} ms before every response, imported into SQLite only, --concurrency ${CONCURRENCY}.`,
-  `Batch-size curve: the 20k gym, live, SQLite and PostgreSQL; every size --runs times, interleaved in the rounds like the rest (batch ${DEFAULT_BATCH_SIZE} is the live runs): single runs here differ by more than the sizes do.`,
+  `Latency: the 1k and 20k gyms served with ${LATENCY_MS} ms before every response, imported into SQLite only, --concurrency ${CONCURRENCY}, ` +
+    `twice: by a Stokt that ignores page_size (pages of ${PAGE_SIZE}, as it served before) and by one that honours it (the default --page-size ${DEFAULT_PAGE_SIZE}); ` +
+    `on 20k, also --page-size ${CURVE_PAGE_SIZES.filter((size) => size !== DEFAULT_PAGE_SIZE).join(', ')} against the one that honours it.`,
+  'Start-up: whole processes, spawn to exit, interleaved, 5 × --runs runs each (at least 10) after one unmeasured round: node -e 0, node loading @oclif/core alone, and mastoc --version, --help, import all --help, status on a SQLite file holding the sample gym.',
+  `Batch-size curve: the 20k gym, live, SQLite and PostgreSQL; every size --runs times, interleaved in the rounds like the rest, all sizes one after the other (batch ${DEFAULT_BATCH_SIZE} too, apart from the live runs): single runs here differ by more than the sizes do.`,
   'Wall = the CLI process from spawn to exit (node start-up and migrating the fresh database included); CLI = its own durationMs, the import itself. The goals compare the CLI time with the floors, which are timed in-process too. Peak RSS = /usr/bin/time %M of the CLI process alone (max over runs).',
   'Floors: fetch = plain fetch + JSON.parse, one request at a time, in a process of its own (and, beside it, the same walk through node:http with a keep-alive agent: Node\'s cheapest HTTP client, reported only); insert = the rows and columns a first import writes, encoded as each database stores them, with better-sqlite3 prepared statements in one transaction / PostgreSQL COPY (CSV) in one transaction, into a database freshly migrated by the project migrations (migration not timed).',
   `Fetch, importer's client: a re-run must fetch every page again (Stokt has no conditional requests), so it can never be faster than the importer's own client fetching everything. ` +
@@ -100,7 +105,9 @@ async function main(): Promise<void> {
   const workDir = await mkdtemp(join(tmpdir(), 'mastoc-bench-'))
   const results: SizeResult[] = []
   const failures: Failure[] = []
+  let startup: StartupSeries[] = []
   try {
+    startup = await benchStartup(Math.max(10, 5 * options.runs), failures)
     for (const size of options.sizes) results.push(await benchSize(size, options.runs, databases, workDir, failures))
   } finally {
     await rm(workDir, {recursive: true, force: true})
@@ -110,13 +117,31 @@ async function main(): Promise<void> {
   machine.loadAverage.end = loadAverage()
   const build = {start: buildAtStart, end: await describeBuild()}
   if (build.start.distSha256 !== build.end.distSha256) log('WARNING: dist/ was rebuilt during the bench: the numbers mix two builds of the importer')
-  const report = buildReport({date, machine, build, options, databases, planNotes: PLAN_NOTES, results, failures, benchWallMs})
+  const report = buildReport({date, machine, build, options, databases, planNotes: PLAN_NOTES, results, startup, failures, benchWallMs})
   const outDir = resolve(options.outDir)
   await mkdir(outDir, {recursive: true})
   await writeFile(join(outDir, 'results.json'), `${JSON.stringify(report.json, null, 2)}\n`)
   await writeFile(join(outDir, 'results.md'), report.markdown)
   console.log(report.markdown)
   log(`wrote ${join(outDir, 'results.md')} and results.json; bench wall time ${(benchWallMs / 60_000).toFixed(1)} min`)
+  // A --quick run is for trying the bench: it does not replace the published figures.
+  if (!options.quick) log(`refreshed ${await refreshPerformanceDoc(report.markdown)}`)
+}
+
+async function benchStartup(runs: number, failures: Failure[]): Promise<StartupSeries[]> {
+  log(`start-up: ${runs} runs of each case`)
+  try {
+    const database = await smallSqliteFile()
+    try {
+      return await measureStartup([...BASELINE_CASES, ...cliCases(CLI_BIN, database.path)], runs)
+    } finally {
+      await database.cleanup()
+    }
+  } catch (error) {
+    failures.push({size: '-', task: 'start-up', round: 0, message: (error as Error).message})
+    log(`start-up: FAILED ${(error as Error).message}`)
+    return []
+  }
 }
 
 async function benchSize(
@@ -136,6 +161,7 @@ async function benchSize(
 
   const server = await startStoktServer({gym, pageSize: PAGE_SIZE})
   const slowServer = size.large ? undefined : await startStoktServer({gym, pageSize: PAGE_SIZE, latencyMs: LATENCY_MS})
+  const slowPagingServer = size.large ? undefined : await startStoktServer({gym, pageSize: PAGE_SIZE, latencyMs: LATENCY_MS, honourPageSize: true})
   const snapshotDir = join(workDir, `snapshot-${size.label}`)
   if (!size.large) await writeGymSnapshot(gym, snapshotDir, PAGE_SIZE)
 
@@ -156,14 +182,24 @@ async function benchSize(
     tasks.push(...databases.map((db) => ({label: `snapshot ${db} batch ${DEFAULT_BATCH_SIZE}`, runs: repeat, run: () => measure.snapshot(db, snapshotDir)})))
     const rowByRowRuns = size.reference ? 1 : runs
     tasks.push(...databases.map((db) => ({label: `live ${db} row-by-row`, runs: rowByRowRuns, run: () => measure.rowByRow(db)})))
-    if (slowServer) tasks.push({label: `live sqlite ${LATENCY_MS} ms latency`, runs: repeat, run: () => measure.latency('sqlite', slowServer)})
+    if (slowServer) tasks.push({label: `live sqlite ${LATENCY_MS} ms latency, page_size ignored`, runs: repeat, run: () => measure.latency('sqlite', slowServer)})
+    if (slowPagingServer) {
+      tasks.push({label: `live sqlite ${LATENCY_MS} ms latency, page_size honoured`, runs: repeat, run: () => measure.latencyPaged('sqlite', slowPagingServer, null)})
+      if (size.reference) {
+        for (const pageSize of CURVE_PAGE_SIZES.filter((candidate) => candidate !== DEFAULT_PAGE_SIZE)) {
+          tasks.push({label: `page-size curve: ${LATENCY_MS} ms latency, --page-size ${pageSize}`, runs: repeat, run: () => measure.latencyPaged('sqlite', slowPagingServer, pageSize)})
+        }
+      }
+    }
   }
   if (size.reference && databases.includes('postgres')) {
     tasks.push(...BATCH_WRITE_STRATEGIES.map((strategy) => ({label: `batch writes postgres: ${strategy}`, runs: repeat, run: () => measure.batchWrite(strategy, tables.postgres)})))
   }
   if (size.reference) {
-    for (const batchSize of CURVE_BATCH_SIZES.filter((batch) => batch !== DEFAULT_BATCH_SIZE)) {
-      tasks.push(...databases.map((db) => ({label: `curve: live ${db} batch ${batchSize}`, runs: repeat, run: () => measure.live(db, batchSize, false)})))
+    // Every size of the curve, the default's too, one after the other: the machine's load changes
+    // from one part of a round to the next, and the sizes are compared with one another.
+    for (const batchSize of CURVE_BATCH_SIZES) {
+      tasks.push(...databases.map((db) => ({label: `curve: live ${db} batch ${batchSize}`, runs: repeat, run: () => measure.live(db, batchSize, false, 'curve')})))
     }
   }
 
@@ -185,6 +221,7 @@ async function benchSize(
   } finally {
     await server.close()
     await slowServer?.close()
+    await slowPagingServer?.close()
   }
   return result
 }
@@ -234,12 +271,12 @@ class SizeMeasurements {
   }
 
   /** A first import of the gym; with `rerun`, then a second one of the unchanged gym. */
-  live(db: DatabaseKind, batchSize: number, rerun: boolean): Promise<string> {
+  live(db: DatabaseKind, batchSize: number, rerun: boolean, mode: 'live' | 'curve' = 'live'): Promise<string> {
     return withScratchDatabase(db, async (database) => {
       const importArgs = {database: database.url, gymId: this.gym.gymId, batchSize, batch: true, stoktUrl: this.server.url}
       const first = await this.counted(this.server, () => runImport(importArgs))
       this.checkFirstImport(first.run.summary)
-      this.series(db, 'live', batchSize).samples.push(sample(first.run, {requests: first.requests}))
+      this.series(db, mode, batchSize).samples.push(sample(first.run, {requests: first.requests}))
       if (!rerun) return describe(first.run)
 
       const before = await tableFingerprint(database.knex())
@@ -284,6 +321,20 @@ class SizeMeasurements {
     })
   }
 
+  /** Against a Stokt that honours page_size: the CLI's default page size (null), or `pageSize`. */
+  latencyPaged(db: DatabaseKind, slowServer: StoktServer, pageSize: number | null): Promise<string> {
+    return withScratchDatabase(db, async (database) => {
+      const importArgs = {
+        database: database.url, gymId: this.gym.gymId, batchSize: DEFAULT_BATCH_SIZE, batch: true,
+        stoktUrl: slowServer.url, concurrency: CONCURRENCY, ...(pageSize === null ? {} : {pageSize}),
+      }
+      const {run, requests} = await this.counted(slowServer, () => runImport(importArgs))
+      this.checkFirstImport(run.summary)
+      this.series(db, 'latency-paged', DEFAULT_BATCH_SIZE, LATENCY_MS, pageSize).samples.push(sample(run, {requests}))
+      return `${describe(run)}, ${requests} requests`
+    })
+  }
+
   /** The run, and how many requests the server saw meanwhile. */
   private async counted(server: StoktServer, work: () => Promise<ImportRun>): Promise<{run: ImportRun; requests: number}> {
     const before = server.requests.length
@@ -309,12 +360,13 @@ class SizeMeasurements {
     }
   }
 
-  private series(db: DatabaseKind, mode: ImportMode, batchSize: number | null, latencyMs = 0): ImportSeries {
+  private series(db: DatabaseKind, mode: ImportMode, batchSize: number | null, latencyMs = 0, pageSize: number | null = null): ImportSeries {
     let series = this.result.imports.find(
-      (candidate) => candidate.db === db && candidate.mode === mode && candidate.batchSize === batchSize && candidate.latencyMs === latencyMs,
+      (candidate) =>
+        candidate.db === db && candidate.mode === mode && candidate.batchSize === batchSize && candidate.latencyMs === latencyMs && (candidate.pageSize ?? null) === pageSize,
     )
     if (!series) {
-      series = {db, mode, batchSize, latencyMs, samples: []}
+      series = {db, mode, batchSize, latencyMs, pageSize, samples: []}
       this.result.imports.push(series)
     }
     return series

@@ -5,6 +5,7 @@ import {gzipSync} from 'node:zlib'
 
 import {afterEach, describe, expect, it} from 'vitest'
 
+import {DEFAULT_PAGE_SIZE} from '../../src/flags.js'
 import {type CliResult, expectJsonError, runCli} from '../support/cli.js'
 import {createTestDatabase, DATABASE_KINDS, unavailable, type TestDatabase} from '../support/databases.js'
 import {expectedGymData, expectedWithFirstClimbs, readGymData} from '../support/gymData.js'
@@ -349,7 +350,7 @@ describe.each(DATABASE_KINDS)('Stokt refusing, drifting or redirecting, through 
     expect(result.code).toBe(1)
     expectJsonError(result)
     expect(result.stderr.trim()).toBe(
-      `Error: ${climbsCall(gym, 2)} failed: Stokt's answer (${server.url}/api/gyms/${gym.gymId}/climbs?max_age=9999&page=2) is larger than 64 MiB, the most the client reads`,
+      `Error: ${climbsCall(gym, 2)} failed: Stokt's answer (${server.url}/api/gyms/${gym.gymId}/climbs?max_age=9999&page_size=${DEFAULT_PAGE_SIZE}&page=2) is larger than 64 MiB, the most the client reads`,
     )
     expect(await readGymData(database.knex())).toEqual(expectedWithFirstClimbs(gym, 10))
     expect(await latestRun(database.knex())).toMatchObject({status: 'failed'})
@@ -396,6 +397,29 @@ describe.each(DATABASE_KINDS)('Stokt refusing, drifting or redirecting, through 
     expect(summary.rejected).toEqual([])
     expect(await readGymData(database.knex())).toEqual(expectedGymData(generateGym(GYM_SPEC)))
     expect(await latestRun(database.knex())).toMatchObject({status: 'succeeded'})
+  })
+
+  describe.each([
+    {stokt: 'honours it', server: {honourPageSize: true}, pages: 3, size: '25'},
+    {stokt: 'ignores it (pages of 10)', server: {}, pages: 6, size: '25'},
+    {stokt: 'caps it at 15', server: {honourPageSize: true, maxPageSize: 15}, pages: 4, size: '25'},
+    {stokt: 'gets the default page size', server: {honourPageSize: true}, pages: 1, size: undefined},
+  ])('--page-size when Stokt $stokt', ({server: behaviour, pages, size}) => {
+    it.skipIf(skip)('imports every climb exactly once, reading the pages Stokt serves', async () => {
+      const gym = generateGym(GYM_SPEC)
+      const server = await startStoktServer({gym, pageSize: PAGE_SIZE, ...behaviour})
+      cleanups.push(() => server.close())
+      const database = await freshDatabase()
+
+      const result = await importAll(server, gym, database, size === undefined ? [] : ['--page-size', size], {STOKT_TOKEN: DEFAULT_TOKEN})
+
+      expect(result.stderr).toBe('')
+      expect(result.code).toBe(0)
+      const summary = JSON.parse(result.stdout)
+      expect(summary.climbs).toEqual({created: 60, updated: 0, unchanged: 0, errors: 0, total: 60})
+      expect(await readGymData(database.knex())).toEqual(expectedGymData(generateGym(GYM_SPEC)))
+      expect(new Set(pagesRead(server))).toEqual(new Set(Array.from({length: pages}, (_, index) => String(index + 1))))
+    })
   })
 
   describe('a next link to another origin', () => {

@@ -1,3 +1,4 @@
+import {DEFAULT_PAGE_SIZE} from '../../src/flags.js'
 import {buildImportOptions, type ImportFlagValues} from '../../src/lib/cli/importOptions.js'
 import {runImport, type ImportCommand, type ImportReporter, type ImportResult} from '../../src/lib/import/importer.js'
 import {importExitCode} from '../../src/lib/cli/command.js'
@@ -17,6 +18,7 @@ export function flagsFor(server: StoktServer | undefined, database: string, over
     'max-age': 9999,
     incremental: false,
     concurrency: 4,
+    'page-size': DEFAULT_PAGE_SIZE,
     timeout: 30,
     retries: 4,
     'wait-lock': 0,

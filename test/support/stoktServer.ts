@@ -29,6 +29,14 @@ export interface StoktServerOptions {
   token?: string
   /** Climbs per page, default 25. */
   pageSize?: number
+  /**
+   * Whether a `page_size` query parameter sets the climbs per page, as a DRF paginator with
+   * `page_size_query_param` does (a value that is not a whole number above 0 is ignored); default
+   * false: the parameter is ignored, as by a paginator without it.
+   */
+  honourPageSize?: boolean
+  /** With `honourPageSize`: the most climbs a page holds, whatever was asked (DRF's `max_page_size`). */
+  maxPageSize?: number
   /** Delay before every response, default 0. */
   latencyMs?: number
   /** Reference time for max_age, default the gym generator's default now. */
@@ -93,10 +101,17 @@ export async function startStoktServer(options: StoktServerOptions): Promise<Sto
   const username = options.username ?? DEFAULT_USERNAME
   const password = options.password ?? DEFAULT_PASSWORD
   const token = options.token ?? DEFAULT_TOKEN
-  const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE
+  const defaultPageSize = options.pageSize ?? DEFAULT_PAGE_SIZE
   const latencyMs = options.latencyMs ?? 0
   const nowMs = (options.now ?? DEFAULT_NOW).getTime()
-  if (!Number.isInteger(pageSize) || pageSize < 1) throw new RangeError(`pageSize must be an integer >= 1, got ${pageSize}`)
+  if (!Number.isInteger(defaultPageSize) || defaultPageSize < 1) throw new RangeError(`pageSize must be an integer >= 1, got ${defaultPageSize}`)
+
+  /** DRF's PageNumberPagination.get_page_size: the parameter when it is a whole number above 0, capped. */
+  function pageSizeOf(query: URLSearchParams): number {
+    const asked = query.get('page_size')
+    if (!options.honourPageSize || asked === null || !/^\d+$/.test(asked) || Number(asked) < 1) return defaultPageSize
+    return Math.min(Number(asked), options.maxPageSize ?? Number.POSITIVE_INFINITY)
+  }
 
   let gym = options.gym
   const climbFilter = new ClimbFilter(nowMs)
@@ -205,6 +220,7 @@ export async function startStoktServer(options: StoktServerOptions): Promise<Sto
     const pageParam = request.query.get('page') ?? '1'
     const page = /^\d+$/.test(pageParam) ? Number(pageParam) : 0
 
+    const pageSize = pageSizeOf(request.query)
     const matching = climbFilter.within(gym.climbs, Number(maxAgeParam))
     // DRF serves an empty first page, but any other page must hold at least one result.
     const lastPage = Math.max(1, Math.ceil(matching.length / pageSize))

@@ -1,6 +1,5 @@
 import {DEFAULT_DATABASE, databaseFlag} from '../../flags.js'
 import {EXIT, MastocCommand} from '../../lib/cli/command.js'
-import {migrateDatabase} from '../../lib/db/admin.js'
 
 export default class DbMigrate extends MastocCommand {
   static override summary = "Create or update mastoc's tables in the database."
@@ -13,6 +12,8 @@ export default class DbMigrate extends MastocCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(DbMigrate)
+    // The database libraries load only once a command runs: --help needs none of them.
+    const {migrateDatabase} = await import('../../lib/db/admin.js')
     const result = await migrateDatabase(flags.database ?? DEFAULT_DATABASE)
     if (!result.ok) this.fail(result.message, result.usage ? EXIT.usage : EXIT.failed)
     this.log(result.message)

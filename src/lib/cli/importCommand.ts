@@ -1,8 +1,7 @@
 import {format} from 'node:util'
 
 import {DEFAULT_DATABASE, MONTOBOARD_GYM_ID, importFlags} from '../../flags.js'
-import {buildImportOptions, UsageError} from './importOptions.js'
-import {ImportFailure, ImportInterrupted, runImport, type ImportCommand} from '../import/importer.js'
+import type {ImportCommand} from '../import/importer.js'
 import {StoktError} from '../stokt/source.js'
 import {createLineReporter, createReporter, reporterMode} from '../output/progress.js'
 import {RunLog} from '../output/runLog.js'
@@ -30,6 +29,11 @@ export abstract class ImportBaseCommand extends MastocCommand {
     if (!flags.batch && metadata.flags['batch-size']?.setFromDefault !== true) {
       reporter.warn('--no-batch writes one record per transaction: --batch-size only sets how many records are read before they are written')
     }
+    // The importer and its libraries (zod, knex) load once a run starts, never for --help.
+    const [{buildImportOptions, UsageError}, {ImportFailure, ImportInterrupted, runImport}] = await Promise.all([
+      import('./importOptions.js'),
+      import('../import/importer.js'),
+    ])
     const stop = stopOnSignals((signal) => reporter.warn(`${signal}: stopping once the current batch is written or rolled back (again to quit now)`))
     ignoreClosedOutput()
     try {

@@ -2,7 +2,7 @@ import {statSync} from 'node:fs'
 
 import {maskUrlPassword, parseDatabaseTarget} from '../db/target.js'
 import {secrets} from '../shared/secrets.js'
-import {StoktClient, type RetryInfo} from '../stokt/client.js'
+import type {RetryInfo, StoktClient} from '../stokt/client.js'
 import {UUID} from '../stokt/schema/common.js'
 import {SnapshotSource} from '../stokt/snapshot/source.js'
 import {TeeSource} from '../stokt/snapshot/tee.js'
@@ -24,6 +24,7 @@ export interface ImportFlagValues {
   'max-age': number
   incremental: boolean
   concurrency: number
+  'page-size': number
   timeout: number
   retries: number
   'save-snapshot'?: string
@@ -63,7 +64,7 @@ export async function buildImportOptions(
   const snapshotDir = flags['from-snapshot']
   const snapshot = snapshotDir ? new SnapshotSource(snapshotDir) : undefined
   const gymId = (flags.gym === undefined ? undefined : givenGymId(flags.gym)) ?? (snapshot ? await snapshotGymId(snapshot) : undefined) ?? defaults.gym
-  const source = snapshot ?? liveSource(flags, onRetry)
+  const source = snapshot ?? (await liveSource(flags, onRetry))
 
   return {
     command,
@@ -102,7 +103,7 @@ function givenGymId(value: string): string {
   return trimmed.toLowerCase()
 }
 
-function liveSource(flags: ImportFlagValues, onRetry?: (info: RetryInfo) => void): StoktSource {
+async function liveSource(flags: ImportFlagValues, onRetry?: (info: RetryInfo) => void): Promise<StoktSource> {
   const hasLogin = Boolean(flags.username) && Boolean(flags.password)
   if (!flags.token && !hasLogin) {
     throw new UsageError(
@@ -117,6 +118,8 @@ function liveSource(flags: ImportFlagValues, onRetry?: (info: RetryInfo) => void
       `--stokt-url: ${maskUrlPassword(stoktUrl)} carries a user name or password; give them as --username and --password (STOKT_USERNAME, STOKT_PASSWORD)`,
     )
   }
+  // The HTTP client (got) only for a live source: a snapshot import never loads it.
+  const {StoktClient} = await import('../stokt/client.js')
   let client: StoktClient
   try {
     client = new StoktClient({
@@ -126,6 +129,7 @@ function liveSource(flags: ImportFlagValues, onRetry?: (info: RetryInfo) => void
       password: hasLogin ? flags.password : undefined,
       timeoutMs: flags.timeout * 1000,
       concurrency: flags.concurrency,
+      pageSize: flags['page-size'],
       retries: flags.retries,
       onRetry,
     })

@@ -1,9 +1,10 @@
 import {accessSync, constants, existsSync, readFileSync, statSync} from 'node:fs'
 import {dirname} from 'node:path'
+import {createRequire} from 'node:module'
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import knexFactory, {type Knex} from 'knex'
-import pg from 'pg'
+import type {Knex} from 'knex'
+import type pg from 'pg'
 
 import {MastocMigrationSource} from './migrationSource.js'
 import {retryBusyStatements, SQLITE_BUSY_TIMEOUT_MS} from './sqliteBusy.js'
@@ -20,6 +21,15 @@ function pgConnectionString(url: string): string {
   return url.replace(/([?&]sslmode=)(prefer|require|verify-ca)(?=&|#|$)/gi, '$1verify-full')
 }
 
+/**
+ * knex and the driver the URL names are loaded when a database is opened, not with the command:
+ * `--help`, a usage error or `status` on a missing file need neither, and SQLite never needs pg.
+ */
+const require = createRequire(import.meta.url)
+const knexFactory = (config: Knex.Config): Knex => (require('knex') as typeof import('knex')).knex(config)
+/** pg, loaded at the first PostgreSQL connection. */
+export const loadPg = (): typeof pg => require('pg') as typeof pg
+
 const TIMESTAMPTZ_OID = 1184
 const TIMESTAMP_OID = 1114
 const INT8_OID = 20
@@ -34,7 +44,7 @@ const pgTypes = {
     if (oid === TIMESTAMPTZ_OID) return (text: string) => text
     if (oid === TIMESTAMP_OID) return (text: string) => `${text}Z`
     if (oid === INT8_OID) return (text: string) => Number(text)
-    return pg.types.getTypeParser(oid, format as 'text')
+    return loadPg().types.getTypeParser(oid, format as 'text')
   },
 }
 

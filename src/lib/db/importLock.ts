@@ -3,11 +3,11 @@ import {hostname} from 'node:os'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import type {Knex} from 'knex'
-import pg from 'pg'
+import type pg from 'pg'
 
 import {nowInstant, toCanonicalInstant} from '../shared/instant.js'
-import {LOCK_TIMEOUT_SETTING} from './connection.js'
-import {type Dialect} from './target.js'
+import {LOCK_TIMEOUT_SETTING, loadPg} from './connection.js'
+import type {Dialect} from './target.js'
 
 /**
  * One import per gym and database at a time. PostgreSQL: a session advisory lock on a connection of
@@ -213,7 +213,7 @@ class PostgresLockCandidate implements LockCandidate {
    * knex's destroy() never waits on it.
    */
   static async open(db: Knex, settings: LockSettings): Promise<PostgresLockCandidate> {
-    const session = new pg.Client({...lockSessionConfig(db), application_name: 'mastoc import lock', keepAlive: true})
+    const session = new (loadPg().Client)({...lockSessionConfig(db), application_name: 'mastoc import lock', keepAlive: true})
     // A connection lost later fails the next beat; unhandled, its 'error' event would end the process.
     session.on('error', () => {})
     await session.connect()

@@ -37,8 +37,12 @@ export interface ChangedRow {
 }
 
 export interface RowWriter {
-  /** At the start of a transaction: see SqliteRowWriter.lockForWriting. */
-  lockForWriting(connection: unknown): void
+  /** A transaction on `connection`: see SqliteRowWriter.begin. */
+  begin(connection: unknown): Promise<void>
+  commit(connection: unknown): Promise<void>
+  rollback(connection: unknown): Promise<void>
+  /** A statement in the driver's own placeholders (knex's toNative()). */
+  run(connection: unknown, sql: string, bindings: readonly unknown[]): Promise<void>
   find(connection: unknown, spec: TableSpec, stoktIds: readonly StoktKey[]): Promise<Map<string, ExistingRow>>
   insert(connection: unknown, spec: TableSpec, rows: readonly NewRow[], now: string): Promise<void>
   update(connection: unknown, spec: TableSpec, rows: readonly ChangedRow[], now: string): Promise<void>
@@ -119,13 +123,27 @@ class SqliteRowWriter implements RowWriter {
   private readonly statements = new WeakMap<BetterSqlite3.Database, Map<string, BetterSqlite3.Statement>>()
 
   /**
-   * The transaction takes the database's write lock as it begins, as BEGIN IMMEDIATE would (knex
-   * only says BEGIN): a write that matches no row takes it. A transaction that read first and wrote
-   * after another connection's commit (another gym's import into the same file) would fail with
-   * SQLITE_BUSY_SNAPSHOT, which no wait can cure; this way it waits its turn (sqliteBusy.ts).
+   * BEGIN IMMEDIATE: the transaction takes the database's write lock as it begins. One that read
+   * first and wrote after another connection's commit (another gym's import into the same file)
+   * would fail with SQLITE_BUSY_SNAPSHOT, which no wait can cure; this way it waits its turn
+   * (sqliteBusy.ts).
    */
-  lockForWriting(connection: unknown): void {
-    this.prepare(connection, 'update import_runs set id = id where 0').run()
+  async begin(connection: unknown) {
+    this.prepare(connection, 'begin immediate').run()
+  }
+
+  async commit(connection: unknown) {
+    this.prepare(connection, 'commit').run()
+  }
+
+  async rollback(connection: unknown) {
+    const database = connection as BetterSqlite3.Database
+    // SQLite may have rolled back already (SQLITE_FULL, an interrupted statement).
+    if (database.inTransaction) this.prepare(connection, 'rollback').run()
+  }
+
+  async run(connection: unknown, sql: string, bindings: readonly unknown[]) {
+    this.prepare(connection, sql).run(bindings as unknown[])
   }
 
   async find(connection: unknown, spec: TableSpec, stoktIds: readonly StoktKey[]) {
@@ -190,7 +208,21 @@ class PostgresRowWriter implements RowWriter {
   }
 
   /** Rows are locked as they are written; a batch never meets a stale snapshot (READ COMMITTED). */
-  lockForWriting(): void {}
+  async begin(connection: unknown) {
+    await (connection as pg.Client).query('begin')
+  }
+
+  async commit(connection: unknown) {
+    await (connection as pg.Client).query('commit')
+  }
+
+  async rollback(connection: unknown) {
+    await (connection as pg.Client).query('rollback')
+  }
+
+  async run(connection: unknown, sql: string, bindings: readonly unknown[]) {
+    await (connection as pg.Client).query(sql, bindings as unknown[])
+  }
 
   async find(connection: unknown, spec: TableSpec, stoktIds: readonly StoktKey[]) {
     const found = new Map<string, ExistingRow>()

@@ -40,9 +40,9 @@ export function retryBusyStatements(db: Knex): void {
 class WriteLockBusy extends Error {}
 
 /** A transaction's first write, which takes the file's write lock: busy, the whole transaction waits its turn. */
-export function takeWriteLock(lock: () => void): void {
+export async function takeWriteLock(lock: () => Promise<void>): Promise<void> {
   try {
-    lock()
+    await lock()
   } catch (error) {
     throw isBusy(error) ? new WriteLockBusy() : error
   }

@@ -40,6 +40,11 @@ export interface StoktClientOptions {
   maxRetryAfterMs?: number
   /** Called before each wait between attempts, for progress output. Carries no secret. */
   onRetry?: (info: RetryInfo) => void
+  /**
+   * Climbs asked for per page of the climbs list (`page_size`, as Stokt's own app sends it); none
+   * by default. Stokt may serve fewer, or ignore it: the pages are followed as served either way.
+   */
+  pageSize?: number
   /** The most climb pages one walk reads, whatever the links and counts say; default 50,000. */
   maxPages?: number
   /** The most bytes of one response, decompressed, that the client reads; default 64 MiB. */
@@ -117,6 +122,7 @@ export class StoktClient implements StoktSource {
   private readonly onRetry?: (info: RetryInfo) => void
   private readonly maxPages: number
   private readonly maxResponseBytes: number
+  private readonly pageSize?: number
   private closed = false
   private answeredOnce = false
   private readonly httpAgent = new http.Agent({keepAlive: true})
@@ -167,6 +173,7 @@ export class StoktClient implements StoktSource {
     this.onRetry = options.onRetry
     this.maxPages = options.maxPages ?? DEFAULT_MAX_PAGES
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
+    this.pageSize = options.pageSize
     this.got = got.extend({
       // The retry loop, redirects and status handling are ours: got only sends one request.
       retry: {limit: 0},
@@ -233,7 +240,10 @@ export class StoktClient implements StoktSource {
     }
     const ahead = new PagesAhead(fetchPage)
     try {
-      let url: string | null = `${this.baseUrl}${path}?max_age=${encodeURIComponent(String(maxAge))}`
+      // Only the first URL is ours: every later one is the `next` link Stokt serves, whatever it
+      // made of the page size asked for.
+      const pageSizeParam = this.pageSize === undefined ? '' : `&page_size=${this.pageSize}`
+      let url: string | null = `${this.baseUrl}${path}?max_age=${encodeURIComponent(String(maxAge))}${pageSizeParam}`
       const visitedUrls = new Set<string>()
       // A numbered list is recognised by its page numbers too: a link back to an earlier page may
       // differ from the first in its query string (a cache-buster on every link, say).

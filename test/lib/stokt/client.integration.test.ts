@@ -290,6 +290,51 @@ describe('StoktClient climb pages', () => {
     expect(server.requests.filter(isClimbs)[0].query.get('max_age')).toBe('30')
   })
 
+  describe.each([
+    {stokt: 'honours page_size', server: {honourPageSize: true}, sizes: [40, 20]},
+    {stokt: 'ignores page_size', server: {}, sizes: [25, 25, 10]},
+    {stokt: 'caps page_size at 30', server: {honourPageSize: true, maxPageSize: 30}, sizes: [30, 30]},
+  ])('asking for 40 climbs a page when Stokt $stokt', ({server: behaviour, sizes}) => {
+    it('reads every climb once, in pages as served, following next as served', async () => {
+      const server = await serve(behaviour)
+      const client = clientFor(server, {pageSize: 40})
+
+      const pages = await allPages(client.climbPages(gym.gymId, 9999))
+
+      expect(pages.map((page) => page.results.length)).toEqual(sizes)
+      expect(pages.flatMap((page) => page.results)).toEqual(gym.climbs)
+      const climbCalls = server.requests.filter(isClimbs)
+      expect(climbCalls).toHaveLength(sizes.length)
+      // Asked on the first page; the next links carry it on, as the server wrote them.
+      expect(climbCalls.map((request) => request.query.get('page_size'))).toEqual(sizes.map(() => '40'))
+    })
+
+    it('with climbs created meanwhile, still reads every climb, and reads the list again', async () => {
+      const newClimbs = gym.climbs.slice(0, 3).map((climb, index) => ({...climb, id: `new-${index}`}))
+      const drifting = {...gym, climbs: [...gym.climbs]}
+      let drifted = false
+      const server = await serve({
+        ...behaviour,
+        gym: drifting,
+        // Once page 2 is asked for, three climbs are created: the list moves down under the walk.
+        intercept: (request) => {
+          if (!drifted && isClimbs(request) && request.query.get('page') === '2') {
+            drifted = true
+            drifting.climbs.unshift(...newClimbs)
+          }
+          return false
+        },
+      })
+      const client = clientFor(server, {pageSize: 40})
+
+      const pages = await allPages(client.climbPages(gym.gymId, 9999))
+
+      const ids = new Set(pages.flatMap((page) => page.results.map((climb) => (climb as {id: string}).id)))
+      for (const climb of gym.climbs) expect(ids.has(climb.id as string)).toBe(true)
+      expect(pages.at(-1)?.count).toBe(gym.climbs.length + 3)
+    })
+  })
+
   it('rejects a page that is not {count, next, results: []}, naming the page', async () => {
     const server = await serve({
       intercept: (request, res) => isClimbs(request) && json(res, 200, {count: 3, next: null, results: 'oops'}),
