@@ -7,7 +7,7 @@ import {DEFAULT_BATCH_SIZE} from '../../src/flags.js'
 /** What the bench measured; results.json is this, plus the goals. */
 
 /** `curve`: live, in the batch-size curve's block of the round. `latency`: Stokt ignores `page_size` (pages of PAGE_SIZE); `latency-paged`: it honours the one asked for. */
-export type ImportMode = 'live' | 'curve' | 'rerun' | 'snapshot' | 'row-by-row' | 'latency' | 'latency-paged'
+export type ImportMode = 'live' | 'curve' | 'rerun' | 'snapshot' | 'snapshot-rerun' | 'row-by-row' | 'latency' | 'latency-paged'
 
 export interface ImportSample {
   /** The CLI process, spawn to exit (node start-up and migrations included). */
