@@ -12,7 +12,10 @@ const layer = (files, forbidden) => ({
   files,
   rules: {'no-restricted-imports': ['error', {patterns: [OCLIF, ...forbidden].filter(Boolean)}]},
 })
-const above = (...dirs) => ({group: dirs.flatMap((dir) => [`../${dir}/*`, `../../${dir}/*`, `**/lib/${dir}/*`]), message: `a lower layer never imports ${dirs.join(' or ')}/`})
+const above = (...dirs) => ({
+  group: dirs.flatMap((dir) => [`../${dir}/*`, `../../${dir}/*`, `**/lib/${dir}/*`]),
+  message: `a lower layer never imports ${dirs.join(' or ')}/`,
+})
 
 export default tseslint.config(
   {ignores: ['dist/', 'bench-results/', 'node_modules/', 'test/fixtures/']},

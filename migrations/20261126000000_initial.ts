@@ -21,8 +21,7 @@ export async function up(knex: Knex): Promise<void> {
     await knex.schema.createTable(name, build)
     await knex(CREATED_TABLES).insert({table_name: name}).onConflict('table_name').ignore()
   }
-  const instant = (table: Knex.CreateTableBuilder, name: string) =>
-    table.timestamp(name, {useTz: true, precision: 6}).notNullable()
+  const instant = (table: Knex.CreateTableBuilder, name: string) => table.timestamp(name, {useTz: true, precision: 6}).notNullable()
 
   await createTable('gyms', (table) => {
     table.uuid('id').primary()

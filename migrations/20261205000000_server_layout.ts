@@ -105,7 +105,9 @@ async function createServerTable(trx: Knex.Transaction, dialect: Dialect, table:
 /** Whether the table has the server's columns, by name. */
 async function inServerLayout(trx: Knex.Transaction, table: ServerTable): Promise<boolean> {
   const columns = Object.keys(await trx(table).columnInfo()).sort()
-  const server = serverColumns(table).map(({name}) => name).sort()
+  const server = serverColumns(table)
+    .map(({name}) => name)
+    .sort()
   return columns.length === server.length && columns.every((name, index) => name === server[index])
 }
 
@@ -142,7 +144,11 @@ async function refuseValuesTheServerCannotHold(trx: Knex.Transaction, tables: re
     }
   }
   if (!tables.includes('holds')) return
-  const hold = await trx('holds').select('stokt_id').where('stokt_id', '>', INTEGER_MAX).orWhere('stokt_id', '<', -INTEGER_MAX - 1).first()
+  const hold = await trx('holds')
+    .select('stokt_id')
+    .where('stokt_id', '>', INTEGER_MAX)
+    .orWhere('stokt_id', '<', -INTEGER_MAX - 1)
+    .first()
   if (hold) {
     throw new Error(
       `holds.stokt_id ${String(hold.stokt_id)} does not fit the mastoc server's column (INTEGER, at most ${INTEGER_MAX}): delete that hold, then migrate again`,
@@ -189,10 +195,11 @@ async function rebuild(trx: Knex.Transaction, dialect: Dialect, tables: readonly
   await create()
   for (const table of tables) {
     const values = Object.entries(columns[table])
-    await trx.raw(
-      `insert into ?? (${values.map(() => '??').join(', ')}) select ${values.map(([, value]) => value).join(', ')} from ??`,
-      [table, ...values.map(([name]) => name), copyOf(table)],
-    )
+    await trx.raw(`insert into ?? (${values.map(() => '??').join(', ')}) select ${values.map(([, value]) => value).join(', ')} from ??`, [
+      table,
+      ...values.map(([name]) => name),
+      copyOf(table),
+    ])
   }
   if (dialect === 'postgres' && tables.includes('holds')) {
     // New holds are numbered after the highest kept id.

@@ -19,13 +19,17 @@ export default class Status extends MastocCommand {
       helpValue: '<id>',
       parse: async (input) => {
         // A CLIError: a usage error, exit 2, as for any flag given a wrong value.
-        if (!/^[0-9a-f-]+$/i.test(input)) throw new Errors.CLIError(`expected a Stokt gym id or its first characters (hex digits and dashes), got ${input}`)
+        if (!/^[0-9a-f-]+$/i.test(input))
+          throw new Errors.CLIError(`expected a Stokt gym id or its first characters (hex digits and dashes), got ${input}`)
         return input.toLowerCase()
       },
     }),
     limit: Flags.integer({summary: 'How many of the latest runs to list.', default: 10, min: 1, helpValue: '<n>'}),
     // Not the imports' --json: status has no summary.
-    json: Flags.boolean({summary: 'Print the same as JSON, on stdout: counts, latest runs, last completed imports, running imports.', default: false}),
+    json: Flags.boolean({
+      summary: 'Print the same as JSON, on stdout: counts, latest runs, last completed imports, running imports.',
+      default: false,
+    }),
   }
 
   async run(): Promise<void> {

@@ -14,12 +14,18 @@ const hook: Hook.CommandNotFound = async function (options) {
     return await notFound.call(this, options)
   } catch (error) {
     const candidates = [...options.config.commandIDs, ...options.config.topics.map((topic) => topic.name)]
-    const suggestion = closest(options.id, candidates.filter((id) => !options.config.findCommand(id)?.hidden))
+    const suggestion = closest(
+      options.id,
+      candidates.filter((id) => !options.config.findCommand(id)?.hidden),
+    )
     if (!(error instanceof Errors.CLIError) || suggestion === undefined) throw error
     const bin = options.config.bin
-    throw new Errors.CLIError(`Did you mean ${bin} ${toConfiguredId(suggestion, options.config)}? Run ${bin} help for a list of available commands.`, {
-      exit: error.oclif?.exit ?? 127,
-    })
+    throw new Errors.CLIError(
+      `Did you mean ${bin} ${toConfiguredId(suggestion, options.config)}? Run ${bin} help for a list of available commands.`,
+      {
+        exit: error.oclif?.exit ?? 127,
+      },
+    )
   }
 }
 

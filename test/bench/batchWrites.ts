@@ -57,7 +57,11 @@ const TABLES: readonly TableName[] = ['gyms', 'faces', 'holds', 'users', 'climbs
 /** Writes one batch inside the open transaction; returns the rows inserted or updated. */
 type WriteBatch = (table: TableRows, batch: Value[][]) => Promise<number>
 
-export async function measureBatchWrite(strategy: BatchWriteStrategy, tables: readonly TableRows[], batchSize: number): Promise<BatchWrite> {
+export async function measureBatchWrite(
+  strategy: BatchWriteStrategy,
+  tables: readonly TableRows[],
+  batchSize: number,
+): Promise<BatchWrite> {
   return withScratchDatabase('postgres', async (database) => {
     await migrateToLatest(database.knex())
     const client = new pg.Client({connectionString: database.url})
@@ -74,7 +78,12 @@ export async function measureBatchWrite(strategy: BatchWriteStrategy, tables: re
   })
 }
 
-async function writeAll(client: pg.Client, writeBatch: WriteBatch, tables: readonly TableRows[], batchSize: number): Promise<BatchWritePass> {
+async function writeAll(
+  client: pg.Client,
+  writeBatch: WriteBatch,
+  tables: readonly TableRows[],
+  batchSize: number,
+): Promise<BatchWritePass> {
   const timings: BatchWritePass['tables'] = {}
   const started = performance.now()
   const cpuStarted = process.cpuUsage()
@@ -120,7 +129,11 @@ async function batchWriter(strategy: BatchWriteStrategy, client: pg.Client): Pro
           const parameters = columns.map((column, index) => `$${index + 1}::${types.get(`${table}.${column}`)}[]`)
           return `insert into ${table} (${columns.join(', ')}) select * from unnest(${parameters.join(', ')}) ${upsertClause(tableRows)}`
         }
-        return statements.run(`unnest ${table}`, text, columns.map((_, index) => batch.map((row) => row[index])))
+        return statements.run(
+          `unnest ${table}`,
+          text,
+          columns.map((_, index) => batch.map((row) => row[index])),
+        )
       }
     }
     case 'json': {
@@ -141,11 +154,17 @@ async function batchWriter(strategy: BatchWriteStrategy, client: pg.Client): Pro
         const staging = `staging_${table}`
         if (!staged.has(table)) {
           // Once per connection (timed: the importer would pay it too); emptied by every commit.
-          await client.query(`create temporary table ${staging} on commit delete rows as select ${columns.join(', ')} from ${table} with no data`)
+          await client.query(
+            `create temporary table ${staging} on commit delete rows as select ${columns.join(', ')} from ${table} with no data`,
+          )
           staged.add(table)
         }
-        await pipeline(Readable.from(csvChunks(batch)), client.query(copyFrom(`COPY ${staging} (${columns.join(', ')}) FROM STDIN WITH (FORMAT csv)`)))
-        const text = () => `insert into ${table} (${columns.join(', ')}) select ${columns.join(', ')} from ${staging} ${upsertClause(tableRows)}`
+        await pipeline(
+          Readable.from(csvChunks(batch)),
+          client.query(copyFrom(`COPY ${staging} (${columns.join(', ')}) FROM STDIN WITH (FORMAT csv)`)),
+        )
+        const text = () =>
+          `insert into ${table} (${columns.join(', ')}) select ${columns.join(', ')} from ${staging} ${upsertClause(tableRows)}`
         return statements.run(`copy ${table}`, text, [])
       }
     }

@@ -83,7 +83,18 @@ export interface ImportArgs {
 
 /** One `mastoc import all --json`; throws with the CLI's message unless it exits 0. */
 export async function runImport(args: ImportArgs): Promise<ImportRun> {
-  const argv = [CLI_BIN, 'import', 'all', '--json', '--database', args.database, '--gym', args.gymId, '--batch-size', String(args.batchSize)]
+  const argv = [
+    CLI_BIN,
+    'import',
+    'all',
+    '--json',
+    '--database',
+    args.database,
+    '--gym',
+    args.gymId,
+    '--batch-size',
+    String(args.batchSize),
+  ]
   if (!args.batch) argv.push('--no-batch')
   if (args.stoktUrl !== undefined) argv.push('--stokt-url', args.stoktUrl)
   if (args.fromSnapshot !== undefined) argv.push('--from-snapshot', args.fromSnapshot)

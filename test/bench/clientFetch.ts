@@ -55,7 +55,17 @@ try {
 
   // The client reads ahead no further than the pages' count announces: one request per page.
   const requests = 2 + faceIds.length + pages
-  console.log(JSON.stringify({setupsMs: setupsDone - started, climbsMs: done - setupsDone, totalMs: done - started, cpuMs: (cpu.user + cpu.system) / 1000, holds, climbs, requests}))
+  console.log(
+    JSON.stringify({
+      setupsMs: setupsDone - started,
+      climbsMs: done - setupsDone,
+      totalMs: done - started,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      holds,
+      climbs,
+      requests,
+    }),
+  )
 } finally {
   await client.close()
 }

@@ -72,5 +72,15 @@ while (next !== null) {
 const done = performance.now()
 const cpu = process.cpuUsage(cpuAtStart)
 
-console.log(JSON.stringify({setupsMs: setupsDone - started, climbsMs: done - setupsDone, totalMs: done - started, cpuMs: (cpu.user + cpu.system) / 1000, holds, climbs, requests}))
+console.log(
+  JSON.stringify({
+    setupsMs: setupsDone - started,
+    climbsMs: done - setupsDone,
+    totalMs: done - started,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    holds,
+    climbs,
+    requests,
+  }),
+)
 agent.destroy()

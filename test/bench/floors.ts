@@ -59,7 +59,13 @@ export function measureClientFetch(stoktUrl: string, gymId: string): Promise<Cli
   return runFetchScript("fetch, importer's client", CLIENT_FETCH_SCRIPT, stoktUrl, gymId)
 }
 
-async function runFetchScript(name: string, script: string, stoktUrl: string, gymId: string, extraArgs: string[] = []): Promise<FetchFloor> {
+async function runFetchScript(
+  name: string,
+  script: string,
+  stoktUrl: string,
+  gymId: string,
+  extraArgs: string[] = [],
+): Promise<FetchFloor> {
   const run = await runNode(['--import', 'tsx', script, stoktUrl, gymId, ...extraArgs], cliEnv(true))
   if (run.exitCode !== 0) throw new Error(`${name} exited ${run.exitCode}: ${run.stderr.trim().slice(-400)}`)
   return JSON.parse(run.stdout) as FetchFloor

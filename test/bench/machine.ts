@@ -60,5 +60,9 @@ export async function describeBuild(): Promise<Build> {
   const dist = join(ROOT, 'dist')
   const files = (await readdir(dist, {recursive: true}).catch(() => [] as string[])).filter((file) => file.endsWith('.js')).sort()
   for (const file of files) hash.update(file).update(await readFile(join(dist, file)))
-  return {commit: git(['rev-parse', '--short', 'HEAD']), uncommittedChanges: status === null ? null : status !== '', distSha256: hash.digest('hex').slice(0, 16)}
+  return {
+    commit: git(['rev-parse', '--short', 'HEAD']),
+    uncommittedChanges: status === null ? null : status !== '',
+    distSha256: hash.digest('hex').slice(0, 16),
+  }
 }

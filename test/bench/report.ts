@@ -4,9 +4,32 @@ import {BATCH_WRITE_STRATEGIES, IMPORTER_BATCH_WRITE, type BatchWrite, type Batc
 import type {FetchFloor} from './floors.js'
 import {SIZE_PRESETS, type BenchOptions} from './options.js'
 import {
-  CONCURRENCY, CURVE_BATCH_SIZES, CURVE_PAGE_SIZES, DEFAULT_BATCH_SIZE, DEFAULT_PAGE_SIZE, LATENCY_MS, PAGE_SIZE, USERS_BATCH_SIZE,
-  findSeries, max, median, medianBatchWrite, medianBatchWriteCpu, medianClientFetch, medianFetchCpu, medianFetchFloor, medianHttpFetchFloor, medianImportTime, medianInsertFloor, medianWall,
-  type Build, type Failure, type ImportSeries, type Machine, type SizeResult, type StartupSeries,
+  CONCURRENCY,
+  CURVE_BATCH_SIZES,
+  CURVE_PAGE_SIZES,
+  DEFAULT_BATCH_SIZE,
+  DEFAULT_PAGE_SIZE,
+  LATENCY_MS,
+  PAGE_SIZE,
+  USERS_BATCH_SIZE,
+  findSeries,
+  max,
+  median,
+  medianBatchWrite,
+  medianBatchWriteCpu,
+  medianClientFetch,
+  medianFetchCpu,
+  medianFetchFloor,
+  medianHttpFetchFloor,
+  medianImportTime,
+  medianInsertFloor,
+  medianWall,
+  type Build,
+  type Failure,
+  type ImportSeries,
+  type Machine,
+  type SizeResult,
+  type StartupSeries,
 } from './results.js'
 
 export interface ReportInput {
@@ -83,8 +106,11 @@ function checkGoals({results, databases, startup}: ReportInput): Goal[] {
     const fetch = medianFetchFloor(reference)
     const insert = medianInsertFloor(reference, db)
     const floors = fetch !== undefined && insert !== undefined ? fetch + insert : undefined
-    check(`live batch import ≤ 1.5× (fetch floor + write floor), ${REFERENCE}, ${DB_NAME[db]}`, live, floors && 1.5 * floors, () =>
-      `${s(live)} vs 1.5 × (${s(fetch)} + ${s(insert)}) = ${s(1.5 * floors!)}: ${ratio(live, floors)} the floors`,
+    check(
+      `live batch import ≤ 1.5× (fetch floor + write floor), ${REFERENCE}, ${DB_NAME[db]}`,
+      live,
+      floors && 1.5 * floors,
+      () => `${s(live)} vs 1.5 × (${s(fetch)} + ${s(insert)}) = ${s(1.5 * floors!)}: ${ratio(live, floors)} the floors`,
     )
   }
 
@@ -92,8 +118,12 @@ function checkGoals({results, databases, startup}: ReportInput): Goal[] {
     const snapshot = medianImportTime(findSeries(reference, db, 'snapshot'))
     const insert = medianInsertFloor(reference, db)
     const limit = SNAPSHOT_LIMIT[db]
-    check(`snapshot batch import ≤ ${limit}× the bare insert, ${REFERENCE}, ${DB_NAME[db]}`, snapshot, insert && limit * insert, () =>
-      `${s(snapshot)} vs ${limit} × ${s(insert)} = ${s(limit * insert!)}: ${ratio(snapshot, insert)} the bare insert (median of ${findSeries(reference, db, 'snapshot')?.samples.length ?? 0})`,
+    check(
+      `snapshot batch import ≤ ${limit}× the bare insert, ${REFERENCE}, ${DB_NAME[db]}`,
+      snapshot,
+      insert && limit * insert,
+      () =>
+        `${s(snapshot)} vs ${limit} × ${s(insert)} = ${s(limit * insert!)}: ${ratio(snapshot, insert)} the bare insert (median of ${findSeries(reference, db, 'snapshot')?.samples.length ?? 0})`,
     )
     const rerunSeries = findSeries(reference, db, 'snapshot-rerun')
     const rerun = medianImportTime(rerunSeries)
@@ -103,7 +133,8 @@ function checkGoals({results, databases, startup}: ReportInput): Goal[] {
       `snapshot re-run of an unchanged gym ≤ 0.8× the first snapshot import, writing no row, ${REFERENCE}, ${DB_NAME[db]}`,
       rerun,
       snapshot && 0.8 * snapshot,
-      () => `${s(rerun)} vs 0.8 × ${s(snapshot)} = ${s(0.8 * snapshot!)}: ${ratio(rerun, snapshot)} the first; all unchanged and no row written in ${clean}/${samples.length} re-runs`,
+      () =>
+        `${s(rerun)} vs 0.8 × ${s(snapshot)} = ${s(0.8 * snapshot!)}: ${ratio(rerun, snapshot)} the first; all unchanged and no row written in ${clean}/${samples.length} re-runs`,
       clean === samples.length,
     )
   }
@@ -114,7 +145,8 @@ function checkGoals({results, databases, startup}: ReportInput): Goal[] {
     const first = medianImportTime(findSeries(reference, db, 'live'))
     // A re-run fetches every page again: no faster than the importer's client fetching alone.
     const fetchOnly = medianClientFetch(reference)
-    const bound = fetchOnly === undefined ? '' : ` (the importer's client alone fetches in ${s(fetchOnly)} = ${ratio(fetchOnly, first)} the first run)`
+    const bound =
+      fetchOnly === undefined ? '' : ` (the importer's client alone fetches in ${s(fetchOnly)} = ${ratio(fetchOnly, first)} the first run)`
     const samples = rerunSeries?.samples ?? []
     const clean = samples.filter((sample) => sample.allUnchanged && sample.wroteNoRow).length
     // What a re-run cannot go below is fetching every page again; it may spend half what the first run spent beyond that.
@@ -132,9 +164,16 @@ function checkGoals({results, databases, startup}: ReportInput): Goal[] {
 
   for (const db of databases) {
     const goal = `peak RSS < ${RSS_LIMIT_MIB} MiB at ${LARGE} climbs (the importer process), ${DB_NAME[db]}`
-    const peakKb = max(large?.imports.filter((series) => series.db === db).flatMap((series) => series.samples.map((sample) => sample.peakRssKb)) ?? [])
+    const peakKb = max(
+      large?.imports.filter((series) => series.db === db).flatMap((series) => series.samples.map((sample) => sample.peakRssKb)) ?? [],
+    )
     if (peakKb === undefined) skip(goal, `not measured (needs the ${LARGE} gym)`)
-    else goals.push({status: peakKb / 1024 < RSS_LIMIT_MIB ? 'PASS' : 'FAIL', goal, detail: `peak ${mib(peakKb)} (max over the ${LARGE} imports)`})
+    else
+      goals.push({
+        status: peakKb / 1024 < RSS_LIMIT_MIB ? 'PASS' : 'FAIL',
+        goal,
+        detail: `peak ${mib(peakKb)} (max over the ${LARGE} imports)`,
+      })
   }
 
   {
@@ -144,7 +183,12 @@ function checkGoals({results, databases, startup}: ReportInput): Goal[] {
       const ms = series === undefined ? undefined : median(series.samplesMs)
       const goal = `${label} ≤ ${limit}× a bare node -e 0 (whole process)`
       if (ms === undefined || bare === undefined) skip(goal, 'not measured')
-      else goals.push({status: ms <= limit * bare ? 'PASS' : 'FAIL', goal, detail: `${ms.toFixed(0)} ms vs ${limit} × ${bare.toFixed(0)} ms: ${ratio(ms, bare)} (${range(series!.samplesMs)})`})
+      else
+        goals.push({
+          status: ms <= limit * bare ? 'PASS' : 'FAIL',
+          goal,
+          detail: `${ms.toFixed(0)} ms vs ${limit} × ${bare.toFixed(0)} ms: ${ratio(ms, bare)} (${range(series!.samplesMs)})`,
+        })
     }
   }
 
@@ -157,8 +201,12 @@ function checkGoals({results, databases, startup}: ReportInput): Goal[] {
       const best = curve.fastestWall[db]
       const cli = users?.cliMs[db]
       const bestCli = Math.min(...curve.rows.flatMap((row) => (row.cliMs[db] === undefined ? [] : [row.cliMs[db]!])))
-      check(goal, wall, best && USERS_BATCH_LIMIT * best, () =>
-        `wall ${s(wall)} vs the fastest, --batch-size ${curve.fastest[db]}, ${s(best)}: ${ratio(wall, best)}; import's own time ${s(cli)} vs the curve's best ${s(bestCli)}: ${ratio(cli, bestCli)}`,
+      check(
+        goal,
+        wall,
+        best && USERS_BATCH_LIMIT * best,
+        () =>
+          `wall ${s(wall)} vs the fastest, --batch-size ${curve.fastest[db]}, ${s(best)}: ${ratio(wall, best)}; import's own time ${s(cli)} vs the curve's best ${s(bestCli)}: ${ratio(cli, bestCli)}`,
       )
     }
   }
@@ -175,10 +223,17 @@ function checkGoals({results, databases, startup}: ReportInput): Goal[] {
       () => `${s(own)} (wall ${s(wall)}, start-up and migrating included) with --page-size ${DEFAULT_PAGE_SIZE}: ${requests} requests`,
     )
     const sizes = [...CURVE_PAGE_SIZES].flatMap((pageSize) => {
-      const ms = medianImportTime(findSeries(reference, 'sqlite', 'latency-paged', DEFAULT_BATCH_SIZE, pageSize === DEFAULT_PAGE_SIZE ? null : pageSize))
+      const ms = medianImportTime(
+        findSeries(reference, 'sqlite', 'latency-paged', DEFAULT_BATCH_SIZE, pageSize === DEFAULT_PAGE_SIZE ? null : pageSize),
+      )
       return ms === undefined ? [] : [`${pageSize}: ${s(ms)}`]
     })
-    if (sizes.length > 1) goals.push({status: 'INFO', goal: `--page-size at ${LATENCY_MS} ms latency, ${REFERENCE}, SQLite (the import's own time)`, detail: `${sizes.join(', ')}; default ${DEFAULT_PAGE_SIZE}`})
+    if (sizes.length > 1)
+      goals.push({
+        status: 'INFO',
+        goal: `--page-size at ${LATENCY_MS} ms latency, ${REFERENCE}, SQLite (the import's own time)`,
+        detail: `${sizes.join(', ')}; default ${DEFAULT_PAGE_SIZE}`,
+      })
   }
 
   {
@@ -190,7 +245,8 @@ function checkGoals({results, databases, startup}: ReportInput): Goal[] {
       `with ${LATENCY_MS} ms latency and a Stokt that ignores page_size (pages of ${PAGE_SIZE}, as before), the import ≤ 1.3× (requests × latency ÷ concurrency), ${REFERENCE}, SQLite`,
       wall,
       floor && 1.3 * floor,
-      () => `${s(wall)} vs 1.3 × (${requests} requests × ${LATENCY_MS} ms ÷ ${CONCURRENCY}) = 1.3 × ${s(floor)} = ${s(1.3 * floor!)}: ${ratio(wall, floor)} the latency floor`,
+      () =>
+        `${s(wall)} vs 1.3 × (${requests} requests × ${LATENCY_MS} ms ÷ ${CONCURRENCY}) = 1.3 × ${s(floor)} = ${s(1.3 * floor!)}: ${ratio(wall, floor)} the latency floor`,
     )
   }
 
@@ -198,7 +254,9 @@ function checkGoals({results, databases, startup}: ReportInput): Goal[] {
     const goal = `fastest PostgreSQL upsert in batches of ${DEFAULT_BATCH_SIZE}, ${REFERENCE}`
     const passes = BATCH_WRITE_PASSES.flatMap((pass) => {
       const fastest = fastestBatchWrite(reference, pass)
-      return fastest === undefined ? [] : [`on ${BATCH_WRITE_PASS[pass]} ${describeFastest(fastest)} (${batchWritesLine(reference!, pass)})`]
+      return fastest === undefined
+        ? []
+        : [`on ${BATCH_WRITE_PASS[pass]} ${describeFastest(fastest)} (${batchWritesLine(reference!, pass)})`]
     })
     if (passes.length === 0) skip(goal, `not measured (needs the ${REFERENCE} gym and PostgreSQL)`)
     else goals.push({status: 'INFO', goal, detail: `${passes.join('; ')}; × = times the COPY floor`})
@@ -230,7 +288,11 @@ function checkGoals({results, databases, startup}: ReportInput): Goal[] {
     }
   }
   if (!results.some((result) => result.imports.some((series) => series.mode === 'row-by-row' && result.size.large))) {
-    goals.push({status: 'INFO', goal: 'row-by-row at 100k', detail: 'not run: too slow for the time budget (PostgreSQL writes a few hundred to ~1,300 rows/s row by row)'})
+    goals.push({
+      status: 'INFO',
+      goal: 'row-by-row at 100k',
+      detail: 'not run: too slow for the time budget (PostgreSQL writes a few hundred to ~1,300 rows/s row by row)',
+    })
   }
   return goals
 }
@@ -364,11 +426,7 @@ function markdown(input: ReportInput, goals: Goal[]): string {
       )
     }
     fetchRow('fetch: plain fetch + JSON.parse', result.fetchFloor, medianFetchFloor(result))
-    fetchRow(
-      'fetch: node:http + JSON.parse (reported, not a goal\'s floor)',
-      result.httpFetchFloor,
-      medianHttpFetchFloor(result),
-    )
+    fetchRow("fetch: node:http + JSON.parse (reported, not a goal's floor)", result.httpFetchFloor, medianHttpFetchFloor(result))
     fetchRow(
       `fetch, importer's client: StoktClient, concurrency ${CONCURRENCY}, no validation, no writes`,
       result.clientFetch,
@@ -413,7 +471,9 @@ function markdown(input: ReportInput, goals: Goal[]): string {
   if (reference) {
     const curve = batchSizeCurve(reference, databases)
     lines.push(`## Batch-size curve (${REFERENCE} gym, live)`, '')
-    lines.push(`| --batch-size | ${databases.map((db) => `${DB_NAME[db]} wall | ${DB_NAME[db]} import's own time | ${DB_NAME[db]} rows/s`).join(' | ')} | score |`)
+    lines.push(
+      `| --batch-size | ${databases.map((db) => `${DB_NAME[db]} wall | ${DB_NAME[db]} import's own time | ${DB_NAME[db]} rows/s`).join(' | ')} | score |`,
+    )
     lines.push(`|---:|${databases.map(() => '---:|---:|---:').join('|')}|---:|`)
     for (const row of curve.rows) {
       const cells = databases.map((db) => {
@@ -422,16 +482,16 @@ function markdown(input: ReportInput, goals: Goal[]): string {
         const runs = row.runs[db] === 1 ? '' : ` (median of ${row.runs[db]})`
         return `${s(wall)}${runs} | ${s(row.cliMs[db])} | ${rate(row.rows[db]!, wall)}`
       })
-      const mark = (row.batchSize === curve.best ? ' **best**' : '') + (row.batchSize === USERS_BATCH_SIZE ? ' (users\' own)' : '')
+      const mark = (row.batchSize === curve.best ? ' **best**' : '') + (row.batchSize === USERS_BATCH_SIZE ? " (users' own)" : '')
       lines.push(`| ${row.batchSize}${mark} | ${cells.join(' | ')} | ${row.score === undefined ? '–' : row.score.toFixed(2)} |`)
     }
-    lines.push('', 'score: mean over the databases of wall ÷ that database\'s fastest wall (1.00 = fastest on both).', '')
+    lines.push('', "score: mean over the databases of wall ÷ that database's fastest wall (1.00 = fastest on both).", '')
   }
 
   lines.push('## How it was measured', '')
   for (const note of input.planNotes) lines.push(`- ${note}`)
   lines.push(
-    '- rows/s: the floors time holds and climbs separately; the CLI does not report per-entity times, so an import\'s rows/s is all its rows (faces, holds, setters, climbs) over its wall time.',
+    "- rows/s: the floors time holds and climbs separately; the CLI does not report per-entity times, so an import's rows/s is all its rows (faces, holds, setters, climbs) over its wall time.",
     '- The Stokt test server runs in the bench process, on the same 2 cores as the importer and the databases.',
     '',
   )
@@ -463,11 +523,13 @@ function batchWritesSection(result: SizeResult): string[] {
     const importer = strategy === IMPORTER_BATCH_WRITE ? " — the importer's" : ''
     lines.push(`| ${strategy}: ${BATCH_WRITE_NAME[strategy]}${importer} | ${writes.length} | ${cells.join(' | ')} |`)
   }
-  const verdict = BATCH_WRITE_PASSES.map((pass) => `on ${BATCH_WRITE_PASS[pass]} ${fastest[pass] === undefined ? '?' : describeFastest(fastest[pass]!)}`).join('; ')
+  const verdict = BATCH_WRITE_PASSES.map(
+    (pass) => `on ${BATCH_WRITE_PASS[pass]} ${fastest[pass] === undefined ? '?' : describeFastest(fastest[pass]!)}`,
+  ).join('; ')
   lines.push(
     '',
     `**Fastest ${verdict}.** All statements end in ON CONFLICT (stokt_id) DO UPDATE; the COPY floor (${s(floor)}) is one plain COPY per table in a single transaction. ` +
-      'Client CPU: the bench process\'s CPU time (user + system) over the pass; the server\'s is not in it.',
+      "Client CPU: the bench process's CPU time (user + system) over the pass; the server's is not in it.",
     '',
     importerBatchWriteNote(result),
     '',
@@ -480,7 +542,7 @@ function importerBatchWriteNote(result: SizeResult): string {
   const importer = IMPORTER_BATCH_WRITE
   const why =
     `The importer (PostgresRowWriter) writes the ${importer} way: the PostgreSQL server works in its own process, overlapped with the importer's ` +
-    'next batch, so what an import waits on is the client\'s CPU, not a statement\'s wall time.'
+    "next batch, so what an import waits on is the client's CPU, not a statement's wall time."
   const against = BATCH_WRITE_PASSES.flatMap((pass) => {
     const cpu = ratio(medianBatchWriteCpu(result, importer, pass), medianBatchWriteCpu(result, 'unnest', pass))
     const wall = ratio(medianBatchWrite(result, importer, pass), medianBatchWrite(result, 'unnest', pass))
@@ -589,7 +651,10 @@ function json(input: ReportInput, goals: Goal[]): unknown {
 }
 
 /** strategy → {empty, existing}, for the strategies measured. */
-function batchWriteMedians(result: SizeResult, medianOf: typeof medianBatchWrite): Record<string, Record<keyof BatchWrite, number | undefined>> {
+function batchWriteMedians(
+  result: SizeResult,
+  medianOf: typeof medianBatchWrite,
+): Record<string, Record<keyof BatchWrite, number | undefined>> {
   return Object.fromEntries(
     BATCH_WRITE_STRATEGIES.filter((strategy) => result.batchWrites[strategy] !== undefined).map((strategy) => [
       strategy,

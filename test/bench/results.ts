@@ -145,7 +145,11 @@ export function medianBatchWrite(result: SizeResult | undefined, strategy: Batch
   return median(result?.batchWrites[strategy]?.map((write) => write[pass].totalMs) ?? [])
 }
 
-export function medianBatchWriteCpu(result: SizeResult | undefined, strategy: BatchWriteStrategy, pass: keyof BatchWrite): number | undefined {
+export function medianBatchWriteCpu(
+  result: SizeResult | undefined,
+  strategy: BatchWriteStrategy,
+  pass: keyof BatchWrite,
+): number | undefined {
   return median(result?.batchWrites[strategy]?.map((write) => write[pass].clientCpuMs) ?? [])
 }
 

@@ -28,8 +28,19 @@ import {describeBuild, describeMachine, loadAverage} from './machine.js'
 import {parseBenchOptions, USAGE, type BenchOptions, type SizePreset} from './options.js'
 import {buildReport} from './report.js'
 import {
-  CONCURRENCY, CURVE_BATCH_SIZES, CURVE_PAGE_SIZES, DEFAULT_BATCH_SIZE, DEFAULT_PAGE_SIZE, LATENCY_MS, PAGE_SIZE,
-  type Failure, type ImportMode, type ImportSample, type ImportSeries, type SizeResult, type StartupSeries,
+  CONCURRENCY,
+  CURVE_BATCH_SIZES,
+  CURVE_PAGE_SIZES,
+  DEFAULT_BATCH_SIZE,
+  DEFAULT_PAGE_SIZE,
+  LATENCY_MS,
+  PAGE_SIZE,
+  type Failure,
+  type ImportMode,
+  type ImportSample,
+  type ImportSeries,
+  type SizeResult,
+  type StartupSeries,
 } from './results.js'
 import {refreshPerformanceDoc} from './performanceDoc.js'
 import {BASELINE_CASES, cliCases, measureStartup, smallSqliteFile} from './startup.js'
@@ -50,7 +61,7 @@ const PLAN_NOTES = [
   'Start-up: whole processes, spawn to exit, interleaved, 5 × --runs runs each (at least 10) after one unmeasured round: node -e 0, node loading @oclif/core alone, and mastoc --version, --help, import all --help, status on a SQLite file holding the sample gym.',
   `Batch-size curve: the 20k gym, live, SQLite and PostgreSQL; every size --runs times, interleaved in the rounds like the rest, all sizes one after the other (batch ${DEFAULT_BATCH_SIZE} too, apart from the live runs): single runs here differ by more than the sizes do.`,
   'Wall = the CLI process from spawn to exit (node start-up and migrating the fresh database included); CLI = its own durationMs, the import itself. The goals compare the CLI time with the floors, which are timed in-process too. Peak RSS = /usr/bin/time %M of the CLI process alone (max over runs).',
-  'Floors: fetch = plain fetch + JSON.parse, one request at a time, in a process of its own (and, beside it, the same walk through node:http with a keep-alive agent: Node\'s cheapest HTTP client, reported only); insert = the rows and columns a first import writes, encoded as each database stores them, with better-sqlite3 prepared statements in one transaction / PostgreSQL COPY (CSV) in one transaction, into a database freshly migrated by the project migrations (migration not timed).',
+  "Floors: fetch = plain fetch + JSON.parse, one request at a time, in a process of its own (and, beside it, the same walk through node:http with a keep-alive agent: Node's cheapest HTTP client, reported only); insert = the rows and columns a first import writes, encoded as each database stores them, with better-sqlite3 prepared statements in one transaction / PostgreSQL COPY (CSV) in one transaction, into a database freshly migrated by the project migrations (migration not timed).",
   `Fetch, importer's client: a re-run must fetch every page again (Stokt has no conditional requests), so it can never be faster than the importer's own client fetching everything. ` +
     `Measured beside the fetch floor (same gyms, same runs, a process of its own): the built StoktClient at --concurrency ${CONCURRENCY} (the default) reads the summary, the walls, ` +
     `every face setup (up to ${CONCURRENCY} at once, in order, as the importer does) and every climbs page with max_age 9999 (reading up to ${CONCURRENCY} pages ahead); no validation, no writes. ` +
@@ -58,10 +69,10 @@ const PLAN_NOTES = [
     "Both fetch rows also give the fetching process's CPU time (user + system, whole and per request): what the HTTP client and JSON.parse cost the one thread that, in an import, also validates and writes.",
   `PostgreSQL batch writes (20k only, --runs times, in-process like the floors): the insert floor's rows in batches of ${DEFAULT_BATCH_SIZE} rows per table, each batch its own transaction, ` +
     'every statement an upsert (ON CONFLICT (stokt_id) DO UPDATE of the owned columns and stamps), four ways: multi-row VALUES (chunked under 65,535 parameters), ' +
-    'INSERT … SELECT FROM unnest(one array parameter per column), INSERT … SELECT casts FROM jsonb_array_elements(the batch as one JSON parameter) (the importer\'s statement shape), ' +
+    "INSERT … SELECT FROM unnest(one array parameter per column), INSERT … SELECT casts FROM jsonb_array_elements(the batch as one JSON parameter) (the importer's statement shape), " +
     'COPY (CSV) into a temporary table (ON COMMIT DELETE ROWS, made once per connection) + INSERT … SELECT; ' +
     'statements prepared once per connection. Timed into a freshly migrated database (empty tables), then the same rows again on the same connection (existing rows: every row conflicts and is rewritten). ' +
-    'Each pass records its wall time and the bench process\'s CPU time (process.cpuUsage, user + system): the client\'s share, which is what an import waits on, the server working in its own process. ' +
+    "Each pass records its wall time and the bench process's CPU time (process.cpuUsage, user + system): the client's share, which is what an import waits on, the server working in its own process. " +
     'Writes only: no lookup or change detection, which the importer adds (and which lets it skip unchanged rows).',
 ]
 
@@ -120,7 +131,8 @@ async function main(): Promise<void> {
   const benchWallMs = performance.now() - benchStarted
   machine.loadAverage.end = loadAverage()
   const build = {start: buildAtStart, end: await describeBuild()}
-  if (build.start.distSha256 !== build.end.distSha256) log('WARNING: dist/ was rebuilt during the bench: the numbers mix two builds of the importer')
+  if (build.start.distSha256 !== build.end.distSha256)
+    log('WARNING: dist/ was rebuilt during the bench: the numbers mix two builds of the importer')
   const report = buildReport({date, machine, build, options, databases, planNotes: PLAN_NOTES, results, startup, failures, benchWallMs})
   const outDir = resolve(options.outDir)
   await mkdir(outDir, {recursive: true})
@@ -161,11 +173,22 @@ async function benchSize(
   // Each database gets the rows in its own encodings, as the importer writes them.
   const tables = {sqlite: encodeRows(gymRows, 'sqlite'), postgres: encodeRows(gymRows, 'postgres')}
   const rows = Object.fromEntries(tables.sqlite.map((table) => [table.table, table.rows.length]))
-  const result: SizeResult = {size, rows, fetchFloor: [], httpFetchFloor: [], clientFetch: [], insertFloor: {}, batchWrites: {}, imports: []}
+  const result: SizeResult = {
+    size,
+    rows,
+    fetchFloor: [],
+    httpFetchFloor: [],
+    clientFetch: [],
+    insertFloor: {},
+    batchWrites: {},
+    imports: [],
+  }
 
   const server = await startStoktServer({gym, pageSize: PAGE_SIZE})
   const slowServer = size.large ? undefined : await startStoktServer({gym, pageSize: PAGE_SIZE, latencyMs: LATENCY_MS})
-  const slowPagingServer = size.large ? undefined : await startStoktServer({gym, pageSize: PAGE_SIZE, latencyMs: LATENCY_MS, honourPageSize: true})
+  const slowPagingServer = size.large
+    ? undefined
+    : await startStoktServer({gym, pageSize: PAGE_SIZE, latencyMs: LATENCY_MS, honourPageSize: true})
   const snapshotDir = join(workDir, `snapshot-${size.label}`)
   if (!size.large) await writeGymSnapshot(gym, snapshotDir, PAGE_SIZE)
 
@@ -185,27 +208,58 @@ async function benchSize(
   if (!size.large) {
     // At least 5 runs but in a one-run (--quick) bench: the goal compares medians, on a machine that moves by ±15%.
     const snapshotRuns = size.reference && repeat > 1 ? Math.max(repeat, SNAPSHOT_RUNS) : repeat
-    tasks.push(...databases.map((db) => ({label: `snapshot ${db} batch ${DEFAULT_BATCH_SIZE} + re-run`, runs: snapshotRuns, run: () => measure.snapshot(db, snapshotDir)})))
+    tasks.push(
+      ...databases.map((db) => ({
+        label: `snapshot ${db} batch ${DEFAULT_BATCH_SIZE} + re-run`,
+        runs: snapshotRuns,
+        run: () => measure.snapshot(db, snapshotDir),
+      })),
+    )
     const rowByRowRuns = size.reference ? 1 : runs
     tasks.push(...databases.map((db) => ({label: `live ${db} row-by-row`, runs: rowByRowRuns, run: () => measure.rowByRow(db)})))
-    if (slowServer) tasks.push({label: `live sqlite ${LATENCY_MS} ms latency, page_size ignored`, runs: repeat, run: () => measure.latency('sqlite', slowServer)})
+    if (slowServer)
+      tasks.push({
+        label: `live sqlite ${LATENCY_MS} ms latency, page_size ignored`,
+        runs: repeat,
+        run: () => measure.latency('sqlite', slowServer),
+      })
     if (slowPagingServer) {
-      tasks.push({label: `live sqlite ${LATENCY_MS} ms latency, page_size honoured`, runs: repeat, run: () => measure.latencyPaged('sqlite', slowPagingServer, null)})
+      tasks.push({
+        label: `live sqlite ${LATENCY_MS} ms latency, page_size honoured`,
+        runs: repeat,
+        run: () => measure.latencyPaged('sqlite', slowPagingServer, null),
+      })
       if (size.reference) {
         for (const pageSize of CURVE_PAGE_SIZES.filter((candidate) => candidate !== DEFAULT_PAGE_SIZE)) {
-          tasks.push({label: `page-size curve: ${LATENCY_MS} ms latency, --page-size ${pageSize}`, runs: repeat, run: () => measure.latencyPaged('sqlite', slowPagingServer, pageSize)})
+          tasks.push({
+            label: `page-size curve: ${LATENCY_MS} ms latency, --page-size ${pageSize}`,
+            runs: repeat,
+            run: () => measure.latencyPaged('sqlite', slowPagingServer, pageSize),
+          })
         }
       }
     }
   }
   if (size.reference && databases.includes('postgres')) {
-    tasks.push(...BATCH_WRITE_STRATEGIES.map((strategy) => ({label: `batch writes postgres: ${strategy}`, runs: repeat, run: () => measure.batchWrite(strategy, tables.postgres)})))
+    tasks.push(
+      ...BATCH_WRITE_STRATEGIES.map((strategy) => ({
+        label: `batch writes postgres: ${strategy}`,
+        runs: repeat,
+        run: () => measure.batchWrite(strategy, tables.postgres),
+      })),
+    )
   }
   if (size.reference) {
     // Every size of the curve, the default's too, one after the other: the machine's load changes
     // from one part of a round to the next, and the sizes are compared with one another.
     for (const batchSize of CURVE_BATCH_SIZES) {
-      tasks.push(...databases.map((db) => ({label: `curve: live ${db} batch ${batchSize}`, runs: repeat, run: () => measure.live(db, batchSize, false, 'curve')})))
+      tasks.push(
+        ...databases.map((db) => ({
+          label: `curve: live ${db} batch ${batchSize}`,
+          runs: repeat,
+          run: () => measure.live(db, batchSize, false, 'curve'),
+        })),
+      )
     }
   }
 
@@ -298,7 +352,13 @@ class SizeMeasurements {
   /** A first import of the gym from a snapshot, then a second one of the same snapshot. */
   snapshot(db: DatabaseKind, snapshotDir: string): Promise<string> {
     return withScratchDatabase(db, async (database) => {
-      const importArgs = {database: database.url, gymId: this.gym.gymId, batchSize: DEFAULT_BATCH_SIZE, batch: true, fromSnapshot: snapshotDir}
+      const importArgs = {
+        database: database.url,
+        gymId: this.gym.gymId,
+        batchSize: DEFAULT_BATCH_SIZE,
+        batch: true,
+        fromSnapshot: snapshotDir,
+      }
       const run = await runImport(importArgs)
       this.checkFirstImport(run.summary)
       this.series(db, 'snapshot', DEFAULT_BATCH_SIZE).samples.push(sample(run))
@@ -313,7 +373,13 @@ class SizeMeasurements {
 
   rowByRow(db: DatabaseKind): Promise<string> {
     return withScratchDatabase(db, async (database) => {
-      const importArgs = {database: database.url, gymId: this.gym.gymId, batchSize: DEFAULT_BATCH_SIZE, batch: false, stoktUrl: this.server.url}
+      const importArgs = {
+        database: database.url,
+        gymId: this.gym.gymId,
+        batchSize: DEFAULT_BATCH_SIZE,
+        batch: false,
+        stoktUrl: this.server.url,
+      }
       const {run, requests} = await this.counted(this.server, () => runImport(importArgs))
       this.checkFirstImport(run.summary)
       this.series(db, 'row-by-row', null).samples.push(sample(run, {requests}))
@@ -324,8 +390,12 @@ class SizeMeasurements {
   latency(db: DatabaseKind, slowServer: StoktServer): Promise<string> {
     return withScratchDatabase(db, async (database) => {
       const importArgs = {
-        database: database.url, gymId: this.gym.gymId, batchSize: DEFAULT_BATCH_SIZE, batch: true,
-        stoktUrl: slowServer.url, concurrency: CONCURRENCY,
+        database: database.url,
+        gymId: this.gym.gymId,
+        batchSize: DEFAULT_BATCH_SIZE,
+        batch: true,
+        stoktUrl: slowServer.url,
+        concurrency: CONCURRENCY,
       }
       const {run, requests} = await this.counted(slowServer, () => runImport(importArgs))
       this.checkFirstImport(run.summary)
@@ -338,8 +408,13 @@ class SizeMeasurements {
   latencyPaged(db: DatabaseKind, slowServer: StoktServer, pageSize: number | null): Promise<string> {
     return withScratchDatabase(db, async (database) => {
       const importArgs = {
-        database: database.url, gymId: this.gym.gymId, batchSize: DEFAULT_BATCH_SIZE, batch: true,
-        stoktUrl: slowServer.url, concurrency: CONCURRENCY, ...(pageSize === null ? {} : {pageSize}),
+        database: database.url,
+        gymId: this.gym.gymId,
+        batchSize: DEFAULT_BATCH_SIZE,
+        batch: true,
+        stoktUrl: slowServer.url,
+        concurrency: CONCURRENCY,
+        ...(pageSize === null ? {} : {pageSize}),
       }
       const {run, requests} = await this.counted(slowServer, () => runImport(importArgs))
       this.checkFirstImport(run.summary)
@@ -358,7 +433,9 @@ class SizeMeasurements {
   /** A fetch only counts if it read the whole gym. */
   private checkFetched(fetched: FetchFloor): FetchFloor {
     if (fetched.climbs !== this.expected.climbs || fetched.holds !== this.expected.holds) {
-      throw new Error(`fetched ${fetched.climbs} climbs and ${fetched.holds} holds, expected ${this.expected.climbs} and ${this.expected.holds}`)
+      throw new Error(
+        `fetched ${fetched.climbs} climbs and ${fetched.holds} holds, expected ${this.expected.climbs} and ${this.expected.holds}`,
+      )
     }
     return fetched
   }
@@ -373,10 +450,20 @@ class SizeMeasurements {
     }
   }
 
-  private series(db: DatabaseKind, mode: ImportMode, batchSize: number | null, latencyMs = 0, pageSize: number | null = null): ImportSeries {
+  private series(
+    db: DatabaseKind,
+    mode: ImportMode,
+    batchSize: number | null,
+    latencyMs = 0,
+    pageSize: number | null = null,
+  ): ImportSeries {
     let series = this.result.imports.find(
       (candidate) =>
-        candidate.db === db && candidate.mode === mode && candidate.batchSize === batchSize && candidate.latencyMs === latencyMs && (candidate.pageSize ?? null) === pageSize,
+        candidate.db === db &&
+        candidate.mode === mode &&
+        candidate.batchSize === batchSize &&
+        candidate.latencyMs === latencyMs &&
+        (candidate.pageSize ?? null) === pageSize,
     )
     if (!series) {
       series = {db, mode, batchSize, latencyMs, pageSize, samples: []}

@@ -51,7 +51,9 @@ export function cliCases(bin: string, statusDatabase: string, prefix = ''): Star
 export async function smallSqliteFile(bin = CLI_BIN): Promise<{path: string; cleanup(): Promise<void>}> {
   const dir = await mkdtemp(join(tmpdir(), 'mastoc-startup-'))
   const path = join(dir, 'small.db')
-  const code = await spawnTimed([bin, 'import', 'all', '--quiet', '--from-snapshot', SAMPLE_GYM, '--database', path]).then((run) => run.code)
+  const code = await spawnTimed([bin, 'import', 'all', '--quiet', '--from-snapshot', SAMPLE_GYM, '--database', path]).then(
+    (run) => run.code,
+  )
   if (code !== 0) throw new Error(`importing the sample gym into ${path} exited ${code}`)
   return {path, cleanup: () => rm(dir, {recursive: true, force: true})}
 }
@@ -93,7 +95,10 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const bins = argv.length > 0 ? argv : [CLI_BIN]
   const database = await smallSqliteFile(bins[0])
   try {
-    const cases = [...BASELINE_CASES, ...bins.flatMap((bin, index) => cliCases(bin, database.path, bins.length > 1 ? `[${index + 1}] ` : ''))]
+    const cases = [
+      ...BASELINE_CASES,
+      ...bins.flatMap((bin, index) => cliCases(bin, database.path, bins.length > 1 ? `[${index + 1}] ` : '')),
+    ]
     const results = await measureStartup(cases, runs)
     const bare = medianMs(results[0])
     for (const result of results) {

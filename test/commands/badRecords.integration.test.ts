@@ -63,7 +63,12 @@ const climbRejected = (reason: string) => (climb: Climb) => [{entity: 'climb' as
 
 const BAD_CLIMBS: BadClimb[] = [
   {what: 'a missing field', index: 2, spoil: (climb) => delete climb.name, rejected: climbRejected('name: missing')},
-  {what: 'a wrong-typed field', index: 5, spoil: (climb) => (climb.isPrivate = 'yes'), rejected: climbRejected('isPrivate: expected true or false')},
+  {
+    what: 'a wrong-typed field',
+    index: 5,
+    spoil: (climb) => (climb.isPrivate = 'yes'),
+    rejected: climbRejected('isPrivate: expected true or false'),
+  },
   {what: 'an id that is not a UUID', index: 9, spoil: (climb) => (climb.id = 'climb-0009'), rejected: climbRejected('id: not a UUID')},
   {
     what: 'a garbage hold token',
@@ -87,7 +92,9 @@ const BAD_CLIMBS: BadClimb[] = [
       climb.mirrorHoldsList = ''
     },
     rejected: (climb, gym) =>
-      climbRejected(`holdsList: hold ${MALFORMED_HOLD_ID} was rejected (face ${gym.malformedHoldFace}: area: expected a decimal such as "2226.00")`)(climb),
+      climbRejected(
+        `holdsList: hold ${MALFORMED_HOLD_ID} was rejected (face ${gym.malformedHoldFace}: area: expected a decimal such as "2226.00")`,
+      )(climb),
   },
   {
     what: 'an unknown face',
@@ -95,8 +102,18 @@ const BAD_CLIMBS: BadClimb[] = [
     spoil: (climb) => (climb.faceId = UNKNOWN_FACE_ID),
     rejected: (climb, gym) => climbRejected(`faceId: ${UNKNOWN_FACE_ID} is not a face of gym ${gym.gymId} that was imported`)(climb),
   },
-  {what: 'a negative count', index: 25, spoil: (climb) => (climb.totalLikes = -3), rejected: climbRejected('totalLikes: must not be negative')},
-  {what: 'a non-numeric count', index: 29, spoil: (climb) => (climb.climbedBy = 'twelve'), rejected: climbRejected('climbedBy: expected a number')},
+  {
+    what: 'a negative count',
+    index: 25,
+    spoil: (climb) => (climb.totalLikes = -3),
+    rejected: climbRejected('totalLikes: must not be negative'),
+  },
+  {
+    what: 'a non-numeric count',
+    index: 29,
+    spoil: (climb) => (climb.climbedBy = 'twelve'),
+    rejected: climbRejected('climbedBy: expected a number'),
+  },
   {
     what: 'an unparsable date',
     index: 33,
@@ -115,7 +132,12 @@ const BAD_CLIMBS: BadClimb[] = [
     spoil: (climb) => (climb.climbedBy = 3_000_000_000),
     rejected: climbRejected('climbedBy: is more than 2147483647, the most the database keeps'),
   },
-  {what: 'a 256-character name', index: 37, spoil: (climb) => (climb.name = NAME_256), rejected: climbRejected("name: is 256 characters, more than the 255 of the server's climbs.name")},
+  {
+    what: 'a 256-character name',
+    index: 37,
+    spoil: (climb) => (climb.name = NAME_256),
+    rejected: climbRejected("name: is 256 characters, more than the 255 of the server's climbs.name"),
+  },
   {
     what: 'a setter with a non-UUID id',
     index: 45,
@@ -169,7 +191,11 @@ function badGym(): BadGym {
 
   const malformedHold = {...setups[0].holds[0], id: MALFORMED_HOLD_ID, area: 'lots'}
   setups[0].holds.push(malformedHold)
-  rejected.push({entity: 'hold', stoktId: String(MALFORMED_HOLD_ID), reason: `face ${setups[0].id}: area: expected a decimal such as "2226.00"`})
+  rejected.push({
+    entity: 'hold',
+    stoktId: String(MALFORMED_HOLD_ID),
+    reason: `face ${setups[0].id}: area: expected a decimal such as "2226.00"`,
+  })
   served.set(`hold:${MALFORMED_HOLD_ID}`, malformedHold)
 
   for (const bad of BAD_CLIMBS) {
@@ -264,7 +290,10 @@ describe.each(DATABASE_KINDS)('bad records from Stokt, through the CLI, on %s', 
       const climbs = gym.climbs as Climb[]
       const long = await database.knex()('climbs').where('stokt_id', storedUuid(database.knex(), climbs[NAME_255_INDEX].id)).first('name')
       expect(long.name).toBe(NAME_255)
-      const sql = await database.knex()('climbs').where('stokt_id', storedUuid(database.knex(), climbs[SQL_INDEX].id)).first('name', 'feet_rule')
+      const sql = await database
+        .knex()('climbs')
+        .where('stokt_id', storedUuid(database.knex(), climbs[SQL_INDEX].id))
+        .first('name', 'feet_rule')
       expect(sql).toEqual({name: SQL_NAME, feet_rule: SQL_FEET_RULE})
       expect(await tableNames(database.knex(), kind)).toEqual(
         expect.arrayContaining(['gyms', 'faces', 'holds', 'users', 'climbs', 'import_runs']),
@@ -272,25 +301,43 @@ describe.each(DATABASE_KINDS)('bad records from Stokt, through the CLI, on %s', 
       expect(await database.knex()('import_runs').first('status')).toEqual({status: 'partial'})
     })
 
-    it.skipIf(skip)('--rejects FILE: a run that fails before rejecting anything leaves the file as it was; one that completes rejecting nothing empties it', async () => {
-      const gym = generateGym(GYM_SPEC)
-      const database = await freshDatabase()
-      const file = tempFile('rejects.jsonl')
-      const earlier = `${JSON.stringify({entity: 'climb', stoktId: 'x', reason: 'name: missing', record: {}})}\n`
-      writeFileSync(file, earlier)
+    it.skipIf(skip)(
+      '--rejects FILE: a run that fails before rejecting anything leaves the file as it was; one that completes rejecting nothing empties it',
+      async () => {
+        const gym = generateGym(GYM_SPEC)
+        const database = await freshDatabase()
+        const file = tempFile('rejects.jsonl')
+        const earlier = `${JSON.stringify({entity: 'climb', stoktId: 'x', reason: 'name: missing', record: {}})}\n`
+        writeFileSync(file, earlier)
 
-      const unreachable = await runCli(
-        ['import', 'all', '--json', '--database', database.url, '--gym', gym.gymId, '--stokt-url', 'http://127.0.0.1:9', '--retries', '0', '--rejects', file, ...flags],
-        {STOKT_TOKEN: DEFAULT_TOKEN},
-      )
-      expect(unreachable.code).toBe(1)
-      expect(readFileSync(file, 'utf8')).toBe(earlier)
+        const unreachable = await runCli(
+          [
+            'import',
+            'all',
+            '--json',
+            '--database',
+            database.url,
+            '--gym',
+            gym.gymId,
+            '--stokt-url',
+            'http://127.0.0.1:9',
+            '--retries',
+            '0',
+            '--rejects',
+            file,
+            ...flags,
+          ],
+          {STOKT_TOKEN: DEFAULT_TOKEN},
+        )
+        expect(unreachable.code).toBe(1)
+        expect(readFileSync(file, 'utf8')).toBe(earlier)
 
-      const server = await serve(gym, 20)
-      const clean = await importAll(server, gym, database, [...flags, '--rejects', file])
-      expect(clean.code).toBe(0)
-      expect(readFileSync(file, 'utf8')).toBe('')
-    })
+        const server = await serve(gym, 20)
+        const clean = await importAll(server, gym, database, [...flags, '--rejects', file])
+        expect(clean.code).toBe(0)
+        expect(readFileSync(file, 'utf8')).toBe('')
+      },
+    )
 
     it.skipIf(skip)('--rejects FILE: writes one JSON line per rejected record, the record as received', async () => {
       const {gym, rejected, served} = badGym()
@@ -329,7 +376,8 @@ describe.each(DATABASE_KINDS)('bad records from Stokt, through the CLI, on %s', 
       expect(result.code).toBe(1)
       expectJsonError(result)
       // The records rejected before the stop are listed, as a completed run lists them.
-      const warning = /^\S+Z warning: --no-batch writes one record per transaction: --batch-size only sets how many records are read before they are written\n/
+      const warning =
+        /^\S+Z warning: --no-batch writes one record per transaction: --batch-size only sets how many records are read before they are written\n/
       if (flags.includes('--no-batch')) expect(result.stderr).toMatch(warning)
       expect(result.stderr.replace(warning, '')).toBe(
         [
@@ -342,7 +390,10 @@ describe.each(DATABASE_KINDS)('bad records from Stokt, through the CLI, on %s', 
       const data = await readGymData(database.knex())
       expect(data).toEqual(expectedWithFirstClimbs(gym, 40))
       // What was rejected before the stop is kept for repair.
-      const kept = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line).stoktId)
+      const kept = readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).stoktId)
       expect(kept).toEqual([41, 43, 45].map((index) => climbs[index].id))
       expect(await database.knex()('import_runs').first('status', 'error')).toEqual({
         status: 'failed',
@@ -351,26 +402,43 @@ describe.each(DATABASE_KINDS)('bad records from Stokt, through the CLI, on %s', 
     })
   })
 
-  it.skipIf(skip)('--max-errors N: the stopped run lists its rejected records, as a completed run does, with and without --quiet', async () => {
-    const gym = generateGym(GYM_SPEC)
-    const climbs = gym.climbs as Climb[]
-    for (const index of [41, 43, 45]) climbs[index].totalLikes = -1
-    const server = await serve(gym, 10)
-    const listed = [41, 43, 45].map((index) => `  climb ${climbs[index].id}: totalLikes: must not be negative`)
-    const stopped = 'Error: stopped after 3 rejected records (--max-errors 2); whole batches already written are kept'
+  it.skipIf(skip)(
+    '--max-errors N: the stopped run lists its rejected records, as a completed run does, with and without --quiet',
+    async () => {
+      const gym = generateGym(GYM_SPEC)
+      const climbs = gym.climbs as Climb[]
+      for (const index of [41, 43, 45]) climbs[index].totalLikes = -1
+      const server = await serve(gym, 10)
+      const listed = [41, 43, 45].map((index) => `  climb ${climbs[index].id}: totalLikes: must not be negative`)
+      const stopped = 'Error: stopped after 3 rejected records (--max-errors 2); whole batches already written are kept'
 
-    for (const output of [[], ['--quiet']]) {
-      const database = await freshDatabase()
-      const result = await runCli(
-        ['import', 'all', ...output, '--database', database.url, '--gym', gym.gymId, '--stokt-url', server.url, '--batch-size', '10', '--max-errors', '2'],
-        {STOKT_TOKEN: DEFAULT_TOKEN},
-      )
-      expect(result.code).toBe(1)
-      expect(result.stdout).toBe('')
-      const stderr = result.stderr.split('\n').filter((line) => !/^\d{4}-\d\d-\d\dT\S+ /.test(line)) // the progress lines aside
-      expect(stderr, result.stderr).toEqual(['3 records were rejected:', ...listed, stopped, ''])
-    }
-  })
+      for (const output of [[], ['--quiet']]) {
+        const database = await freshDatabase()
+        const result = await runCli(
+          [
+            'import',
+            'all',
+            ...output,
+            '--database',
+            database.url,
+            '--gym',
+            gym.gymId,
+            '--stokt-url',
+            server.url,
+            '--batch-size',
+            '10',
+            '--max-errors',
+            '2',
+          ],
+          {STOKT_TOKEN: DEFAULT_TOKEN},
+        )
+        expect(result.code).toBe(1)
+        expect(result.stdout).toBe('')
+        const stderr = result.stderr.split('\n').filter((line) => !/^\d{4}-\d\d-\d\dT\S+ /.test(line)) // the progress lines aside
+        expect(stderr, result.stderr).toEqual(['3 records were rejected:', ...listed, stopped, ''])
+      }
+    },
+  )
 
   it.skipIf(skip)('--max-errors N: exactly N rejected records still completes (exit 3)', async () => {
     const gym = generateGym(GYM_SPEC)
@@ -387,7 +455,7 @@ describe.each(DATABASE_KINDS)('bad records from Stokt, through the CLI, on %s', 
   })
 
   describe.each(STRATEGIES)('a record the database refuses although it is valid ($strategy)', ({flags}) => {
-    it.skipIf(skip)('rejects only that record, with the database\'s reason; the rest of its batch is imported (exit 3)', async () => {
+    it.skipIf(skip)("rejects only that record, with the database's reason; the rest of its batch is imported (exit 3)", async () => {
       const gym = generateGym(GYM_SPEC)
       const climbs = gym.climbs as Climb[]
       const poison = climbs[15] // in the second batch of 10, amid good climbs
@@ -405,49 +473,60 @@ describe.each(DATABASE_KINDS)('bad records from Stokt, through the CLI, on %s', 
       expect(result.stderr).toBe('')
       expect(result.code).toBe(3)
       const summary = JSON.parse(result.stdout)
-      expect(summary.rejected).toEqual([{entity: 'climb', stoktId: poison.id, reason: expect.stringMatching(/^the database refused it: .*poisoned record/)}])
+      expect(summary.rejected).toEqual([
+        {entity: 'climb', stoktId: poison.id, reason: expect.stringMatching(/^the database refused it: .*poisoned record/)},
+      ])
       expect(summary.climbs).toEqual({created: 59, updated: 0, unchanged: 0, errors: 1, total: 60})
       expect(summary.users.errors).toBe(0)
       const expected = expectedGymData(gym)
-      expect(await readGymData(database.knex())).toEqual({...expected, climbs: expected.climbs.filter((climb) => climb.stokt_id !== poison.id)})
-      const [line] = readFileSync(file, 'utf8').trim().split('\n').map((text) => JSON.parse(text))
+      expect(await readGymData(database.knex())).toEqual({
+        ...expected,
+        climbs: expected.climbs.filter((climb) => climb.stokt_id !== poison.id),
+      })
+      const [line] = readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((text) => JSON.parse(text))
       expect(line).toEqual({...summary.rejected[0], record: JSON.parse(JSON.stringify(poison))})
     })
 
-    it.skipIf(skip)('a face it refuses: that face, its holds and its climbs are rejected, the other face is imported whole (exit 3)', async () => {
-      const gym = generateGym(GYM_SPEC)
-      const [keptFace, refusedFace] = [...gym.setups.keys()]
-      const server = await serve(gym, 20)
-      const database = await freshDatabase()
-      expect((await runCli(['db', 'migrate', '--database', database.url])).code).toBe(0)
-      await refuseFace(database.knex(), kind, refusedFace)
-      const batchFlags = flags.includes('--no-batch') ? flags : ['--batch-size', '10']
+    it.skipIf(skip)(
+      'a face it refuses: that face, its holds and its climbs are rejected, the other face is imported whole (exit 3)',
+      async () => {
+        const gym = generateGym(GYM_SPEC)
+        const [keptFace, refusedFace] = [...gym.setups.keys()]
+        const server = await serve(gym, 20)
+        const database = await freshDatabase()
+        expect((await runCli(['db', 'migrate', '--database', database.url])).code).toBe(0)
+        await refuseFace(database.knex(), kind, refusedFace)
+        const batchFlags = flags.includes('--no-batch') ? flags : ['--batch-size', '10']
 
-      const result = await importAll(server, gym, database, batchFlags)
+        const result = await importAll(server, gym, database, batchFlags)
 
-      expect(result.stderr).toBe('')
-      expect(result.code).toBe(3)
-      const summary = JSON.parse(result.stdout)
-      const refusedHolds = (gym.setups.get(refusedFace) as {holds: {id: number}[]}).holds
-      const refusedClimbs = (gym.climbs as Climb[]).filter((climb) => climb.faceId === refusedFace)
-      const notImported = `faceId: face ${refusedFace} was not imported`
-      expect(refusedClimbs.length).toBeGreaterThan(0)
-      expect(sortedRejections(summary.rejected)).toEqual(
-        sortedRejections([
-          {entity: 'face', stoktId: refusedFace, reason: expect.stringMatching(/^the database refused it: .*refused face/)},
-          ...refusedHolds.map((hold) => ({entity: 'hold' as const, stoktId: String(hold.id), reason: notImported})),
-          ...refusedClimbs.map((climb) => ({entity: 'climb' as const, stoktId: String(climb.id), reason: notImported})),
-        ]),
-      )
-      expect(summary.faces).toEqual({created: 1, updated: 0, unchanged: 0, errors: 1, total: 2})
-      const expected = expectedGymData(gym)
-      expect(await readGymData(database.knex())).toEqual({
-        ...expected,
-        faces: expected.faces.filter((face) => face.stokt_id === keptFace),
-        holds: expected.holds.filter((hold) => hold.face === keptFace),
-        climbs: expected.climbs.filter((climb) => climb.face === keptFace),
-      })
-    })
+        expect(result.stderr).toBe('')
+        expect(result.code).toBe(3)
+        const summary = JSON.parse(result.stdout)
+        const refusedHolds = (gym.setups.get(refusedFace) as {holds: {id: number}[]}).holds
+        const refusedClimbs = (gym.climbs as Climb[]).filter((climb) => climb.faceId === refusedFace)
+        const notImported = `faceId: face ${refusedFace} was not imported`
+        expect(refusedClimbs.length).toBeGreaterThan(0)
+        expect(sortedRejections(summary.rejected)).toEqual(
+          sortedRejections([
+            {entity: 'face', stoktId: refusedFace, reason: expect.stringMatching(/^the database refused it: .*refused face/)},
+            ...refusedHolds.map((hold) => ({entity: 'hold' as const, stoktId: String(hold.id), reason: notImported})),
+            ...refusedClimbs.map((climb) => ({entity: 'climb' as const, stoktId: String(climb.id), reason: notImported})),
+          ]),
+        )
+        expect(summary.faces).toEqual({created: 1, updated: 0, unchanged: 0, errors: 1, total: 2})
+        const expected = expectedGymData(gym)
+        expect(await readGymData(database.knex())).toEqual({
+          ...expected,
+          faces: expected.faces.filter((face) => face.stokt_id === keptFace),
+          holds: expected.holds.filter((hold) => hold.face === keptFace),
+          climbs: expected.climbs.filter((climb) => climb.face === keptFace),
+        })
+      },
+    )
   })
 })
 
@@ -457,7 +536,13 @@ function sortedRejections(rejections: ExpectedRejection[]): ExpectedRejection[] 
 
 /** The database refuses one face, whatever the importer checked. */
 function refuseFace(db: Knex, kind: DatabaseKind, faceStoktId: string): Promise<void> {
-  return refuseInserts(db, kind, {trigger: 'refuse_face', table: 'faces', column: 'stokt_id', value: storedUuid(db, faceStoktId), message: 'refused face'})
+  return refuseInserts(db, kind, {
+    trigger: 'refuse_face',
+    table: 'faces',
+    column: 'stokt_id',
+    value: storedUuid(db, faceStoktId),
+    message: 'refused face',
+  })
 }
 
 /** The trigger of the issue: the database refuses the climb named 'Poison', whatever the importer checked. */
@@ -472,7 +557,9 @@ async function refuseInserts(
   {trigger, table, column, value, message}: {trigger: string; table: string; column: string; value: string; message: string},
 ): Promise<void> {
   if (kind === 'sqlite') {
-    await db.raw(`CREATE TRIGGER ${trigger} BEFORE INSERT ON ${table} WHEN NEW.${column} = '${value}' BEGIN SELECT RAISE(ABORT, '${message}'); END;`)
+    await db.raw(
+      `CREATE TRIGGER ${trigger} BEFORE INSERT ON ${table} WHEN NEW.${column} = '${value}' BEGIN SELECT RAISE(ABORT, '${message}'); END;`,
+    )
     return
   }
   await db.raw(`CREATE FUNCTION ${trigger}() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -74,7 +74,9 @@ describe('mastoc, as oclif users expect it', () => {
   })
 
   it('a mistyped flag with --json: the JSON error object on stdout, exit 2; no secret given is shown', async () => {
-    const result = await runCli(['import', 'all', '--json', '--no-bacth', `--password=${STOKT_PASSWORD}`], {DATABASE_URL: `postgres://u:${DB_PASSWORD}@db/x`})
+    const result = await runCli(['import', 'all', '--json', '--no-bacth', `--password=${STOKT_PASSWORD}`], {
+      DATABASE_URL: `postgres://u:${DB_PASSWORD}@db/x`,
+    })
     expect(result.code).toBe(2)
     expect(result.stdout + result.stderr).not.toMatch(new RegExp(`${STOKT_PASSWORD}|${DB_PASSWORD}`.replace('!', '\\!')))
     const error = jsonError(result.stdout)
@@ -90,8 +92,20 @@ describe('mastoc, as oclif users expect it', () => {
   })
 
   it('warns of --batch-size with --no-batch, saying what it still does; --no-batch alone says nothing', async () => {
-    const warning = 'warning: --no-batch writes one record per transaction: --batch-size only sets how many records are read before they are written'
-    const both = await runCli(['import', 'holds', '--json', '--no-batch', '--batch-size', '100', '--from-snapshot', SAMPLE, '--database', ':memory:'])
+    const warning =
+      'warning: --no-batch writes one record per transaction: --batch-size only sets how many records are read before they are written'
+    const both = await runCli([
+      'import',
+      'holds',
+      '--json',
+      '--no-batch',
+      '--batch-size',
+      '100',
+      '--from-snapshot',
+      SAMPLE,
+      '--database',
+      ':memory:',
+    ])
     expect(both.code).toBe(0)
     expect(both.stderr).toMatch(new RegExp(`^\\S+Z ${warning}\n$`))
     expect(JSON.parse(both.stdout)).toMatchObject({strategy: 'row-by-row', batchSize: 100})
@@ -152,7 +166,9 @@ describe('failures that say what to check next', () => {
     expect(result.code).toBe(1)
     const error = jsonError(result.stdout)
     expect(error.exitCode).toBe(1)
-    expect(error.message).toMatch(/connection refused; is Stokt at http:\/\/127\.0\.0\.1:1\? Check --stokt-url \(STOKT_URL\) and the network$/)
+    expect(error.message).toMatch(
+      /connection refused; is Stokt at http:\/\/127\.0\.0\.1:1\? Check --stokt-url \(STOKT_URL\) and the network$/,
+    )
     expect(result.stdout + result.stderr).not.toContain(STOKT_PASSWORD)
   })
 
@@ -160,7 +176,9 @@ describe('failures that say what to check next', () => {
     const folder = join(scratch, 'no', 'such')
     const result = await runCli(['import', 'all', '--from-snapshot', SAMPLE, '--database', join(folder, 'mastoc.db')])
     expect(result.code).toBe(1)
-    expect(result.stderr).toContain(`; the folder ${folder} does not exist: create it (mkdir -p ${folder}) or give --database (DATABASE_URL) another path\n`)
+    expect(result.stderr).toContain(
+      `; the folder ${folder} does not exist: create it (mkdir -p ${folder}) or give --database (DATABASE_URL) another path\n`,
+    )
     expect(existsSync(join(scratch, 'no'))).toBe(false)
   })
 })
@@ -174,14 +192,21 @@ describe.each(DATABASE_KINDS)('on %s', (kind) => {
     const database = await databases.fresh()
     const db = database.knex()
     await migrateToLatest(db)
-    const lock = await acquireImportLock(db, kind, {gymStoktId: SAMPLE_GYM, runId: randomUUID(), holder: 'pid 4242 on ops-1, import all', waitSeconds: 0})
+    const lock = await acquireImportLock(db, kind, {
+      gymStoktId: SAMPLE_GYM,
+      runId: randomUUID(),
+      holder: 'pid 4242 on ops-1, import all',
+      waitSeconds: 0,
+    })
     try {
       const result = await runCli(['import', 'all', '--json', '--from-snapshot', SAMPLE], {DATABASE_URL: database.url})
       expect(result.code).toBe(1)
       const error = jsonError(result.stdout)
       expect(error.exitCode).toBe(1)
       expect(error.message).toMatch(
-        new RegExp(`^another import of gym ${SAMPLE_GYM} holds the lock: pid 4242 on ops-1, import all, since \\S+ \\(waited 0 s\\); run again once it has finished, or give --wait-lock SECONDS to wait for it$`),
+        new RegExp(
+          `^another import of gym ${SAMPLE_GYM} holds the lock: pid 4242 on ops-1, import all, since \\S+ \\(waited 0 s\\); run again once it has finished, or give --wait-lock SECONDS to wait for it$`,
+        ),
       )
       expect(result.stderr).toBe(`Error: ${error.message}\n`)
     } finally {
@@ -190,7 +215,9 @@ describe.each(DATABASE_KINDS)('on %s', (kind) => {
   })
 
   it.skipIf(skip)(
-    kind === 'sqlite' ? 'status of a SQLite file that does not exist: exit 1 naming it; nothing created' : 'status of a database that does not exist: exit 1 saying how to create it',
+    kind === 'sqlite'
+      ? 'status of a SQLite file that does not exist: exit 1 naming it; nothing created'
+      : 'status of a database that does not exist: exit 1 saying how to create it',
     async () => {
       let url: string
       let expected: string

@@ -22,7 +22,9 @@ function readmeCronJob(): {variables: Record<string, string>; command: string} {
   const block = /## From cron\n+```cron\n([\s\S]*?)```/.exec(readme)?.[1]
   if (block === undefined) throw new Error('README.md has no cron block under "## From cron"')
   const lines = block.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('#'))
-  const variables = Object.fromEntries(lines.filter((line) => /^\w+=/.test(line)).map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]))
+  const variables = Object.fromEntries(
+    lines.filter((line) => /^\w+=/.test(line)).map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  )
   const job = lines.filter((line) => !/^\w+=/.test(line))
   expect(job).toHaveLength(1)
   // Five time fields, the user, then the command; cron turns each "\%" into "%".
@@ -57,7 +59,13 @@ function runCronJob(dir: string): Promise<CliResult> {
 
 /** What `set -a; . FILE` reads: one quoted value a line. */
 function writeEnvFile(path: string, values: Record<string, string>): void {
-  writeFileSync(path, Object.entries(values).map(([name, value]) => `${name}='${value}'\n`).join(''), {mode: 0o600})
+  writeFileSync(
+    path,
+    Object.entries(values)
+      .map(([name, value]) => `${name}='${value}'\n`)
+      .join(''),
+    {mode: 0o600},
+  )
 }
 
 const TIMESTAMPED = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ /
@@ -74,7 +82,11 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
   const withoutClimb = async (index: number) => {
     const smaller = generateGym(GYM_SPEC)
     smaller.climbs.splice(index, 1)
-    return {dropped: gym.climbs[index] as {id: string; name: string; faceId: string}, smaller, shrunk: await startStoktServer({gym: smaller, pageSize: 20})}
+    return {
+      dropped: gym.climbs[index] as {id: string; name: string; faceId: string},
+      smaller,
+      shrunk: await startStoktServer({gym: smaller, pageSize: 20}),
+    }
   }
   /** `missing` as --json gives it for one dropped climb: its id, and its name and wall beside it. */
   const missingOne = (dropped: {id: string; name: string; faceId: string}) => ({
@@ -103,7 +115,13 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
 
     it.skipIf(skip)('prints nothing when a run exits 0, warnings or not (no mail), and logs every run', async () => {
       const database = await databases.fresh()
-      writeEnvFile(join(dir, 'mastoc.env'), {DATABASE_URL: database.url, STOKT_USERNAME: DEFAULT_USERNAME, STOKT_PASSWORD: DEFAULT_PASSWORD, STOKT_URL: server.url, MASTOC_GYM: gym.gymId})
+      writeEnvFile(join(dir, 'mastoc.env'), {
+        DATABASE_URL: database.url,
+        STOKT_USERNAME: DEFAULT_USERNAME,
+        STOKT_PASSWORD: DEFAULT_PASSWORD,
+        STOKT_URL: server.url,
+        MASTOC_GYM: gym.gymId,
+      })
       expect(existsSync(join(dir, 'log'))).toBe(false)
 
       const first = await runCronJob(dir)
@@ -112,7 +130,9 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
       for (const line of firstLog.trimEnd().split('\n')) expect(line).toMatch(TIMESTAMPED)
       expect(firstLog).toMatch(/Z mastoc import all: started \(pid \d+\)\n/)
       expect(firstLog).toContain(` Reading every climb from Stokt at ${server.url}\n`)
-      expect(firstLog).toContain(` Imported gym ${gym.gymId} into ${kind === 'sqlite' ? `sqlite:${database.url}` : database.url} (batches of 1000)`)
+      expect(firstLog).toContain(
+        ` Imported gym ${gym.gymId} into ${kind === 'sqlite' ? `sqlite:${database.url}` : database.url} (batches of 1000)`,
+      )
       expect(firstLog).toMatch(/Z climbs +50 +0 +0 +0 +50\n/)
       expect(firstLog).toMatch(/Z mastoc import all: exit 0\n$/)
 
@@ -123,14 +143,22 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
       expect(second).toMatchObject({code: 0, stdout: '', stderr: ''})
       const secondLog = log()
       expect(secondLog.startsWith(firstLog)).toBe(true)
-      expect(secondLog.slice(firstLog.length)).toMatch(/Z warning: the last climbs import of gym .* a clock is wrong; reading every climb\n/)
+      expect(secondLog.slice(firstLog.length)).toMatch(
+        /Z warning: the last climbs import of gym .* a clock is wrong; reading every climb\n/,
+      )
       expect(secondLog.slice(firstLog.length)).toMatch(/Z mastoc import all: exit 0\n$/)
       expect(secondLog).not.toContain(DEFAULT_PASSWORD)
     })
 
     it.skipIf(skip)('prints the error when Stokt refuses the credentials (exit 1: mailed), and logs it too', async () => {
       const database = await databases.fresh()
-      writeEnvFile(join(dir, 'mastoc.env'), {DATABASE_URL: database.url, STOKT_USERNAME: DEFAULT_USERNAME, STOKT_PASSWORD: 'not the password', STOKT_URL: server.url, MASTOC_GYM: gym.gymId})
+      writeEnvFile(join(dir, 'mastoc.env'), {
+        DATABASE_URL: database.url,
+        STOKT_USERNAME: DEFAULT_USERNAME,
+        STOKT_PASSWORD: 'not the password',
+        STOKT_URL: server.url,
+        MASTOC_GYM: gym.gymId,
+      })
       const before = existsSync(join(dir, 'log', 'mastoc', 'import.log')) ? log() : ''
 
       const result = await runCronJob(dir)
@@ -144,36 +172,45 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
     })
   })
 
-  it.skipIf(skip)('with --log-file: prints the rejected records of a run that exits 3, and fails clearly where the log cannot be', async () => {
-    const database = await databases.fresh()
-    const dir = mkdtempSync(join(tmpdir(), 'mastoc-log-'))
-    const bad = generateGym(GYM_SPEC)
-    ;(bad.climbs[2] as Record<string, unknown>).faceId = 'not-a-uuid'
-    const badServer = await startStoktServer({gym: bad})
-    try {
-      const logFile = join(dir, 'new', 'folder', 'import.log')
-      const result = await mastoc(database, ['import', 'all', '--log-file', logFile], badServer)
-      expect(result.code).toBe(3)
-      expect(result.stdout).toBe('')
-      expect(result.stderr).toBe(`1 record was rejected:\n  climb ${String((bad.climbs[2] as {id: string}).id)}: faceId: not a UUID\n`)
-      expect(readFileSync(logFile, 'utf8')).toMatch(/Z 1 record was rejected:\n.*\n.*Z mastoc import all: exit 3\n$/)
+  it.skipIf(skip)(
+    'with --log-file: prints the rejected records of a run that exits 3, and fails clearly where the log cannot be',
+    async () => {
+      const database = await databases.fresh()
+      const dir = mkdtempSync(join(tmpdir(), 'mastoc-log-'))
+      const bad = generateGym(GYM_SPEC)
+      ;(bad.climbs[2] as Record<string, unknown>).faceId = 'not-a-uuid'
+      const badServer = await startStoktServer({gym: bad})
+      try {
+        const logFile = join(dir, 'new', 'folder', 'import.log')
+        const result = await mastoc(database, ['import', 'all', '--log-file', logFile], badServer)
+        expect(result.code).toBe(3)
+        expect(result.stdout).toBe('')
+        expect(result.stderr).toBe(`1 record was rejected:\n  climb ${String((bad.climbs[2] as {id: string}).id)}: faceId: not a UUID\n`)
+        expect(readFileSync(logFile, 'utf8')).toMatch(/Z 1 record was rejected:\n.*\n.*Z mastoc import all: exit 3\n$/)
 
-      writeFileSync(join(dir, 'a-file'), '')
-      const unwritable = await mastoc(database, ['import', 'all', '--log-file', join(dir, 'a-file', 'import.log')])
-      expect(unwritable.code).toBe(1)
-      expect(unwritable.stdout).toBe('')
-      expect(unwritable.stderr).toMatch(new RegExp(`^Error: cannot write the log file ${join(dir, 'a-file', 'import.log')}: E[A-Z]+: .*\n$`))
-    } finally {
-      await badServer.close()
-      rmSync(dir, {recursive: true, force: true})
-    }
-  })
+        writeFileSync(join(dir, 'a-file'), '')
+        const unwritable = await mastoc(database, ['import', 'all', '--log-file', join(dir, 'a-file', 'import.log')])
+        expect(unwritable.code).toBe(1)
+        expect(unwritable.stdout).toBe('')
+        expect(unwritable.stderr).toMatch(
+          new RegExp(`^Error: cannot write the log file ${join(dir, 'a-file', 'import.log')}: E[A-Z]+: .*\n$`),
+        )
+      } finally {
+        await badServer.close()
+        rmSync(dir, {recursive: true, force: true})
+      }
+    },
+  )
 
   it.skipIf(skip)('asks Stokt for max_age=7 only, on an incremental run right after a full one', async () => {
     const database = await databases.fresh()
     const first = climbRequests().length
     expect((await mastoc(database, ['import', 'all', '--incremental', '--json'])).code).toBe(0)
-    expect(climbRequests().slice(first).map((request) => request.query.get('max_age'))).toContain('9999')
+    expect(
+      climbRequests()
+        .slice(first)
+        .map((request) => request.query.get('max_age')),
+    ).toContain('9999')
 
     const second = climbRequests().length
     const result = await mastoc(database, ['import', 'all', '--incremental', '--json'])
@@ -184,7 +221,7 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
     expect(new Set(maxAges)).toEqual(new Set(['7']))
   })
 
-  it.skipIf(skip)('reads every climb, saying why, when the last import\'s cursor is after now (a clock was wrong)', async () => {
+  it.skipIf(skip)("reads every climb, saying why, when the last import's cursor is after now (a clock was wrong)", async () => {
     const database = await databases.fresh()
     expect((await mastoc(database, ['import', 'all', '--json'])).code).toBe(0)
     // The last run's machine had its clock two days ahead.
@@ -194,8 +231,18 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
     const before = climbRequests().length
     const result = await mastoc(database, ['import', 'all', '--incremental', '--quiet'])
     expect(result.code).toBe(0)
-    expect(result.stderr).toMatch(new RegExp(`the last climbs import of gym ${gym.gymId} started at ${ahead.slice(0, 19)}.*, after now \\(.*\\): a clock is wrong; reading every climb`))
-    expect(new Set(climbRequests().slice(before).map((request) => request.query.get('max_age')))).toEqual(new Set(['9999']))
+    expect(result.stderr).toMatch(
+      new RegExp(
+        `the last climbs import of gym ${gym.gymId} started at ${ahead.slice(0, 19)}.*, after now \\(.*\\): a clock is wrong; reading every climb`,
+      ),
+    )
+    expect(
+      new Set(
+        climbRequests()
+          .slice(before)
+          .map((request) => request.query.get('max_age')),
+      ),
+    ).toEqual(new Set(['9999']))
   })
 
   it.skipIf(skip)('does not move the cursor when a run fails', async () => {
@@ -249,7 +296,9 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
       expect(JSON.parse(full.stdout).missing).toEqual(missingOne(dropped))
       // A person reads the climb's name and wall beside its id.
       const human = await mastoc(database, ['import', 'all'], shrunk)
-      expect(human.stdout).toContain(`1 climb is no longer served by Stokt (kept):\n  ${dropped.id}  ${JSON.stringify(dropped.name)} on ${wallNameOf(gym, dropped.faceId)}\n`)
+      expect(human.stdout).toContain(
+        `1 climb is no longer served by Stokt (kept):\n  ${dropped.id}  ${JSON.stringify(dropped.name)} on ${wallNameOf(gym, dropped.faceId)}\n`,
+      )
       // never deleted
       expect(await database.knex()('climbs').where('stokt_id', storedUuid(database.knex(), dropped.id)).first()).toBeDefined()
 
@@ -281,15 +330,42 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
     // Stokt id, and `source` defaults to 'stokt', which the server's own climbs may be left with.
     await makeServerTables(knex, {
       edit: (ddl) =>
-        ddl.replace(/(CREATE TABLE climbs \([^;]*?)source VARCHAR\(20\) NOT NULL,/, "$1source VARCHAR(20) NOT NULL DEFAULT 'stokt', favorites INTEGER DEFAULT 0 NOT NULL,"),
+        ddl.replace(
+          /(CREATE TABLE climbs \([^;]*?)source VARCHAR\(20\) NOT NULL,/,
+          "$1source VARCHAR(20) NOT NULL DEFAULT 'stokt', favorites INTEGER DEFAULT 0 NOT NULL,",
+        ),
     })
     expect((await mastoc(database, ['import', 'all'])).code).toBe(0)
     const [{face_id: faceId}] = await knex('climbs').limit(1).select('face_id')
     const at = storedInstant(knex, '2026-11-20T10:00:00.000000Z')
-    const serverClimb = {face_id: faceId, holds_list: '', created_at: at, synced_at: at, updated_at: at, favorites: 3, is_private: false, is_benchmark: false, is_project: false, climbed_by: 0, total_likes: 0, total_comments: 0}
+    const serverClimb = {
+      face_id: faceId,
+      holds_list: '',
+      created_at: at,
+      synced_at: at,
+      updated_at: at,
+      favorites: 3,
+      is_private: false,
+      is_benchmark: false,
+      is_project: false,
+      climbed_by: 0,
+      total_likes: 0,
+      total_comments: 0,
+    }
     // One by one: a multi-row insert would write the second one's missing `source` as NULL on SQLite.
-    await knex('climbs').insert({...serverClimb, id: storedUuid(knex, '0190a5e2-0000-7000-8000-0000000000c1'), stokt_id: null, name: 'Set in the gym', source: 'mastoc'})
-    await knex('climbs').insert({...serverClimb, id: storedUuid(knex, '0190a5e2-0000-7000-8000-0000000000c2'), stokt_id: null, name: 'Set in the gym too'})
+    await knex('climbs').insert({
+      ...serverClimb,
+      id: storedUuid(knex, '0190a5e2-0000-7000-8000-0000000000c1'),
+      stokt_id: null,
+      name: 'Set in the gym',
+      source: 'mastoc',
+    })
+    await knex('climbs').insert({
+      ...serverClimb,
+      id: storedUuid(knex, '0190a5e2-0000-7000-8000-0000000000c2'),
+      stokt_id: null,
+      name: 'Set in the gym too',
+    })
 
     const rerun = await mastoc(database, ['import', 'all', '--json'])
     expect(rerun.code).toBe(0)
@@ -320,8 +396,17 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
     climb.name = 'Nouveau nom ’25'
     climb.totalLikes = (climb.totalLikes as number) + 3
     const oldLikes = (gym.climbs[4] as {totalLikes: number}).totalLikes
-    const newSetter = {...((changed.climbs[0] as Record<string, unknown>).climbSetters as object), id: '0000000b-0000-4000-8000-000000000001', fullName: 'Zoé Nouvelle'}
-    const newClimb: Record<string, unknown> = {...changed.climbs[0], id: '0000000a-0000-4000-8000-000000000001', name: 'Brand new', climbSetters: newSetter}
+    const newSetter = {
+      ...((changed.climbs[0] as Record<string, unknown>).climbSetters as object),
+      id: '0000000b-0000-4000-8000-000000000001',
+      fullName: 'Zoé Nouvelle',
+    }
+    const newClimb: Record<string, unknown> = {
+      ...changed.climbs[0],
+      id: '0000000a-0000-4000-8000-000000000001',
+      name: 'Brand new',
+      climbSetters: newSetter,
+    }
     const wall = (faceId: unknown) => wallNameOf(changed, faceId)
     changed.climbs.unshift(newClimb)
     const changedServer = await startStoktServer({gym: changed, pageSize: 20})
@@ -349,7 +434,12 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
       expect(summary.changes.users).toEqual({create: [newSetter.id], update: [], labels: {[newSetter.id]: {name: 'Zoé Nouvelle'}}})
       expect(summary.changes.holds).toBeUndefined()
       expect(await writeCounts(database.knex())).toEqual(stamps)
-      expect(await database.knex()('climbs').where('stokt_id', newClimb.id as string).first()).toBeUndefined()
+      expect(
+        await database
+          .knex()('climbs')
+          .where('stokt_id', newClimb.id as string)
+          .first(),
+      ).toBeUndefined()
 
       const human = await mastoc(database, ['import', 'all', '--dry-run'], changedServer)
       // Its phase lines say what it does: it compares, it writes nothing.

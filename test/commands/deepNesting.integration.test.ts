@@ -45,7 +45,8 @@ describe.each(DATABASE_KINDS)('a climb nested 5,000 levels deep, on %s', (kind) 
           const deep = DEEP.find((spoiled) => gym.climbs[spoiled.index] === climb)
           return deep ? JSON.stringify({...climb, [deep.field]: 'DEEP'}).replace('"DEEP"', deepText) : JSON.stringify(climb)
         })
-        const next = page * PAGE_SIZE < gym.climbs.length ? JSON.stringify(`${server.url}${req.path}?max_age=9999&page=${page + 1}`) : 'null'
+        const next =
+          page * PAGE_SIZE < gym.climbs.length ? JSON.stringify(`${server.url}${req.path}?max_age=9999&page=${page + 1}`) : 'null'
         res.writeHead(200, {'content-type': 'application/json'})
         res.end(`{"count": ${gym.climbs.length}, "next": ${next}, "previous": null, "results": [${records.join(',')}]}`)
         return true
@@ -85,34 +86,57 @@ describe.each(DATABASE_KINDS)('a climb nested 5,000 levels deep, on %s', (kind) 
     const server = await serve(gym)
     const database = await freshDatabase()
 
-    const result = await runCli(['import', 'all', '--json', '--database', database.url, '--gym', gym.gymId, '--stokt-url', server.url], {STOKT_TOKEN: DEFAULT_TOKEN})
+    const result = await runCli(['import', 'all', '--json', '--database', database.url, '--gym', gym.gymId, '--stokt-url', server.url], {
+      STOKT_TOKEN: DEFAULT_TOKEN,
+    })
 
     await expectDeepClimbsRejected(result, gym, database)
   })
 
-  it.skipIf(skip)('with --save-snapshot and --rejects: both written, the records as received; the snapshot imports the same way', async () => {
-    const gym = generateGym(GYM_SPEC)
-    const server = await serve(gym)
-    const database = await freshDatabase()
-    const dir = scratchDir()
-    const rejectsPath = join(dir, 'rejects.jsonl')
-    const snapshot = join(dir, 'snapshot')
+  it.skipIf(skip)(
+    'with --save-snapshot and --rejects: both written, the records as received; the snapshot imports the same way',
+    async () => {
+      const gym = generateGym(GYM_SPEC)
+      const server = await serve(gym)
+      const database = await freshDatabase()
+      const dir = scratchDir()
+      const rejectsPath = join(dir, 'rejects.jsonl')
+      const snapshot = join(dir, 'snapshot')
 
-    const live = await runCli(
-      ['import', 'all', '--json', '--database', database.url, '--gym', gym.gymId, '--stokt-url', server.url, '--save-snapshot', snapshot, '--rejects', rejectsPath],
-      {STOKT_TOKEN: DEFAULT_TOKEN},
-    )
+      const live = await runCli(
+        [
+          'import',
+          'all',
+          '--json',
+          '--database',
+          database.url,
+          '--gym',
+          gym.gymId,
+          '--stokt-url',
+          server.url,
+          '--save-snapshot',
+          snapshot,
+          '--rejects',
+          rejectsPath,
+        ],
+        {STOKT_TOKEN: DEFAULT_TOKEN},
+      )
 
-    await expectDeepClimbsRejected(live, gym, database)
-    const rejects = readFileSync(rejectsPath, 'utf8').trim().split('\n')
-    expect(rejects).toHaveLength(2)
-    for (const [position, {index, field}] of DEEP.entries()) {
-      expect(rejects[position]).toContain(`"${field}":${'['.repeat(DEPTH)}]`)
-      expect(rejects[position].startsWith(`{"entity":"climb","stoktId":"${gym.climbs[index].id}","reason":"${field}: nested more than 32 levels deep"`)).toBe(true)
-    }
+      await expectDeepClimbsRejected(live, gym, database)
+      const rejects = readFileSync(rejectsPath, 'utf8').trim().split('\n')
+      expect(rejects).toHaveLength(2)
+      for (const [position, {index, field}] of DEEP.entries()) {
+        expect(rejects[position]).toContain(`"${field}":${'['.repeat(DEPTH)}]`)
+        expect(
+          rejects[position].startsWith(
+            `{"entity":"climb","stoktId":"${gym.climbs[index].id}","reason":"${field}: nested more than 32 levels deep"`,
+          ),
+        ).toBe(true)
+      }
 
-    const offline = await freshDatabase()
-    const replayed = await runCli(['import', 'all', '--json', '--database', offline.url, '--from-snapshot', snapshot])
-    await expectDeepClimbsRejected(replayed, gym, offline)
-  })
+      const offline = await freshDatabase()
+      const replayed = await runCli(['import', 'all', '--json', '--database', offline.url, '--from-snapshot', snapshot])
+      await expectDeepClimbsRejected(replayed, gym, offline)
+    },
+  )
 })

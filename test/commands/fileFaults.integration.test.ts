@@ -50,20 +50,26 @@ describe('a file of the run that cannot be written', () => {
     cleanups.push(() => folder.dispose())
     return folder
   }
-  const importAll = (database: TestDatabase, flags: string[]) => runCli(importArgs(server, gym, database, ['--json', ...flags]), {STOKT_TOKEN: DEFAULT_TOKEN})
+  const importAll = (database: TestDatabase, flags: string[]) =>
+    runCli(importArgs(server, gym, database, ['--json', ...flags]), {STOKT_TOKEN: DEFAULT_TOKEN})
 
-  it.skipIf(!CAN_MOUNT)('--save-snapshot into a full folder: exit 1 naming the snapshot folder, ENOSPC; the run recorded failed so', async () => {
-    const database = await freshDatabase()
-    const full = tmpfs(64)
+  it.skipIf(!CAN_MOUNT)(
+    '--save-snapshot into a full folder: exit 1 naming the snapshot folder, ENOSPC; the run recorded failed so',
+    async () => {
+      const database = await freshDatabase()
+      const full = tmpfs(64)
 
-    const result = await importAll(database, ['--save-snapshot', full.path])
+      const result = await importAll(database, ['--save-snapshot', full.path])
 
-    expect(result.code).toBe(1)
-    expectJsonError(result)
-    expect(result.stderr).toMatch(new RegExp(`^Error: cannot write the snapshot in ${full.path}: ENOSPC: no space left on device, \\w+\\n$`))
-    expect(result.stderr).not.toContain('database')
-    expect((await latestRun(database.knex())).error).toBe(result.stderr.slice('Error: '.length, -1))
-  })
+      expect(result.code).toBe(1)
+      expectJsonError(result)
+      expect(result.stderr).toMatch(
+        new RegExp(`^Error: cannot write the snapshot in ${full.path}: ENOSPC: no space left on device, \\w+\\n$`),
+      )
+      expect(result.stderr).not.toContain('database')
+      expect((await latestRun(database.knex())).error).toBe(result.stderr.slice('Error: '.length, -1))
+    },
+  )
 
   it.skipIf(!CAN_MOUNT)('--save-snapshot into a read-only folder: exit 1 naming the snapshot folder, EROFS', async () => {
     const database = await freshDatabase()

@@ -17,7 +17,12 @@ describe.each(DATABASE_KINDS)('mastoc import (the CLI) on %s', (kind) => {
   const databases = testDatabases(kind)
   /** `import all --json` of the suite's gym, configured from the environment with a bare token. */
   const importWithToken = (database: TestDatabase, stoktServer: StoktServer) =>
-    runCli(['import', 'all', '--json'], {DATABASE_URL: database.url, MASTOC_GYM: gym.gymId, STOKT_URL: stoktServer.url, STOKT_TOKEN: DEFAULT_TOKEN})
+    runCli(['import', 'all', '--json'], {
+      DATABASE_URL: database.url,
+      MASTOC_GYM: gym.gymId,
+      STOKT_URL: stoktServer.url,
+      STOKT_TOKEN: DEFAULT_TOKEN,
+    })
 
   beforeAll(async () => {
     if (skip) return
@@ -43,7 +48,19 @@ describe.each(DATABASE_KINDS)('mastoc import (the CLI) on %s', (kind) => {
     const summary = JSON.parse(result.stdout)
     expect(summary).toMatchObject({gym: gym.gymId, strategy: 'batch', batchSize: 25, dryRun: false, rejected: []})
     expect(summary.climbs).toEqual({created: 60, updated: 0, unchanged: 0, errors: 0, total: 60})
-    expect(Object.keys(summary)).toEqual(['gym', 'strategy', 'batchSize', 'dryRun', 'durationMs', 'faces', 'holds', 'users', 'climbs', 'rejected', 'missing'])
+    expect(Object.keys(summary)).toEqual([
+      'gym',
+      'strategy',
+      'batchSize',
+      'dryRun',
+      'durationMs',
+      'faces',
+      'holds',
+      'users',
+      'climbs',
+      'rejected',
+      'missing',
+    ])
     expect(summary.missing).toEqual({count: 0, ids: []})
     expect(await readGymData(database.knex())).toEqual(expectedGymData(gym))
     expect(result.stdout + result.stderr).not.toContain(DEFAULT_PASSWORD)
@@ -59,46 +76,59 @@ describe.each(DATABASE_KINDS)('mastoc import (the CLI) on %s', (kind) => {
     const next = await runCli(['import', 'all', '--json', '--incremental'], {...env, MASTOC_GYM: gym.gymId})
     expect(next.code).toBe(0)
     // The cursor the capitalised run left: only the last 7 days are asked for, not everything.
-    expect(server.requests.filter((request) => request.path.endsWith('/climbs')).at(-1)?.query.get('max_age')).toBe('7')
+    expect(
+      server.requests
+        .filter((request) => request.path.endsWith('/climbs'))
+        .at(-1)
+        ?.query.get('max_age'),
+    ).toBe('7')
     const runs = await database.knex()('import_runs').select('gym_stokt_id')
     expect(runs.map((run) => run.gym_stokt_id)).toEqual([gym.gymId, gym.gymId])
   })
 
-  it.skipIf(skip)('imports a snapshot whose manifest names the gym in capitals (saved with --gym in capitals) as that same gym', async () => {
-    const database = await databases.fresh()
-    const dir = mkdtempSync(join(tmpdir(), 'mastoc-gym-case-'))
-    try {
-      const env = {DATABASE_URL: database.url, STOKT_URL: server.url, STOKT_TOKEN: DEFAULT_TOKEN, MASTOC_GYM: gym.gymId}
-      expect((await runCli(['import', 'users', '--save-snapshot', dir], env)).code).toBe(0)
-      // As a build that kept --gym as it was written saved it: `import users` asks for no summary, the manifest names the gym.
-      const manifestPath = join(dir, 'manifest.json')
-      const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {gymId: string}
-      expect(existsSync(join(dir, 'summary.json'))).toBe(false)
-      writeFileSync(manifestPath, JSON.stringify({...manifest, gymId: gym.gymId.toUpperCase()}))
+  it.skipIf(skip)(
+    'imports a snapshot whose manifest names the gym in capitals (saved with --gym in capitals) as that same gym',
+    async () => {
+      const database = await databases.fresh()
+      const dir = mkdtempSync(join(tmpdir(), 'mastoc-gym-case-'))
+      try {
+        const env = {DATABASE_URL: database.url, STOKT_URL: server.url, STOKT_TOKEN: DEFAULT_TOKEN, MASTOC_GYM: gym.gymId}
+        expect((await runCli(['import', 'users', '--save-snapshot', dir], env)).code).toBe(0)
+        // As a build that kept --gym as it was written saved it: `import users` asks for no summary, the manifest names the gym.
+        const manifestPath = join(dir, 'manifest.json')
+        const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {gymId: string}
+        expect(existsSync(join(dir, 'summary.json'))).toBe(false)
+        writeFileSync(manifestPath, JSON.stringify({...manifest, gymId: gym.gymId.toUpperCase()}))
 
-      const result = await runCli(['import', 'users', '--json', '--from-snapshot', dir, '--gym', gym.gymId.toUpperCase()], {DATABASE_URL: database.url})
+        const result = await runCli(['import', 'users', '--json', '--from-snapshot', dir, '--gym', gym.gymId.toUpperCase()], {
+          DATABASE_URL: database.url,
+        })
 
-      expect(result.stderr).toBe('')
-      expect(result.code).toBe(0)
-      expect(JSON.parse(result.stdout)).toMatchObject({gym: gym.gymId, users: {unchanged: 8, errors: 0}})
+        expect(result.stderr).toBe('')
+        expect(result.code).toBe(0)
+        expect(JSON.parse(result.stdout)).toMatchObject({gym: gym.gymId, users: {unchanged: 8, errors: 0}})
 
-      // Without --gym or MASTOC_GYM: the snapshot's gym, lower-cased as --gym is (one run history).
-      const bare = await runCli(['import', 'users', '--json', '--from-snapshot', dir], {DATABASE_URL: database.url})
-      expect(bare.stderr).toBe('')
-      expect(bare.code).toBe(0)
-      expect(JSON.parse(bare.stdout)).toMatchObject({gym: gym.gymId, users: {unchanged: 8, errors: 0}})
-      const runs = await database.knex()('import_runs').orderBy('started_at').select('gym_stokt_id')
-      expect(runs.map((run) => run.gym_stokt_id)).toEqual([gym.gymId, gym.gymId, gym.gymId])
-    } finally {
-      rmSync(dir, {recursive: true, force: true})
-    }
-  })
+        // Without --gym or MASTOC_GYM: the snapshot's gym, lower-cased as --gym is (one run history).
+        const bare = await runCli(['import', 'users', '--json', '--from-snapshot', dir], {DATABASE_URL: database.url})
+        expect(bare.stderr).toBe('')
+        expect(bare.code).toBe(0)
+        expect(JSON.parse(bare.stdout)).toMatchObject({gym: gym.gymId, users: {unchanged: 8, errors: 0}})
+        const runs = await database.knex()('import_runs').orderBy('started_at').select('gym_stokt_id')
+        expect(runs.map((run) => run.gym_stokt_id)).toEqual([gym.gymId, gym.gymId, gym.gymId])
+      } finally {
+        rmSync(dir, {recursive: true, force: true})
+      }
+    },
+  )
 
   it.skipIf(skip)('prints a human summary and plain progress lines when not on a terminal', async () => {
     const database = await databases.fresh()
-    const result = await runCli(['import', 'climbs', '--no-batch', '--database', database.url, '--gym', gym.gymId, '--stokt-url', server.url], {
-      STOKT_TOKEN: DEFAULT_TOKEN,
-    })
+    const result = await runCli(
+      ['import', 'climbs', '--no-batch', '--database', database.url, '--gym', gym.gymId, '--stokt-url', server.url],
+      {
+        STOKT_TOKEN: DEFAULT_TOKEN,
+      },
+    )
     expect(result.code).toBe(0)
     expect(result.stdout).toMatch(/Imported gym .* \(row by row\)/)
     expect(result.stdout).toMatch(/^climbs\s+60\s+0\s+0\s+0\s+60$/m)
@@ -117,9 +147,13 @@ describe.each(DATABASE_KINDS)('mastoc import (the CLI) on %s', (kind) => {
     const args = ['import', 'all', '--database', url, '--gym', gym.gymId, '--stokt-url', server.url]
     const result = await runCli(args, {STOKT_TOKEN: DEFAULT_TOKEN})
     expect(result.code, result.stderr).toBe(0)
-    expect(result.stdout.split('\n')[0]).toMatch(new RegExp(`^Imported gym ${gym.gymId} into ${escapeRegExp(shown)} \\(batches of 1000\\) in [\\d.]+ s\\.$`))
+    expect(result.stdout.split('\n')[0]).toMatch(
+      new RegExp(`^Imported gym ${gym.gymId} into ${escapeRegExp(shown)} \\(batches of 1000\\) in [\\d.]+ s\\.$`),
+    )
     const dry = await runCli([...args, '--dry-run'], {STOKT_TOKEN: DEFAULT_TOKEN})
-    expect(dry.stdout.split('\n')[0]).toMatch(new RegExp(`^Dry run of gym ${gym.gymId} against ${escapeRegExp(shown)} \\(batches of 1000\\) in [\\d.]+ s: nothing was written`))
+    expect(dry.stdout.split('\n')[0]).toMatch(
+      new RegExp(`^Dry run of gym ${gym.gymId} against ${escapeRegExp(shown)} \\(batches of 1000\\) in [\\d.]+ s: nothing was written`),
+    )
     expect(result.stdout + result.stderr + dry.stdout + dry.stderr).not.toContain('Sesame-4711')
   })
 
@@ -151,7 +185,8 @@ describe.each(DATABASE_KINDS)('mastoc import (the CLI) on %s', (kind) => {
     const database = await databases.fresh()
     // The server's own migrations made the tables: the importer has no history of them.
     expect((await runCli(['db', 'migrate'], {DATABASE_URL: database.url})).code).toBe(0)
-    for (const table of ['import_runs', 'import_locks', 'import_cursors', 'import_created_tables']) await database.knex().schema.dropTable(table)
+    for (const table of ['import_runs', 'import_locks', 'import_cursors', 'import_created_tables'])
+      await database.knex().schema.dropTable(table)
     await database.knex()('knex_migrations').delete()
     const migrate = await runCli(['db', 'migrate'], {DATABASE_URL: database.url})
     expect(migrate.stderr).toBe('')
@@ -197,7 +232,18 @@ describe('mastoc (the CLI), whatever the database', () => {
     try {
       const file = join(dir, 'snapshot')
       writeFileSync(file, 'not a directory\n')
-      const result = await runCli(['import', 'all', '--database', ':memory:', '--token', 'unused', '--stokt-url', 'http://127.0.0.1:9', '--save-snapshot', file])
+      const result = await runCli([
+        'import',
+        'all',
+        '--database',
+        ':memory:',
+        '--token',
+        'unused',
+        '--stokt-url',
+        'http://127.0.0.1:9',
+        '--save-snapshot',
+        file,
+      ])
       expect(result.code).toBe(2)
       expect(result.stderr).toContain(`--save-snapshot: ${file} is a file, not a directory`)
       expect(readFileSync(file, 'utf8')).toBe('not a directory\n')
@@ -208,7 +254,18 @@ describe('mastoc (the CLI), whatever the database', () => {
 
   it('exits 2, before asking anything, when --gym is not a Stokt gym id', async () => {
     const database = join(scratch, 'gym.db')
-    const result = await runCli(['import', 'all', '--database', database, '--token', 'unused', '--stokt-url', 'http://127.0.0.1:9', '--gym', 'montoboard'])
+    const result = await runCli([
+      'import',
+      'all',
+      '--database',
+      database,
+      '--token',
+      'unused',
+      '--stokt-url',
+      'http://127.0.0.1:9',
+      '--gym',
+      'montoboard',
+    ])
     expect(result.code).toBe(2)
     expect(result.stdout).toBe('')
     expect(result.stderr).toContain('--gym: expected a Stokt gym id (a UUID); got "montoboard"')
@@ -235,22 +292,29 @@ describe('mastoc (the CLI), whatever the database', () => {
     expect(existsSync(join(scratch, 'mastoc.db'))).toBe(false)
   })
 
-  it('describes each command\'s own --json, and a dry run as the README does', async () => {
+  it("describes each command's own --json, and a dry run as the README does", async () => {
     const words = (text: string) => text.replace(/\s+/g, ' ')
     const status = words((await runCli(['status', '--help'])).stdout)
     expect(status).toContain('--json Print the same as JSON, on stdout: counts, latest runs, last completed imports, running imports.')
     expect(status).not.toContain('summary')
     const importAll = words((await runCli(['import', 'all', '--help'])).stdout)
-    expect(importAll).toContain('--json Print only the summary, as JSON, on stdout; a failure prints {"error": {"message", "exitCode"}} there.')
-    expect(importAll).toContain('--dry-run Fetch, validate and compute the whole import, report it; write nothing but its line in the run history.')
+    expect(importAll).toContain(
+      '--json Print only the summary, as JSON, on stdout; a failure prints {"error": {"message", "exitCode"}} there.',
+    )
+    expect(importAll).toContain(
+      '--dry-run Fetch, validate and compute the whole import, report it; write nothing but its line in the run history.',
+    )
   })
 
-  it.each(['import holds', 'import users', 'import climbs', 'import all', 'db migrate', 'status'])('has help with examples for %s', async (command) => {
-    const result = await runCli([...command.split(' '), '--help'])
-    expect(result.code).toBe(0)
-    expect(result.stdout).toContain('DESCRIPTION')
-    expect(result.stdout).toContain('EXAMPLES')
-  })
+  it.each(['import holds', 'import users', 'import climbs', 'import all', 'db migrate', 'status'])(
+    'has help with examples for %s',
+    async (command) => {
+      const result = await runCli([...command.split(' '), '--help'])
+      expect(result.code).toBe(0)
+      expect(result.stdout).toContain('DESCRIPTION')
+      expect(result.stdout).toContain('EXAMPLES')
+    },
+  )
 })
 
 function escapeRegExp(text: string): string {

@@ -50,7 +50,10 @@ describe('installing mastoc as an ops box does', () => {
       expect(versionLine.stdout).toMatch(new RegExp(`^mastoc/${version.replaceAll('.', '\\.')} `))
 
       const sample = join(installed, 'test', 'fixtures', 'sample-gym')
-      const imported = await run(mastoc, ['import', 'all', '--from-snapshot', sample, '--database', join(scratch, 'x.db'), '--json'], {cwd: scratch, env})
+      const imported = await run(mastoc, ['import', 'all', '--from-snapshot', sample, '--database', join(scratch, 'x.db'), '--json'], {
+        cwd: scratch,
+        env,
+      })
       expect(imported.stderr).toBe('')
       const summary = JSON.parse(imported.stdout) as {climbs: {created: number; errors: number}}
       expect(summary.climbs).toMatchObject({created: 400, errors: 0})

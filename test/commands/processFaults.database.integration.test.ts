@@ -117,7 +117,13 @@ describe('the database unreachable or unusable', () => {
       const database = await databases.fresh()
       const url = `${withPassword(database.url, DB_PASSWORD)}?sslmode=require&application_name=mastoc-cron`
       const shown = `${withPassword(database.url, '***')}?sslmode=require&application_name=mastoc-cron`
-      const env = {DATABASE_URL: url, MASTOC_GYM: gym.gymId, STOKT_URL: server.url, STOKT_USERNAME: DEFAULT_USERNAME, STOKT_PASSWORD: DEFAULT_PASSWORD}
+      const env = {
+        DATABASE_URL: url,
+        MASTOC_GYM: gym.gymId,
+        STOKT_URL: server.url,
+        STOKT_USERNAME: DEFAULT_USERNAME,
+        STOKT_PASSWORD: DEFAULT_PASSWORD,
+      }
 
       const imported = await runCli(['import', 'all', '--quiet'], env)
       const migrated = await runCli(['db', 'migrate'], env)
@@ -200,26 +206,35 @@ describe('the database unreachable or unusable', () => {
   })
 
   // SQLite makes a WAL file's -shm index beside it to read it, which a read-only folder refuses.
-  it.skipIf(!CAN_MOUNT)('mastoc status on a SQLite file in a folder it cannot write: the counts and runs, exit 0, nothing written', async () => {
-    const folder = mountTmpfs(4096)
-    try {
-      const path = join(folder.path, 'mastoc.db')
-      expect((await importInto(path)).code).toBe(0)
-      const before = readFileSync(path)
-      folder.makeReadOnly()
+  it.skipIf(!CAN_MOUNT)(
+    'mastoc status on a SQLite file in a folder it cannot write: the counts and runs, exit 0, nothing written',
+    async () => {
+      const folder = mountTmpfs(4096)
+      try {
+        const path = join(folder.path, 'mastoc.db')
+        expect((await importInto(path)).code).toBe(0)
+        const before = readFileSync(path)
+        folder.makeReadOnly()
 
-      const status = await runCli(['status', '--json', '--database', path])
+        const status = await runCli(['status', '--json', '--database', path])
 
-      expect(status.stderr).toBe('')
-      expect(status.code).toBe(0)
-      const {counts, runs} = JSON.parse(status.stdout)
-      expect(counts).toEqual({gyms: 1, faces: GYM_SPEC.faces, holds: GYM_SPEC.faces * GYM_SPEC.holdsPerFace, users: GYM_SPEC.setters, climbs: GYM_SPEC.climbs})
-      expect(runs.map((run: {status: string}) => run.status)).toEqual(['succeeded'])
-      expect(readFileSync(path).equals(before)).toBe(true)
-    } finally {
-      folder.dispose()
-    }
-  })
+        expect(status.stderr).toBe('')
+        expect(status.code).toBe(0)
+        const {counts, runs} = JSON.parse(status.stdout)
+        expect(counts).toEqual({
+          gyms: 1,
+          faces: GYM_SPEC.faces,
+          holds: GYM_SPEC.faces * GYM_SPEC.holdsPerFace,
+          users: GYM_SPEC.setters,
+          climbs: GYM_SPEC.climbs,
+        })
+        expect(runs.map((run: {status: string}) => run.status)).toEqual(['succeeded'])
+        expect(readFileSync(path).equals(before)).toBe(true)
+      } finally {
+        folder.dispose()
+      }
+    },
+  )
 
   it('SQLite in a directory that does not exist: exit 1 naming the file, nothing fetched, nothing created', async () => {
     const missingDir = join(scratch, 'no', 'such', 'dir')
@@ -246,11 +261,17 @@ describe('the database unreachable or unusable', () => {
     const url = `postgress://mastoc:${DB_PASSWORD}@127.0.0.1:5432/mastoc`
     const requestsBefore = server.requests.length
 
-    const result = await runCli([...command, '--database', url], {MASTOC_GYM: gym.gymId, STOKT_URL: server.url, STOKT_USERNAME: DEFAULT_USERNAME, STOKT_PASSWORD: DEFAULT_PASSWORD}, {cwd: scratch})
+    const result = await runCli(
+      [...command, '--database', url],
+      {MASTOC_GYM: gym.gymId, STOKT_URL: server.url, STOKT_USERNAME: DEFAULT_USERNAME, STOKT_PASSWORD: DEFAULT_PASSWORD},
+      {cwd: scratch},
+    )
 
     expect(result.code).toBe(2)
     expect(result.stdout).toBe('')
-    expect(result.stderr).toContain('--database: postgress://mastoc:***@127.0.0.1:5432/mastoc is not one: expected a postgres:// URL or a SQLite file path')
+    expect(result.stderr).toContain(
+      '--database: postgress://mastoc:***@127.0.0.1:5432/mastoc is not one: expected a postgres:// URL or a SQLite file path',
+    )
     expect(result.stderr).not.toContain(DB_PASSWORD)
     expect(server.requests.length).toBe(requestsBefore)
     expect(existsSync(join(scratch, 'postgress:'))).toBe(false)
@@ -262,54 +283,66 @@ describe('the database unreachable or unusable', () => {
 
     expect(result.code).toBe(2)
     expect(result.stdout).toBe('')
-    expect(result.stderr).toContain(`--database: postgres://mastoc:***@127.0.0.1:5432/mastoc: its password holds a raw '#', which ends a URL's host part: write it percent-encoded (%23)`)
+    expect(result.stderr).toContain(
+      `--database: postgres://mastoc:***@127.0.0.1:5432/mastoc: its password holds a raw '#', which ends a URL's host part: write it percent-encoded (%23)`,
+    )
     expect(result.stderr).not.toContain(DB_PASSWORD)
     expect(result.stderr).not.toContain('#9')
   })
 
-  it.skipIf(unavailable('postgres'))('a PostgreSQL URL with a password and an "@" in its query string (application_name=mastoc@cron) is used as it is', async () => {
-    const database = await databases.fresh()
-    const url = new URL(database.url)
-    url.username = 'postgres'
-    url.password = DB_PASSWORD // trust auth here: any password will do
-    const withQuery = `${url.toString()}?application_name=mastoc@cron`
+  it.skipIf(unavailable('postgres'))(
+    'a PostgreSQL URL with a password and an "@" in its query string (application_name=mastoc@cron) is used as it is',
+    async () => {
+      const database = await databases.fresh()
+      const url = new URL(database.url)
+      url.username = 'postgres'
+      url.password = DB_PASSWORD // trust auth here: any password will do
+      const withQuery = `${url.toString()}?application_name=mastoc@cron`
 
-    const result = await runCli(['db', 'migrate', '--database', withQuery], {}, {cwd: scratch})
+      const result = await runCli(['db', 'migrate', '--database', withQuery], {}, {cwd: scratch})
 
-    expect(result.stderr).toBe('')
-    expect(result.code).toBe(0)
-    expect(await database.knex().schema.hasTable('import_runs')).toBe(true)
-    // Named by its host and database, the password masked (not as 'postgres://postgres:***@cron').
-    expect(result.stdout).toContain(`postgres://postgres:***@${url.host}${url.pathname}?application_name=mastoc@cron: applied`)
-    expect(result.stdout).not.toContain(DB_PASSWORD)
-  })
+      expect(result.stderr).toBe('')
+      expect(result.code).toBe(0)
+      expect(await database.knex().schema.hasTable('import_runs')).toBe(true)
+      // Named by its host and database, the password masked (not as 'postgres://postgres:***@cron').
+      expect(result.stdout).toContain(`postgres://postgres:***@${url.host}${url.pathname}?application_name=mastoc@cron: applied`)
+      expect(result.stdout).not.toContain(DB_PASSWORD)
+    },
+  )
 
   describe.each(DATABASE_KINDS)('on %s', (kind) => {
-    it.skipIf(unavailable(kind))('the database refusing to record the run: exit 1 in one line naming why, without the statement; nothing fetched', async () => {
-      const database = await createTestDatabase(kind)
-      try {
-        const knex = database.knex()
-        await migrateToLatest(knex)
-        // A server's trigger (or a full disk, a lock held too long) refuses the run's first row.
-        if (kind === 'sqlite') {
-          await knex.raw("create trigger no_runs before insert on import_runs begin select raise(abort, 'no imports during maintenance'); end")
-        } else {
-          await knex.raw("create function no_runs() returns trigger language plpgsql as $$ begin raise exception 'no imports during maintenance'; end $$")
-          await knex.raw('create trigger no_runs before insert on import_runs for each row execute function no_runs()')
+    it.skipIf(unavailable(kind))(
+      'the database refusing to record the run: exit 1 in one line naming why, without the statement; nothing fetched',
+      async () => {
+        const database = await createTestDatabase(kind)
+        try {
+          const knex = database.knex()
+          await migrateToLatest(knex)
+          // A server's trigger (or a full disk, a lock held too long) refuses the run's first row.
+          if (kind === 'sqlite') {
+            await knex.raw(
+              "create trigger no_runs before insert on import_runs begin select raise(abort, 'no imports during maintenance'); end",
+            )
+          } else {
+            await knex.raw(
+              "create function no_runs() returns trigger language plpgsql as $$ begin raise exception 'no imports during maintenance'; end $$",
+            )
+            await knex.raw('create trigger no_runs before insert on import_runs for each row execute function no_runs()')
+          }
+          const requestsBefore = server.requests.length
+
+          const result = await importInto(database.url)
+
+          expect(result.code).toBe(1)
+          expect(JSON.parse(result.stdout).error.exitCode).toBe(1)
+          expect(result.stderr).toMatch(/^Error: cannot record the run in the database .*: no imports during maintenance.*\n$/)
+          expect(result.stderr).not.toContain('insert into')
+          expect(server.requests.length).toBe(requestsBefore)
+        } finally {
+          await database.drop()
         }
-        const requestsBefore = server.requests.length
-
-        const result = await importInto(database.url)
-
-        expect(result.code).toBe(1)
-        expect(JSON.parse(result.stdout).error.exitCode).toBe(1)
-        expect(result.stderr).toMatch(/^Error: cannot record the run in the database .*: no imports during maintenance.*\n$/)
-        expect(result.stderr).not.toContain('insert into')
-        expect(server.requests.length).toBe(requestsBefore)
-      } finally {
-        await database.drop()
-      }
-    })
+      },
+    )
   })
 
   it('SQLite on a file that is not a database: exit 1 naming the file, which is left as it was', async () => {

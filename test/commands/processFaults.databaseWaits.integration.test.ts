@@ -26,76 +26,85 @@ const RUN_FLAGS = ['--batch-size', '10', '--concurrency', '1', '--timeout', '600
 const SQLITE_LOCK_HOLDER = fileURLToPath(new URL('../support/sqliteWriteLockHolder.ts', import.meta.url))
 
 describe('SQLite: another process holding the write lock mid-run', () => {
-  it.skipIf(unavailable('sqlite'))('the batch waits 5 s, then exit 1 naming the busy database; no false Stokt retries; the re-run converges', async () => {
-    await withEnvironment('sqlite', async (env) => {
-      const {gym, database} = env
-      const child = env.start(RUN_FLAGS)
-      await env.heldAtPage3(child)
+  it.skipIf(unavailable('sqlite'))(
+    'the batch waits 5 s, then exit 1 naming the busy database; no false Stokt retries; the re-run converges',
+    async () => {
+      await withEnvironment('sqlite', async (env) => {
+        const {gym, database} = env
+        const child = env.start(RUN_FLAGS)
+        await env.heldAtPage3(child)
 
-      const holder = await holdSqliteWriteLock(database.url)
-      try {
-        // Were the failed batch noticed only once the next one is read, the run would hang here.
-        env.holdPage4UntilExit(child)
-        const released = Date.now()
-        env.releasePage3()
-        const result = await child.result
+        const holder = await holdSqliteWriteLock(database.url)
+        try {
+          // Were the failed batch noticed only once the next one is read, the run would hang here.
+          env.holdPage4UntilExit(child)
+          const released = Date.now()
+          env.releasePage3()
+          const result = await child.result
 
-        expect(Date.now() - released).toBeLessThan(30_000) // it did not wait for the holder
-        expect(result.code).toBe(1)
-        expectJsonError(result)
-        expect(result.stderr).not.toContain('retrying')
-        expect(result.stderr).toBe(
-          `Error: the database sqlite:${database.url} failed: another process has held its write lock for over 5 s (SQLITE_BUSY): run the import again once that process is done\n`,
-        )
-      } finally {
-        await releaseSqliteWriteLock(holder)
-      }
+          expect(Date.now() - released).toBeLessThan(30_000) // it did not wait for the holder
+          expect(result.code).toBe(1)
+          expectJsonError(result)
+          expect(result.stderr).not.toContain('retrying')
+          expect(result.stderr).toBe(
+            `Error: the database sqlite:${database.url} failed: another process has held its write lock for over 5 s (SQLITE_BUSY): run the import again once that process is done\n`,
+          )
+        } finally {
+          await releaseSqliteWriteLock(holder)
+        }
 
-      const rerun = await runCli(importArgs(env.server, gym, database, ['--json']), {STOKT_TOKEN: DEFAULT_TOKEN})
-      expect(rerun.stderr).toBe('')
-      expect(rerun.code).toBe(0)
-      expect(await readGymData(database.knex())).toEqual(expectedGymData(gym))
-    })
-  })
+        const rerun = await runCli(importArgs(env.server, gym, database, ['--json']), {STOKT_TOKEN: DEFAULT_TOKEN})
+        expect(rerun.stderr).toBe('')
+        expect(rerun.code).toBe(0)
+        expect(await readGymData(database.knex())).toEqual(expectedGymData(gym))
+      })
+    },
+  )
 })
 
 describe('PostgreSQL: another session holding rows the import writes, idle in its transaction', () => {
-  it.skipIf(unavailable('postgres'))('the run gives up at lock_timeout: exit 1 naming the table and the holder; recorded failed, its lock given back', async () => {
-    await withEnvironment('postgres', async (env) => {
-      const {gym, server, database} = env
-      const db = database.knex()
-      env.releasePage3()
-      expect((await runCli(importArgs(server, gym, database, ['--json']), {STOKT_TOKEN: DEFAULT_TOKEN})).code).toBe(0)
-      // Stokt a day later: every climb has one more like, so the re-run updates every climb.
-      const later = {...gym, climbs: gym.climbs.map((climb) => ({...climb, totalLikes: (climb.totalLikes as number) + 1}))}
-      server.setGym(later)
+  it.skipIf(unavailable('postgres'))(
+    'the run gives up at lock_timeout: exit 1 naming the table and the holder; recorded failed, its lock given back',
+    async () => {
+      await withEnvironment('postgres', async (env) => {
+        const {gym, server, database} = env
+        const db = database.knex()
+        env.releasePage3()
+        expect((await runCli(importArgs(server, gym, database, ['--json']), {STOKT_TOKEN: DEFAULT_TOKEN})).code).toBe(0)
+        // Stokt a day later: every climb has one more like, so the re-run updates every climb.
+        const later = {...gym, climbs: gym.climbs.map((climb) => ({...climb, totalLikes: (climb.totalLikes as number) + 1}))}
+        server.setGym(later)
 
-      const blocker = await db.transaction()
-      try {
-        await blocker.raw('select id from climbs for update')
-        const {rows} = await blocker.raw('select pg_backend_pid() as pid')
-        // A short lock_timeout (the tests' own setting) stands for the minute a real run waits.
-        const result = await runCli(importArgs(server, later, database, RUN_FLAGS), {STOKT_TOKEN: DEFAULT_TOKEN, MASTOC_TEST_LOCK_TIMEOUT_MS: '3000'})
+        const blocker = await db.transaction()
+        try {
+          await blocker.raw('select id from climbs for update')
+          const {rows} = await blocker.raw('select pg_backend_pid() as pid')
+          // A short lock_timeout (the tests' own setting) stands for the minute a real run waits.
+          const result = await runCli(importArgs(server, later, database, RUN_FLAGS), {
+            STOKT_TOKEN: DEFAULT_TOKEN,
+            MASTOC_TEST_LOCK_TIMEOUT_MS: '3000',
+          })
 
-        expect(result.code).toBe(1)
-        expectJsonError(result)
-        const error = result.stderr.trim().split('\n').at(-1)
-        expect(error).toBe(
-          `Error: the database ${database.url} failed: gave up waiting for a lock on a row of table climbs, held by pid ${rows[0].pid} (idle in transaction), after 3 s (lock_timeout): run the import again once that session has finished or been ended`,
-        )
-        expect(await latestRun(db)).toEqual({status: 'failed', error: error!.slice('Error: '.length)})
-        const status = await runCli(['status', '--json', '--database', database.url])
-        expect(JSON.parse(status.stdout).locks).toEqual([])
-      } finally {
-        await blocker.rollback().catch(() => {})
-      }
+          expect(result.code).toBe(1)
+          expectJsonError(result)
+          const error = result.stderr.trim().split('\n').at(-1)
+          expect(error).toBe(
+            `Error: the database ${database.url} failed: gave up waiting for a lock on a row of table climbs, held by pid ${rows[0].pid} (idle in transaction), after 3 s (lock_timeout): run the import again once that session has finished or been ended`,
+          )
+          expect(await latestRun(db)).toEqual({status: 'failed', error: error!.slice('Error: '.length)})
+          const status = await runCli(['status', '--json', '--database', database.url])
+          expect(JSON.parse(status.stdout).locks).toEqual([])
+        } finally {
+          await blocker.rollback().catch(() => {})
+        }
 
-      const rerun = await runCli(importArgs(server, later, database, ['--json']), {STOKT_TOKEN: DEFAULT_TOKEN})
-      expect(rerun.stderr).toBe('')
-      expect(rerun.code).toBe(0)
-      expect(await readGymData(db)).toEqual(expectedGymData(later))
-    })
-  })
+        const rerun = await runCli(importArgs(server, later, database, ['--json']), {STOKT_TOKEN: DEFAULT_TOKEN})
+        expect(rerun.stderr).toBe('')
+        expect(rerun.code).toBe(0)
+        expect(await readGymData(db)).toEqual(expectedGymData(later))
+      })
+    },
+  )
 })
 
 // ---------------------------------------------------------------------------------------------

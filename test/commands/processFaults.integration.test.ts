@@ -139,7 +139,9 @@ describe.each(DATABASE_KINDS)('the import process killed or stopped, on %s', (ki
           // The re-run, holding the gym's lock, found the dead run still marked running.
           expect(after.map((run) => run.status)).toEqual(['succeeded', 'abandoned'])
           expect(after[1]).toMatchObject({id: killedRun.id, finished_at: null})
-          expect(after[1].error).toContain('the run ended without recording how (its process was killed or lost, or the database was out of reach as it ended)')
+          expect(after[1].error).toContain(
+            'the run ended without recording how (its process was killed or lost, or the database was out of reach as it ended)',
+          )
         })
       })
     }
@@ -202,7 +204,9 @@ describe.each(DATABASE_KINDS)('the import process killed or stopped, on %s', (ki
         expectJsonError(stopped)
         const lines = stopped.stderr.trim().split('\n')
         expect(lines, stopped.stderr).toHaveLength(2)
-        expect(lines[0]).toMatch(new RegExp(`^\\S+ warning: ${signal}: stopping once the current batch is written or rolled back \\(again to quit now\\)$`))
+        expect(lines[0]).toMatch(
+          new RegExp(`^\\S+ warning: ${signal}: stopping once the current batch is written or rolled back \\(again to quit now\\)$`),
+        )
         expect(lines[1]).toBe(`Error: interrupted by ${signal}: whole batches already written are kept; run the import again to finish`)
 
         // Page 1's batch was in flight or committed when page 3 was asked for, and a stop lets it
@@ -256,56 +260,62 @@ describe.each(DATABASE_KINDS)('the import process killed or stopped, on %s', (ki
     {signal: 'SIGINT' as const, code: 130},
     {signal: 'SIGTERM' as const, code: 143},
   ])('$signal while a batch waits on a table lock', ({signal, code}) => {
-    it.skipIf(skip || kind !== 'postgres')(`stops within seconds (exit ${code}), recorded interrupted, its lock given back, only whole batches`, async () => {
-      await withEnvironment(kind, async (env) => {
-        const {gym, server, database} = env
-        const db = database.knex()
+    it.skipIf(skip || kind !== 'postgres')(
+      `stops within seconds (exit ${code}), recorded interrupted, its lock given back, only whole batches`,
+      async () => {
+        await withEnvironment(kind, async (env) => {
+          const {gym, server, database} = env
+          const db = database.knex()
 
-        // Page 2 is held back until batch 1 is committed and the climbs table is locked.
-        let answerPage2!: () => void
-        const page2Held = new Promise<void>((resolve) => (answerPage2 = resolve))
-        env.onRequestAsync = async (req) => {
-          if (isClimbsPage(req, gym, 2)) await page2Held
-        }
-        const child = env.start(['--batch-size', String(BATCH_SIZE), '--concurrency', '1', '--json'])
-        await waitFor('batch 1 committed', async () => (await count(db, 'climbs')) === BATCH_SIZE || undefined, child)
+          // Page 2 is held back until batch 1 is committed and the climbs table is locked.
+          let answerPage2!: () => void
+          const page2Held = new Promise<void>((resolve) => (answerPage2 = resolve))
+          env.onRequestAsync = async (req) => {
+            if (isClimbsPage(req, gym, 2)) await page2Held
+          }
+          const child = env.start(['--batch-size', String(BATCH_SIZE), '--concurrency', '1', '--json'])
+          await waitFor('batch 1 committed', async () => (await count(db, 'climbs')) === BATCH_SIZE || undefined, child)
 
-        const blocker = await db.transaction()
-        try {
-          await blocker.raw('lock table climbs in access exclusive mode')
-          answerPage2()
-          // The import's batch 2 waits on the lock, and says so.
-          const waitLine = /waiting for a lock on table climbs \(RowExclusiveLock\) in the database .*, held by pid \d+ \(idle in transaction\); giving up after 60 s/
-          await waitFor('the run to say it waits for the lock', () => waitLine.test(child.stderr()) || undefined, child)
+          const blocker = await db.transaction()
+          try {
+            await blocker.raw('lock table climbs in access exclusive mode')
+            answerPage2()
+            // The import's batch 2 waits on the lock, and says so.
+            const waitLine =
+              /waiting for a lock on table climbs \(RowExclusiveLock\) in the database .*, held by pid \d+ \(idle in transaction\); giving up after 60 s/
+            await waitFor('the run to say it waits for the lock', () => waitLine.test(child.stderr()) || undefined, child)
 
-          const stoppedAt = Date.now()
-          child.kill(signal)
-          const stopped = await child.result
-          expect(Date.now() - stoppedAt).toBeLessThan(20_000) // not the holder's time, nor lock_timeout's minute
-          expect(stopped.code).toBe(code)
-          expectJsonError(stopped)
-          const lines = stopped.stderr.trim().split('\n')
-          expect(lines, stopped.stderr).toHaveLength(3)
-          expect(lines[0]).toMatch(waitLine)
-          expect(lines[1]).toMatch(new RegExp(`^\\S+ warning: ${signal}: stopping once the current batch is written or rolled back \\(again to quit now\\)$`))
-          expect(lines[2]).toBe(`Error: interrupted by ${signal}: whole batches already written are kept; run the import again to finish`)
-        } finally {
-          await blocker.rollback().catch(() => {})
-        }
+            const stoppedAt = Date.now()
+            child.kill(signal)
+            const stopped = await child.result
+            expect(Date.now() - stoppedAt).toBeLessThan(20_000) // not the holder's time, nor lock_timeout's minute
+            expect(stopped.code).toBe(code)
+            expectJsonError(stopped)
+            const lines = stopped.stderr.trim().split('\n')
+            expect(lines, stopped.stderr).toHaveLength(3)
+            expect(lines[0]).toMatch(waitLine)
+            expect(lines[1]).toMatch(
+              new RegExp(`^\\S+ warning: ${signal}: stopping once the current batch is written or rolled back \\(again to quit now\\)$`),
+            )
+            expect(lines[2]).toBe(`Error: interrupted by ${signal}: whole batches already written are kept; run the import again to finish`)
+          } finally {
+            await blocker.rollback().catch(() => {})
+          }
 
-        // The waiting batch was rolled back: batch 1 alone, and its setters.
-        expect(await expectWholeBatches(db, gym)).toEqual({gym: true, faces: 2, holds: 200, climbs: BATCH_SIZE})
-        const [run] = await runs(db)
-        expect(run).toMatchObject({status: 'interrupted'})
-        const status = JSON.parse((await runCli(['status', '--json', '--database', database.url])).stdout)
-        expect(status.locks).toEqual([])
+          // The waiting batch was rolled back: batch 1 alone, and its setters.
+          expect(await expectWholeBatches(db, gym)).toEqual({gym: true, faces: 2, holds: 200, climbs: BATCH_SIZE})
+          const [run] = await runs(db)
+          expect(run).toMatchObject({status: 'interrupted'})
+          const status = JSON.parse((await runCli(['status', '--json', '--database', database.url])).stdout)
+          expect(status.locks).toEqual([])
 
-        const rerun = await runCli(importArgs(server, gym, database, ['--json']), {STOKT_TOKEN: DEFAULT_TOKEN})
-        expect(rerun.stderr).toBe('')
-        expect(rerun.code).toBe(0)
-        expect(await readGymData(db)).toEqual(expectedGymData(gym))
-      })
-    })
+          const rerun = await runCli(importArgs(server, gym, database, ['--json']), {STOKT_TOKEN: DEFAULT_TOKEN})
+          expect(rerun.stderr).toBe('')
+          expect(rerun.code).toBe(0)
+          expect(await readGymData(db)).toEqual(expectedGymData(gym))
+        })
+      },
+    )
   })
 })
 
@@ -368,7 +378,11 @@ async function testEnvironment(kind: DatabaseKind): Promise<TestEnvironment> {
   return env
 }
 
-async function killWhenRows(db: Knex, child: ChildHandle, condition: (counts: {faces: number; holds: number; climbs: number}) => boolean): Promise<void> {
+async function killWhenRows(
+  db: Knex,
+  child: ChildHandle,
+  condition: (counts: {faces: number; holds: number; climbs: number}) => boolean,
+): Promise<void> {
   while (!child.exited()) {
     try {
       if (condition({faces: await count(db, 'faces'), holds: await count(db, 'holds'), climbs: await count(db, 'climbs')})) {

@@ -48,7 +48,13 @@ describe.each(DATABASE_KINDS)('two imports at once, on %s', (kind) => {
       expect(status.code).toBe(0)
       const {locks} = JSON.parse(status.stdout)
       expect(locks).toEqual([
-        {gymStoktId: gym.gymId, runId: firstRun.id, holder: `pid ${first.pid} on ${HOST}, import all`, acquiredAt: expect.stringMatching(INSTANT), heartbeatAt: expect.stringMatching(INSTANT)},
+        {
+          gymStoktId: gym.gymId,
+          runId: firstRun.id,
+          holder: `pid ${first.pid} on ${HOST}, import all`,
+          acquiredAt: expect.stringMatching(INSTANT),
+          heartbeatAt: expect.stringMatching(INSTANT),
+        },
       ])
       const since = locks[0].acquiredAt as string
 
@@ -132,7 +138,11 @@ describe.each(DATABASE_KINDS)('two imports at once, on %s', (kind) => {
       const [firstRun] = await runs(db)
 
       const waiting = env.start(gym, ['--wait-lock', '600', '--json'])
-      await waitFor('the waiting run to say it waits', () => (waiting.stderr().includes('waiting up to 600 s for the lock') ? true : undefined), waiting)
+      await waitFor(
+        'the waiting run to say it waits',
+        () => (waiting.stderr().includes('waiting up to 600 s for the lock') ? true : undefined),
+        waiting,
+      )
       waiting.kill('SIGINT')
       const stopped = await waiting.result
       expect(stopped.code).toBe(130)
@@ -182,53 +192,62 @@ describe.each(DATABASE_KINDS)('two imports at once, on %s', (kind) => {
 })
 
 describe.each(DATABASE_KINDS)('imports of two gyms started at the same moment into one %s database', (kind) => {
-  it.skipIf(unavailable(kind))('both finish, into a new database and again once Stokt has changed, the setters they share written once', async () => {
-    // Cron, one import per gym at the same minute; the gyms share their setters. Each run migrates
-    // the new database, then writes batch after batch while the other does. Before, one of them
-    // failed: migrating (knex's own tables created twice at once) or, on SQLite, writing a batch
-    // it had read before the other run's commit (SQLITE_BUSY_SNAPSHOT), as the second round's
-    // lookups and updates do.
-    const first = generateGym({...GYM_SPEC, climbs: 1000})
-    const second = withSettersOf(withHoldIdsShifted(generateGym({...GYM_SPEC, seed: 45, climbs: 1000}), 100_000), first)
-    const database = await createTestDatabase(kind)
-    // Neither run gets its climbs page 2 before both have asked for it: their climbs are written
-    // at the same time, whichever started faster.
-    let arrived = 0
-    let bothArrived!: () => void
-    let meeting = new Promise<void>((resolve) => (bothArrived = resolve))
-    const servers = await Promise.all(
-      [first, second].map((gym) =>
-        startStoktServer({
-          gym,
-          pageSize: PAGE_SIZE,
-          intercept: async (req: RecordedRequest) => {
-            if (req.path.endsWith('/climbs') && req.query.get('page') === '2') {
-              if (++arrived % 2 === 0) bothArrived()
-              await meeting
-            }
-            return false
-          },
-        }),
-      ),
-    )
-    const importBoth = async (gyms: GeneratedGym[]) => {
-      meeting = new Promise<void>((resolve) => (bothArrived = resolve))
-      gyms.forEach((gym, index) => servers[index].setGym(gym))
-      const results = await Promise.all(
-        gyms.map((gym, index) => runCli(importArgs(servers[index], gym, database, ['--batch-size', '10', '--json']), {STOKT_TOKEN: DEFAULT_TOKEN})),
+  it.skipIf(unavailable(kind))(
+    'both finish, into a new database and again once Stokt has changed, the setters they share written once',
+    async () => {
+      // Cron, one import per gym at the same minute; the gyms share their setters. Each run migrates
+      // the new database, then writes batch after batch while the other does. Before, one of them
+      // failed: migrating (knex's own tables created twice at once) or, on SQLite, writing a batch
+      // it had read before the other run's commit (SQLITE_BUSY_SNAPSHOT), as the second round's
+      // lookups and updates do.
+      const first = generateGym({...GYM_SPEC, climbs: 1000})
+      const second = withSettersOf(withHoldIdsShifted(generateGym({...GYM_SPEC, seed: 45, climbs: 1000}), 100_000), first)
+      const database = await createTestDatabase(kind)
+      // Neither run gets its climbs page 2 before both have asked for it: their climbs are written
+      // at the same time, whichever started faster.
+      let arrived = 0
+      let bothArrived!: () => void
+      let meeting = new Promise<void>((resolve) => (bothArrived = resolve))
+      const servers = await Promise.all(
+        [first, second].map((gym) =>
+          startStoktServer({
+            gym,
+            pageSize: PAGE_SIZE,
+            intercept: async (req: RecordedRequest) => {
+              if (req.path.endsWith('/climbs') && req.query.get('page') === '2') {
+                if (++arrived % 2 === 0) bothArrived()
+                await meeting
+              }
+              return false
+            },
+          }),
+        ),
       )
-      const outcomes = results.map(({code, stderr, stdout}) => ({code, stderr, rejected: stdout ? JSON.parse(stdout).rejected : undefined}))
-      expect(outcomes).toEqual(gyms.map(() => ({code: 0, stderr: '', rejected: []})))
-      expect(await readGymData(database.knex())).toEqual(merged(expectedGymData(gyms[0]), expectedGymData(gyms[1])))
-    }
-    try {
-      await importBoth([first, second])
-      await importBoth([first, second].map(withEveryClimbLikedOnceMore))
-    } finally {
-      await Promise.all(servers.map((server) => server.close()))
-      await database.drop()
-    }
-  })
+      const importBoth = async (gyms: GeneratedGym[]) => {
+        meeting = new Promise<void>((resolve) => (bothArrived = resolve))
+        gyms.forEach((gym, index) => servers[index].setGym(gym))
+        const results = await Promise.all(
+          gyms.map((gym, index) =>
+            runCli(importArgs(servers[index], gym, database, ['--batch-size', '10', '--json']), {STOKT_TOKEN: DEFAULT_TOKEN}),
+          ),
+        )
+        const outcomes = results.map(({code, stderr, stdout}) => ({
+          code,
+          stderr,
+          rejected: stdout ? JSON.parse(stdout).rejected : undefined,
+        }))
+        expect(outcomes).toEqual(gyms.map(() => ({code: 0, stderr: '', rejected: []})))
+        expect(await readGymData(database.knex())).toEqual(merged(expectedGymData(gyms[0]), expectedGymData(gyms[1])))
+      }
+      try {
+        await importBoth([first, second])
+        await importBoth([first, second].map(withEveryClimbLikedOnceMore))
+      } finally {
+        await Promise.all(servers.map((server) => server.close()))
+        await database.drop()
+      }
+    },
+  )
 })
 
 // ---------------------------------------------------------------------------------------------
@@ -301,12 +320,16 @@ interface RunRow {
 async function runs(db: Knex): Promise<RunRow[]> {
   const rows: Row[] = await db('import_runs').orderBy('started_at', 'desc').select('id', 'status', 'started_at', 'finished_at', 'error')
   // Instants as text, whichever way the database returns them, so that they compare.
-  return rows.map((row) => ({...row, started_at: String(row.started_at), finished_at: row.finished_at === null ? null : String(row.finished_at)}) as RunRow)
+  return rows.map(
+    (row) =>
+      ({...row, started_at: String(row.started_at), finished_at: row.finished_at === null ? null : String(row.finished_at)}) as RunRow,
+  )
 }
 
 /** The same gym with every hold id moved by `offset`, in the setups and in the climbs' holds lists. */
 function withHoldIdsShifted(gym: GeneratedGym, offset: number): GeneratedGym {
-  const shift = (list: unknown) => (typeof list === 'string' ? list.replace(/([SFOT])(\d+)/g, (_, role: string, id: string) => `${role}${Number(id) + offset}`) : list)
+  const shift = (list: unknown) =>
+    typeof list === 'string' ? list.replace(/([SFOT])(\d+)/g, (_, role: string, id: string) => `${role}${Number(id) + offset}`) : list
   const setups = new Map(
     [...gym.setups].map(([faceId, setup]) => [
       faceId,
@@ -319,8 +342,15 @@ function withHoldIdsShifted(gym: GeneratedGym, offset: number): GeneratedGym {
 
 /** The gym with its climbs set by `source`'s setters, in turn: users the two gyms share. */
 function withSettersOf(gym: GeneratedGym, source: GeneratedGym): GeneratedGym {
-  const setters = [...new Map(source.climbs.flatMap((climb) => (climb.climbSetters ? [[(climb.climbSetters as Row).id, climb.climbSetters]] : []))).values()]
-  return {...gym, climbs: gym.climbs.map((climb, index) => (climb.climbSetters ? {...climb, climbSetters: setters[index % setters.length]} : climb))}
+  const setters = [
+    ...new Map(
+      source.climbs.flatMap((climb) => (climb.climbSetters ? [[(climb.climbSetters as Row).id, climb.climbSetters]] : [])),
+    ).values(),
+  ]
+  return {
+    ...gym,
+    climbs: gym.climbs.map((climb, index) => (climb.climbSetters ? {...climb, climbSetters: setters[index % setters.length]} : climb)),
+  }
 }
 
 /** The gym a little later: every climb has one more like. */

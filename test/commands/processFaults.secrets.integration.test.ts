@@ -89,18 +89,25 @@ describe.each(DATABASE_KINDS)('secrets, on %s', (kind) => {
     expectNoSecret(outputs)
   })
 
-  it.skipIf(skip)('a Stokt URL carrying a user name and password: refused (exit 2), the password masked, nothing asked of Stokt', async () => {
-    const server = await serve(gym)
-    const withCredentials = new URL(server.url)
-    withCredentials.username = DEFAULT_USERNAME
-    withCredentials.password = STOKT_PASSWORD
-    const result = await mastoc('import all, credentials in the Stokt URL', ['import', 'all', '--stokt-url', withCredentials.href], server)
-    expect(result.code).toBe(2)
-    expect(result.stderr).toContain(`--stokt-url: http://${encodeURIComponent(DEFAULT_USERNAME)}:***@`)
-    expect(result.stderr).toContain('carries a user name or password; give them as --username and --password')
-    expect(server.requests).toEqual([])
-    expectNoSecret(outputs)
-  })
+  it.skipIf(skip)(
+    'a Stokt URL carrying a user name and password: refused (exit 2), the password masked, nothing asked of Stokt',
+    async () => {
+      const server = await serve(gym)
+      const withCredentials = new URL(server.url)
+      withCredentials.username = DEFAULT_USERNAME
+      withCredentials.password = STOKT_PASSWORD
+      const result = await mastoc(
+        'import all, credentials in the Stokt URL',
+        ['import', 'all', '--stokt-url', withCredentials.href],
+        server,
+      )
+      expect(result.code).toBe(2)
+      expect(result.stderr).toContain(`--stokt-url: http://${encodeURIComponent(DEFAULT_USERNAME)}:***@`)
+      expect(result.stderr).toContain('carries a user name or password; give them as --username and --password')
+      expect(server.requests).toEqual([])
+      expectNoSecret(outputs)
+    },
+  )
 
   it.skipIf(skip)('failing imports: Stokt answering 500 for ever (--retries 0), at the login and at a climbs page', async () => {
     const atLogin = await serve(gym, (path) => path === '/api/token-auth')
@@ -115,60 +122,63 @@ describe.each(DATABASE_KINDS)('secrets, on %s', (kind) => {
     expectNoSecret(outputs)
   })
 
-  it.skipIf(skip)('Stokt echoing the password in the login form as sent, the token in a redirect, a Content-Type, an error body cut mid-token', async () => {
-    const token = encodeURIComponent(DEFAULT_TOKEN)
-    const echoes: {what: string; path?: string; answer: (res: ServerResponse, body: string) => void; says: string}[] = [
-      {
-        what: 'the login form as sent (form-encoded)',
-        path: '/api/token-auth',
-        answer: (res, body) => sendJson(res, 403, {detail: `refused: ${body}`}),
-        says: `failed: HTTP 403 (refused: username=${encodeURIComponent(DEFAULT_USERNAME)}&password=***)`,
-      },
-      {
-        what: 'a redirect',
-        answer: (res) => {
-          res.writeHead(302, {Location: `https://login.example.com/?via=Token%20${token}&back=1`, 'Content-Length': '0'})
-          res.end()
+  it.skipIf(skip)(
+    'Stokt echoing the password in the login form as sent, the token in a redirect, a Content-Type, an error body cut mid-token',
+    async () => {
+      const token = encodeURIComponent(DEFAULT_TOKEN)
+      const echoes: {what: string; path?: string; answer: (res: ServerResponse, body: string) => void; says: string}[] = [
+        {
+          what: 'the login form as sent (form-encoded)',
+          path: '/api/token-auth',
+          answer: (res, body) => sendJson(res, 403, {detail: `refused: ${body}`}),
+          says: `failed: HTTP 403 (refused: username=${encodeURIComponent(DEFAULT_USERNAME)}&password=***)`,
         },
-        says: 'a redirect to https://login.example.com/?via=Token%20***&back=1 that the client does not follow',
-      },
-      {
-        what: 'a Content-Type',
-        answer: (res) => {
-          res.writeHead(200, {'Content-Type': `text/html; token=${DEFAULT_TOKEN}`})
-          res.end(`<html>Token ${DEFAULT_TOKEN}</html>`)
+        {
+          what: 'a redirect',
+          answer: (res) => {
+            res.writeHead(302, {Location: `https://login.example.com/?via=Token%20${token}&back=1`, 'Content-Length': '0'})
+            res.end()
+          },
+          says: 'a redirect to https://login.example.com/?via=Token%20***&back=1 that the client does not follow',
         },
-        says: "Stokt's answer is not JSON (HTTP 200, text/html; token=***): <html>Token ***</html>",
-      },
-      {
-        what: 'an error body cut mid-token',
-        answer: (res) => sendJson(res, 400, {detail: `${'x'.repeat(190)} ${DEFAULT_TOKEN} ${'y'.repeat(50)}`}),
-        says: `failed: HTTP 400 (${'x'.repeat(190)} *** ${'y'.repeat(5)}…)`,
-      },
-      {
-        what: 'an error body Stokt cut itself, mid-token',
-        answer: (res) => sendJson(res, 400, {detail: `bad token ${DEFAULT_TOKEN.slice(0, 15)}`}),
-        says: 'failed: HTTP 400 (bad token ***)',
-      },
-    ]
-    for (const {what, path = '/summary', answer, says} of echoes) {
-      const server = await startStoktServer({
-        gym,
-        pageSize: PAGE_SIZE,
-        password: STOKT_PASSWORD,
-        intercept: (req, res) => {
-          if (!req.path.endsWith(path)) return false
-          answer(res, req.body)
-          return true
+        {
+          what: 'a Content-Type',
+          answer: (res) => {
+            res.writeHead(200, {'Content-Type': `text/html; token=${DEFAULT_TOKEN}`})
+            res.end(`<html>Token ${DEFAULT_TOKEN}</html>`)
+          },
+          says: "Stokt's answer is not JSON (HTTP 200, text/html; token=***): <html>Token ***</html>",
         },
-      })
-      servers.push(server)
-      const result = await mastoc(`import all, Stokt echoing the token in ${what}`, ['import', 'all', '--retries', '0'], server)
-      expect(result.code, what).toBe(1)
-      expect(result.stderr, what).toContain(says)
-    }
-    expectNoSecret(outputs)
-  })
+        {
+          what: 'an error body cut mid-token',
+          answer: (res) => sendJson(res, 400, {detail: `${'x'.repeat(190)} ${DEFAULT_TOKEN} ${'y'.repeat(50)}`}),
+          says: `failed: HTTP 400 (${'x'.repeat(190)} *** ${'y'.repeat(5)}…)`,
+        },
+        {
+          what: 'an error body Stokt cut itself, mid-token',
+          answer: (res) => sendJson(res, 400, {detail: `bad token ${DEFAULT_TOKEN.slice(0, 15)}`}),
+          says: 'failed: HTTP 400 (bad token ***)',
+        },
+      ]
+      for (const {what, path = '/summary', answer, says} of echoes) {
+        const server = await startStoktServer({
+          gym,
+          pageSize: PAGE_SIZE,
+          password: STOKT_PASSWORD,
+          intercept: (req, res) => {
+            if (!req.path.endsWith(path)) return false
+            answer(res, req.body)
+            return true
+          },
+        })
+        servers.push(server)
+        const result = await mastoc(`import all, Stokt echoing the token in ${what}`, ['import', 'all', '--retries', '0'], server)
+        expect(result.code, what).toBe(1)
+        expect(result.stderr, what).toContain(says)
+      }
+      expectNoSecret(outputs)
+    },
+  )
 
   it.skipIf(skip)('rejected records, written to --rejects FILE', async () => {
     // The second is rejected with the token in its reason, cut at 20 characters: a prefix of it.
@@ -180,7 +190,11 @@ describe.each(DATABASE_KINDS)('secrets, on %s', (kind) => {
     expect(result.code).toBe(3)
     const rejects = readFileSync(rejectsPath, 'utf8')
     expect(rejects).toContain(String(gym.climbs[3].id))
-    expect(JSON.parse(result.stdout).rejected[1]).toEqual({entity: 'climb', stoktId: gym.climbs[5].id, reason: "holdsList: token 'Q***…' is not S/O/F/T + hold id"})
+    expect(JSON.parse(result.stdout).rejected[1]).toEqual({
+      entity: 'climb',
+      stoktId: gym.climbs[5].id,
+      reason: "holdsList: token 'Q***…' is not S/O/F/T + hold id",
+    })
     outputs.push({what: 'the rejects file', text: rejects})
     expectNoSecret(outputs)
   })
@@ -229,7 +243,13 @@ function expectNoSecret(texts: {what: string; text: string}[]): void {
   for (const {what, text} of texts) {
     for (const secret of SECRETS) {
       const encoded = encodeURIComponent(secret)
-      const forms = [secret, encoded, encoded.replace(/%20/g, '+'), new URLSearchParams({s: secret}).toString().slice(2), JSON.stringify(secret).slice(1, -1)]
+      const forms = [
+        secret,
+        encoded,
+        encoded.replace(/%20/g, '+'),
+        new URLSearchParams({s: secret}).toString().slice(2),
+        JSON.stringify(secret).slice(1, -1),
+      ]
       for (const form of new Set(forms.flatMap((form) => [form.slice(0, 8), form.slice(-8)]))) {
         expect(text.includes(form), `${what} shows ${form}:\n${text.slice(0, 2000)}`).toBe(false)
       }
@@ -249,7 +269,9 @@ async function tableNames(db: Knex, kind: string): Promise<string[]> {
     const rows: {name: string}[] = await db('sqlite_master').where('type', 'table').select('name')
     return rows.map((row) => row.name)
   }
-  const {rows} = (await db.raw(`select table_name from information_schema.tables where table_schema = 'public'`)) as {rows: {table_name: string}[]}
+  const {rows} = (await db.raw(`select table_name from information_schema.tables where table_schema = 'public'`)) as {
+    rows: {table_name: string}[]
+  }
   return rows.map((row) => row.table_name)
 }
 

@@ -69,17 +69,38 @@ describe.each(DATABASE_KINDS)("into the mastoc server's own tables, on %s", (kin
         new Set([JSON.stringify({is_active: true, role: 'user', source: 'stokt', updated_at: null, email: null})]),
       )
       const climbs = await knex('climbs').select('is_project', 'description', 'updated_at', 'personal_notes')
-      expect(climbs.every((climb) => !climb.is_project && climb.description === null && climb.updated_at === null && climb.personal_notes === null)).toBe(true)
+      expect(
+        climbs.every(
+          (climb) => !climb.is_project && climb.description === null && climb.updated_at === null && climb.personal_notes === null,
+        ),
+      ).toBe(true)
 
       // A mastoc user's edits, and a climb and an avatar of the server's own.
       const edited = gym.climbs[3] as {id: string; totalLikes: number; climbSetters: {id: string}}
       const editedAt = storedInstant(knex, '2026-11-20T08:30:00.000000Z')
-      await knex('climbs').where('stokt_id', storedUuid(knex, edited.id)).update({personal_notes: 'crimpy', is_project: true, updated_at: editedAt})
+      await knex('climbs')
+        .where('stokt_id', storedUuid(knex, edited.id))
+        .update({personal_notes: 'crimpy', is_project: true, updated_at: editedAt})
       const serverAvatar = '/api/users/7/avatar.jpg'
       await knex('users').where('stokt_id', storedUuid(knex, edited.climbSetters.id)).update({avatar_path: serverAvatar})
       const [face] = await knex('faces').select('id')
-      const ownClimb = {id: storedUuid(knex, '0190a5e2-0000-7000-8000-00000000c1b0'), face_id: face.id, name: 'Made in mastoc', holds_list: 'S1 T2', is_private: false, is_benchmark: false}
-      await knex('climbs').insert({...ownClimb, climbed_by: 0, total_likes: 0, total_comments: 0, source: 'mastoc', created_at: editedAt, is_project: false})
+      const ownClimb = {
+        id: storedUuid(knex, '0190a5e2-0000-7000-8000-00000000c1b0'),
+        face_id: face.id,
+        name: 'Made in mastoc',
+        holds_list: 'S1 T2',
+        is_private: false,
+        is_benchmark: false,
+      }
+      await knex('climbs').insert({
+        ...ownClimb,
+        climbed_by: 0,
+        total_likes: 0,
+        total_comments: 0,
+        source: 'mastoc',
+        created_at: editedAt,
+        is_project: false,
+      })
       const ownBefore = await knex('climbs').where('id', ownClimb.id).first()
 
       const changed = structuredClone(gym)
@@ -110,75 +131,105 @@ describe.each(DATABASE_KINDS)("into the mastoc server's own tables, on %s", (kin
     })
   })
 
-  it.skipIf(skip).each(STRATEGIES)("rejects, %s, a value longer than the server's column holds, naming the field and the width, and imports the rest", async (_name, strategy) => {
-    const spoiled = structuredClone(gym)
-    const [longGrade, longName] = [spoiled.climbs[2], spoiled.climbs[4]] as {id: string; name: string; crowdGrade: {font: string}}[]
-    longGrade.crowdGrade.font = '7A+ (soft?)' + '!'
-    longName.name = 'n'.repeat(299) + '🧗'
-    const spoiledServer = await startStoktServer({gym: spoiled})
-    try {
-      const database = await serverDatabase()
-      const result = await runCli([...importArgs(spoiledServer, gym, database, ['--json', ...strategy])], {STOKT_TOKEN: DEFAULT_TOKEN})
-      expect(result.code).toBe(3)
-      expect(JSON.parse(result.stdout).rejected).toEqual([
-        {entity: 'climb', stoktId: longGrade.id, reason: "crowdGrade.font: is 12 characters, more than the 10 of the server's climbs.grade_font"},
-        {entity: 'climb', stoktId: longName.id, reason: "name: is 300 characters, more than the 255 of the server's climbs.name"},
-      ])
-      const expected = expectedGymData(gym)
-      const data = await readGymData(database.knex())
-      expect(data.climbs).toEqual(expected.climbs.filter((climb) => climb.stokt_id !== longGrade.id && climb.stokt_id !== longName.id))
-      expect(data.holds).toEqual(expected.holds)
-    } finally {
-      await spoiledServer.close()
-    }
-  })
-
-  it.skipIf(skip)('keeps a climb whose id is all decimal digits where the database can: PostgreSQL; SQLite rejects it, saying why', async () => {
-    const numeric = structuredClone(gym)
-    const climb = numeric.climbs[6] as {id: string}
-    climb.id = '12345678-9012-4345-8789-012345678901'
-    const numericServer = await startStoktServer({gym: numeric})
-    try {
-      const database = await serverDatabase()
-      const run = () => runCli([...importArgs(numericServer, numeric, database, ['--json'])], {STOKT_TOKEN: DEFAULT_TOKEN})
-      const first = await run()
-      const expected = expectedGymData(numeric)
-      if (kind === 'sqlite') {
-        expect(first.code).toBe(3)
-        expect(JSON.parse(first.stdout).rejected).toEqual([
-          {entity: 'climb', stoktId: climb.id, reason: `id: ${climb.id} cannot be kept in SQLite as the mastoc server stores UUIDs (its 32 hex digits read as a number, which SQLite stores rounded); PostgreSQL keeps it`},
+  it.skipIf(skip).each(STRATEGIES)(
+    "rejects, %s, a value longer than the server's column holds, naming the field and the width, and imports the rest",
+    async (_name, strategy) => {
+      const spoiled = structuredClone(gym)
+      const [longGrade, longName] = [spoiled.climbs[2], spoiled.climbs[4]] as {id: string; name: string; crowdGrade: {font: string}}[]
+      longGrade.crowdGrade.font = '7A+ (soft?)' + '!'
+      longName.name = 'n'.repeat(299) + '🧗'
+      const spoiledServer = await startStoktServer({gym: spoiled})
+      try {
+        const database = await serverDatabase()
+        const result = await runCli([...importArgs(spoiledServer, gym, database, ['--json', ...strategy])], {STOKT_TOKEN: DEFAULT_TOKEN})
+        expect(result.code).toBe(3)
+        expect(JSON.parse(result.stdout).rejected).toEqual([
+          {
+            entity: 'climb',
+            stoktId: longGrade.id,
+            reason: "crowdGrade.font: is 12 characters, more than the 10 of the server's climbs.grade_font",
+          },
+          {entity: 'climb', stoktId: longName.id, reason: "name: is 300 characters, more than the 255 of the server's climbs.name"},
         ])
-        expected.climbs = expected.climbs.filter((row) => row.stokt_id !== climb.id)
-      } else {
-        expect(first.code).toBe(0)
+        const expected = expectedGymData(gym)
+        const data = await readGymData(database.knex())
+        expect(data.climbs).toEqual(expected.climbs.filter((climb) => climb.stokt_id !== longGrade.id && climb.stokt_id !== longName.id))
+        expect(data.holds).toEqual(expected.holds)
+      } finally {
+        await spoiledServer.close()
       }
-      expect(await readGymData(database.knex())).toEqual(expected)
-      const before = await writeCounts(database.knex())
-      expect((await run()).code).toBe(first.code)
-      expect(await writeCounts(database.knex())).toEqual(before)
-    } finally {
-      await numericServer.close()
-    }
-  })
+    },
+  )
 
-  describe("a server schema that has moved on", () => {
+  it.skipIf(skip)(
+    'keeps a climb whose id is all decimal digits where the database can: PostgreSQL; SQLite rejects it, saying why',
+    async () => {
+      const numeric = structuredClone(gym)
+      const climb = numeric.climbs[6] as {id: string}
+      climb.id = '12345678-9012-4345-8789-012345678901'
+      const numericServer = await startStoktServer({gym: numeric})
+      try {
+        const database = await serverDatabase()
+        const run = () => runCli([...importArgs(numericServer, numeric, database, ['--json'])], {STOKT_TOKEN: DEFAULT_TOKEN})
+        const first = await run()
+        const expected = expectedGymData(numeric)
+        if (kind === 'sqlite') {
+          expect(first.code).toBe(3)
+          expect(JSON.parse(first.stdout).rejected).toEqual([
+            {
+              entity: 'climb',
+              stoktId: climb.id,
+              reason: `id: ${climb.id} cannot be kept in SQLite as the mastoc server stores UUIDs (its 32 hex digits read as a number, which SQLite stores rounded); PostgreSQL keeps it`,
+            },
+          ])
+          expected.climbs = expected.climbs.filter((row) => row.stokt_id !== climb.id)
+        } else {
+          expect(first.code).toBe(0)
+        }
+        expect(await readGymData(database.knex())).toEqual(expected)
+        const before = await writeCounts(database.knex())
+        expect((await run()).code).toBe(first.code)
+        expect(await writeCounts(database.knex())).toEqual(before)
+      } finally {
+        await numericServer.close()
+      }
+    },
+  )
+
+  describe('a server schema that has moved on', () => {
     it.skipIf(skip).each([
-      ['a NOT NULL column without a default', (ddl: string) => ddl.replace('personal_notes TEXT,', 'personal_notes TEXT, difficulty VARCHAR(10) NOT NULL,'), 'climbs.difficulty is NOT NULL without a default'],
-      ['a column the importer writes removed', (ddl: string) => ddl.replace('grade_font VARCHAR(10),', ''), 'climbs.grade_font is missing, and the importer writes it'],
-      ['a column of a type the importer cannot write', (ddl: string) => ddl.replace('total_likes INTEGER NOT NULL', 'total_likes VARCHAR(20) NOT NULL'), 'climbs.total_likes is of type varchar, where the importer writes an integer'],
-    ])('with %s: ends the run (exit 1) before writing anything, naming the table and column and what to do', async (_case, edit, problem) => {
-      const database = await serverDatabase({edit})
-      const result = await importAll(database)
-      expect(result.code).toBe(1)
-      expectJsonError(result)
-      expect(result.stderr.replace(/\s*›\s*/g, ' ')).toContain(problem)
-      expect(Number((await database.knex()('gyms').count({n: '*'}))[0].n)).toBe(0)
-      expect(Number((await database.knex()('import_runs').count({n: '*'}))[0].n)).toBe(0)
-    })
+      [
+        'a NOT NULL column without a default',
+        (ddl: string) => ddl.replace('personal_notes TEXT,', 'personal_notes TEXT, difficulty VARCHAR(10) NOT NULL,'),
+        'climbs.difficulty is NOT NULL without a default',
+      ],
+      [
+        'a column the importer writes removed',
+        (ddl: string) => ddl.replace('grade_font VARCHAR(10),', ''),
+        'climbs.grade_font is missing, and the importer writes it',
+      ],
+      [
+        'a column of a type the importer cannot write',
+        (ddl: string) => ddl.replace('total_likes INTEGER NOT NULL', 'total_likes VARCHAR(20) NOT NULL'),
+        'climbs.total_likes is of type varchar, where the importer writes an integer',
+      ],
+    ])(
+      'with %s: ends the run (exit 1) before writing anything, naming the table and column and what to do',
+      async (_case, edit, problem) => {
+        const database = await serverDatabase({edit})
+        const result = await importAll(database)
+        expect(result.code).toBe(1)
+        expectJsonError(result)
+        expect(result.stderr.replace(/\s*›\s*/g, ' ')).toContain(problem)
+        expect(Number((await database.knex()('gyms').count({n: '*'}))[0].n)).toBe(0)
+        expect(Number((await database.knex()('import_runs').count({n: '*'}))[0].n)).toBe(0)
+      },
+    )
 
     it.skipIf(skip)('with extra columns that are nullable or have a default: imports, and leaves them alone', async () => {
       const database = await serverDatabase({
-        edit: (ddl) => ddl.replace('personal_notes TEXT,', "personal_notes TEXT, difficulty VARCHAR(10), favourites INTEGER DEFAULT 0 NOT NULL,"),
+        edit: (ddl) =>
+          ddl.replace('personal_notes TEXT,', 'personal_notes TEXT, difficulty VARCHAR(10), favourites INTEGER DEFAULT 0 NOT NULL,'),
       })
       const result = await importAll(database)
       expect(result.stderr).toBe('')
@@ -198,7 +249,12 @@ describe.each(DATABASE_KINDS)("into the mastoc server's own tables, on %s", (kin
 
     const face = await knex('faces').where('stokt_id', storedUuid(knex, firstFace)).first('id')
     const faceClimbs = await knex('climbs').where('face_id', face.id).pluck('stokt_id')
-    expect(faceClimbs.map(String).sort()).toEqual(climbs.filter((climb) => climb.faceId === firstFace).map((climb) => storedUuid(knex, climb.id)).sort())
+    expect(faceClimbs.map(String).sort()).toEqual(
+      climbs
+        .filter((climb) => climb.faceId === firstFace)
+        .map((climb) => storedUuid(knex, climb.id))
+        .sort(),
+    )
 
     const target = climbs[7]
     const byStoktId = await knex('climbs').where('stokt_id', storedUuid(knex, target.id)).first('id', 'name')
@@ -207,7 +263,12 @@ describe.each(DATABASE_KINDS)("into the mastoc server's own tables, on %s", (kin
     const setterId = climbs.find((climb) => climb.climbSetters)!.climbSetters!.id
     const setter = await knex('users').where('stokt_id', storedUuid(knex, setterId)).first('id')
     const setterClimbs = await knex('climbs').where('setter_id', setter.id).pluck('stokt_id')
-    expect(setterClimbs.map(String).sort()).toEqual(climbs.filter((climb) => climb.climbSetters?.id === setterId).map((climb) => storedUuid(knex, climb.id)).sort())
+    expect(setterClimbs.map(String).sort()).toEqual(
+      climbs
+        .filter((climb) => climb.climbSetters?.id === setterId)
+        .map((climb) => storedUuid(knex, climb.id))
+        .sort(),
+    )
 
     // The server filters dates by comparing its own encoding: the same rows on both databases.
     const since = '2026-06-01T00:00:00.000000Z'

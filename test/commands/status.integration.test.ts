@@ -29,9 +29,31 @@ interface Run {
 
 /** Newest first, as status lists them. */
 const RUNS: Run[] = [
-  {gym: GYM_A, command: 'import all', startedAt: '2026-11-26T02:17:42.000000Z', tookMs: 65_000, status: 'succeeded', incremental: true, summary: {faces: counts(0), holds: counts(0), users: counts(1), climbs: counts(12, 3, 2)}},
-  {gym: GYM_B, command: 'import climbs', startedAt: '2026-11-25T02:17:42.000000Z', tookMs: 800, status: 'failed', error: `GET /api/gyms/${GYM_B}/climbs page 1: Stokt refused the token (HTTP 401): ${'a long explanation '.repeat(12)}`},
-  {gym: GYM_A, command: 'import all', startedAt: '2026-07-14T10:00:00.000000Z', tookMs: 3_723_000, status: 'partial', summary: {faces: HUGE, holds: HUGE, users: HUGE, climbs: HUGE}},
+  {
+    gym: GYM_A,
+    command: 'import all',
+    startedAt: '2026-11-26T02:17:42.000000Z',
+    tookMs: 65_000,
+    status: 'succeeded',
+    incremental: true,
+    summary: {faces: counts(0), holds: counts(0), users: counts(1), climbs: counts(12, 3, 2)},
+  },
+  {
+    gym: GYM_B,
+    command: 'import climbs',
+    startedAt: '2026-11-25T02:17:42.000000Z',
+    tookMs: 800,
+    status: 'failed',
+    error: `GET /api/gyms/${GYM_B}/climbs page 1: Stokt refused the token (HTTP 401): ${'a long explanation '.repeat(12)}`,
+  },
+  {
+    gym: GYM_A,
+    command: 'import all',
+    startedAt: '2026-07-14T10:00:00.000000Z',
+    tookMs: 3_723_000,
+    status: 'partial',
+    summary: {faces: HUGE, holds: HUGE, users: HUGE, climbs: HUGE},
+  },
   ...Array.from({length: 9}, (_, index): Run => ({
     gym: index % 2 === 0 ? GYM_A : GYM_C,
     command: 'import holds',
@@ -50,7 +72,10 @@ async function recordRuns(database: TestDatabase): Promise<void> {
   for (const run of RUNS) {
     const id = randomUUID()
     const options = run.incremental ? {incremental: true} : {}
-    await store.startRun({id, command: run.command, strategy: 'batch', gymStoktId: run.gym, dryRun: false, options, startedAt: run.startedAt}, 'running')
+    await store.startRun(
+      {id, command: run.command, strategy: 'batch', gymStoktId: run.gym, dryRun: false, options, startedAt: run.startedAt},
+      'running',
+    )
     if (run.tookMs === undefined) continue
     const finishedAt = new Date(Date.parse(run.startedAt) + run.tookMs).toISOString().replace('Z', '000Z')
     await store.finishRun(id, {status: run.status, finishedAt, summary: run.summary ?? null, error: run.error ?? null})
@@ -72,7 +97,13 @@ describe.each(DATABASE_KINDS)('mastoc status on %s', (kind) => {
   /** The lines a run has under its own: its counts when apart, its error. */
   const below = (lines: string[], line: string) => {
     const after = lines.slice(lines.indexOf(line) + 1)
-    return after.slice(0, Math.max(0, after.findIndex((next) => !next.startsWith('      '))))
+    return after.slice(
+      0,
+      Math.max(
+        0,
+        after.findIndex((next) => !next.startsWith('      ')),
+      ),
+    )
   }
 
   beforeAll(async () => {
@@ -92,12 +123,36 @@ describe.each(DATABASE_KINDS)('mastoc status on %s', (kind) => {
     expect(header.split(/\s+/).filter(Boolean)).toEqual(['started', 'took', 'gym', 'import', 'status', 'faces', 'holds', 'users', 'climbs'])
     // Winter and summer time in Paris; each run's duration; counts under their entity.
     const latest = runLine(lines, '2026-11-26 03:17:42 CET')
-    expect(latest?.split(/\s{2,}/).filter(Boolean)).toEqual(['2026-11-26 03:17:42 CET', '1m05s', 'be149ef2-3', 'all*', 'succeeded', '0', '0', '+1', '+12 ~3 !2'])
+    expect(latest?.split(/\s{2,}/).filter(Boolean)).toEqual([
+      '2026-11-26 03:17:42 CET',
+      '1m05s',
+      'be149ef2-3',
+      'all*',
+      'succeeded',
+      '0',
+      '0',
+      '+1',
+      '+12 ~3 !2',
+    ])
     const failed = runLine(lines, '2026-11-25 03:17:42 CET')
-    expect(failed?.split(/\s{2,}/).filter(Boolean)).toEqual(['2026-11-25 03:17:42 CET', '0.8s', 'be149ef2-0', 'climbs', 'failed', '-', '-', '-', '-'])
+    expect(failed?.split(/\s{2,}/).filter(Boolean)).toEqual([
+      '2026-11-25 03:17:42 CET',
+      '0.8s',
+      'be149ef2-0',
+      'climbs',
+      'failed',
+      '-',
+      '-',
+      '-',
+      '-',
+    ])
     // Its error under it, wrapped, nothing of it lost.
     expect(below(lines, failed!).length).toBeGreaterThan(1)
-    expect(below(lines, failed!).map((line) => line.trim()).join(' ')).toBe(RUNS[1].error!.trim())
+    expect(
+      below(lines, failed!)
+        .map((line) => line.trim())
+        .join(' '),
+    ).toBe(RUNS[1].error!.trim())
     // Counts too large for the width: on a line of their own, under their run.
     const huge = runLine(lines, '2026-07-14 12:00:00 CEST')!
     expect(huge.split(/\s{2,}/).filter(Boolean)).toEqual(['2026-07-14 12:00:00 CEST', '1h02m', 'be149ef2-3', 'all', 'partial'])
@@ -106,7 +161,9 @@ describe.each(DATABASE_KINDS)('mastoc status on %s', (kind) => {
     )
     expect(runLine(lines, '2026-06-20 10:00:00 CEST')).toMatch(/ 1\.5s +be149ef2-3 +holds +succeeded +\+3 +\+450 +- +-$/)
     // Each column's cells start where its title does (the left-aligned ones) or end where it ends.
-    const runLines = table(lines).slice(1).filter((line) => /^ {2}\d{4}-/.test(line))
+    const runLines = table(lines)
+      .slice(1)
+      .filter((line) => /^ {2}\d{4}-/.test(line))
     for (const title of ['gym', 'import', 'status']) {
       for (const line of runLines) expect(`${line.slice(header.indexOf(title) - 2, header.indexOf(title) + 1)}`, line).toMatch(/^ {2}\S$/)
     }
@@ -133,7 +190,17 @@ describe.each(DATABASE_KINDS)('mastoc status on %s', (kind) => {
 
     expect(table(await status(['--limit', '12'])).filter((line) => /^ {2}\d{4}-/.test(line))).toHaveLength(12)
     const running = table(await status(['--limit', '20'])).find((line) => line.includes('running'))
-    expect(running?.split(/\s{2,}/).filter(Boolean)).toEqual(['2026-06-01 10:00:00 CEST', '-', '7e62b4bf', 'users', 'running', '-', '-', '-', '-'])
+    expect(running?.split(/\s{2,}/).filter(Boolean)).toEqual([
+      '2026-06-01 10:00:00 CEST',
+      '-',
+      '7e62b4bf',
+      'users',
+      'running',
+      '-',
+      '-',
+      '-',
+      '-',
+    ])
   })
 
   it.skipIf(skip)('refuses a --gym that is no gym id, as a usage error', async () => {

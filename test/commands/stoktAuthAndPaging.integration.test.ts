@@ -128,27 +128,30 @@ describe.each(DATABASE_KINDS)('Stokt refusing, drifting or redirecting, through 
       expect(result.stdout).not.toContain(DEFAULT_PASSWORD)
     })
 
-    it.skipIf(skip)('after a username/password login: fails (exit 1) when the new token is refused too, logging in only once more', async () => {
-      const gym = generateGym(GYM_SPEC)
-      const {server, seen} = await expiringTokenServer(gym, {refuseNewToken: true})
-      const database = await freshDatabase()
+    it.skipIf(skip)(
+      'after a username/password login: fails (exit 1) when the new token is refused too, logging in only once more',
+      async () => {
+        const gym = generateGym(GYM_SPEC)
+        const {server, seen} = await expiringTokenServer(gym, {refuseNewToken: true})
+        const database = await freshDatabase()
 
-      const result = await importAll(server, gym, database, ['--batch-size', '10'], LOGIN)
+        const result = await importAll(server, gym, database, ['--batch-size', '10'], LOGIN)
 
-      expect(result.code).toBe(1)
-      expectJsonError(result)
-      // The failure, last (calls still in flight may have warned before it); no stack trace.
-      expect(result.stderr.trim().split('\n').at(-1)).toBe(
-        `Error: Stokt refused the token (HTTP 401) on ${climbsCall(gym, 3)}, even after logging in again as ${DEFAULT_USERNAME}`,
-      )
-      expect(result.stderr).not.toMatch(/\n\s+at /)
-      expect(seen.filter((req) => req.path === '/api/token-auth')).toHaveLength(2)
-      expect(result.stdout + result.stderr).not.toContain(DEFAULT_PASSWORD)
-      expect(result.stdout + result.stderr).not.toContain(ROTATED_TOKEN)
-      // Pages 1–2 were two whole batches, committed before the refusal.
-      expect(await readGymData(database.knex())).toEqual(expectedWithFirstClimbs(gym, 20))
-      expect(await latestRun(database.knex())).toMatchObject({status: 'failed'})
-    })
+        expect(result.code).toBe(1)
+        expectJsonError(result)
+        // The failure, last (calls still in flight may have warned before it); no stack trace.
+        expect(result.stderr.trim().split('\n').at(-1)).toBe(
+          `Error: Stokt refused the token (HTTP 401) on ${climbsCall(gym, 3)}, even after logging in again as ${DEFAULT_USERNAME}`,
+        )
+        expect(result.stderr).not.toMatch(/\n\s+at /)
+        expect(seen.filter((req) => req.path === '/api/token-auth')).toHaveLength(2)
+        expect(result.stdout + result.stderr).not.toContain(DEFAULT_PASSWORD)
+        expect(result.stdout + result.stderr).not.toContain(ROTATED_TOKEN)
+        // Pages 1–2 were two whole batches, committed before the refusal.
+        expect(await readGymData(database.knex())).toEqual(expectedWithFirstClimbs(gym, 20))
+        expect(await latestRun(database.knex())).toMatchObject({status: 'failed'})
+      },
+    )
 
     it.skipIf(skip)('with a bare token (STOKT_TOKEN): fails (exit 1) saying the token was refused, keeping whole batches', async () => {
       const gym = generateGym(GYM_SPEC)
@@ -280,124 +283,146 @@ describe.each(DATABASE_KINDS)('Stokt refusing, drifting or redirecting, through 
     })
   })
 
-  it.skipIf(skip)('a last page linking back to page 1 through a cache-buster: fails (exit 1) saying so, keeping whole batches', async () => {
-    const gym = generateGym(GYM_SPEC)
-    const lastPage = gym.climbs.length / PAGE_SIZE
-    // Every next link carries a new `_=…`, so no link repeats an earlier URL; page 6 links to page 1.
-    // After 100 pages the list ends, so that a client that never stops still finishes.
-    let served = 0
-    const server = await serve(gym, (req, res) => {
-      if (!req.path.endsWith('/climbs')) return false
-      served += 1
-      const page = Number(req.query.get('page') ?? '1')
-      const nextPage = page < lastPage ? page + 1 : 1
-      const next = served < 100 ? `${server.url}${req.path}?max_age=${req.query.get('max_age')}&page=${nextPage}&_=${Math.random()}` : null
-      sendJson(res, 200, {count: gym.climbs.length, next, previous: null, results: gym.climbs.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE)})
-      return true
-    })
-    const database = await freshDatabase()
+  it.skipIf(skip)(
+    'a last page linking back to page 1 through a cache-buster: fails (exit 1) saying so, keeping whole batches',
+    async () => {
+      const gym = generateGym(GYM_SPEC)
+      const lastPage = gym.climbs.length / PAGE_SIZE
+      // Every next link carries a new `_=…`, so no link repeats an earlier URL; page 6 links to page 1.
+      // After 100 pages the list ends, so that a client that never stops still finishes.
+      let served = 0
+      const server = await serve(gym, (req, res) => {
+        if (!req.path.endsWith('/climbs')) return false
+        served += 1
+        const page = Number(req.query.get('page') ?? '1')
+        const nextPage = page < lastPage ? page + 1 : 1
+        const next =
+          served < 100 ? `${server.url}${req.path}?max_age=${req.query.get('max_age')}&page=${nextPage}&_=${Math.random()}` : null
+        sendJson(res, 200, {
+          count: gym.climbs.length,
+          next,
+          previous: null,
+          results: gym.climbs.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE),
+        })
+        return true
+      })
+      const database = await freshDatabase()
 
-    const result = await importAll(server, gym, database, ['--batch-size', '25'], {STOKT_TOKEN: DEFAULT_TOKEN})
+      const result = await importAll(server, gym, database, ['--batch-size', '25'], {STOKT_TOKEN: DEFAULT_TOKEN})
 
-    expect(result.code).toBe(1)
-    expectJsonError(result)
-    expect(result.stderr.trim()).toBe(`Error: ${climbsCall(gym, lastPage + 1)}: the previous page's next link repeats an earlier page; stopping`)
-    // Every page was read, and served: the two whole batches of 25 are kept, not the last 10 climbs.
-    expect(new Set(pagesRead(server))).toEqual(new Set(['1', '2', '3', '4', '5', '6']))
-    expect(await readGymData(database.knex())).toEqual(expectedWithFirstClimbs(gym, 50))
-    expect(await latestRun(database.knex())).toMatchObject({status: 'failed'})
-  })
+      expect(result.code).toBe(1)
+      expectJsonError(result)
+      expect(result.stderr.trim()).toBe(
+        `Error: ${climbsCall(gym, lastPage + 1)}: the previous page's next link repeats an earlier page; stopping`,
+      )
+      // Every page was read, and served: the two whole batches of 25 are kept, not the last 10 climbs.
+      expect(new Set(pagesRead(server))).toEqual(new Set(['1', '2', '3', '4', '5', '6']))
+      expect(await readGymData(database.knex())).toEqual(expectedWithFirstClimbs(gym, 50))
+      expect(await latestRun(database.knex())).toMatchObject({status: 'failed'})
+    },
+  )
 
-  it.skipIf(skip)('empty pages announcing a trillion climbs, each with a fresh next link: stops (exit 1) after 10 such pages, naming them', async () => {
-    const gym = generateGym(GYM_SPEC)
-    // Page 1 serves the first 10 climbs; every later page is empty and links on. After 200 pages
-    // the list ends, so that a client that never stops still finishes.
-    let served = 0
-    const server = await serve(gym, (req, res) => {
-      if (!req.path.endsWith('/climbs')) return false
-      served += 1
-      const next = served < 200 ? `${server.url}${req.path}?max_age=${req.query.get('max_age')}&cursor=${randomUUID()}` : null
-      sendJson(res, 200, {count: 1e12, next, previous: null, results: served === 1 ? gym.climbs.slice(0, PAGE_SIZE) : []})
-      return true
-    })
-    const database = await freshDatabase()
+  it.skipIf(skip)(
+    'empty pages announcing a trillion climbs, each with a fresh next link: stops (exit 1) after 10 such pages, naming them',
+    async () => {
+      const gym = generateGym(GYM_SPEC)
+      // Page 1 serves the first 10 climbs; every later page is empty and links on. After 200 pages
+      // the list ends, so that a client that never stops still finishes.
+      let served = 0
+      const server = await serve(gym, (req, res) => {
+        if (!req.path.endsWith('/climbs')) return false
+        served += 1
+        const next = served < 200 ? `${server.url}${req.path}?max_age=${req.query.get('max_age')}&cursor=${randomUUID()}` : null
+        sendJson(res, 200, {count: 1e12, next, previous: null, results: served === 1 ? gym.climbs.slice(0, PAGE_SIZE) : []})
+        return true
+      })
+      const database = await freshDatabase()
 
-    const result = await importAll(server, gym, database, ['--batch-size', '10'], {STOKT_TOKEN: DEFAULT_TOKEN})
+      const result = await importAll(server, gym, database, ['--batch-size', '10'], {STOKT_TOKEN: DEFAULT_TOKEN})
 
-    expect(result.code).toBe(1)
-    expectJsonError(result)
-    expect(result.stderr.trim()).toBe(`Error: ${climbsCall(gym, 12)}: the last 10 pages brought no climb not already read, yet link to more; stopping`)
-    expect(served).toBe(11)
-    expect(await readGymData(database.knex())).toEqual(expectedWithFirstClimbs(gym, 10))
-    expect(await latestRun(database.knex())).toMatchObject({status: 'failed'})
-  })
+      expect(result.code).toBe(1)
+      expectJsonError(result)
+      expect(result.stderr.trim()).toBe(
+        `Error: ${climbsCall(gym, 12)}: the last 10 pages brought no climb not already read, yet link to more; stopping`,
+      )
+      expect(served).toBe(11)
+      expect(await readGymData(database.knex())).toEqual(expectedWithFirstClimbs(gym, 10))
+      expect(await latestRun(database.knex())).toMatchObject({status: 'failed'})
+    },
+  )
 
-  it.skipIf(skip)('a climbs page that is a gzip bomb (1 MB expanding to 1 GiB): fails (exit 1) at 64 MiB, naming the URL, keeping whole batches', async () => {
-    const gym = generateGym(GYM_SPEC)
-    // One gzip member of 1 MiB of zeros, 1024 times: a gzip stream may hold many members.
-    const member = gzipSync(Buffer.alloc(1024 * 1024))
-    const bomb = Buffer.concat(Array.from({length: 1024}, () => member))
-    const server = await serve(gym, (req, res) => {
-      if (!isClimbsPage(req, gym, 2)) return false
-      res.writeHead(200, {'Content-Type': 'application/json', 'Content-Encoding': 'gzip', 'Content-Length': String(bomb.length)})
-      res.end(bomb)
-      return true
-    })
-    const database = await freshDatabase()
+  it.skipIf(skip)(
+    'a climbs page that is a gzip bomb (1 MB expanding to 1 GiB): fails (exit 1) at 64 MiB, naming the URL, keeping whole batches',
+    async () => {
+      const gym = generateGym(GYM_SPEC)
+      // One gzip member of 1 MiB of zeros, 1024 times: a gzip stream may hold many members.
+      const member = gzipSync(Buffer.alloc(1024 * 1024))
+      const bomb = Buffer.concat(Array.from({length: 1024}, () => member))
+      const server = await serve(gym, (req, res) => {
+        if (!isClimbsPage(req, gym, 2)) return false
+        res.writeHead(200, {'Content-Type': 'application/json', 'Content-Encoding': 'gzip', 'Content-Length': String(bomb.length)})
+        res.end(bomb)
+        return true
+      })
+      const database = await freshDatabase()
 
-    const result = await importAll(server, gym, database, ['--batch-size', '10', '--concurrency', '1'], {STOKT_TOKEN: DEFAULT_TOKEN})
+      const result = await importAll(server, gym, database, ['--batch-size', '10', '--concurrency', '1'], {STOKT_TOKEN: DEFAULT_TOKEN})
 
-    expect(result.code).toBe(1)
-    expectJsonError(result)
-    expect(result.stderr.trim()).toBe(
-      `Error: ${climbsCall(gym, 2)} failed: Stokt's answer (${server.url}/api/gyms/${gym.gymId}/climbs?max_age=9999&page_size=${DEFAULT_PAGE_SIZE}&page=2) is larger than 64 MiB, the most the client reads`,
-    )
-    expect(await readGymData(database.knex())).toEqual(expectedWithFirstClimbs(gym, 10))
-    expect(await latestRun(database.knex())).toMatchObject({status: 'failed'})
-  })
+      expect(result.code).toBe(1)
+      expectJsonError(result)
+      expect(result.stderr.trim()).toBe(
+        `Error: ${climbsCall(gym, 2)} failed: Stokt's answer (${server.url}/api/gyms/${gym.gymId}/climbs?max_age=9999&page_size=${DEFAULT_PAGE_SIZE}&page=2) is larger than 64 MiB, the most the client reads`,
+      )
+      expect(await readGymData(database.knex())).toEqual(expectedWithFirstClimbs(gym, 10))
+      expect(await latestRun(database.knex())).toMatchObject({status: 'failed'})
+    },
+  )
 
-  it.skipIf(skip)('climbs deleted while paging, so that the last page vanishes: reads the list again from page 1 and imports every climb (exit 0)', async () => {
-    const gym = generateGym(GYM_SPEC)
-    // Page 6 is held until pages 1–5 have been served from the 60 climbs (the client asks for pages
-    // ahead); then the 10 newest climbs are deleted, and page 6, which page 5 links to, answers 404.
-    const served = new Set<string>()
-    let firstPagesServed: () => void = () => {}
-    const firstPages = new Promise<void>((resolve) => (firstPagesServed = resolve))
-    let deleted = false
-    const server = await startStoktServer({
-      gym,
-      pageSize: PAGE_SIZE,
-      intercept: async (req) => {
-        if (deleted || !req.path.endsWith('/climbs')) return false
-        const page = req.query.get('page') ?? '1'
-        if (page === '6') {
-          await firstPages
-          gym.climbs.splice(0, 10)
-          deleted = true
-        } else {
-          served.add(page)
-          if (served.size === 5) setImmediate(firstPagesServed) // once the route below has answered it
-        }
-        return false
-      },
-    })
-    cleanups.push(() => server.close())
-    const database = await freshDatabase()
+  it.skipIf(skip)(
+    'climbs deleted while paging, so that the last page vanishes: reads the list again from page 1 and imports every climb (exit 0)',
+    async () => {
+      const gym = generateGym(GYM_SPEC)
+      // Page 6 is held until pages 1–5 have been served from the 60 climbs (the client asks for pages
+      // ahead); then the 10 newest climbs are deleted, and page 6, which page 5 links to, answers 404.
+      const served = new Set<string>()
+      let firstPagesServed: () => void = () => {}
+      const firstPages = new Promise<void>((resolve) => (firstPagesServed = resolve))
+      let deleted = false
+      const server = await startStoktServer({
+        gym,
+        pageSize: PAGE_SIZE,
+        intercept: async (req) => {
+          if (deleted || !req.path.endsWith('/climbs')) return false
+          const page = req.query.get('page') ?? '1'
+          if (page === '6') {
+            await firstPages
+            gym.climbs.splice(0, 10)
+            deleted = true
+          } else {
+            served.add(page)
+            if (served.size === 5) setImmediate(firstPagesServed) // once the route below has answered it
+          }
+          return false
+        },
+      })
+      cleanups.push(() => server.close())
+      const database = await freshDatabase()
 
-    const result = await importAll(server, gym, database, ['--batch-size', '15'], {STOKT_TOKEN: DEFAULT_TOKEN})
+      const result = await importAll(server, gym, database, ['--batch-size', '15'], {STOKT_TOKEN: DEFAULT_TOKEN})
 
-    expect(deleted).toBe(true)
-    expect(result.stderr).toBe('')
-    expect(result.code).toBe(0)
-    expect(pagesRead(server).slice(-5)).toEqual(['1', '2', '3', '4', '5'])
-    // Every climb, once: the 10 deleted ones were read (and imported) before they went; the
-    // importer never deletes a climb.
-    const summary = JSON.parse(result.stdout)
-    expect(summary.climbs).toEqual({created: 60, updated: 0, unchanged: 0, errors: 0, total: 60})
-    expect(summary.rejected).toEqual([])
-    expect(await readGymData(database.knex())).toEqual(expectedGymData(generateGym(GYM_SPEC)))
-    expect(await latestRun(database.knex())).toMatchObject({status: 'succeeded'})
-  })
+      expect(deleted).toBe(true)
+      expect(result.stderr).toBe('')
+      expect(result.code).toBe(0)
+      expect(pagesRead(server).slice(-5)).toEqual(['1', '2', '3', '4', '5'])
+      // Every climb, once: the 10 deleted ones were read (and imported) before they went; the
+      // importer never deletes a climb.
+      const summary = JSON.parse(result.stdout)
+      expect(summary.climbs).toEqual({created: 60, updated: 0, unchanged: 0, errors: 0, total: 60})
+      expect(summary.rejected).toEqual([])
+      expect(await readGymData(database.knex())).toEqual(expectedGymData(generateGym(GYM_SPEC)))
+      expect(await latestRun(database.knex())).toMatchObject({status: 'succeeded'})
+    },
+  )
 
   describe.each([
     {stokt: 'honours it', server: {honourPageSize: true}, pages: 3, size: '25'},

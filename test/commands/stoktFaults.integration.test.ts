@@ -7,7 +7,15 @@ import {DATABASE_KINDS, testDatabases, unavailable, type TestDatabase} from '../
 import {expectedGymData, expectedWithFirstClimbs, readGymData} from '../support/gymData.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
 import {latestRun} from '../support/runs.js'
-import {climbsCall, DEFAULT_TOKEN, isClimbsPage, sendJson, startStoktServer, type RecordedRequest, type StoktServer} from '../support/stoktServer.js'
+import {
+  climbsCall,
+  DEFAULT_TOKEN,
+  isClimbsPage,
+  sendJson,
+  startStoktServer,
+  type RecordedRequest,
+  type StoktServer,
+} from '../support/stoktServer.js'
 
 /**
  * Stokt misbehaving in passing ways — throttling, server errors, a response that never comes, a
@@ -80,9 +88,12 @@ describe.each(DATABASE_KINDS)('Stokt failing in passing ways, through the CLI, o
   }
 
   const importAll = (server: StoktServer, gym: GeneratedGym, database: TestDatabase, flags: string[]): Promise<CliResult> =>
-    runCli(['import', 'all', '--json', '--database', database.url, '--gym', gym.gymId, '--stokt-url', server.url, '--timeout', '1', ...flags], {
-      STOKT_TOKEN: DEFAULT_TOKEN,
-    })
+    runCli(
+      ['import', 'all', '--json', '--database', database.url, '--gym', gym.gymId, '--stokt-url', server.url, '--timeout', '1', ...flags],
+      {
+        STOKT_TOKEN: DEFAULT_TOKEN,
+      },
+    )
 
   describe.each(FAULTS)('$name', (fault) => {
     it.skipIf(skip)('is retried with backoff at a face setup and at a climbs page, then the import completes (exit 0)', async () => {

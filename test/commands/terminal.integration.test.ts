@@ -48,7 +48,9 @@ describe.each(DATABASE_KINDS)('on a terminal, on %s', (kind) => {
 
   it.skipIf(skip)('Ctrl-C: the warning shows above the bars and stays there, then the run stops (exit 130)', async () => {
     const database = await databases.fresh()
-    const terminal = startCliOnTerminal(importArgs(server, gym, database, ['--batch-size', '10', '--concurrency', '1']), {STOKT_TOKEN: DEFAULT_TOKEN})
+    const terminal = startCliOnTerminal(importArgs(server, gym, database, ['--batch-size', '10', '--concurrency', '1']), {
+      STOKT_TOKEN: DEFAULT_TOKEN,
+    })
     onRequest = (request) => {
       if (isClimbsPage(request, gym, 3)) terminal.type('\x03')
     }
@@ -75,11 +77,17 @@ describe.each(DATABASE_KINDS)('on a terminal, on %s', (kind) => {
     const database = await databases.fresh()
     const climbsBars = (raw: string) => [...raw.matchAll(/climbs +\|[^\r\n\x1b]*/g)]
     const onItsWay = new RegExp(`\\d+/${gym.climbs.length} \\d+(\\.\\d)?/s ETA \\d+s$`)
-    const terminal = startCliOnTerminal(importArgs(server, gym, database, ['--batch-size', '10', '--concurrency', '1']), {STOKT_TOKEN: DEFAULT_TOKEN, LANG: 'C.UTF-8'})
+    const terminal = startCliOnTerminal(importArgs(server, gym, database, ['--batch-size', '10', '--concurrency', '1']), {
+      STOKT_TOKEN: DEFAULT_TOKEN,
+      LANG: 'C.UTF-8',
+    })
     // Page 5 is answered once the bar has shown a rate and the time left, halfway through.
     beforeAnswer = async (request) => {
       if (!isClimbsPage(request, gym, 5)) return
-      await waitFor('the climbs bar to show a rate and an ETA', () => climbsBars(terminal.output()).some(([bar]) => onItsWay.test(bar)) || undefined)
+      await waitFor(
+        'the climbs bar to show a rate and an ETA',
+        () => climbsBars(terminal.output()).some(([bar]) => onItsWay.test(bar)) || undefined,
+      )
     }
     const {code, output} = await terminal.result.finally(() => (beforeAnswer = undefined))
     expect(code, output).toBe(0)
@@ -91,7 +99,10 @@ describe.each(DATABASE_KINDS)('on a terminal, on %s', (kind) => {
     expect(firstBar, firstFrame.join('\n')).toMatch(new RegExp(`\\| \\d+/${gym.climbs.length}\\b`))
     for (const [drawing] of drawings) expect(drawing).toMatch(new RegExp(`\\| \\d+/${gym.climbs.length}\\b`))
     // On its way, a rate and the time left; at the end, every climb, the rate and how long it took.
-    expect(drawings.filter(([drawing]) => onItsWay.test(drawing)), output).not.toEqual([])
+    expect(
+      drawings.filter(([drawing]) => onItsWay.test(drawing)),
+      output,
+    ).not.toEqual([])
     const finalBar = terminalScreen(output).find((line) => /^ ?climbs +\|/.test(line))
     expect(finalBar).toMatch(new RegExp(`\\| ${gym.climbs.length}/${gym.climbs.length} \\d+(\\.\\d)?/s in \\d+s$`))
   })

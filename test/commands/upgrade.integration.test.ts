@@ -20,7 +20,12 @@ describe.each(DATABASE_KINDS)('the current build on a database another build mig
   let server: StoktServer
   const databases = testDatabases(kind)
   const importAll = (database: TestDatabase, flags: string[] = []) =>
-    runCli(['import', 'all', '--json', ...flags], {DATABASE_URL: database.url, MASTOC_GYM: gym.gymId, STOKT_URL: server.url, STOKT_TOKEN: DEFAULT_TOKEN})
+    runCli(['import', 'all', '--json', ...flags], {
+      DATABASE_URL: database.url,
+      MASTOC_GYM: gym.gymId,
+      STOKT_URL: server.url,
+      STOKT_TOKEN: DEFAULT_TOKEN,
+    })
 
   beforeAll(async () => {
     if (skip) return
@@ -60,31 +65,42 @@ describe.each(DATABASE_KINDS)('the current build on a database another build mig
     expect(await knex('import_locks').select('gym_stokt_id')).toEqual([])
   })
 
-  it.skipIf(skip)("converts the earlier build's own layout to the server's, keeping every row and the run history; the next import writes nothing", async () => {
-    const database = await databases.fresh()
-    const knex = database.knex()
-    const migrations = await new MastocMigrationSource().getMigrations()
-    for (let step = 0; step <= migrations.indexOf('20261126000300_import_locks_host'); step++) await knex.migrate.up()
-    await writeEarlierLayoutGym(knex, gym)
-    const earlierRun = {id: '0190a5e2-0000-7000-8000-00000000a001', command: 'import all', strategy: 'batch', gym_stokt_id: gym.gymId, dry_run: false, started_at: '2026-11-30T03:17:00.000000Z', status: 'succeeded'}
-    await knex('import_runs').insert(earlierRun)
-    const ids = await knex('climbs').orderBy('stokt_id').pluck('id')
+  it.skipIf(skip)(
+    "converts the earlier build's own layout to the server's, keeping every row and the run history; the next import writes nothing",
+    async () => {
+      const database = await databases.fresh()
+      const knex = database.knex()
+      const migrations = await new MastocMigrationSource().getMigrations()
+      for (let step = 0; step <= migrations.indexOf('20261126000300_import_locks_host'); step++) await knex.migrate.up()
+      await writeEarlierLayoutGym(knex, gym)
+      const earlierRun = {
+        id: '0190a5e2-0000-7000-8000-00000000a001',
+        command: 'import all',
+        strategy: 'batch',
+        gym_stokt_id: gym.gymId,
+        dry_run: false,
+        started_at: '2026-11-30T03:17:00.000000Z',
+        status: 'succeeded',
+      }
+      await knex('import_runs').insert(earlierRun)
+      const ids = await knex('climbs').orderBy('stokt_id').pluck('id')
 
-    const migrate = await runCli(['db', 'migrate'], {DATABASE_URL: database.url})
-    expect(migrate.stderr).toBe('')
-    expect(migrate.code).toBe(0)
-    expect(await readGymData(knex)).toEqual(expectedGymData(gym))
-    expect((await knex('climbs').orderBy('stokt_id').pluck('id')).map(String).map(dashedUuid)).toEqual(ids.map(String))
-    const before = await writeCounts(knex)
-    const next = await importAll(database)
-    expect(next.stderr).toBe('')
-    expect(next.code).toBe(0)
-    const summary = JSON.parse(next.stdout)
-    for (const entity of ['faces', 'holds', 'users', 'climbs']) expect(summary[entity], entity).toMatchObject({created: 0, updated: 0})
-    expect(await writeCounts(knex)).toEqual(before)
-    const status = JSON.parse((await runCli(['status', '--json'], {DATABASE_URL: database.url})).stdout)
-    expect(status.runs.map((run: {status: string}) => run.status)).toEqual(['succeeded', 'succeeded'])
-  })
+      const migrate = await runCli(['db', 'migrate'], {DATABASE_URL: database.url})
+      expect(migrate.stderr).toBe('')
+      expect(migrate.code).toBe(0)
+      expect(await readGymData(knex)).toEqual(expectedGymData(gym))
+      expect((await knex('climbs').orderBy('stokt_id').pluck('id')).map(String).map(dashedUuid)).toEqual(ids.map(String))
+      const before = await writeCounts(knex)
+      const next = await importAll(database)
+      expect(next.stderr).toBe('')
+      expect(next.code).toBe(0)
+      const summary = JSON.parse(next.stdout)
+      for (const entity of ['faces', 'holds', 'users', 'climbs']) expect(summary[entity], entity).toMatchObject({created: 0, updated: 0})
+      expect(await writeCounts(knex)).toEqual(before)
+      const status = JSON.parse((await runCli(['status', '--json'], {DATABASE_URL: database.url})).stdout)
+      expect(status.runs.map((run: {status: string}) => run.status)).toEqual(['succeeded', 'succeeded'])
+    },
+  )
 
   it.skipIf(skip)('refuses, saying so and writing nothing, a database a later build has migrated (an upgrade rolled back)', async () => {
     const database = await databases.fresh()

@@ -70,7 +70,12 @@ export function importArgs(server: StoktServer, gym: GeneratedGym, database: Tes
 }
 
 /** Polls `probe` until it returns a value; fails if the child exits first or it takes far too long. */
-export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, child?: ChildHandle, timeoutMs = 30_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  child?: ChildHandle,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     // A probe that fails (the schema not there yet) is asked again.
@@ -102,7 +107,10 @@ export function startCliOnTerminal(args: string[], env: Record<string, string | 
   const childEnv: Record<string, string> = {PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', TERM: 'xterm'}
   for (const [key, value] of Object.entries(env)) if (value !== undefined) childEnv[key] = value
   const command = [process.execPath, BIN, ...args].map(shellQuote).join(' ')
-  const child = spawn('script', ['--quiet', '--flush', '--return', '--command', command, '/dev/null'], {env: childEnv, stdio: ['pipe', 'pipe', 'pipe']})
+  const child = spawn('script', ['--quiet', '--flush', '--return', '--command', command, '/dev/null'], {
+    env: childEnv,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
   let output = ''
   let exited = false
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))

@@ -25,7 +25,8 @@ async function probePostgres(): Promise<boolean> {
     await admin.raw('select 1')
     return true
   } catch (error) {
-    if (REQUIRED) throw new Error(`PostgreSQL is required (MASTOC_TEST_POSTGRES=required) but ${ADMIN_URL} did not answer: ${(error as Error).message}`)
+    if (REQUIRED)
+      throw new Error(`PostgreSQL is required (MASTOC_TEST_POSTGRES=required) but ${ADMIN_URL} did not answer: ${(error as Error).message}`)
     console.warn(`\n[notice] PostgreSQL at ${ADMIN_URL} is not reachable: the PostgreSQL suites are SKIPPED.\n`)
     return false
   } finally {

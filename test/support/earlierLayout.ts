@@ -33,16 +33,38 @@ function rowsOfGym(gym: GeneratedGym, now = new Date().toISOString()): TableRows
   const faces: TableRows = {
     table: 'faces',
     columns: [
-      'id', 'stokt_id', 'gym_id', 'picture_path', 'picture_width', 'picture_height', 'feet_rules_options',
-      'has_symmetry', 'source', 'synced_at', 'created_at', 'updated_at',
+      'id',
+      'stokt_id',
+      'gym_id',
+      'picture_path',
+      'picture_width',
+      'picture_height',
+      'feet_rules_options',
+      'has_symmetry',
+      'source',
+      'synced_at',
+      'created_at',
+      'updated_at',
     ],
     rows: [],
   }
   const holds: TableRows = {
     table: 'holds',
     columns: [
-      'stokt_id', 'face_id', 'polygon_str', 'touch_polygon_str', 'top_polygon_str', 'path_str', 'centroid_x',
-      'centroid_y', 'area', 'center_tape_str', 'right_tape_str', 'left_tape_str', 'created_at', 'updated_at',
+      'stokt_id',
+      'face_id',
+      'polygon_str',
+      'touch_polygon_str',
+      'top_polygon_str',
+      'path_str',
+      'centroid_x',
+      'centroid_y',
+      'area',
+      'center_tape_str',
+      'right_tape_str',
+      'left_tape_str',
+      'created_at',
+      'updated_at',
     ],
     rows: [],
   }
@@ -52,15 +74,36 @@ function rowsOfGym(gym: GeneratedGym, now = new Date().toISOString()): TableRows
     faceIds.set(faceStoktId, faceId)
     const picture = setup.picture as Json
     faces.rows.push([
-      faceId, faceStoktId, gymId, text(picture.name), num(picture.width), num(picture.height),
-      JSON.stringify(setup.feetRulesOptions), setup.hasSymmetry ? 1 : 0, 'stokt', now, now, now,
+      faceId,
+      faceStoktId,
+      gymId,
+      text(picture.name),
+      num(picture.width),
+      num(picture.height),
+      JSON.stringify(setup.feetRulesOptions),
+      setup.hasSymmetry ? 1 : 0,
+      'stokt',
+      now,
+      now,
+      now,
     ])
     for (const hold of setup.holds as Json[]) {
       const [x, y] = String(hold.centroidStr).split(' ').map(Number)
       holds.rows.push([
-        num(hold.id), faceId, text(hold.polygonStr), text(hold.touchPolygonStr), text(hold.topPolygonStr),
-        text(hold.pathStr), x, y, Number(hold.area), text(hold.centerTapeStr), text(hold.rightTapeStr),
-        text(hold.leftTapeStr), now, now,
+        num(hold.id),
+        faceId,
+        text(hold.polygonStr),
+        text(hold.touchPolygonStr),
+        text(hold.topPolygonStr),
+        text(hold.pathStr),
+        x,
+        y,
+        Number(hold.area),
+        text(hold.centerTapeStr),
+        text(hold.rightTapeStr),
+        text(hold.leftTapeStr),
+        now,
+        now,
       ])
     }
   }
@@ -73,9 +116,26 @@ function rowsOfGym(gym: GeneratedGym, now = new Date().toISOString()): TableRows
   const climbs: TableRows = {
     table: 'climbs',
     columns: [
-      'id', 'stokt_id', 'face_id', 'setter_id', 'name', 'holds_list', 'mirror_holds_list', 'grade_font', 'grade_ircra',
-      'feet_rule', 'description', 'is_private', 'is_benchmark', 'climbed_by', 'total_likes', 'total_comments', 'source',
-      'created_at', 'synced_at', 'updated_at',
+      'id',
+      'stokt_id',
+      'face_id',
+      'setter_id',
+      'name',
+      'holds_list',
+      'mirror_holds_list',
+      'grade_font',
+      'grade_ircra',
+      'feet_rule',
+      'description',
+      'is_private',
+      'is_benchmark',
+      'climbed_by',
+      'total_likes',
+      'total_comments',
+      'source',
+      'created_at',
+      'synced_at',
+      'updated_at',
     ],
     rows: [],
   }
@@ -94,11 +154,26 @@ function rowsOfGym(gym: GeneratedGym, now = new Date().toISOString()): TableRows
     }
     const grade = (climb.crowdGrade ?? null) as Json | null
     climbs.rows.push([
-      randomUUID(), String(climb.id), faceIds.get(String(climb.faceId)) ?? null, setterId, text(climb.name),
-      text(climb.holdsList), text(climb.mirrorHoldsList) ?? '', text(grade?.font), num(grade?.ircra),
-      text(climb.feetRule), text(climb.description), climb.isPrivate ? 1 : 0, climb.isBenchmark ? 1 : 0,
-      num(climb.climbedBy), num(climb.totalLikes), num(climb.totalComments), 'stokt',
-      toCanonicalInstant(String(climb.dateCreated)) ?? now, now, now,
+      randomUUID(),
+      String(climb.id),
+      faceIds.get(String(climb.faceId)) ?? null,
+      setterId,
+      text(climb.name),
+      text(climb.holdsList),
+      text(climb.mirrorHoldsList) ?? '',
+      text(grade?.font),
+      num(grade?.ircra),
+      text(climb.feetRule),
+      text(climb.description),
+      climb.isPrivate ? 1 : 0,
+      climb.isBenchmark ? 1 : 0,
+      num(climb.climbedBy),
+      num(climb.totalLikes),
+      num(climb.totalComments),
+      'stokt',
+      toCanonicalInstant(String(climb.dateCreated)) ?? now,
+      now,
+      now,
     ])
   }
 

@@ -175,11 +175,15 @@ export async function writeCounts(db: Knex): Promise<Record<string, number>> {
     }
     for (const table of SERVER_TABLES) {
       if (postgres) {
-        await db.raw(`create trigger ${WRITE_LOG}_${table} after insert or update or delete on ${table} for each row execute function ${WRITE_LOG}_row()`)
+        await db.raw(
+          `create trigger ${WRITE_LOG}_${table} after insert or update or delete on ${table} for each row execute function ${WRITE_LOG}_row()`,
+        )
         continue
       }
       for (const event of ['insert', 'update', 'delete']) {
-        await db.raw(`create trigger ${WRITE_LOG}_${table}_${event} after ${event} on ${table} begin insert into ${WRITE_LOG} values ('${table}'); end`)
+        await db.raw(
+          `create trigger ${WRITE_LOG}_${table}_${event} after ${event} on ${table} begin insert into ${WRITE_LOG} values ('${table}'); end`,
+        )
       }
     }
   }

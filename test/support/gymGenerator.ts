@@ -307,13 +307,7 @@ function buildWalls(rng: Prng, faceCount: number): WallModel[] {
   return walls
 }
 
-function buildFaces(
-  rng: Prng,
-  walls: WallModel[],
-  faceCount: number,
-  holdsPerFace: number,
-  historyStartMs: number,
-): FaceModel[] {
+function buildFaces(rng: Prng, walls: WallModel[], faceCount: number, holdsPerFace: number, historyStartMs: number): FaceModel[] {
   const faces: FaceModel[] = []
   let nextHoldId = FIRST_HOLD_ID
   for (let faceIndex = 0; faceIndex < faceCount; faceIndex++) {
@@ -497,8 +491,26 @@ interface Setter {
 }
 
 const FIRST_NAMES = [
-  'Camille', 'Élodie', 'Noé', 'Inès', 'Jérôme', 'Maëlle', 'Théo', 'Chloé', 'Sacha', 'Anaïs',
-  'Grégoire', 'Léa', 'Ōta', 'Björn', 'François', 'Renée', 'Zoé', 'Ulysse', 'Dani', 'Hélène',
+  'Camille',
+  'Élodie',
+  'Noé',
+  'Inès',
+  'Jérôme',
+  'Maëlle',
+  'Théo',
+  'Chloé',
+  'Sacha',
+  'Anaïs',
+  'Grégoire',
+  'Léa',
+  'Ōta',
+  'Björn',
+  'François',
+  'Renée',
+  'Zoé',
+  'Ulysse',
+  'Dani',
+  'Hélène',
 ]
 const INITIALS = 'ABCDEFGHIJKLMNOPRSTVWZ'
 
@@ -577,12 +589,44 @@ const GRADE_WEIGHTS = GRADES.map((grade) => grade.weight)
 const GRADE_WEIGHT_TOTAL = GRADE_WEIGHTS.reduce((a, b) => a + b, 0)
 
 const NAME_HEADS = [
-  'Le Toit', 'La Dalle', 'Crimp', 'Réglette', 'Bidoigt', 'L’Arête', 'Dévers', 'Pince', 'Mono', 'Jeté',
-  'Traversée', 'Blue', 'Acid', 'Yellow', 'Le Pilier', 'Écaille', 'Kōan', 'Tsunami', 'Noël', 'Bloc',
+  'Le Toit',
+  'La Dalle',
+  'Crimp',
+  'Réglette',
+  'Bidoigt',
+  'L’Arête',
+  'Dévers',
+  'Pince',
+  'Mono',
+  'Jeté',
+  'Traversée',
+  'Blue',
+  'Acid',
+  'Yellow',
+  'Le Pilier',
+  'Écaille',
+  'Kōan',
+  'Tsunami',
+  'Noël',
+  'Bloc',
 ]
 const NAME_TAILS = [
-  'Classique', 'du Matin', 'de l’Ours', "d'Automne", 'Express', 'Noire', 'Étoilée', 'Style', 'Party',
-  'Sans Pieds', 'Rōnin', 'à 5€', 'Disco', 'Sauvage', 'Fantôme', 'Royale',
+  'Classique',
+  'du Matin',
+  'de l’Ours',
+  "d'Automne",
+  'Express',
+  'Noire',
+  'Étoilée',
+  'Style',
+  'Party',
+  'Sans Pieds',
+  'Rōnin',
+  'à 5€',
+  'Disco',
+  'Sauvage',
+  'Fantôme',
+  'Royale',
 ]
 
 const GYM_NAMES = ['Bloc’Ō', 'Grimpé', 'Vertige', 'La Prise', 'Crux Café', 'Dévers & Co']

@@ -1,12 +1,5 @@
 import {describe, expect, it, vi} from 'vitest'
-import {
-  CLIMB_HISTORY_DAYS,
-  DEFAULT_NOW,
-  FIRST_HOLD_ID,
-  SPECIAL_CLIMB_NAMES,
-  generateGym,
-  type GeneratedGym,
-} from './gymGenerator.js'
+import {CLIMB_HISTORY_DAYS, DEFAULT_NOW, FIRST_HOLD_ID, SPECIAL_CLIMB_NAMES, generateGym, type GeneratedGym} from './gymGenerator.js'
 
 type Json = Record<string, unknown>
 
@@ -22,18 +15,50 @@ const HOLD_TOKEN = /^([SOFT])(\d+)$/
 
 // The keys of a real Stokt climb, in Stokt's order.
 const CLIMB_KEYS = [
-  'id', 'climbSetters', 'name', 'holdsList', 'mirrorHoldsList', 'feetRule', 'dateCreated', 'isPrivate',
-  'isBenchmark', 'crowdGrade', 'crowdGrades', 'faceId', 'wallId', 'wallName', 'isAngleAdjustable',
-  'climbedBy', 'totalLikes', 'totalComments', 'likedByUser', 'attemptsToSendMirror',
-  'attemptsToSendOriginal', 'angle', 'bookmarkedByUser', 'hasSymmetric', 'circuit', 'tags',
-  'lastAttemptDate', 'lastEffortDate', 'lastEffortIsFlashed',
+  'id',
+  'climbSetters',
+  'name',
+  'holdsList',
+  'mirrorHoldsList',
+  'feetRule',
+  'dateCreated',
+  'isPrivate',
+  'isBenchmark',
+  'crowdGrade',
+  'crowdGrades',
+  'faceId',
+  'wallId',
+  'wallName',
+  'isAngleAdjustable',
+  'climbedBy',
+  'totalLikes',
+  'totalComments',
+  'likedByUser',
+  'attemptsToSendMirror',
+  'attemptsToSendOriginal',
+  'angle',
+  'bookmarkedByUser',
+  'hasSymmetric',
+  'circuit',
+  'tags',
+  'lastAttemptDate',
+  'lastEffortDate',
+  'lastEffortIsFlashed',
 ]
 const HOLD_KEYS = [
-  'id', 'area', 'polygonStr', 'touchPolygonStr', 'pathStr', 'centroidStr', 'topPolygonStr',
-  'centerTapeStr', 'rightTapeStr', 'leftTapeStr',
+  'id',
+  'area',
+  'polygonStr',
+  'touchPolygonStr',
+  'pathStr',
+  'centroidStr',
+  'topPolygonStr',
+  'centerTapeStr',
+  'rightTapeStr',
+  'leftTapeStr',
 ]
 
-const holdsOf = (gym: GeneratedGym, faceId: string) => (gym.setups.get(faceId)!.holds as Json[])
+const holdsOf = (gym: GeneratedGym, faceId: string) => gym.setups.get(faceId)!.holds as Json[]
 const allHolds = (gym: GeneratedGym) => [...gym.setups.values()].flatMap((setup) => setup.holds as Json[])
 const tokens = (list: string) => (list === '' ? [] : list.split(' '))
 const setterOf = (climb: Json) => climb.climbSetters as {id: string; fullName: string; avatar: string | null} | null | undefined
@@ -159,9 +184,7 @@ describe('generateGym', () => {
     const oldestAllowed = DEFAULT_NOW.getTime() - CLIMB_HISTORY_DAYS * 86_400_000
     let previous = Number.POSITIVE_INFINITY
     for (const climb of gym.climbs) {
-      expect(Object.keys(climb)).toEqual(
-        'climbSetters' in climb ? CLIMB_KEYS : CLIMB_KEYS.filter((key) => key !== 'climbSetters'),
-      )
+      expect(Object.keys(climb)).toEqual('climbSetters' in climb ? CLIMB_KEYS : CLIMB_KEYS.filter((key) => key !== 'climbSetters'))
       expect(climb.id).toMatch(UUID_V4)
       expect(typeof climb.name).toBe('string')
       expect(climb.dateCreated).toMatch(STOKT_DATE)
@@ -257,7 +280,9 @@ describe('generateGym', () => {
       // Each mirrored hold is the original's mirror image across the picture's vertical axis.
       const setup = gym.setups.get(mirrored.faceId as string)!
       const width = (setup.picture as {width: number}).width
-      const centroids = new Map(holdsOf(gym, setup.id as string).map((hold) => [hold.id, (hold.centroidStr as string).split(' ').map(Number)]))
+      const centroids = new Map(
+        holdsOf(gym, setup.id as string).map((hold) => [hold.id, (hold.centroidStr as string).split(' ').map(Number)]),
+      )
       const original = tokens(mirrored.holdsList as string)
       tokens(mirrored.mirrorHoldsList as string).forEach((token, i) => {
         expect(token[0]).toBe(original[i][0])

@@ -24,9 +24,15 @@ export async function makeServerTables(db: Knex, options: ServerTablesOptions = 
   if (options.production) {
     ddl = ddl
       .replace('is_active BOOLEAN NOT NULL', 'is_active BOOLEAN DEFAULT TRUE')
-      .replace("role VARCHAR(20) NOT NULL", "role VARCHAR(20) DEFAULT 'user'")
-      .replace('CREATE UNIQUE INDEX ix_users_email ON users (email);', 'CREATE UNIQUE INDEX ix_users_email ON users (email) WHERE email IS NOT NULL;')
-      .replace('CREATE UNIQUE INDEX ix_users_username ON users (username);', 'CREATE UNIQUE INDEX ix_users_username ON users (username) WHERE username IS NOT NULL;')
+      .replace('role VARCHAR(20) NOT NULL', "role VARCHAR(20) DEFAULT 'user'")
+      .replace(
+        'CREATE UNIQUE INDEX ix_users_email ON users (email);',
+        'CREATE UNIQUE INDEX ix_users_email ON users (email) WHERE email IS NOT NULL;',
+      )
+      .replace(
+        'CREATE UNIQUE INDEX ix_users_username ON users (username);',
+        'CREATE UNIQUE INDEX ix_users_username ON users (username) WHERE username IS NOT NULL;',
+      )
   }
   if (options.edit) ddl = options.edit(ddl)
   for (const statement of sqlStatements(ddl)) await db.raw(statement)

@@ -204,10 +204,7 @@ describe('startStoktServer', () => {
       const stokt = await start()
       await getJson(`${stokt.url}/api/gyms/${gym.gymId}/summary`)
       await getJson(`${stokt.url}/api/gyms/${gym.gymId}/climbs?max_age=7&page=1`)
-      expect(stokt.requests.map((request) => request.path)).toEqual([
-        `/api/gyms/${gym.gymId}/summary`,
-        `/api/gyms/${gym.gymId}/climbs`,
-      ])
+      expect(stokt.requests.map((request) => request.path)).toEqual([`/api/gyms/${gym.gymId}/summary`, `/api/gyms/${gym.gymId}/climbs`])
       expect(stokt.requests[1].query.get('max_age')).toBe('7')
       expect(stokt.requests[1].headers.authorization).toBe(`Token ${DEFAULT_TOKEN}`)
     })

@@ -104,7 +104,8 @@ export async function startStoktServer(options: StoktServerOptions): Promise<Sto
   const defaultPageSize = options.pageSize ?? DEFAULT_PAGE_SIZE
   const latencyMs = options.latencyMs ?? 0
   const nowMs = (options.now ?? DEFAULT_NOW).getTime()
-  if (!Number.isInteger(defaultPageSize) || defaultPageSize < 1) throw new RangeError(`pageSize must be an integer >= 1, got ${defaultPageSize}`)
+  if (!Number.isInteger(defaultPageSize) || defaultPageSize < 1)
+    throw new RangeError(`pageSize must be an integer >= 1, got ${defaultPageSize}`)
 
   /** DRF's PageNumberPagination.get_page_size: the parameter when it is a whole number above 0, capped. */
   function pageSizeOf(query: URLSearchParams): number {
@@ -315,7 +316,10 @@ function readBody(req: IncomingMessage): Promise<string> {
  * the climbs array looks unchanged (same array, length and end elements).
  */
 class ClimbFilter {
-  private cache = new Map<number, {source: Record<string, unknown>[]; length: number; first: unknown; last: unknown; result: Record<string, unknown>[]}>()
+  private cache = new Map<
+    number,
+    {source: Record<string, unknown>[]; length: number; first: unknown; last: unknown; result: Record<string, unknown>[]}
+  >()
 
   constructor(private readonly nowMs: number) {}
 

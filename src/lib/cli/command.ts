@@ -65,9 +65,12 @@ export abstract class MastocCommand extends Command {
     const suggestions = typed.map((flag) => closest(flag, known)).filter((flag) => flag !== undefined)
     const command = [this.config.bin, ...(this.id ?? '').split(':')].join(' ')
     const didYouMean = suggestions.length > 0 ? ` Did you mean ${suggestions.join(', ')}?` : ''
-    return new Errors.CLIError(`Nonexistent flag${typed.length === 1 ? '' : 's'}: ${typed.join(', ')}.${didYouMean} See ${command} --help`, {
-      exit: error.oclif?.exit ?? EXIT.usage,
-    })
+    return new Errors.CLIError(
+      `Nonexistent flag${typed.length === 1 ? '' : 's'}: ${typed.join(', ')}.${didYouMean} See ${command} --help`,
+      {
+        exit: error.oclif?.exit ?? EXIT.usage,
+      },
+    )
   }
 
   /** --json given, before any `--`, to a command that has it: as oclif's JSON mode decides. */
@@ -83,7 +86,9 @@ export abstract class MastocCommand extends Command {
 type UnknownFlagError = Errors.CLIError & {flags: string[]}
 
 function isUnknownFlag(error: Error): error is UnknownFlagError {
-  return error instanceof Errors.CLIError && Array.isArray((error as {flags?: unknown}).flags) && error.message.startsWith('Nonexistent flag')
+  return (
+    error instanceof Errors.CLIError && Array.isArray((error as {flags?: unknown}).flags) && error.message.startsWith('Nonexistent flag')
+  )
 }
 
 /** The secrets on the command line and in the environment, masked before anything is printed. */

@@ -27,14 +27,18 @@ export abstract class ImportBaseCommand extends MastocCommand {
     // Warned, not refused: row by row still reads that many records ahead of writing them, which
     // is where --max-errors stops; but no transaction holds more than one record.
     if (!flags.batch && metadata.flags['batch-size']?.setFromDefault !== true) {
-      reporter.warn('--no-batch writes one record per transaction: --batch-size only sets how many records are read before they are written')
+      reporter.warn(
+        '--no-batch writes one record per transaction: --batch-size only sets how many records are read before they are written',
+      )
     }
     // The importer and its libraries (zod, knex) load once a run starts, never for --help.
     const [{buildImportOptions, UsageError}, {ImportFailure, ImportInterrupted, runImport}] = await Promise.all([
       import('./importOptions.js'),
       import('../import/importer.js'),
     ])
-    const stop = stopOnSignals((signal) => reporter.warn(`${signal}: stopping once the current batch is written or rolled back (again to quit now)`))
+    const stop = stopOnSignals((signal) =>
+      reporter.warn(`${signal}: stopping once the current batch is written or rolled back (again to quit now)`),
+    )
     ignoreClosedOutput()
     try {
       const options = await buildImportOptions(this.what, flags, {database: DEFAULT_DATABASE, gym: MONTOBOARD_GYM_ID}, (retry) =>
@@ -86,7 +90,6 @@ export abstract class ImportBaseCommand extends MastocCommand {
       runLog.close()
     })
   }
-
 }
 
 /** Stokt never answered (refused, reset, timed out, no such host): where the run looked for it. */

@@ -63,7 +63,8 @@ export async function buildImportOptions(
   }
   const snapshotDir = flags['from-snapshot']
   const snapshot = snapshotDir ? new SnapshotSource(snapshotDir) : undefined
-  const gymId = (flags.gym === undefined ? undefined : givenGymId(flags.gym)) ?? (snapshot ? await snapshotGymId(snapshot) : undefined) ?? defaults.gym
+  const gymId =
+    (flags.gym === undefined ? undefined : givenGymId(flags.gym)) ?? (snapshot ? await snapshotGymId(snapshot) : undefined) ?? defaults.gym
   const source = snapshot ?? (await liveSource(flags, onRetry))
 
   return {

@@ -44,7 +44,10 @@ export interface StatusQuery {
  * SQLite file not there is a failure, and is not created: the path is more likely mistyped (cron's
  * working directory is not the shell's) than a database never imported into.
  */
-export async function readStatus(databaseValue: string, query: StatusQuery = {}): Promise<AdminResult<{status: DatabaseStatus; notice?: string}>> {
+export async function readStatus(
+  databaseValue: string,
+  query: StatusQuery = {},
+): Promise<AdminResult<{status: DatabaseStatus; notice?: string}>> {
   const {limit = 10, gym} = query
   const target = targetOf(databaseValue)
   if (target.ok && missingSqliteFile(target.target)) {

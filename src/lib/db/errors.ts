@@ -94,7 +94,8 @@ function describeOne(error: unknown): string {
   const separator = message.lastIndexOf(' - ')
   const core = (separator >= 0 ? message.slice(separator + 3) : message).trim()
   // pg's words when the server asks for a password (SCRAM, PostgreSQL's default) and none was given.
-  if (core.includes('client password must be a string')) return 'the server asks for a password and none was given (in the URL, PGPASSWORD or ~/.pgpass)'
+  if (core.includes('client password must be a string'))
+    return 'the server asks for a password and none was given (in the URL, PGPASSWORD or ~/.pgpass)'
   const code = (error as {code?: unknown})?.code
   const text = typeof code === 'string' && !core.includes(code) ? `${core} (${code})` : core
   return text.length > 300 ? `${text.slice(0, 300)}…` : text

@@ -104,11 +104,7 @@ export async function acquireImportLock(db: Knex, dialect: Dialect, options: Acq
 }
 
 /** The live holders, gym by gym: rows left behind by dead processes are not listed. */
-export async function currentLockHolders(
-  db: Knex,
-  dialect: Dialect,
-  options: {staleAfterMs?: number} = {},
-): Promise<LockHolder[]> {
+export async function currentLockHolders(db: Knex, dialect: Dialect, options: {staleAfterMs?: number} = {}): Promise<LockHolder[]> {
   // A database not yet migrated to the lock table has no holder.
   if (!(await db.schema.hasTable(TABLE))) return []
   if (dialect === 'sqlite') {
@@ -164,8 +160,7 @@ class SqliteLockCandidate implements LockCandidate {
     const now = nowInstant()
     // A holder on this host whose process is gone needs no 30 s wait for its heartbeat to go stale.
     const current = (await db(TABLE).where('gym_stokt_id', settings.gymStoktId).first('run_id', 'host', 'pid')) as
-      | {run_id: string; host: string | null; pid: number | null}
-      | undefined
+      {run_id: string; host: string | null; pid: number | null} | undefined
     const deadRunId = current && current.host === hostname() && current.pid !== null && !processAlive(current.pid) ? current.run_id : ''
     // One statement, so that two processes cannot both see the lock free: the row is inserted, or
     // taken over when its holder is known dead or its heartbeat is stale, or left alone — and then
@@ -177,7 +172,17 @@ class SqliteLockCandidate implements LockCandidate {
               acquired_at = excluded.acquired_at, heartbeat_at = excluded.heartbeat_at
           where ${TABLE}.heartbeat_at < ? or ${TABLE}.run_id = ?
         returning run_id`,
-      [settings.gymStoktId, settings.runId, settings.holder, hostname(), process.pid, now, now, instantAgo(settings.staleAfterMs), deadRunId],
+      [
+        settings.gymStoktId,
+        settings.runId,
+        settings.holder,
+        hostname(),
+        process.pid,
+        now,
+        now,
+        instantAgo(settings.staleAfterMs),
+        deadRunId,
+      ],
     )) as {run_id: string}[]
     if (taken.length === 0) return undefined
 

@@ -56,7 +56,9 @@ async function readPostgres(db: Knex, tables: readonly string[]): Promise<Map<st
 async function readSqlite(db: Knex, tables: readonly string[]): Promise<Map<string, LiveTable>> {
   const live = new Map<string, Map<string, LiveColumn>>()
   for (const table of tables) {
-    const rows: {name: string; type: string; notnull: number; dflt_value: unknown; pk: number}[] = await db.raw(`pragma table_info(${quoteName(table)})`)
+    const rows: {name: string; type: string; notnull: number; dflt_value: unknown; pk: number}[] = await db.raw(
+      `pragma table_info(${quoteName(table)})`,
+    )
     if (rows.length === 0) continue
     const rowidAlias = rows.filter((row) => row.pk > 0).length === 1
     const columns = new Map<string, LiveColumn>()
@@ -114,9 +116,13 @@ export function schemaProblems(dialect: Dialect, specs: readonly TableSpec[], li
     for (const {name, kind} of written) {
       const column = table.get(name)
       if (!column) {
-        problems.push(`${spec.table}.${name} is missing, and the importer writes it: bring the mastoc server's schema up to date on this database`)
+        problems.push(
+          `${spec.table}.${name} is missing, and the importer writes it: bring the mastoc server's schema up to date on this database`,
+        )
       } else if (!WRITABLE[dialect][kind].includes(column.type)) {
-        problems.push(`${spec.table}.${name} is of type ${column.type.toLowerCase()}, where the importer writes ${describeKind(kind)}: give it the mastoc server's type`)
+        problems.push(
+          `${spec.table}.${name} is of type ${column.type.toLowerCase()}, where the importer writes ${describeKind(kind)}: give it the mastoc server's type`,
+        )
       }
     }
     const writtenNames = new Set(written.map((column) => column.name))
@@ -143,7 +149,13 @@ export function charactersOver(text: string, width: number): number | undefined 
 }
 
 function describeKind(kind: ColumnKind): string {
-  return kind === 'instant' ? 'a timestamp' : kind === 'json' ? 'JSON' : kind === 'real' ? 'a float' : `${kind === 'integer' ? 'an' : 'a'} ${kind}`
+  return kind === 'instant'
+    ? 'a timestamp'
+    : kind === 'json'
+      ? 'JSON'
+      : kind === 'real'
+        ? 'a float'
+        : `${kind === 'integer' ? 'an' : 'a'} ${kind}`
 }
 
 function quoteName(name: string): string {

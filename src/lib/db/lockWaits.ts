@@ -93,9 +93,15 @@ interface WaitRow {
 }
 
 function toLockWait(row: WaitRow): LockWait {
-  const what = row.locktype === 'relation' && row.relation ? `table ${row.relation} (${row.mode})` : row.relation ? `a row of table ${row.relation}` : 'a row'
+  const what =
+    row.locktype === 'relation' && row.relation
+      ? `table ${row.relation} (${row.mode})`
+      : row.relation
+        ? `a row of table ${row.relation}`
+        : 'a row'
   const application = row.holder_application ? `${row.holder_application}, ` : ''
-  const holder = row.holder_pid === null ? 'another session' : `pid ${row.holder_pid} (${application}${row.holder_state ?? 'state unknown'})`
+  const holder =
+    row.holder_pid === null ? 'another session' : `pid ${row.holder_pid} (${application}${row.holder_state ?? 'state unknown'})`
   return {what, holder}
 }
 

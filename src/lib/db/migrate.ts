@@ -33,7 +33,9 @@ async function latestMigrations(db: Knex): Promise<string[]> {
  * over instead (whileAnotherRunIsAtWork), and finds nothing left to do.
  */
 async function refuseMigratedMeanwhile(db: Knex, migrations: unknown[]): Promise<void> {
-  const recorded: string[] = await db('knex_migrations').whereIn('name', migrations as string[]).pluck('name')
+  const recorded: string[] = await db('knex_migrations')
+    .whereIn('name', migrations as string[])
+    .pluck('name')
   if (recorded.length > 0) throw new MigratedMeanwhile(recorded)
 }
 
@@ -84,7 +86,9 @@ async function createSqliteMigrationTables(db: Knex): Promise<void> {
     await trx.raw(
       'create table if not exists `knex_migrations` (`id` integer not null primary key autoincrement, `name` varchar(255), `batch` integer, `migration_time` datetime)',
     )
-    await trx.raw('create table if not exists `knex_migrations_lock` (`index` integer not null primary key autoincrement, `is_locked` integer)')
+    await trx.raw(
+      'create table if not exists `knex_migrations_lock` (`index` integer not null primary key autoincrement, `is_locked` integer)',
+    )
     await trx.raw('insert into `knex_migrations_lock` (`is_locked`) select 0 where not exists (select 1 from `knex_migrations_lock`)')
   })
 }

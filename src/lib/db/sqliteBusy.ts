@@ -18,7 +18,9 @@ export class SqliteBusyError extends Error {
   readonly code = 'SQLITE_BUSY'
 
   constructor() {
-    super(`another process has held its write lock for over ${SQLITE_BUSY_WAIT_MS / 1000} s (SQLITE_BUSY): run the import again once that process is done`)
+    super(
+      `another process has held its write lock for over ${SQLITE_BUSY_WAIT_MS / 1000} s (SQLITE_BUSY): run the import again once that process is done`,
+    )
     this.name = 'SqliteBusyError'
   }
 }
@@ -33,7 +35,11 @@ export function retryBusyStatements(db: Knex): void {
   const query = client._query.bind(client)
   const clock = busyClockOf(db)
   client._query = (connection, statement) =>
-    whileBusy(clock, () => query(connection, statement), (error) => isBusy(error) && !connection.inTransaction)
+    whileBusy(
+      clock,
+      () => query(connection, statement),
+      (error) => isBusy(error) && !connection.inTransaction,
+    )
 }
 
 /** Thrown by takeWriteLock: the transaction has done nothing yet, and is tried again. */

@@ -120,7 +120,11 @@ export class KnexImportStore implements ImportStore {
   }
 
   async inspectSchema(): Promise<void> {
-    const live = await readLiveTables(this.db, this.dialect, SERVER_TABLES.map((spec) => spec.table))
+    const live = await readLiveTables(
+      this.db,
+      this.dialect,
+      SERVER_TABLES.map((spec) => spec.table),
+    )
     const problems = schemaProblems(this.dialect, SERVER_TABLES, live)
     if (problems.length > 0) throw new SchemaMismatch(problems.join('; '))
     this.live = live
@@ -132,7 +136,8 @@ export class KnexImportStore implements ImportStore {
       for (const [name, kind] of Object.entries(spec.columns)) {
         const column = table.get(name)!
         if (kind === 'text' && column.maxLength !== undefined) widths.push([name, column.maxLength])
-        if (kind === 'instant' && column.instantDigits !== undefined && column.instantDigits < 6) coarseInstants.push([name, column.instantDigits])
+        if (kind === 'instant' && column.instantDigits !== undefined && column.instantDigits < 6)
+          coarseInstants.push([name, column.instantDigits])
       }
       this.limits.set(spec.table, {widths, coarseInstants})
     }
@@ -158,7 +163,8 @@ export class KnexImportStore implements ImportStore {
       const value = values[column]
       const characters = typeof value === 'string' ? charactersOver(value, width) : undefined
       // Rejected, never truncated: the record is kept whole or not at all.
-      if (characters !== undefined) return `${spec.fields[column] ?? column}: is ${characters} characters, more than the ${width} of the server's ${spec.table}.${column}`
+      if (characters !== undefined)
+        return `${spec.fields[column] ?? column}: is ${characters} characters, more than the ${width} of the server's ${spec.table}.${column}`
     }
     return undefined
   }
@@ -255,7 +261,10 @@ export class KnexImportStore implements ImportStore {
       .where({gym_stokt_id: gymStoktId})
       .where((query) => query.where('status', 'running').orWhereIn('id', waitedOut))
       .whereNot('id', runId)
-      .update({status: 'abandoned', error: `the run ended without recording how (its process was killed or lost, or the database was out of reach as it ended); found at ${now} by run ${runId}`})
+      .update({
+        status: 'abandoned',
+        error: `the run ended without recording how (its process was killed or lost, or the database was out of reach as it ended); found at ${now} by run ${runId}`,
+      })
   }
 
   async latestRuns(limit: number, gym?: string): Promise<RunRow[]> {
@@ -325,14 +334,16 @@ export class KnexImportStore implements ImportStore {
   }
 
   private climbsOfGym(gymStoktId: string): Knex.QueryBuilder {
-    return this.db('climbs')
-      .join('faces', 'faces.id', 'climbs.face_id')
-      .join('gyms', 'gyms.id', 'faces.gym_id')
-      .where('gyms.stokt_id', toDatabaseValue(this.dialect, 'uuid', gymStoktId) as string)
-      .andWhere('climbs.source', 'stokt')
-      // A climb without a Stokt id is the server's own, whatever its `source` (a server's table may
-      // default it to 'stokt'): never one that Stokt no longer serves.
-      .whereNotNull('climbs.stokt_id')
+    return (
+      this.db('climbs')
+        .join('faces', 'faces.id', 'climbs.face_id')
+        .join('gyms', 'gyms.id', 'faces.gym_id')
+        .where('gyms.stokt_id', toDatabaseValue(this.dialect, 'uuid', gymStoktId) as string)
+        .andWhere('climbs.source', 'stokt')
+        // A climb without a Stokt id is the server's own, whatever its `source` (a server's table may
+        // default it to 'stokt'): never one that Stokt no longer serves.
+        .whereNotNull('climbs.stokt_id')
+    )
   }
 
   async checkpoint(): Promise<void> {

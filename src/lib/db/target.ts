@@ -21,7 +21,9 @@ export function parseDatabaseTarget(value: string): DatabaseTarget {
     const display = maskUrlPassword(trimmed)
     const broken = passwordBreakingUrl(trimmed)
     if (broken) {
-      throw new Error(`--database: ${display}: its password holds a raw '${broken}', which ends a URL's host part: write it percent-encoded (${encodeURIComponent(broken)})`)
+      throw new Error(
+        `--database: ${display}: its password holds a raw '${broken}', which ends a URL's host part: write it percent-encoded (${encodeURIComponent(broken)})`,
+      )
     }
     return {dialect: 'postgres', location: trimmed, display}
   }
@@ -29,7 +31,9 @@ export function parseDatabaseTarget(value: string): DatabaseTarget {
   const path = trimmed.replace(/^sqlite:(\/\/)?/i, '')
   if (path === '') throw new Error(`--database: ${DATABASE_EXPECTED}`)
   if (!explicitSqlite && looksLikeUrl(path)) {
-    throw new Error(`--database: ${maskUrlPassword(path)} is not one: ${DATABASE_EXPECTED} (for a file whose name has a colon: sqlite:NAME)`)
+    throw new Error(
+      `--database: ${maskUrlPassword(path)} is not one: ${DATABASE_EXPECTED} (for a file whose name has a colon: sqlite:NAME)`,
+    )
   }
   return {dialect: 'sqlite', location: path, display: `sqlite:${path}`}
 }

@@ -27,7 +27,16 @@ import {climbRow, faceRow, gymRow, holdRow, userRow} from './mapping.js'
 import {secrets} from '../shared/secrets.js'
 import {RejectsFile} from './rejectsFile.js'
 import {createStrategy, type BatchFinalizer, type StrategyName, type WriteStrategy} from './strategy.js'
-import {SUMMARY_ENTITY, SummaryTally, type ImportSummary, type MissingClimbs, type Outcome, type RecordLabel, type Rejected, type SummaryEntity} from './summary.js'
+import {
+  SUMMARY_ENTITY,
+  SummaryTally,
+  type ImportSummary,
+  type MissingClimbs,
+  type Outcome,
+  type RecordLabel,
+  type Rejected,
+  type SummaryEntity,
+} from './summary.js'
 import {IdRegistry, type RowGroup, type SourceRow, type UpsertContext} from './upsert.js'
 
 export type ImportCommand = 'holds' | 'users' | 'climbs' | 'all'
@@ -104,20 +113,26 @@ export async function runImport(options: ImportOptions, reporter: ImportReporter
     const databaseFile = sqliteFileIdentity(options.database)
     const run: RunContext = {id: randomUUID(), startedAt: nowInstant(), maxAge: options.maxAge}
     // The run history is read by people too (mastoc status): it goes out masked.
-    const recordedOptions = () => secrets.maskStrings({...options.recordedOptions, maxAge: run.maxAge, ...(options.incremental ? {incremental: true} : {})})
+    const recordedOptions = () =>
+      secrets.maskStrings({...options.recordedOptions, maxAge: run.maxAge, ...(options.incremental ? {incremental: true} : {})})
     try {
-      await store.startRun({
-        id: run.id,
-        command: `import ${options.command}`,
-        strategy: options.strategy,
-        gymStoktId: options.gymId,
-        dryRun: options.dryRun,
-        options: recordedOptions(),
-        startedAt: run.startedAt,
-      }, (options.waitLockSeconds ?? 0) > 0 ? 'waiting' : 'running')
+      await store.startRun(
+        {
+          id: run.id,
+          command: `import ${options.command}`,
+          strategy: options.strategy,
+          gymStoktId: options.gymId,
+          dryRun: options.dryRun,
+          options: recordedOptions(),
+          startedAt: run.startedAt,
+        },
+        (options.waitLockSeconds ?? 0) > 0 ? 'waiting' : 'running',
+      )
     } catch (error) {
       // Else knex's message: the whole insert, every value inlined.
-      throw new ImportFailure(`cannot record the run in the database ${options.database.display}: ${describeDatabaseError(error, sessionEndedBy(db))}`)
+      throw new ImportFailure(
+        `cannot record the run in the database ${options.database.display}: ${describeDatabaseError(error, sessionEndedBy(db))}`,
+      )
     }
     const importer = new GymImporter(options, run, store, reporter)
     let lock: ImportLock | undefined
@@ -133,7 +148,9 @@ export async function runImport(options: ImportOptions, reporter: ImportReporter
       if (options.incremental) {
         const cursor = await store.readClimbsCursor(options.gymId)
         if (cursor !== undefined && cursorInFuture(cursor, run.startedAt)) {
-          reporter.warn(`the last climbs import of gym ${options.gymId} started at ${cursor}, after now (${run.startedAt}): a clock is wrong; reading every climb`)
+          reporter.warn(
+            `the last climbs import of gym ${options.gymId} started at ${cursor}, after now (${run.startedAt}): a clock is wrong; reading every climb`,
+          )
         }
         run.maxAge = incrementalMaxAge(cursor, run.startedAt)
       }
@@ -142,7 +159,9 @@ export async function runImport(options: ImportOptions, reporter: ImportReporter
       const result = await importer.importAll()
       // Every write went to a file no longer at its path: nothing of this run is where users look.
       if (databaseFile && !databaseFile.stillThere()) {
-        throw new ImportFailure(`the database file ${options.database.display} was removed or replaced during the run: what it wrote is not in it; run the import again`)
+        throw new ImportFailure(
+          `the database file ${options.database.display} was removed or replaced during the run: what it wrote is not in it; run the import again`,
+        )
       }
       // The snapshot saved (--save-snapshot) is part of a run's success: one that cannot be finished fails it.
       await closeSource()
@@ -156,11 +175,20 @@ export async function runImport(options: ImportOptions, reporter: ImportReporter
       })
       return result
     } catch (error) {
-      const failure = stoppedWaiting(error, options.signal) ?? lockTimedOut(error, options.database, lockWaits) ?? asImportFailure(error, options.database, sessionEndedBy(db))
+      const failure =
+        stoppedWaiting(error, options.signal) ??
+        lockTimedOut(error, options.database, lockWaits) ??
+        asImportFailure(error, options.database, sessionEndedBy(db))
       const status = failure instanceof ImportInterrupted ? 'interrupted' : 'failed'
       failure.summary = importer.partialSummary()
       await store
-        .finishRun(run.id, {status, finishedAt: nowInstant(), summary: secrets.maskStrings(failure.summary), error: secrets.mask(failure.message), options: recordedOptions()})
+        .finishRun(run.id, {
+          status,
+          finishedAt: nowInstant(),
+          summary: secrets.maskStrings(failure.summary),
+          error: secrets.mask(failure.message),
+          options: recordedOptions(),
+        })
         .catch(() => {})
       throw failure
     } finally {
@@ -195,7 +223,9 @@ async function watchDatabaseLocks(db: Knex, options: ImportOptions, reporter: Im
   return watchLockWaits(db, {
     signal: options.signal,
     onWait: (wait, timeoutSeconds) =>
-      reporter.notice(`waiting for a lock on ${wait.what} in the database ${options.database.display}, held by ${wait.holder}; giving up after ${timeoutSeconds} s`),
+      reporter.notice(
+        `waiting for a lock on ${wait.what} in the database ${options.database.display}, held by ${wait.holder}; giving up after ${timeoutSeconds} s`,
+      ),
   }).catch(() => undefined)
 }
 
@@ -222,7 +252,9 @@ async function lockGym(db: Knex, options: ImportOptions, run: RunContext, report
       signal: options.signal,
       // Else a run waiting for minutes looks hung.
       onWait: (holder) =>
-        reporter.notice(`waiting up to ${waitSeconds} s for the lock on gym ${options.gymId}, held by ${holder.holder}, since ${holder.acquiredAt}`),
+        reporter.notice(
+          `waiting up to ${waitSeconds} s for the lock on gym ${options.gymId}, held by ${holder.holder}, since ${holder.acquiredAt}`,
+        ),
     })
   } catch (error) {
     // A signal ends the wait for the lock: the run stops there, as it would between batches.
@@ -269,7 +301,8 @@ async function prepareDatabase(db: ReturnType<typeof openDatabase>, target: Data
     await migrateToLatest(db)
     await store.inspectSchema()
   } catch (error) {
-    if (error instanceof SchemaMismatch) throw new ImportFailure(`cannot write into the database ${target.display}, nothing was written: ${error.message}`)
+    if (error instanceof SchemaMismatch)
+      throw new ImportFailure(`cannot write into the database ${target.display}, nothing was written: ${error.message}`)
     throw new ImportFailure(`cannot use the database ${target.display}: ${describeDatabaseError(error, sessionEndedBy(db), target)}`)
   }
 }
@@ -391,7 +424,9 @@ class GymImporter {
     })
     if (gymOutcome?.kind === 'error') throw new ImportFailure(`gym ${gymId} could not be written: ${gymOutcome.reason}`)
 
-    this.reporter.phase(`Reading ${faceIds.length} face setup${faceIds.length === 1 ? '' : 's'}${withHolds ? ` and ${writing} their holds` : ''}`)
+    this.reporter.phase(
+      `Reading ${faceIds.length} face setup${faceIds.length === 1 ? '' : 's'}${withHolds ? ` and ${writing} their holds` : ''}`,
+    )
     this.track('faces', faceIds.length)
     if (withHolds) this.track('holds', undefined)
     // Setups are fetched ahead but handled one at a time, in order: a large gym's holds are never
@@ -582,7 +617,10 @@ class GymImporter {
     }
     // Labels only beside ids: a run with none missing reports {count: 0, ids: []}, as it always has.
     this.missing = ids.length > 0 ? {count: ids.length, ids, labels} : {count: 0, ids}
-    if (ids.length > 0) this.reporter.warn(`${ids.length} climb${ids.length === 1 ? ' is' : 's are'} no longer served by Stokt (kept; listed under "missing")`)
+    if (ids.length > 0)
+      this.reporter.warn(
+        `${ids.length} climb${ids.length === 1 ? ' is' : 's are'} no longer served by Stokt (kept; listed under "missing")`,
+      )
   }
 
   /** A climb's row, or undefined when it is rejected (its reason recorded). */
@@ -597,7 +635,8 @@ class GymImporter {
     const unknownHold = firstHoldNotIn(climb.holdsList, holdIds)
     if (unknownHold !== undefined) return this.reject('climb', climbId, `holdsList: ${this.holdProblem(climb.faceId, unknownHold)}`, raw)
     const unknownMirror = firstHoldNotIn(climb.mirrorHoldsList ?? '', holdIds)
-    if (unknownMirror !== undefined) return this.reject('climb', climbId, `mirrorHoldsList: ${this.holdProblem(climb.faceId, unknownMirror)}`, raw)
+    if (unknownMirror !== undefined)
+      return this.reject('climb', climbId, `mirrorHoldsList: ${this.holdProblem(climb.faceId, unknownMirror)}`, raw)
     return climbRow(climb, raw)
   }
 
@@ -616,7 +655,8 @@ class GymImporter {
   private async writeGroups(groups: RowGroup[], finalize?: BatchFinalizer): Promise<void> {
     await this.drainWrites()
     if (this.pendingLabels) {
-      for (const {spec, rows} of groups) for (const row of rows) this.pendingLabels.set(`${spec.entity} ${row.stoktId}`, this.labelOf(spec.entity, row))
+      for (const {spec, rows} of groups)
+        for (const row of rows) this.pendingLabels.set(`${spec.entity} ${row.stoktId}`, this.labelOf(spec.entity, row))
     }
     if (finalize || groups.some((group) => group.rows.length > 0)) {
       this.throwIfInterrupted()
@@ -671,7 +711,9 @@ class GymImporter {
       const onAbort = () => reject(new ImportInterrupted(String(signal?.reason ?? 'a signal')))
       signal?.addEventListener('abort', onAbort, {once: true})
       write?.catch(reject)
-      call().then(resolve, reject).finally(() => signal?.removeEventListener('abort', onAbort))
+      call()
+        .then(resolve, reject)
+        .finally(() => signal?.removeEventListener('abort', onAbort))
     })
   }
 

@@ -80,7 +80,12 @@ export class RowByRowStrategy implements WriteStrategy {
         if (!isRecordLevelError(error)) throw error
         // Written by another run between this one's lookup and its insert: looked up again, it is found.
         if (isUniqueViolation(error) && attempt < UNIQUE_VIOLATION_ATTEMPTS) continue
-        return {kind: 'error', stoktId: String(row.stoktId), reason: `the database refused it: ${describeDatabaseError(error)}`, raw: row.raw}
+        return {
+          kind: 'error',
+          stoktId: String(row.stoktId),
+          reason: `the database refused it: ${describeDatabaseError(error)}`,
+          raw: row.raw,
+        }
       }
     }
   }

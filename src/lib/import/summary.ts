@@ -122,7 +122,10 @@ export class SummaryTally {
     return this.rejected.length
   }
 
-  toSummary(head: Omit<ImportSummary, 'rejected' | 'missing' | 'changes' | SummaryEntity>, missing?: ImportSummary['missing']): ImportSummary {
+  toSummary(
+    head: Omit<ImportSummary, 'rejected' | 'missing' | 'changes' | SummaryEntity>,
+    missing?: ImportSummary['missing'],
+  ): ImportSummary {
     // Key order as the README shows it: the entities, then rejected, then the optional keys.
     const summary: ImportSummary = {...head, rejected: []}
     for (const entity of ['faces', 'holds', 'users', 'climbs'] as const) {
@@ -133,7 +136,9 @@ export class SummaryTally {
     return {
       ...rest,
       rejected: [...this.rejected],
-      ...(missing ? {missing: {count: missing.count, ids: [...missing.ids], ...(missing.labels ? {labels: {...missing.labels}} : {})}} : {}),
+      ...(missing
+        ? {missing: {count: missing.count, ids: [...missing.ids], ...(missing.labels ? {labels: {...missing.labels}} : {})}}
+        : {}),
       ...(this.changes ? {changes: Object.fromEntries(this.changes)} : {}),
     }
   }

@@ -91,7 +91,13 @@ export async function upsertRows(context: UpsertContext, tx: StoreTransaction, g
     else resolved.push({index, row, values: context.store.keptValues(spec, result as OwnedValues)})
   })
 
-  const existing = lookUp ? await context.store.findByStoktIds(tx, spec, resolved.map(({row}) => row.stoktId)) : new Map<string, ExistingRow>()
+  const existing = lookUp
+    ? await context.store.findByStoktIds(
+        tx,
+        spec,
+        resolved.map(({row}) => row.stoktId),
+      )
+    : new Map<string, ExistingRow>()
   const inserts: NewRow[] = []
   const updates: ChangedRow[] = []
   for (const {index, row, values} of resolved) {

@@ -203,7 +203,8 @@ export function barLine(state: BarState, options: cliProgress.Options, nowMs: nu
   const {rate, etaMs} = rateAndEta(state, nowMs)
   const parts = [` ${state.entity.padEnd(6)} |${bar}| ${done}${shownTotal === undefined ? '' : `/${shownTotal}`}`]
   if (rate !== undefined) parts.push(`${rate >= 10 ? Math.round(rate) : rate.toFixed(1)}/s`)
-  if (shownTotal !== undefined && done >= shownTotal && done > 0) parts.push(`in ${formatSeconds((state.updatedMs - state.startedMs) / 1000)}`)
+  if (shownTotal !== undefined && done >= shownTotal && done > 0)
+    parts.push(`in ${formatSeconds((state.updatedMs - state.startedMs) / 1000)}`)
   else if (etaMs !== undefined) parts.push(`ETA ${formatSeconds(etaMs / 1000)}`)
   return parts.join(' ')
 }
@@ -220,6 +221,5 @@ export function rateAndEta(state: Omit<BarState, 'entity'>, nowMs: number): {rat
   const finishMs = state.updatedMs + ((state.total - state.done) / rate) * 1000
   return {rate, etaMs: Math.max(0, finishMs - nowMs)}
 }
-
 
 const timestamp = logTimestamp

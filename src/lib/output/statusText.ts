@@ -27,7 +27,13 @@ export function formatStatus(status: DatabaseStatus, options: {gym?: string} = {
     }
   }
   if (status.runs.length === 0) lines.push('', `No import${ofGym} has run yet.`)
-  else lines.push('', `Latest ${status.runs.length === 1 ? 'run' : `${status.runs.length} runs`}${ofGym}, newest first:`, ...runsTable(status.runs), LEGEND)
+  else
+    lines.push(
+      '',
+      `Latest ${status.runs.length === 1 ? 'run' : `${status.runs.length} runs`}${ofGym}, newest first:`,
+      ...runsTable(status.runs),
+      LEGEND,
+    )
   return lines.join('\n')
 }
 
@@ -56,14 +62,23 @@ function runsTable(runs: RunRow[]): string[] {
   ])
   const counts = runs.map((run) => ENTITIES.map((entity) => countsCell(run.summary, entity)))
   const apart = new Set<number>()
-  let lines = table(head, rows.map((row, index) => [...row, ...counts[index]]))
+  let lines = table(
+    head,
+    rows.map((row, index) => [...row, ...counts[index]]),
+  )
   for (;;) {
     const tooWide = lines.slice(1).findIndex((line, index) => !apart.has(index) && line.length > STATUS_WIDTH)
     if (tooWide < 0) break
     // The widest counts go apart first: the others' columns narrow with them.
-    const widest = counts.reduce((best, cells, index) => (apart.has(index) || (best >= 0 && cells.join().length <= counts[best].join().length) ? best : index), -1)
+    const widest = counts.reduce(
+      (best, cells, index) => (apart.has(index) || (best >= 0 && cells.join().length <= counts[best].join().length) ? best : index),
+      -1,
+    )
     apart.add(widest)
-    lines = table(head, rows.map((row, index) => [...row, ...(apart.has(index) ? ENTITIES.map(() => '') : counts[index])]))
+    lines = table(
+      head,
+      rows.map((row, index) => [...row, ...(apart.has(index) ? ENTITIES.map(() => '') : counts[index])]),
+    )
   }
   const out = [lines[0]]
   runs.forEach((run, index) => {
@@ -86,7 +101,11 @@ function table(head: [string, Align][], rows: string[][]): string[] {
 function countsCell(summary: unknown, entity: (typeof ENTITIES)[number]): string {
   const counts = (summary as Record<string, {created?: number; updated?: number; errors?: number} | undefined> | null)?.[entity]
   if (counts === undefined || counts === null || typeof counts !== 'object') return '-'
-  const parts = [['+', counts.created], ['~', counts.updated], ['!', counts.errors]].filter(([, n]) => typeof n === 'number' && n > 0)
+  const parts = [
+    ['+', counts.created],
+    ['~', counts.updated],
+    ['!', counts.errors],
+  ].filter(([, n]) => typeof n === 'number' && n > 0)
   return parts.length === 0 ? '0' : parts.map(([sign, n]) => `${sign}${n}`).join(' ')
 }
 

@@ -26,13 +26,23 @@ export function formatSummary(summary: ImportSummary, database?: string): string
   })
   const widths = header.map((_, column) => Math.max(...[header, ...rows].map((row) => row[column].length)))
   for (const row of [header, ...rows]) {
-    lines.push(row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('  ').trimEnd())
+    lines.push(
+      row
+        .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column])))
+        .join('  ')
+        .trimEnd(),
+    )
   }
   if (summary.changes) lines.push(...formatChanges(summary.changes))
   if (summary.missing && summary.missing.count > 0) {
     lines.push('', `${summary.missing.count} climb${summary.missing.count === 1 ? ' is' : 's are'} no longer served by Stokt (kept):`)
     const {labels} = summary.missing
-    lines.push(...capped(summary.missing.ids.map((id) => `  ${id}${labelText('climbs', labels?.[id])}`), 'missing'))
+    lines.push(
+      ...capped(
+        summary.missing.ids.map((id) => `  ${id}${labelText('climbs', labels?.[id])}`),
+        'missing',
+      ),
+    )
   }
   if (summary.rejected.length > 0) lines.push('', formatRejected(summary))
   return lines.join('\n')
@@ -42,7 +52,12 @@ export function formatSummary(summary: ImportSummary, database?: string): string
 export function formatRejected(summary: ImportSummary): string {
   const count = summary.rejected.length
   const lines = [`${count} record${count === 1 ? ' was' : 's were'} rejected:`]
-  lines.push(...capped(summary.rejected.map((rejected) => `  ${rejected.entity} ${rejected.stoktId ?? '(no id)'}: ${rejected.reason}`), 'rejected'))
+  lines.push(
+    ...capped(
+      summary.rejected.map((rejected) => `  ${rejected.entity} ${rejected.stoktId ?? '(no id)'}: ${rejected.reason}`),
+      'rejected',
+    ),
+  )
   return lines.join('\n')
 }
 
@@ -55,7 +70,12 @@ function formatChanges(changes: NonNullable<ImportSummary['changes']>): string[]
     const {create, update, labels} = entityChanges
     if (create.length > 0) {
       lines.push('', `${entity} to create (${create.length}):`)
-      lines.push(...capped(create.map((id) => `  ${id}${labelText(entity, labels?.[id])}`), `changes.${entity}.create`))
+      lines.push(
+        ...capped(
+          create.map((id) => `  ${id}${labelText(entity, labels?.[id])}`),
+          `changes.${entity}.create`,
+        ),
+      )
     }
     if (update.length > 0) {
       lines.push('', `${entity} to update (${update.length}):`)

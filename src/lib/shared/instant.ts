@@ -3,8 +3,7 @@
  * because Stokt sends microseconds that a JS Date would drop, SQLite has no timestamp type, and
  * comparing a fresh value with a stored one must be exact for a re-run to write nothing.
  */
-const INSTANT =
-  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?\s*(Z|[+-]\d{2}(?::?\d{2})?)$/i
+const INSTANT = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?\s*(Z|[+-]\d{2}(?::?\d{2})?)$/i
 
 /** The canonical UTC form of an ISO-8601 / PostgreSQL timestamp with an offset; undefined if it is not one. */
 export function toCanonicalInstant(text: string): string | undefined {
@@ -93,12 +92,28 @@ function twoDigits(value: number): string {
 
 /** `YYYY-MM-DD` and `HH:MM:SS`, already matched as digits. */
 function isValidDateTime(date: string, time: string): boolean {
-  return isValidFields(digitsAt(date, 0, 4), digitsAt(date, 5, 2), digitsAt(date, 8, 2), digitsAt(time, 0, 2), digitsAt(time, 3, 2), digitsAt(time, 6, 2))
+  return isValidFields(
+    digitsAt(date, 0, 4),
+    digitsAt(date, 5, 2),
+    digitsAt(date, 8, 2),
+    digitsAt(time, 0, 2),
+    digitsAt(time, 3, 2),
+    digitsAt(time, 6, 2),
+  )
 }
 
 /** Checked field by field: Date.UTC would roll 2025-02-30 over into March. */
 function isValidFields(year: number, month: number, day: number, hour: number, minute: number, second: number): boolean {
-  return inYearRange(year) && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month) && hour <= 23 && minute <= 59 && second <= 59
+  return (
+    inYearRange(year) &&
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth(year, month) &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 59
+  )
 }
 
 /**
@@ -112,7 +127,11 @@ function inYearRange(year: number): boolean {
 /** Why `text` has no canonical form (toCanonicalInstant gave none): out of range, or not an instant at all. */
 export function invalidInstantReason(text: string): string {
   const match = INSTANT.exec(text.trim())
-  if (match && isValidFields(1, Number(match[2]), Number(match[3]), Number(match[4]), Number(match[5]), Number(match[6])) && offsetMinutes(match[8]) !== undefined) {
+  if (
+    match &&
+    isValidFields(1, Number(match[2]), Number(match[3]), Number(match[4]), Number(match[5]), Number(match[6])) &&
+    offsetMinutes(match[8]) !== undefined
+  ) {
     return 'is outside the years 1 to 9999 (in UTC)'
   }
   return 'is not a date-time with an offset'

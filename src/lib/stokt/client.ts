@@ -101,9 +101,7 @@ interface StoktResponse {
 }
 
 /** The outcome of one attempt that the retry loop must decide about. */
-type Attempt =
-  | {kind: 'response'; response: StoktResponse}
-  | {kind: 'failure'; reason: string; retryable: boolean; unreachable?: boolean}
+type Attempt = {kind: 'response'; response: StoktResponse} | {kind: 'failure'; reason: string; retryable: boolean; unreachable?: boolean}
 
 /** Talks to Stokt over HTTP (got), with login, retries and pagination. See docs in source.ts. */
 export class StoktClient implements StoktSource {
@@ -234,9 +232,13 @@ export class StoktClient implements StoktSource {
     const path = `/api/gyms/${encodeURIComponent(gymId)}/climbs`
     const fetchPage = (page: number, url: string) => {
       const call = `GET ${path} page ${page}`
-      return this.request({call, method: 'GET', url, authenticated: true, notFound: page === 1 ? `Stokt has no gym ${gymId}` : undefined}).then(
-        (body) => parsePageEnvelope(body, call),
-      )
+      return this.request({
+        call,
+        method: 'GET',
+        url,
+        authenticated: true,
+        notFound: page === 1 ? `Stokt has no gym ${gymId}` : undefined,
+      }).then((body) => parsePageEnvelope(body, call))
     }
     const ahead = new PagesAhead(fetchPage)
     try {
@@ -276,7 +278,10 @@ export class StoktClient implements StoktSource {
             )
           }
           if (pagesWithoutNewClimb >= PAGES_WITHOUT_NEW_CLIMBS) {
-            throw new StoktError(`${call}: the last ${pagesWithoutNewClimb} pages brought no climb not already read, yet link to more; stopping`, call)
+            throw new StoktError(
+              `${call}: the last ${pagesWithoutNewClimb} pages brought no climb not already read, yet link to more; stopping`,
+              call,
+            )
           }
           if (page > this.maxPages) {
             throw new StoktError(`${call}: the next links have led through ${page - 1} pages, the most one walk reads; stopping`, call)
@@ -476,8 +481,7 @@ export class StoktClient implements StoktSource {
         const tries = attempts === 1 ? '1 attempt' : `${attempts} attempts`
         throw this.unreachableIf(outcome, new StoktError(`${spec.call} failed after ${tries}: ${this.redact(reason)}`, spec.call, status))
       }
-      const delayMs =
-        retryAfterMs !== undefined ? Math.min(retryAfterMs, this.maxRetryAfterMs) : this.backoffDelay(attempt)
+      const delayMs = retryAfterMs !== undefined ? Math.min(retryAfterMs, this.maxRetryAfterMs) : this.backoffDelay(attempt)
       this.onRetry?.({call: spec.call, attempt, reason: this.redact(reason), delayMs})
       await sleep(delayMs)
     }
@@ -490,7 +494,11 @@ export class StoktClient implements StoktSource {
    */
   private sendOnce(spec: RequestSpec, token: string | undefined): Promise<Attempt> {
     return new Promise((resolve) => {
-      const request = this.got.stream(spec.url, {method: spec.method, form: spec.form, headers: token ? {authorization: `Token ${token}`} : {}})
+      const request = this.got.stream(spec.url, {
+        method: spec.method,
+        form: spec.form,
+        headers: token ? {authorization: `Token ${token}`} : {},
+      })
       const chunks: Buffer[] = []
       let size = 0
       let head: {statusCode: number; headers: IncomingHttpHeaders} | undefined
@@ -556,7 +564,11 @@ export class StoktClient implements StoktSource {
     }
     const type = response.headers['content-type'] ?? 'no content type'
     if (text === undefined) {
-      throw new StoktError(`${spec.call}: Stokt's answer is in a charset the client does not know (${this.redactedClip(type)})`, spec.call, status)
+      throw new StoktError(
+        `${spec.call}: Stokt's answer is in a charset the client does not know (${this.redactedClip(type)})`,
+        spec.call,
+        status,
+      )
     }
     try {
       return JSON.parse(withoutByteOrderMark(text)) as unknown

@@ -49,16 +49,21 @@ describe('parseDatabaseTarget', () => {
     ['postgres://mastoc:Tr0/b4dor@db.example.net/mastoc', '/', '%2F'],
     ['postgresql://mastoc:Tr0?b4dor@db.example.net/mastoc', '?', '%3F'],
     ['postgres://mastoc:p@ss#b4dor@db.example.net/mastoc', '#', '%23'],
-  ])('refuses %s, whose password holds a raw %s that would end its host part, naming the fix and never the password', (url, character, encoded) => {
-    let message = ''
-    try {
-      parseDatabaseTarget(url)
-    } catch (error) {
-      message = (error as Error).message
-    }
-    expect(message).toContain(`its password holds a raw '${character}', which ends a URL's host part: write it percent-encoded (${encoded})`)
-    expect(message).not.toMatch(/b4dor|Tr0|ss#/)
-  })
+  ])(
+    'refuses %s, whose password holds a raw %s that would end its host part, naming the fix and never the password',
+    (url, character, encoded) => {
+      let message = ''
+      try {
+        parseDatabaseTarget(url)
+      } catch (error) {
+        message = (error as Error).message
+      }
+      expect(message).toContain(
+        `its password holds a raw '${character}', which ends a URL's host part: write it percent-encoded (${encoded})`,
+      )
+      expect(message).not.toMatch(/b4dor|Tr0|ss#/)
+    },
+  )
 
   it.each([
     'postgres://mastoc:Tr0%23b4dor@db.example.net:5432/mastoc',
@@ -113,7 +118,11 @@ describe('parseDatabaseTarget', () => {
   })
 
   it('still takes a name with a colon as a file when it says sqlite:', () => {
-    expect(parseDatabaseTarget('sqlite:mastoc:2026.db')).toEqual({dialect: 'sqlite', location: 'mastoc:2026.db', display: 'sqlite:mastoc:2026.db'})
+    expect(parseDatabaseTarget('sqlite:mastoc:2026.db')).toEqual({
+      dialect: 'sqlite',
+      location: 'mastoc:2026.db',
+      display: 'sqlite:mastoc:2026.db',
+    })
   })
 
   it.each(['', '   ', 'sqlite:', 'sqlite://'])('rejects %j with a message naming --database', (value) => {
@@ -168,7 +177,7 @@ describe('database errors', () => {
 
   it("keeps only the driver's message, not knex's SQL with every value inlined", () => {
     const error = withCode(
-      "insert into \"users\" (\"avatar_path\", \"full_name\") values (NULL, 'Noémie T. secret-value') - duplicate key value violates unique constraint \"users_stokt_id_unique\"",
+      'insert into "users" ("avatar_path", "full_name") values (NULL, \'Noémie T. secret-value\') - duplicate key value violates unique constraint "users_stokt_id_unique"',
       '23505',
     )
     const text = describeDatabaseError(error)
@@ -187,16 +196,21 @@ describe('database errors', () => {
     expect(describeDatabaseError(new Error('x'.repeat(1000))).length).toBeLessThanOrEqual(301)
   })
 
-  it('says a connection was lost, with why when the server said it, for pg\'s words that do not', () => {
+  it("says a connection was lost, with why when the server said it, for pg's words that do not", () => {
     const lost = new Error('Client has encountered a connection error and is not queryable')
-    expect(describeDatabaseError(lost)).toBe('the connection to the database was lost: Client has encountered a connection error and is not queryable')
-    expect(describeDatabaseError(new Error('Connection terminated unexpectedly'), withCode('terminating connection due to administrator command', '57P01'))).toBe(
-      'the connection to the database was lost: terminating connection due to administrator command (57P01)',
+    expect(describeDatabaseError(lost)).toBe(
+      'the connection to the database was lost: Client has encountered a connection error and is not queryable',
     )
+    expect(
+      describeDatabaseError(
+        new Error('Connection terminated unexpectedly'),
+        withCode('terminating connection due to administrator command', '57P01'),
+      ),
+    ).toBe('the connection to the database was lost: terminating connection due to administrator command (57P01)')
     // Any other error is its own reason.
-    expect(describeDatabaseError(withCode('permission denied for table climbs', '42501'), withCode('terminating connection', '57P01'))).toBe(
-      'permission denied for table climbs (42501)',
-    )
+    expect(
+      describeDatabaseError(withCode('permission denied for table climbs', '42501'), withCode('terminating connection', '57P01')),
+    ).toBe('permission denied for table climbs (42501)')
   })
 
   it('describes a thrown non-error', () => {
@@ -208,9 +222,15 @@ describe('describeDatabaseError, for a database that cannot be opened: what to c
   const error = (message: string, code: string) => Object.assign(new Error(message), {code})
 
   it.each([
-    ['postgres://mastoc:pw@db.example.net/mastoc', 'is PostgreSQL running on db.example.net port 5432? Check with: pg_isready -h db.example.net -p 5432'],
+    [
+      'postgres://mastoc:pw@db.example.net/mastoc',
+      'is PostgreSQL running on db.example.net port 5432? Check with: pg_isready -h db.example.net -p 5432',
+    ],
     ['postgres://mastoc@[::1]:5433/mastoc', 'is PostgreSQL running on ::1 port 5433? Check with: pg_isready -h ::1 -p 5433'],
-    ['postgres:///mastoc?host=/var/run/postgresql', 'is PostgreSQL running on /var/run/postgresql port 5432? Check with: pg_isready -h /var/run/postgresql -p 5432'],
+    [
+      'postgres:///mastoc?host=/var/run/postgresql',
+      'is PostgreSQL running on /var/run/postgresql port 5432? Check with: pg_isready -h /var/run/postgresql -p 5432',
+    ],
   ])('a refused connection to %s names host and port, and pg_isready', (url, hint) => {
     const text = describeDatabaseError(error('connect ECONNREFUSED', 'ECONNREFUSED'), undefined, parseDatabaseTarget(url))
     expect(text).toBe(`connect ECONNREFUSED; ${hint}`)
@@ -233,6 +253,8 @@ describe('describeDatabaseError, for a database that cannot be opened: what to c
 
   it('adds nothing to other failures', () => {
     const target = parseDatabaseTarget('postgres://mastoc@db.example.net/mastoc')
-    expect(describeDatabaseError(error('permission denied for table climbs', '42501'), undefined, target)).toBe('permission denied for table climbs (42501)')
+    expect(describeDatabaseError(error('permission denied for table climbs', '42501'), undefined, target)).toBe(
+      'permission denied for table climbs (42501)',
+    )
   })
 })

@@ -1,6 +1,14 @@
 import {describe, expect, it} from 'vitest'
 
-import {canonicalFromStored, dashedUuid, fromDatabaseValue, hexUuid, isNumericOnSqlite, sqliteInstant, toDatabaseValue} from '../../../src/lib/db/encodings.js'
+import {
+  canonicalFromStored,
+  dashedUuid,
+  fromDatabaseValue,
+  hexUuid,
+  isNumericOnSqlite,
+  sqliteInstant,
+  toDatabaseValue,
+} from '../../../src/lib/db/encodings.js'
 
 describe("the server's encodings", () => {
   it('keeps a UUID on SQLite as 32 lower-case hex digits, and reads it back dashed', () => {

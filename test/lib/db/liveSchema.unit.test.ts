@@ -31,7 +31,9 @@ function climbsTable(changes: Record<string, Partial<LiveColumn> | null> = {}): 
 describe('schemaProblems', () => {
   it('finds none in the server schema, nor with extra columns that are nullable or have a default', () => {
     expect(schemaProblems('postgres', [CLIMBS], climbsTable())).toEqual([])
-    expect(schemaProblems('postgres', [CLIMBS], climbsTable({difficulty: {nullable: true}, rating: {nullable: false, filled: true}}))).toEqual([])
+    expect(
+      schemaProblems('postgres', [CLIMBS], climbsTable({difficulty: {nullable: true}, rating: {nullable: false, filled: true}})),
+    ).toEqual([])
   })
 
   it('names a NOT NULL column without a default that the importer does not fill, and what to do', () => {

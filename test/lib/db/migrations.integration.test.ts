@@ -9,53 +9,61 @@ import {createTestDatabase, DATABASE_KINDS, unavailable} from '../../support/dat
 const RUNS_AT_ONCE = 6
 
 describe.each(DATABASE_KINDS)('migrating on %s', (kind) => {
-  it.skipIf(unavailable(kind))(`${RUNS_AT_ONCE} processes migrating a new database at the same moment all succeed, and migrate it once`, async () => {
-    // Cron starting one import per gym at the same minute: each run migrates first. Before, now and
-    // then one of them failed, creating knex's own migration tables at the same moment as another,
-    // or switching a new SQLite file to WAL (measured: 3 runs in 40 on SQLite, four at a time).
-    const database = await createTestDatabase(kind)
-    try {
-      const runs = await Promise.all(Array.from({length: RUNS_AT_ONCE}, () => runCli(['db', 'migrate', '--database', database.url])))
-      expect(runs.map(({code, stderr}) => ({code, stderr}))).toEqual(runs.map(() => ({code: 0, stderr: ''})))
-      const migrations = await new MastocMigrationSource().getMigrations()
-      const recorded: {name: string}[] = await database.knex()('knex_migrations').select('name')
-      expect(recorded.map((row) => row.name).sort()).toEqual([...migrations].sort())
-      expect(await database.knex()('knex_migrations_lock').select('is_locked')).toEqual([{is_locked: 0}])
-    } finally {
-      await database.drop()
-    }
-  })
+  it.skipIf(unavailable(kind))(
+    `${RUNS_AT_ONCE} processes migrating a new database at the same moment all succeed, and migrate it once`,
+    async () => {
+      // Cron starting one import per gym at the same minute: each run migrates first. Before, now and
+      // then one of them failed, creating knex's own migration tables at the same moment as another,
+      // or switching a new SQLite file to WAL (measured: 3 runs in 40 on SQLite, four at a time).
+      const database = await createTestDatabase(kind)
+      try {
+        const runs = await Promise.all(Array.from({length: RUNS_AT_ONCE}, () => runCli(['db', 'migrate', '--database', database.url])))
+        expect(runs.map(({code, stderr}) => ({code, stderr}))).toEqual(runs.map(() => ({code: 0, stderr: ''})))
+        const migrations = await new MastocMigrationSource().getMigrations()
+        const recorded: {name: string}[] = await database.knex()('knex_migrations').select('name')
+        expect(recorded.map((row) => row.name).sort()).toEqual([...migrations].sort())
+        expect(await database.knex()('knex_migrations_lock').select('is_locked')).toEqual([{is_locked: 0}])
+      } finally {
+        await database.drop()
+      }
+    },
+  )
 
-  it.skipIf(unavailable(kind))('rolled back, drops the tables it created and leaves those the mastoc server had made, with their rows', async () => {
-    const database = await createTestDatabase(kind)
-    try {
-      const knex = database.knex()
-      // The server's own users table, with a column of its own and a user the server made.
-      await knex.schema.createTable('users', (table) => {
-        table.uuid('id').primary()
-        table.string('stokt_id', 36).unique()
-        table.string('full_name', 255).notNullable()
-        table.text('avatar_path')
-        table.string('source', 16).notNullable()
-        table.text('password_hash')
-        table.timestamp('created_at', {useTz: true, precision: 6}).notNullable()
-        table.timestamp('updated_at', {useTz: true, precision: 6}).notNullable()
-      })
-      const admin = {id: '0190a5e2-0000-7000-8000-000000000001', full_name: 'Admin', source: 'mastoc', password_hash: 'x'}
-      await knex('users').insert({...admin, created_at: '2026-01-01T00:00:00.000000Z', updated_at: '2026-01-01T00:00:00.000000Z'})
+  it.skipIf(unavailable(kind))(
+    'rolled back, drops the tables it created and leaves those the mastoc server had made, with their rows',
+    async () => {
+      const database = await createTestDatabase(kind)
+      try {
+        const knex = database.knex()
+        // The server's own users table, with a column of its own and a user the server made.
+        await knex.schema.createTable('users', (table) => {
+          table.uuid('id').primary()
+          table.string('stokt_id', 36).unique()
+          table.string('full_name', 255).notNullable()
+          table.text('avatar_path')
+          table.string('source', 16).notNullable()
+          table.text('password_hash')
+          table.timestamp('created_at', {useTz: true, precision: 6}).notNullable()
+          table.timestamp('updated_at', {useTz: true, precision: 6}).notNullable()
+        })
+        const admin = {id: '0190a5e2-0000-7000-8000-000000000001', full_name: 'Admin', source: 'mastoc', password_hash: 'x'}
+        await knex('users').insert({...admin, created_at: '2026-01-01T00:00:00.000000Z', updated_at: '2026-01-01T00:00:00.000000Z'})
 
-      await migrateToLatest(knex)
-      expect(await tableNames(knex)).toEqual(expect.arrayContaining(['gyms', 'faces', 'holds', 'users', 'climbs', 'import_runs']))
-      await knex.migrate.rollback(undefined, true)
+        await migrateToLatest(knex)
+        expect(await tableNames(knex)).toEqual(expect.arrayContaining(['gyms', 'faces', 'holds', 'users', 'climbs', 'import_runs']))
+        await knex.migrate.rollback(undefined, true)
 
-      const left = await tableNames(knex)
-      expect(left).toContain('users')
-      for (const table of ['gyms', 'faces', 'holds', 'climbs', 'import_runs']) expect(left).not.toContain(table)
-      expect(await knex('users').select('id', 'full_name', 'source', 'password_hash')).toEqual([admin].map(({id, full_name, source, password_hash}) => ({id, full_name, source, password_hash})))
-    } finally {
-      await database.drop()
-    }
-  })
+        const left = await tableNames(knex)
+        expect(left).toContain('users')
+        for (const table of ['gyms', 'faces', 'holds', 'climbs', 'import_runs']) expect(left).not.toContain(table)
+        expect(await knex('users').select('id', 'full_name', 'source', 'password_hash')).toEqual(
+          [admin].map(({id, full_name, source, password_hash}) => ({id, full_name, source, password_hash})),
+        )
+      } finally {
+        await database.drop()
+      }
+    },
+  )
 
   it.skipIf(unavailable(kind))('rolled back on a database it made whole, drops every table it made', async () => {
     const database = await createTestDatabase(kind)
@@ -72,9 +80,13 @@ describe.each(DATABASE_KINDS)('migrating on %s', (kind) => {
 
 async function tableNames(knex: Knex): Promise<string[]> {
   if (knex.client.config.client === 'pg') {
-    const {rows} = await knex.raw(`select table_name as name from information_schema.tables where table_schema = current_schema() order by 1`)
+    const {rows} = await knex.raw(
+      `select table_name as name from information_schema.tables where table_schema = current_schema() order by 1`,
+    )
     return rows.map((row: {name: string}) => row.name)
   }
-  const rows: {name: string}[] = await knex.raw(`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by 1`)
+  const rows: {name: string}[] = await knex.raw(
+    `select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by 1`,
+  )
   return rows.map((row) => row.name)
 }

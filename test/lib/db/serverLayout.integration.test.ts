@@ -1,4 +1,3 @@
-
 import type {Knex} from 'knex'
 import {afterEach, describe, expect, it} from 'vitest'
 
@@ -62,33 +61,158 @@ describe.each(DATABASE_KINDS)('the mastoc server layout on %s', (kind) => {
 
   /** A gym as the earlier build wrote it, in its layout and encodings (dashed UUIDs, ISO instants). */
   async function writeEarlierGym(knex: Knex): Promise<void> {
-    await knex('gyms').insert({id: GYM.id, stokt_id: GYM.stokt, display_name: 'Montoboard', location_string: 'Caraman, France', source: 'stokt', created_at: CREATED, updated_at: LATER})
-    const face = {gym_id: GYM.id, picture_width: 2000, picture_height: 1500, source: 'stokt', synced_at: SYNCED, created_at: CREATED, updated_at: SYNCED}
+    await knex('gyms').insert({
+      id: GYM.id,
+      stokt_id: GYM.stokt,
+      display_name: 'Montoboard',
+      location_string: 'Caraman, France',
+      source: 'stokt',
+      created_at: CREATED,
+      updated_at: LATER,
+    })
+    const face = {
+      gym_id: GYM.id,
+      picture_width: 2000,
+      picture_height: 1500,
+      source: 'stokt',
+      synced_at: SYNCED,
+      created_at: CREATED,
+      updated_at: SYNCED,
+    }
     await knex('faces').insert([
-      {...face, id: FACE.id, stokt_id: FACE.stokt, picture_path: 'CACHE/images/walls/face.jpg', feet_rules_options: '["free","only_marked"]', has_symmetry: earlierBoolean(true)},
-      {...face, id: BARE_FACE.id, stokt_id: BARE_FACE.stokt, picture_path: null, feet_rules_options: '[]', has_symmetry: earlierBoolean(false)},
+      {
+        ...face,
+        id: FACE.id,
+        stokt_id: FACE.stokt,
+        picture_path: 'CACHE/images/walls/face.jpg',
+        feet_rules_options: '["free","only_marked"]',
+        has_symmetry: earlierBoolean(true),
+      },
+      {
+        ...face,
+        id: BARE_FACE.id,
+        stokt_id: BARE_FACE.stokt,
+        picture_path: null,
+        feet_rules_options: '[]',
+        has_symmetry: earlierBoolean(false),
+      },
     ])
-    const hold = {face_id: FACE.id, centroid_x: 10.5, centroid_y: 20.25, area: 3.5, right_tape_str: null, created_at: CREATED, updated_at: SYNCED}
+    const hold = {
+      face_id: FACE.id,
+      centroid_x: 10.5,
+      centroid_y: 20.25,
+      area: 3.5,
+      right_tape_str: null,
+      created_at: CREATED,
+      updated_at: SYNCED,
+    }
     await knex('holds').insert([
-      {...hold, id: 7, stokt_id: 1001, polygon_str: '1,2 3,4 5,6', touch_polygon_str: '1,2 3,4', top_polygon_str: '5,6', path_str: 'M1 2', center_tape_str: '1 2', left_tape_str: '3 4'},
-      {...hold, id: 42, stokt_id: 1002, polygon_str: '9,9 8,8 7,7', touch_polygon_str: '9,9', top_polygon_str: null, path_str: null, center_tape_str: null, left_tape_str: null},
+      {
+        ...hold,
+        id: 7,
+        stokt_id: 1001,
+        polygon_str: '1,2 3,4 5,6',
+        touch_polygon_str: '1,2 3,4',
+        top_polygon_str: '5,6',
+        path_str: 'M1 2',
+        center_tape_str: '1 2',
+        left_tape_str: '3 4',
+      },
+      {
+        ...hold,
+        id: 42,
+        stokt_id: 1002,
+        polygon_str: '9,9 8,8 7,7',
+        touch_polygon_str: '9,9',
+        top_polygon_str: null,
+        path_str: null,
+        center_tape_str: null,
+        left_tape_str: null,
+      },
     ])
     await knex('users').insert([
-      {id: SETTER.id, stokt_id: SETTER.stokt, full_name: 'Anne Setter', avatar_path: 'CACHE/avatars/anne.jpg', source: 'stokt', created_at: CREATED, updated_at: CREATED},
-      {id: EDITED_USER.id, stokt_id: EDITED_USER.stokt, full_name: 'Bob', avatar_path: null, source: 'stokt', created_at: CREATED, updated_at: LATER},
+      {
+        id: SETTER.id,
+        stokt_id: SETTER.stokt,
+        full_name: 'Anne Setter',
+        avatar_path: 'CACHE/avatars/anne.jpg',
+        source: 'stokt',
+        created_at: CREATED,
+        updated_at: CREATED,
+      },
+      {
+        id: EDITED_USER.id,
+        stokt_id: EDITED_USER.stokt,
+        full_name: 'Bob',
+        avatar_path: null,
+        source: 'stokt',
+        created_at: CREATED,
+        updated_at: LATER,
+      },
     ])
-    const climb = {holds_list: 'S1001 F1002', mirror_holds_list: '', grade_ircra: 18.5, description: null, is_private: earlierBoolean(false), source: 'stokt', created_at: DATE_CREATED, synced_at: SYNCED, updated_at: SYNCED}
+    const climb = {
+      holds_list: 'S1001 F1002',
+      mirror_holds_list: '',
+      grade_ircra: 18.5,
+      description: null,
+      is_private: earlierBoolean(false),
+      source: 'stokt',
+      created_at: DATE_CREATED,
+      synced_at: SYNCED,
+      updated_at: SYNCED,
+    }
     await knex('climbs').insert([
-      {...climb, id: SET_CLIMB.id, stokt_id: SET_CLIMB.stokt, face_id: FACE.id, setter_id: SETTER.id, name: 'Crimp City', grade_font: '6a+', feet_rule: 'free', is_benchmark: earlierBoolean(true), climbed_by: 12, total_likes: 3, total_comments: 1},
-      {...climb, id: UNSET_CLIMB.id, stokt_id: UNSET_CLIMB.stokt, face_id: BARE_FACE.id, setter_id: null, name: 'Nameless', grade_font: null, feet_rule: null, is_benchmark: earlierBoolean(false), climbed_by: 0, total_likes: 0, total_comments: 0},
+      {
+        ...climb,
+        id: SET_CLIMB.id,
+        stokt_id: SET_CLIMB.stokt,
+        face_id: FACE.id,
+        setter_id: SETTER.id,
+        name: 'Crimp City',
+        grade_font: '6a+',
+        feet_rule: 'free',
+        is_benchmark: earlierBoolean(true),
+        climbed_by: 12,
+        total_likes: 3,
+        total_comments: 1,
+      },
+      {
+        ...climb,
+        id: UNSET_CLIMB.id,
+        stokt_id: UNSET_CLIMB.stokt,
+        face_id: BARE_FACE.id,
+        setter_id: null,
+        name: 'Nameless',
+        grade_font: null,
+        feet_rule: null,
+        is_benchmark: earlierBoolean(false),
+        climbed_by: 0,
+        total_likes: 0,
+        total_comments: 0,
+      },
     ])
-    await knex('import_runs').insert({id: RUN, command: 'import', strategy: 'full', gym_stokt_id: GYM.stokt, dry_run: earlierBoolean(false), options: '{}', started_at: SYNCED, finished_at: LATER, status: 'succeeded', summary: '{}', error: null})
+    await knex('import_runs').insert({
+      id: RUN,
+      command: 'import',
+      strategy: 'full',
+      gym_stokt_id: GYM.stokt,
+      dry_run: earlierBoolean(false),
+      options: '{}',
+      started_at: SYNCED,
+      finished_at: LATER,
+      status: 'succeeded',
+      summary: '{}',
+      error: null,
+    })
     await knex('import_cursors').insert({gym_stokt_id: GYM.stokt, climbs_started_at: SYNCED, run_id: RUN, updated_at: LATER})
   }
 
   async function rowsOf(knex: Knex, tables: readonly string[]): Promise<Record<string, unknown[]>> {
     const rows: Record<string, unknown[]> = {}
-    for (const table of tables) rows[table] = await knex(table).select().orderBy(table === 'import_cursors' ? 'gym_stokt_id' : 'id')
+    for (const table of tables)
+      rows[table] = await knex(table)
+        .select()
+        .orderBy(table === 'import_cursors' ? 'gym_stokt_id' : 'id')
     return rows
   }
 
@@ -104,105 +228,227 @@ describe.each(DATABASE_KINDS)('the mastoc server layout on %s', (kind) => {
     expect(fixture.filter((statement) => ours.includes(statement))).toEqual(ours)
   })
 
-  it.skipIf(unavailable(kind))("a database whose tables the server made, then migrated by its migrate_user_auth.py, keeps them as they are and gets the importer's own", async () => {
-    const knex = (await databases.fresh()).knex()
-    for (const statement of productionServerStatements(sqlStatements(serverDdl(kind)))) await knex.raw(statement)
-    await knex('users').insert({id: server.uuid(SETTER.id), full_name: 'Admin', email: 'admin@example.com', source: 'mastoc', created_at: server.instant(CREATED).replace('Z', '')})
-    const catalogue = await readCatalogue(knex, SERVER_TABLES)
-    const rows = await rowsOf(knex, SERVER_TABLES)
+  it.skipIf(unavailable(kind))(
+    "a database whose tables the server made, then migrated by its migrate_user_auth.py, keeps them as they are and gets the importer's own",
+    async () => {
+      const knex = (await databases.fresh()).knex()
+      for (const statement of productionServerStatements(sqlStatements(serverDdl(kind)))) await knex.raw(statement)
+      await knex('users').insert({
+        id: server.uuid(SETTER.id),
+        full_name: 'Admin',
+        email: 'admin@example.com',
+        source: 'mastoc',
+        created_at: server.instant(CREATED).replace('Z', ''),
+      })
+      const catalogue = await readCatalogue(knex, SERVER_TABLES)
+      const rows = await rowsOf(knex, SERVER_TABLES)
 
-    await migrateToLatest(knex)
+      await migrateToLatest(knex)
 
-    expect(await readCatalogue(knex, SERVER_TABLES)).toEqual(catalogue)
-    expect(await rowsOf(knex, SERVER_TABLES)).toEqual(rows)
-    for (const table of IMPORTER_TABLES) expect(await knex.schema.hasTable(table), table).toBe(true)
-    expect(await knex('import_created_tables').pluck('table_name')).toEqual(['import_runs'])
-  })
+      expect(await readCatalogue(knex, SERVER_TABLES)).toEqual(catalogue)
+      expect(await rowsOf(knex, SERVER_TABLES)).toEqual(rows)
+      for (const table of IMPORTER_TABLES) expect(await knex.schema.hasTable(table), table).toBe(true)
+      expect(await knex('import_created_tables').pluck('table_name')).toEqual(['import_runs'])
+    },
+  )
 
-  it.skipIf(unavailable(kind))("an earlier build's database is rebuilt into the server's layout, every row, id and reference kept", async () => {
-    const knex = await earlierBuildDatabase()
-    await writeEarlierGym(knex)
-    const importerRows = await rowsOf(knex, ['import_runs', 'import_cursors'])
+  it.skipIf(unavailable(kind))(
+    "an earlier build's database is rebuilt into the server's layout, every row, id and reference kept",
+    async () => {
+      const knex = await earlierBuildDatabase()
+      await writeEarlierGym(knex)
+      const importerRows = await rowsOf(knex, ['import_runs', 'import_cursors'])
 
-    await migrateToLatest(knex)
+      await migrateToLatest(knex)
 
-    expect(await readCatalogue(knex, SERVER_TABLES)).toEqual(await readCatalogue(await databaseMadeByTheServer(), SERVER_TABLES))
-    expect(await knex('gyms').select()).toEqual([
-      {id: server.uuid(GYM.id), stokt_id: server.uuid(GYM.stokt), display_name: 'Montoboard', location_string: 'Caraman, France', source: 'stokt', created_at: server.instant(CREATED)},
-    ])
-    const face = {gym_id: server.uuid(GYM.id), picture_width: 2000, picture_height: 1500, source: 'stokt', synced_at: server.instant(SYNCED), created_at: server.instant(CREATED)}
-    expect(await knex('faces').select().orderBy('stokt_id')).toEqual([
-      {...face, id: server.uuid(FACE.id), stokt_id: server.uuid(FACE.stokt), picture_path: 'CACHE/images/walls/face.jpg', feet_rules_options: server.json(kind === 'sqlite' ? '["free","only_marked"]' : '["free", "only_marked"]'), has_symmetry: server.boolean(true)},
-      {...face, id: server.uuid(BARE_FACE.id), stokt_id: server.uuid(BARE_FACE.stokt), picture_path: '', feet_rules_options: server.json('[]'), has_symmetry: server.boolean(false)},
-    ])
-    const hold = {face_id: server.uuid(FACE.id), centroid_x: 10.5, centroid_y: 20.25, area: 3.5, right_tape_str: null}
-    expect(await knex('holds').select().orderBy('id')).toEqual([
-      {...hold, id: 7, stokt_id: 1001, polygon_str: '1,2 3,4 5,6', path_str: 'M1 2', center_tape_str: '1 2', left_tape_str: '3 4'},
-      {...hold, id: 42, stokt_id: 1002, polygon_str: '9,9 8,8 7,7', path_str: null, center_tape_str: null, left_tape_str: null},
-    ])
-    const user = {email: null, username: null, password_hash: null, is_active: server.boolean(true), role: 'user', source: 'stokt', created_at: server.instant(CREATED), last_login_at: null, reset_token: null, reset_token_expires: null}
-    expect(await knex('users').select().orderBy('stokt_id')).toEqual([
-      // Never changed since created: NULL, as the server leaves it.
-      {...user, id: server.uuid(SETTER.id), stokt_id: server.uuid(SETTER.stokt), full_name: 'Anne Setter', avatar_path: 'CACHE/avatars/anne.jpg', updated_at: null},
-      {...user, id: server.uuid(EDITED_USER.id), stokt_id: server.uuid(EDITED_USER.stokt), full_name: 'Bob', avatar_path: null, updated_at: server.instant(LATER)},
-    ])
-    const climb = {holds_list: 'S1001 F1002', mirror_holds_list: '', grade_ircra: 18.5, description: null, is_private: server.boolean(false), source: 'stokt', created_at: server.instant(DATE_CREATED), synced_at: server.instant(SYNCED), personal_notes: null, personal_rating: null, is_project: server.boolean(false), created_by_id: null, updated_by_id: null, updated_at: null}
-    expect(await knex('climbs').select().orderBy('stokt_id')).toEqual([
-      {...climb, id: server.uuid(SET_CLIMB.id), stokt_id: server.uuid(SET_CLIMB.stokt), face_id: server.uuid(FACE.id), setter_id: server.uuid(SETTER.id), name: 'Crimp City', grade_font: '6a+', feet_rule: 'free', is_benchmark: server.boolean(true), climbed_by: 12, total_likes: 3, total_comments: 1},
-      {...climb, id: server.uuid(UNSET_CLIMB.id), stokt_id: server.uuid(UNSET_CLIMB.stokt), face_id: server.uuid(BARE_FACE.id), setter_id: null, name: 'Nameless', grade_font: null, feet_rule: null, is_benchmark: server.boolean(false), climbed_by: 0, total_likes: 0, total_comments: 0},
-    ])
-    expect(await rowsOf(knex, ['import_runs', 'import_cursors'])).toEqual(importerRows)
-    if (kind === 'postgres') {
-      const [{id}] = await knex('holds').insert({stokt_id: 1003, face_id: FACE.id, polygon_str: '0,0'}).returning('id')
-      expect(id).toBeGreaterThan(42)
-    }
-  })
+      expect(await readCatalogue(knex, SERVER_TABLES)).toEqual(await readCatalogue(await databaseMadeByTheServer(), SERVER_TABLES))
+      expect(await knex('gyms').select()).toEqual([
+        {
+          id: server.uuid(GYM.id),
+          stokt_id: server.uuid(GYM.stokt),
+          display_name: 'Montoboard',
+          location_string: 'Caraman, France',
+          source: 'stokt',
+          created_at: server.instant(CREATED),
+        },
+      ])
+      const face = {
+        gym_id: server.uuid(GYM.id),
+        picture_width: 2000,
+        picture_height: 1500,
+        source: 'stokt',
+        synced_at: server.instant(SYNCED),
+        created_at: server.instant(CREATED),
+      }
+      expect(await knex('faces').select().orderBy('stokt_id')).toEqual([
+        {
+          ...face,
+          id: server.uuid(FACE.id),
+          stokt_id: server.uuid(FACE.stokt),
+          picture_path: 'CACHE/images/walls/face.jpg',
+          feet_rules_options: server.json(kind === 'sqlite' ? '["free","only_marked"]' : '["free", "only_marked"]'),
+          has_symmetry: server.boolean(true),
+        },
+        {
+          ...face,
+          id: server.uuid(BARE_FACE.id),
+          stokt_id: server.uuid(BARE_FACE.stokt),
+          picture_path: '',
+          feet_rules_options: server.json('[]'),
+          has_symmetry: server.boolean(false),
+        },
+      ])
+      const hold = {face_id: server.uuid(FACE.id), centroid_x: 10.5, centroid_y: 20.25, area: 3.5, right_tape_str: null}
+      expect(await knex('holds').select().orderBy('id')).toEqual([
+        {...hold, id: 7, stokt_id: 1001, polygon_str: '1,2 3,4 5,6', path_str: 'M1 2', center_tape_str: '1 2', left_tape_str: '3 4'},
+        {...hold, id: 42, stokt_id: 1002, polygon_str: '9,9 8,8 7,7', path_str: null, center_tape_str: null, left_tape_str: null},
+      ])
+      const user = {
+        email: null,
+        username: null,
+        password_hash: null,
+        is_active: server.boolean(true),
+        role: 'user',
+        source: 'stokt',
+        created_at: server.instant(CREATED),
+        last_login_at: null,
+        reset_token: null,
+        reset_token_expires: null,
+      }
+      expect(await knex('users').select().orderBy('stokt_id')).toEqual([
+        // Never changed since created: NULL, as the server leaves it.
+        {
+          ...user,
+          id: server.uuid(SETTER.id),
+          stokt_id: server.uuid(SETTER.stokt),
+          full_name: 'Anne Setter',
+          avatar_path: 'CACHE/avatars/anne.jpg',
+          updated_at: null,
+        },
+        {
+          ...user,
+          id: server.uuid(EDITED_USER.id),
+          stokt_id: server.uuid(EDITED_USER.stokt),
+          full_name: 'Bob',
+          avatar_path: null,
+          updated_at: server.instant(LATER),
+        },
+      ])
+      const climb = {
+        holds_list: 'S1001 F1002',
+        mirror_holds_list: '',
+        grade_ircra: 18.5,
+        description: null,
+        is_private: server.boolean(false),
+        source: 'stokt',
+        created_at: server.instant(DATE_CREATED),
+        synced_at: server.instant(SYNCED),
+        personal_notes: null,
+        personal_rating: null,
+        is_project: server.boolean(false),
+        created_by_id: null,
+        updated_by_id: null,
+        updated_at: null,
+      }
+      expect(await knex('climbs').select().orderBy('stokt_id')).toEqual([
+        {
+          ...climb,
+          id: server.uuid(SET_CLIMB.id),
+          stokt_id: server.uuid(SET_CLIMB.stokt),
+          face_id: server.uuid(FACE.id),
+          setter_id: server.uuid(SETTER.id),
+          name: 'Crimp City',
+          grade_font: '6a+',
+          feet_rule: 'free',
+          is_benchmark: server.boolean(true),
+          climbed_by: 12,
+          total_likes: 3,
+          total_comments: 1,
+        },
+        {
+          ...climb,
+          id: server.uuid(UNSET_CLIMB.id),
+          stokt_id: server.uuid(UNSET_CLIMB.stokt),
+          face_id: server.uuid(BARE_FACE.id),
+          setter_id: null,
+          name: 'Nameless',
+          grade_font: null,
+          feet_rule: null,
+          is_benchmark: server.boolean(false),
+          climbed_by: 0,
+          total_likes: 0,
+          total_comments: 0,
+        },
+      ])
+      expect(await rowsOf(knex, ['import_runs', 'import_cursors'])).toEqual(importerRows)
+      if (kind === 'postgres') {
+        const [{id}] = await knex('holds').insert({stokt_id: 1003, face_id: FACE.id, polygon_str: '0,0'}).returning('id')
+        expect(id).toBeGreaterThan(42)
+      }
+    },
+  )
 
-  it.skipIf(unavailable(kind))("a server's table referring to the holds keeps its rows and its foreign key through the rebuild", async () => {
-    const knex = await earlierBuildDatabase()
-    await writeEarlierGym(knex)
-    await knex.raw('CREATE TABLE hold_annotations (id UUID NOT NULL, hold_id INTEGER NOT NULL, notes TEXT, PRIMARY KEY (id), FOREIGN KEY(hold_id) REFERENCES holds (id))')
-    const annotation = {id: server.uuid(RUN), hold_id: 42, notes: 'left hand only'}
-    await knex('hold_annotations').insert(annotation)
+  it.skipIf(unavailable(kind))(
+    "a server's table referring to the holds keeps its rows and its foreign key through the rebuild",
+    async () => {
+      const knex = await earlierBuildDatabase()
+      await writeEarlierGym(knex)
+      await knex.raw(
+        'CREATE TABLE hold_annotations (id UUID NOT NULL, hold_id INTEGER NOT NULL, notes TEXT, PRIMARY KEY (id), FOREIGN KEY(hold_id) REFERENCES holds (id))',
+      )
+      const annotation = {id: server.uuid(RUN), hold_id: 42, notes: 'left hand only'}
+      await knex('hold_annotations').insert(annotation)
 
-    await migrateToLatest(knex)
+      await migrateToLatest(knex)
 
-    expect(await knex('hold_annotations').select()).toEqual([annotation])
-    if (kind === 'postgres') {
-      const {rows} = await knex.raw("select conname as name, pg_get_constraintdef(oid) as definition from pg_constraint where conrelid = 'hold_annotations'::regclass and contype = 'f'")
-      expect(rows).toEqual([{name: 'hold_annotations_hold_id_fkey', definition: 'FOREIGN KEY (hold_id) REFERENCES holds(id)'}])
-    } else {
-      expect(await knex.raw('PRAGMA foreign_key_check')).toEqual([])
-      expect(await knex.raw('PRAGMA foreign_key_list(hold_annotations)')).toEqual([expect.objectContaining({table: 'holds', from: 'hold_id', to: 'id'})])
-    }
-    // And it still holds: an annotation of a hold that is not there is refused.
-    await expect(knex('hold_annotations').insert({id: server.uuid(GYM.id), hold_id: 999, notes: null})).rejects.toThrow(/foreign key/i)
-    expect(await readCatalogue(knex, SERVER_TABLES)).toEqual(await readCatalogue(await databaseMadeByTheServer(), SERVER_TABLES))
-  })
+      expect(await knex('hold_annotations').select()).toEqual([annotation])
+      if (kind === 'postgres') {
+        const {rows} = await knex.raw(
+          "select conname as name, pg_get_constraintdef(oid) as definition from pg_constraint where conrelid = 'hold_annotations'::regclass and contype = 'f'",
+        )
+        expect(rows).toEqual([{name: 'hold_annotations_hold_id_fkey', definition: 'FOREIGN KEY (hold_id) REFERENCES holds(id)'}])
+      } else {
+        expect(await knex.raw('PRAGMA foreign_key_check')).toEqual([])
+        expect(await knex.raw('PRAGMA foreign_key_list(hold_annotations)')).toEqual([
+          expect.objectContaining({table: 'holds', from: 'hold_id', to: 'id'}),
+        ])
+      }
+      // And it still holds: an annotation of a hold that is not there is refused.
+      await expect(knex('hold_annotations').insert({id: server.uuid(GYM.id), hold_id: 999, notes: null})).rejects.toThrow(/foreign key/i)
+      expect(await readCatalogue(knex, SERVER_TABLES)).toEqual(await readCatalogue(await databaseMadeByTheServer(), SERVER_TABLES))
+    },
+  )
 
-  it.skipIf(unavailable(kind))("a value longer than the server's column fails the migration, naming it, and leaves the tables as they were", async () => {
-    const knex = await earlierBuildDatabase()
-    await writeEarlierGym(knex)
-    await knex('climbs').where({id: UNSET_CLIMB.id}).update({feet_rule: 'x'.repeat(150)})
-    const catalogue = await readCatalogue(knex, SERVER_TABLES)
-    const rows = await rowsOf(knex, SERVER_TABLES)
+  it.skipIf(unavailable(kind))(
+    "a value longer than the server's column fails the migration, naming it, and leaves the tables as they were",
+    async () => {
+      const knex = await earlierBuildDatabase()
+      await writeEarlierGym(knex)
+      await knex('climbs')
+        .where({id: UNSET_CLIMB.id})
+        .update({feet_rule: 'x'.repeat(150)})
+      const catalogue = await readCatalogue(knex, SERVER_TABLES)
+      const rows = await rowsOf(knex, SERVER_TABLES)
 
-    await expect(migrateToLatest(knex)).rejects.toThrow(
-      `climbs.feet_rule of the row with stokt_id ${UNSET_CLIMB.stokt} is 150 characters long, and the mastoc server's column holds 100 at most (VARCHAR(100)): ` +
-        'shorten that value (or delete the row, and import again after migrating), then migrate again',
-    )
+      await expect(migrateToLatest(knex)).rejects.toThrow(
+        `climbs.feet_rule of the row with stokt_id ${UNSET_CLIMB.stokt} is 150 characters long, and the mastoc server's column holds 100 at most (VARCHAR(100)): ` +
+          'shorten that value (or delete the row, and import again after migrating), then migrate again',
+      )
 
-    expect(await readCatalogue(knex, SERVER_TABLES)).toEqual(catalogue)
-    expect(await rowsOf(knex, SERVER_TABLES)).toEqual(rows)
-    expect(await knex('knex_migrations').orderBy('id').pluck('name')).not.toContain('20261205000000_server_layout')
-  })
+      expect(await readCatalogue(knex, SERVER_TABLES)).toEqual(catalogue)
+      expect(await rowsOf(knex, SERVER_TABLES)).toEqual(rows)
+      expect(await knex('knex_migrations').orderBy('id').pluck('name')).not.toContain('20261205000000_server_layout')
+    },
+  )
 
   it.skipIf(unavailable(kind))('a failure halfway through the rebuild leaves the tables as they were', async () => {
     const knex = await earlierBuildDatabase()
     await writeEarlierGym(knex)
     if (kind === 'sqlite') {
       // A server's table referring to a user by the earlier layout's id, which the rebuild changes.
-      await knex.raw('CREATE TABLE hold_annotations (id UUID NOT NULL, user_id UUID NOT NULL, PRIMARY KEY (id), FOREIGN KEY(user_id) REFERENCES users (id))')
+      await knex.raw(
+        'CREATE TABLE hold_annotations (id UUID NOT NULL, user_id UUID NOT NULL, PRIMARY KEY (id), FOREIGN KEY(user_id) REFERENCES users (id))',
+      )
       await knex('hold_annotations').insert({id: server.uuid(RUN), user_id: SETTER.id})
     } else {
       // Dropping the old table fails: a view depends on it.
@@ -234,21 +480,36 @@ describe.each(DATABASE_KINDS)('the mastoc server layout on %s', (kind) => {
     expect(await readCatalogue(knex, SERVER_TABLES)).toEqual(await readCatalogue(await earlierBuildDatabase(), SERVER_TABLES))
     const rows = await rowsOf(knex, SERVER_TABLES)
     expect(rows.holds).toEqual(
-      earlier.holds.map((hold) => ({...(hold as object), touch_polygon_str: null, top_polygon_str: null, created_at: expect.any(String), updated_at: expect.any(String)})),
+      earlier.holds.map((hold) => ({
+        ...(hold as object),
+        touch_polygon_str: null,
+        top_polygon_str: null,
+        created_at: expect.any(String),
+        updated_at: expect.any(String),
+      })),
     )
     // What the server's layout had no column for comes back from what it kept.
     expect({...rows, holds: undefined}).toEqual({
       ...earlier,
       holds: undefined,
       gyms: earlier.gyms.map((gym) => ({...(gym as {created_at: string}), updated_at: (gym as {created_at: string}).created_at})),
-      faces: earlier.faces.map((face) => ({...(face as {picture_path: string | null}), picture_path: (face as {picture_path: string | null}).picture_path ?? ''})),
+      faces: earlier.faces.map((face) => ({
+        ...(face as {picture_path: string | null}),
+        picture_path: (face as {picture_path: string | null}).picture_path ?? '',
+      })),
     })
   })
 
   it.skipIf(unavailable(kind))('is not rolled back over rows made in mastoc, which the earlier layout cannot hold', async () => {
     const knex = (await databases.fresh()).knex()
     await migrateToLatest(knex)
-    await knex('gyms').insert({id: server.uuid(GYM.id), stokt_id: null, display_name: 'Home wall', source: 'mastoc', created_at: server.instant(CREATED).replace('Z', '')})
+    await knex('gyms').insert({
+      id: server.uuid(GYM.id),
+      stokt_id: null,
+      display_name: 'Home wall',
+      source: 'mastoc',
+      created_at: server.instant(CREATED).replace('Z', ''),
+    })
     const catalogue = await readCatalogue(knex, SERVER_TABLES)
 
     await expect(knex.migrate.down()).rejects.toThrow(
@@ -266,7 +527,17 @@ describe.each(DATABASE_KINDS)('the mastoc server layout on %s', (kind) => {
  * PostgreSQL fixture's header): nullable with a DEFAULT, partial unique indexes, columns at the end.
  */
 function productionServerStatements(statements: string[]): string[] {
-  const auth = ['email', 'username', 'password_hash', 'is_active', 'role', 'updated_at', 'last_login_at', 'reset_token', 'reset_token_expires']
+  const auth = [
+    'email',
+    'username',
+    'password_hash',
+    'is_active',
+    'role',
+    'updated_at',
+    'last_login_at',
+    'reset_token',
+    'reset_token_expires',
+  ]
   const tracing = ['created_by_id', 'updated_by_id', 'updated_at']
   return statements.flatMap((statement) => {
     if (/^CREATE UNIQUE INDEX ix_users_(email|username) /.test(statement)) return []

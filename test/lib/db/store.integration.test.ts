@@ -42,25 +42,30 @@ describe('on postgres, climbs.created_at as the mastoc server made it', () => {
   })
 
   describe.each(STRATEGIES)('with the $name strategy', ({flags}) => {
-    it.skipIf(skip).each(COLUMN_TYPES)('$type: keeps each instant as the column can, and a re-run writes nothing', async ({type, digits}) => {
-      const database = await databases.fresh()
-      const knex = database.knex()
-      await migrateToLatest(knex)
-      await knex.raw(`alter table climbs alter column created_at type ${type}`)
+    it.skipIf(skip).each(COLUMN_TYPES)(
+      '$type: keeps each instant as the column can, and a re-run writes nothing',
+      async ({type, digits}) => {
+        const database = await databases.fresh()
+        const knex = database.knex()
+        await migrateToLatest(knex)
+        await knex.raw(`alter table climbs alter column created_at type ${type}`)
 
-      const first = await importGym('all', server, database.url, {gym: gym.gymId, ...flags})
-      expect(first.exitCode).toBe(0)
-      const stored = new Map((await knex('climbs').select('stokt_id', 'created_at')).map((row) => [row.stokt_id, toCanonicalInstant(row.created_at)]))
-      for (const climb of gym.climbs) {
-        const canonical = toCanonicalInstant(climb.dateCreated as string)!
-        expect(stored.get(climb.id)).toBe(digits === 6 ? canonical : roundInstant(canonical, digits))
-      }
+        const first = await importGym('all', server, database.url, {gym: gym.gymId, ...flags})
+        expect(first.exitCode).toBe(0)
+        const stored = new Map(
+          (await knex('climbs').select('stokt_id', 'created_at')).map((row) => [row.stokt_id, toCanonicalInstant(row.created_at)]),
+        )
+        for (const climb of gym.climbs) {
+          const canonical = toCanonicalInstant(climb.dateCreated as string)!
+          expect(stored.get(climb.id)).toBe(digits === 6 ? canonical : roundInstant(canonical, digits))
+        }
 
-      const stamps = await writeCounts(knex)
-      const again = await importGym('all', server, database.url, {gym: gym.gymId, ...flags})
-      expect(again.summary.climbs).toEqual({created: 0, updated: 0, unchanged: gym.climbs.length, errors: 0, total: gym.climbs.length})
-      expect(await writeCounts(knex)).toEqual(stamps)
-    })
+        const stamps = await writeCounts(knex)
+        const again = await importGym('all', server, database.url, {gym: gym.gymId, ...flags})
+        expect(again.summary.climbs).toEqual({created: 0, updated: 0, unchanged: gym.climbs.length, errors: 0, total: gym.climbs.length})
+        expect(await writeCounts(knex)).toEqual(stamps)
+      },
+    )
   })
 
   it.skipIf(skip)('rounds as PostgreSQL does, ties and carries included', async () => {

@@ -111,20 +111,40 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
           },
           climbs: {
             create: [],
-            update: [{stoktId: climb.id, fields: [{field: 'name', from: (gym.climbs[5] as Record<string, unknown>).name, to: 'Renamed – déjà vu'}, {field: 'total_likes', from: (gym.climbs[5] as Record<string, unknown>).totalLikes, to: 42}]}],
+            update: [
+              {
+                stoktId: climb.id,
+                fields: [
+                  {field: 'name', from: (gym.climbs[5] as Record<string, unknown>).name, to: 'Renamed – déjà vu'},
+                  {field: 'total_likes', from: (gym.climbs[5] as Record<string, unknown>).totalLikes, to: 42},
+                ],
+              },
+            ],
             labels: {[climb.id as string]: {name: 'Renamed – déjà vu', face: wallNameOf(changedGym, climb.faceId)}},
           },
         })
         // A column the importer does not own keeps the value the server gave it.
-        await database.knex()('climbs').where('stokt_id', storedUuid(database.knex(), climb.id as string)).update({source: 'manual-edit'})
+        await database
+          .knex()('climbs')
+          .where('stokt_id', storedUuid(database.knex(), climb.id as string))
+          .update({source: 'manual-edit'})
         const before = await writeCounts(database.knex())
         const result = await importLive('all', database.url, flags)
         expect(result.summary.climbs).toMatchObject({updated: 1, created: 0, unchanged: gym.climbs.length - 1})
-        const row = await database.knex()('climbs').where('stokt_id', storedUuid(database.knex(), climb.id as string)).first()
+        const row = await database
+          .knex()('climbs')
+          .where('stokt_id', storedUuid(database.knex(), climb.id as string))
+          .first()
         expect(row).toMatchObject({name: 'Renamed – déjà vu', total_likes: 42, source: 'manual-edit'})
         const after = await writeCounts(database.knex())
         // The renamed gym and the one changed climb: no other row written.
-        expect(Object.fromEntries(Object.keys(after).map((table) => [table, after[table] - before[table]]))).toEqual({gyms: 1, faces: 0, holds: 0, users: 0, climbs: 1})
+        expect(Object.fromEntries(Object.keys(after).map((table) => [table, after[table] - before[table]]))).toEqual({
+          gyms: 1,
+          faces: 0,
+          holds: 0,
+          users: 0,
+          climbs: 1,
+        })
       } finally {
         server.setGym(gym)
       }
@@ -176,56 +196,67 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
     expect(await readGymData(rowByRow.knex())).toEqual(await readGymData(batch.knex()))
   })
 
-  it.skipIf(skip)('rejects a hold Stokt serves twice, on two faces or on one, keeping the first; a re-run writes nothing, batch and row-by-row alike', async () => {
-    const twoFaces = generateGym({seed: 11, faces: 2, holdsPerFace: 30, climbs: 20, setters: 3})
-    const [first, second] = [...twoFaces.setups.values()] as {id: string; holds: Record<string, unknown>[]}[]
-    const [onBoth, twiceOnFirst] = [first.holds[0], first.holds[1]]
-    second.holds.push({...onBoth, polygonStr: '1.00,1.00 2.00,2.00 3.00,1.00'})
-    first.holds.push({...twiceOnFirst, area: '1.00'})
-    // A climb of the second face using the hold refused there: rejected with the hold's reason.
-    const usesRefused = (twoFaces.climbs as Record<string, any>[]).find((climb) => climb.faceId === second.id)!
-    usesRefused.holdsList = `${usesRefused.holdsList} O${onBoth.id}`
-    const holdRecords = first.holds.length + second.holds.length
-    const twice = await startStoktServer({gym: twoFaces})
-    try {
-      const data = []
-      for (const flags of [{batch: true, 'batch-size': 10}, {batch: false}]) {
-        const database = await databases.fresh()
-        const result = await importGym('all', twice, database.url, {gym: twoFaces.gymId, ...flags})
-        expect(result.exitCode).toBe(3)
-        expect(result.summary.holds).toEqual({created: holdRecords - 2, updated: 0, unchanged: 0, errors: 2, total: holdRecords})
-        expect(result.summary.rejected).toEqual([
-          {entity: 'hold', stoktId: String(twiceOnFirst.id), reason: `face ${first.id}: hold ${twiceOnFirst.id} is served twice in this face's setup; the first one is kept`},
-          {entity: 'hold', stoktId: String(onBoth.id), reason: `face ${second.id}: hold ${onBoth.id} is served in the setup of face ${first.id} too; the first one is kept`},
-          {
-            entity: 'climb',
-            stoktId: usesRefused.id,
-            reason: `holdsList: hold ${onBoth.id} was rejected (face ${second.id}: hold ${onBoth.id} is served in the setup of face ${first.id} too; the first one is kept)`,
-          },
-        ])
-        const holds = await database
-          .knex()('holds')
-          .join('faces', 'faces.id', 'holds.face_id')
-          .whereIn('holds.stokt_id', [onBoth.id as number, twiceOnFirst.id as number])
-          .orderBy('holds.stokt_id')
-          .select('faces.stokt_id as face', 'holds.polygon_str as polygon', 'holds.area as area')
-        expect(holds).toEqual(
-          [onBoth, twiceOnFirst]
-            .sort((a, b) => (a.id as number) - (b.id as number))
-            .map((hold) => ({face: storedUuid(database.knex(), first.id as string), polygon: hold.polygonStr, area: Number(hold.area)})),
-        )
-        data.push(await readGymData(database.knex()))
+  it.skipIf(skip)(
+    'rejects a hold Stokt serves twice, on two faces or on one, keeping the first; a re-run writes nothing, batch and row-by-row alike',
+    async () => {
+      const twoFaces = generateGym({seed: 11, faces: 2, holdsPerFace: 30, climbs: 20, setters: 3})
+      const [first, second] = [...twoFaces.setups.values()] as {id: string; holds: Record<string, unknown>[]}[]
+      const [onBoth, twiceOnFirst] = [first.holds[0], first.holds[1]]
+      second.holds.push({...onBoth, polygonStr: '1.00,1.00 2.00,2.00 3.00,1.00'})
+      first.holds.push({...twiceOnFirst, area: '1.00'})
+      // A climb of the second face using the hold refused there: rejected with the hold's reason.
+      const usesRefused = (twoFaces.climbs as Record<string, any>[]).find((climb) => climb.faceId === second.id)!
+      usesRefused.holdsList = `${usesRefused.holdsList} O${onBoth.id}`
+      const holdRecords = first.holds.length + second.holds.length
+      const twice = await startStoktServer({gym: twoFaces})
+      try {
+        const data = []
+        for (const flags of [{batch: true, 'batch-size': 10}, {batch: false}]) {
+          const database = await databases.fresh()
+          const result = await importGym('all', twice, database.url, {gym: twoFaces.gymId, ...flags})
+          expect(result.exitCode).toBe(3)
+          expect(result.summary.holds).toEqual({created: holdRecords - 2, updated: 0, unchanged: 0, errors: 2, total: holdRecords})
+          expect(result.summary.rejected).toEqual([
+            {
+              entity: 'hold',
+              stoktId: String(twiceOnFirst.id),
+              reason: `face ${first.id}: hold ${twiceOnFirst.id} is served twice in this face's setup; the first one is kept`,
+            },
+            {
+              entity: 'hold',
+              stoktId: String(onBoth.id),
+              reason: `face ${second.id}: hold ${onBoth.id} is served in the setup of face ${first.id} too; the first one is kept`,
+            },
+            {
+              entity: 'climb',
+              stoktId: usesRefused.id,
+              reason: `holdsList: hold ${onBoth.id} was rejected (face ${second.id}: hold ${onBoth.id} is served in the setup of face ${first.id} too; the first one is kept)`,
+            },
+          ])
+          const holds = await database
+            .knex()('holds')
+            .join('faces', 'faces.id', 'holds.face_id')
+            .whereIn('holds.stokt_id', [onBoth.id as number, twiceOnFirst.id as number])
+            .orderBy('holds.stokt_id')
+            .select('faces.stokt_id as face', 'holds.polygon_str as polygon', 'holds.area as area')
+          expect(holds).toEqual(
+            [onBoth, twiceOnFirst]
+              .sort((a, b) => (a.id as number) - (b.id as number))
+              .map((hold) => ({face: storedUuid(database.knex(), first.id as string), polygon: hold.polygonStr, area: Number(hold.area)})),
+          )
+          data.push(await readGymData(database.knex()))
 
-        const stamps = await writeCounts(database.knex())
-        const again = await importGym('all', twice, database.url, {gym: twoFaces.gymId, ...flags})
-        expect(again.summary.holds).toEqual({created: 0, updated: 0, unchanged: holdRecords - 2, errors: 2, total: holdRecords})
-        expect(await writeCounts(database.knex())).toEqual(stamps)
+          const stamps = await writeCounts(database.knex())
+          const again = await importGym('all', twice, database.url, {gym: twoFaces.gymId, ...flags})
+          expect(again.summary.holds).toEqual({created: 0, updated: 0, unchanged: holdRecords - 2, errors: 2, total: holdRecords})
+          expect(await writeCounts(database.knex())).toEqual(stamps)
+        }
+        expect(data[1]).toEqual(data[0])
+      } finally {
+        await twice.close()
       }
-      expect(data[1]).toEqual(data[0])
-    } finally {
-      await twice.close()
-    }
-  })
+    },
+  )
 
   it.skipIf(skip)('meets a setter another writer made after the import began, in a first import, batch and row-by-row alike', async () => {
     // A first import writes its batches without lookups (the tables were empty when it began): the
@@ -282,30 +313,37 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
     }
   })
 
-  it.skipIf(skip)('stores a setter\'s empty avatar ("") as no avatar, as a null one, batch and row-by-row alike; a re-run writes nothing', async () => {
-    const setterId = (gym.climbs.find((climb) => (climb.climbSetters as {avatar: unknown} | null)?.avatar)!.climbSetters as {id: string}).id
-    const emptyAvatar: GeneratedGym = {
-      ...gym,
-      climbs: gym.climbs.map((climb) => {
-        const setter = climb.climbSetters as {id: string} | null
-        return setter?.id === setterId ? {...climb, climbSetters: {...setter, avatar: ''}} : climb
-      }),
-    }
-    const served = await startStoktServer({gym: emptyAvatar, pageSize: 25})
-    try {
-      for (const strategy of STRATEGIES) {
-        const database = await databases.fresh()
-        expect((await importGym('all', served, database.url, {gym: gym.gymId, ...strategy.flags})).exitCode).toBe(0)
-        const users = await database.knex()('users').select('stokt_id', 'avatar_path')
-        expect(users.find((user) => user.stokt_id === storedUuid(database.knex(), setterId))).toEqual({stokt_id: storedUuid(database.knex(), setterId), avatar_path: null})
-        expect(users.filter((user) => user.avatar_path === '')).toEqual([])
-        const again = await importGym('all', served, database.url, {gym: gym.gymId, ...strategy.flags})
-        expect(again.summary.users).toMatchObject({created: 0, updated: 0})
+  it.skipIf(skip)(
+    'stores a setter\'s empty avatar ("") as no avatar, as a null one, batch and row-by-row alike; a re-run writes nothing',
+    async () => {
+      const setterId = (gym.climbs.find((climb) => (climb.climbSetters as {avatar: unknown} | null)?.avatar)!.climbSetters as {id: string})
+        .id
+      const emptyAvatar: GeneratedGym = {
+        ...gym,
+        climbs: gym.climbs.map((climb) => {
+          const setter = climb.climbSetters as {id: string} | null
+          return setter?.id === setterId ? {...climb, climbSetters: {...setter, avatar: ''}} : climb
+        }),
       }
-    } finally {
-      await served.close()
-    }
-  })
+      const served = await startStoktServer({gym: emptyAvatar, pageSize: 25})
+      try {
+        for (const strategy of STRATEGIES) {
+          const database = await databases.fresh()
+          expect((await importGym('all', served, database.url, {gym: gym.gymId, ...strategy.flags})).exitCode).toBe(0)
+          const users = await database.knex()('users').select('stokt_id', 'avatar_path')
+          expect(users.find((user) => user.stokt_id === storedUuid(database.knex(), setterId))).toEqual({
+            stokt_id: storedUuid(database.knex(), setterId),
+            avatar_path: null,
+          })
+          expect(users.filter((user) => user.avatar_path === '')).toEqual([])
+          const again = await importGym('all', served, database.url, {gym: gym.gymId, ...strategy.flags})
+          expect(again.summary.users).toMatchObject({created: 0, updated: 0})
+        }
+      } finally {
+        await served.close()
+      }
+    },
+  )
 
   it.skipIf(skip)('counts a climb without an id once, however many times Stokt serves it', async () => {
     const database = await databases.fresh()
@@ -363,38 +401,48 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
     }
   })
 
-  it.skipIf(skip)('stops before its next batch when it loses the gym\'s lock, keeping whole batches (exit 1)', async () => {
-    const database = await databases.fresh()
-    const interfering = await startStoktServer({
-      gym,
-      pageSize: 25,
-      intercept: async (req) => {
-        if (isClimbsPage(req, gym, 2)) {
-          if (kind === 'postgres') {
-            // An admin (or a failover) ends the session holding the advisory lock.
-            await database.knex().raw(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'mastoc import lock' and datname = current_database()`)
-          } else {
-            // Another run takes the lock over, as it would from a run whose heartbeat had gone stale.
-            await database.knex()('import_locks').where('gym_stokt_id', gym.gymId).update({run_id: crypto.randomUUID()})
+  it.skipIf(skip)(
+    "stops before its next batch when it loses the gym's lock, keeping whole batches (exit 1)",
+    async () => {
+      const database = await databases.fresh()
+      const interfering = await startStoktServer({
+        gym,
+        pageSize: 25,
+        intercept: async (req) => {
+          if (isClimbsPage(req, gym, 2)) {
+            if (kind === 'postgres') {
+              // An admin (or a failover) ends the session holding the advisory lock.
+              await database
+                .knex()
+                .raw(
+                  `select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'mastoc import lock' and datname = current_database()`,
+                )
+            } else {
+              // Another run takes the lock over, as it would from a run whose heartbeat had gone stale.
+              await database.knex()('import_locks').where('gym_stokt_id', gym.gymId).update({run_id: crypto.randomUUID()})
+            }
           }
-        }
-        // Time for the run to notice (SQLite: at its next heartbeat, every 5 s).
-        if (isClimbsPage(req, gym, 3)) await new Promise((resolve) => setTimeout(resolve, kind === 'sqlite' ? 6000 : 500))
-        return false
-      },
-    })
-    try {
-      await expect(importGym('all', interfering, database.url, {gym: gym.gymId, 'batch-size': 25, concurrency: 1})).rejects.toThrow(
-        new RegExp(`^lost the lock on gym ${gym.gymId} \\((its PostgreSQL session ended|another run took it over, .*)\\); stopped, keeping the whole batches already written$`),
-      )
-      const climbs = (await readGymData(database.knex())).climbs.length
-      expect(climbs % 25).toBe(0)
-      expect(climbs).toBeLessThan(gym.climbs.length)
-      expect(await database.knex()('import_runs').select('status')).toEqual([{status: 'failed'}])
-    } finally {
-      await interfering.close()
-    }
-  }, 20_000)
+          // Time for the run to notice (SQLite: at its next heartbeat, every 5 s).
+          if (isClimbsPage(req, gym, 3)) await new Promise((resolve) => setTimeout(resolve, kind === 'sqlite' ? 6000 : 500))
+          return false
+        },
+      })
+      try {
+        await expect(importGym('all', interfering, database.url, {gym: gym.gymId, 'batch-size': 25, concurrency: 1})).rejects.toThrow(
+          new RegExp(
+            `^lost the lock on gym ${gym.gymId} \\((its PostgreSQL session ended|another run took it over, .*)\\); stopped, keeping the whole batches already written$`,
+          ),
+        )
+        const climbs = (await readGymData(database.knex())).climbs.length
+        expect(climbs % 25).toBe(0)
+        expect(climbs).toBeLessThan(gym.climbs.length)
+        expect(await database.knex()('import_runs').select('status')).toEqual([{status: 'failed'}])
+      } finally {
+        await interfering.close()
+      }
+    },
+    20_000,
+  )
 
   it.skipIf(skip)('marks abandoned the runs of the gym that died, not one still waiting for the lock within its --wait-lock', async () => {
     const database = await databases.fresh()
@@ -402,7 +450,14 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
     const knex = database.knex()
     const ago = (seconds: number) => new Date(Date.now() - seconds * 1000).toISOString().replace('Z', '000Z')
     const run = (id: string, status: string, startedSecondsAgo: number, options: Record<string, unknown>) => ({
-      id, command: 'import all', strategy: 'batch', gym_stokt_id: gym.gymId, dry_run: false, options: JSON.stringify(options), started_at: ago(startedSecondsAgo), status,
+      id,
+      command: 'import all',
+      strategy: 'batch',
+      gym_stokt_id: gym.gymId,
+      dry_run: false,
+      options: JSON.stringify(options),
+      started_at: ago(startedSecondsAgo),
+      status,
     })
     await knex('import_runs').insert([
       // Waiting for up to 10 minutes, since 20 s: alive as far as anyone can tell.
@@ -422,24 +477,27 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
     expect(Object.values(statuses).filter((status) => status === 'succeeded')).toHaveLength(2)
   })
 
-  it.skipIf(skip || kind !== 'sqlite')('fails (exit 1) when its SQLite file is deleted during the run, rather than report a success nobody can see', async () => {
-    const database = await databases.fresh()
-    const deleting = await startStoktServer({
-      gym,
-      pageSize: 25,
-      intercept: (req) => {
-        if (isClimbsPage(req, gym, 2)) for (const suffix of ['', '-wal', '-shm']) rmSync(`${database.url}${suffix}`, {force: true})
-        return false
-      },
-    })
-    try {
-      await expect(importGym('all', deleting, database.url, {gym: gym.gymId})).rejects.toThrow(
-        `the database file sqlite:${database.url} was removed or replaced during the run: what it wrote is not in it; run the import again`,
-      )
-    } finally {
-      await deleting.close()
-    }
-  })
+  it.skipIf(skip || kind !== 'sqlite')(
+    'fails (exit 1) when its SQLite file is deleted during the run, rather than report a success nobody can see',
+    async () => {
+      const database = await databases.fresh()
+      const deleting = await startStoktServer({
+        gym,
+        pageSize: 25,
+        intercept: (req) => {
+          if (isClimbsPage(req, gym, 2)) for (const suffix of ['', '-wal', '-shm']) rmSync(`${database.url}${suffix}`, {force: true})
+          return false
+        },
+      })
+      try {
+        await expect(importGym('all', deleting, database.url, {gym: gym.gymId})).rejects.toThrow(
+          `the database file sqlite:${database.url} was removed or replaced during the run: what it wrote is not in it; run the import again`,
+        )
+      } finally {
+        await deleting.close()
+      }
+    },
+  )
 
   it.skipIf(skip)('re-imports a snapshot saved during a live run, offline, to identical data', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mastoc-snapshot-'))
@@ -459,74 +517,94 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
     }
   })
 
-  it.skipIf(skip)('imported from a snapshot 10 days old, moves the --incremental cursor to when the snapshot read the climbs: the next incremental run asks Stokt for the days since', async () => {
-    const now = new Date()
-    const dated = generateGym({seed: 23, faces: 1, holdsPerFace: 20, climbs: 20, setters: 3, now})
-    const stokt = await startStoktServer({gym: dated, pageSize: 10, now})
-    const dir = mkdtempSync(join(tmpdir(), 'mastoc-snapshot-'))
-    try {
-      const scratch = await databases.fresh()
-      const database = await databases.fresh()
-      await importGym('all', stokt, scratch.url, {gym: dated.gymId, 'save-snapshot': dir})
-      // The same snapshot, as if saved 10 days ago.
-      const tenDaysAgo = new Date(now.getTime() - 10 * 86_400_000).toISOString()
-      const manifestFile = join(dir, 'manifest.json')
-      const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as Record<string, unknown>
-      writeFileSync(manifestFile, JSON.stringify({...manifest, savedAt: tenDaysAgo, ...('climbsReadAt' in manifest ? {climbsReadAt: tenDaysAgo} : {})}))
-      expect((await importGym('all', undefined, database.url, {'from-snapshot': dir, token: undefined})).exitCode).toBe(0)
+  it.skipIf(skip)(
+    'imported from a snapshot 10 days old, moves the --incremental cursor to when the snapshot read the climbs: the next incremental run asks Stokt for the days since',
+    async () => {
+      const now = new Date()
+      const dated = generateGym({seed: 23, faces: 1, holdsPerFace: 20, climbs: 20, setters: 3, now})
+      const stokt = await startStoktServer({gym: dated, pageSize: 10, now})
+      const dir = mkdtempSync(join(tmpdir(), 'mastoc-snapshot-'))
+      try {
+        const scratch = await databases.fresh()
+        const database = await databases.fresh()
+        await importGym('all', stokt, scratch.url, {gym: dated.gymId, 'save-snapshot': dir})
+        // The same snapshot, as if saved 10 days ago.
+        const tenDaysAgo = new Date(now.getTime() - 10 * 86_400_000).toISOString()
+        const manifestFile = join(dir, 'manifest.json')
+        const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as Record<string, unknown>
+        writeFileSync(
+          manifestFile,
+          JSON.stringify({...manifest, savedAt: tenDaysAgo, ...('climbsReadAt' in manifest ? {climbsReadAt: tenDaysAgo} : {})}),
+        )
+        expect((await importGym('all', undefined, database.url, {'from-snapshot': dir, token: undefined})).exitCode).toBe(0)
 
-      // Created on Stokt 9 days ago, after the snapshot: the next incremental run must bring it.
-      const laterId = crypto.randomUUID()
-      const later: Record<string, unknown> = {...(dated.climbs[0] as Record<string, unknown>), id: laterId, dateCreated: new Date(now.getTime() - 9 * 86_400_000).toISOString()}
-      dated.climbs.unshift(later)
-      const requestsBefore = stokt.requests.length
-      const result = await importGym('all', stokt, database.url, {gym: dated.gymId, incremental: true})
-      expect(result.summary.climbs).toMatchObject({created: 1, errors: 0})
-      expect(stokt.requests.slice(requestsBefore).filter((request) => request.path.endsWith('/climbs')).map((request) => request.query.get('max_age'))).toContain('11')
-      expect(await database.knex()('climbs').where('stokt_id', storedUuid(database.knex(), laterId)).select('name')).toEqual([{name: later.name}])
-    } finally {
-      await stokt.close()
-      rmSync(dir, {recursive: true, force: true})
-    }
-  })
-
-  it.skipIf(skip)('re-imports a snapshot whose live run saw climbs twice (the list moved while paged) as complete: no warning, cursor written, missing reported', async () => {
-    const moving = generateGym({seed: 22, faces: 2, holdsPerFace: 30, climbs: 60, setters: 8})
-    const newClimbs = moving.climbs.slice(0, 3).map((climb) => ({...(climb as object), id: crypto.randomUUID()}))
-    // Climbs created once page 1 is served: the pages after it repeat climbs, and the client,
-    // having fetched ahead, reads the whole list once more. The snapshot keeps every record served.
-    let drifted = false
-    const drifting = await startStoktServer({
-      gym: moving,
-      pageSize: 10,
-      intercept: (req) => {
-        if (!drifted && req.path.endsWith('/climbs') && !isClimbsPage(req, moving, 1)) {
-          drifted = true
-          moving.climbs.unshift(...newClimbs)
+        // Created on Stokt 9 days ago, after the snapshot: the next incremental run must bring it.
+        const laterId = crypto.randomUUID()
+        const later: Record<string, unknown> = {
+          ...(dated.climbs[0] as Record<string, unknown>),
+          id: laterId,
+          dateCreated: new Date(now.getTime() - 9 * 86_400_000).toISOString(),
         }
-        return false
-      },
-    })
-    const dir = mkdtempSync(join(tmpdir(), 'mastoc-snapshot-'))
-    try {
-      const live = await databases.fresh()
-      const offline = await databases.fresh()
-      const saved = await importGym('all', drifting, live.url, {gym: moving.gymId, 'save-snapshot': dir})
-      expect(drifted).toBe(true)
-      expect(saved.summary.missing).toEqual({count: 0, ids: []})
+        dated.climbs.unshift(later)
+        const requestsBefore = stokt.requests.length
+        const result = await importGym('all', stokt, database.url, {gym: dated.gymId, incremental: true})
+        expect(result.summary.climbs).toMatchObject({created: 1, errors: 0})
+        expect(
+          stokt.requests
+            .slice(requestsBefore)
+            .filter((request) => request.path.endsWith('/climbs'))
+            .map((request) => request.query.get('max_age')),
+        ).toContain('11')
+        expect(await database.knex()('climbs').where('stokt_id', storedUuid(database.knex(), laterId)).select('name')).toEqual([
+          {name: later.name},
+        ])
+      } finally {
+        await stokt.close()
+        rmSync(dir, {recursive: true, force: true})
+      }
+    },
+  )
 
-      const warnings: string[] = []
-      const reporter = {phase() {}, progress() {}, warn: (message: string) => warnings.push(message), notice() {}}
-      const result = await importGym('all', undefined, offline.url, {'from-snapshot': dir, token: undefined}, reporter)
-      expect(warnings).toEqual([])
-      expect(result.exitCode).toBe(0)
-      expect(result.summary.climbs).toMatchObject({created: moving.climbs.length, errors: 0, total: moving.climbs.length})
-      expect(result.summary.missing).toEqual({count: 0, ids: []})
-      expect(await offline.knex()('import_cursors').select('gym_stokt_id')).toEqual([{gym_stokt_id: moving.gymId}])
-      expect(await readGymData(offline.knex())).toEqual(await readGymData(live.knex()))
-    } finally {
-      await drifting.close()
-      rmSync(dir, {recursive: true, force: true})
-    }
-  })
+  it.skipIf(skip)(
+    're-imports a snapshot whose live run saw climbs twice (the list moved while paged) as complete: no warning, cursor written, missing reported',
+    async () => {
+      const moving = generateGym({seed: 22, faces: 2, holdsPerFace: 30, climbs: 60, setters: 8})
+      const newClimbs = moving.climbs.slice(0, 3).map((climb) => ({...(climb as object), id: crypto.randomUUID()}))
+      // Climbs created once page 1 is served: the pages after it repeat climbs, and the client,
+      // having fetched ahead, reads the whole list once more. The snapshot keeps every record served.
+      let drifted = false
+      const drifting = await startStoktServer({
+        gym: moving,
+        pageSize: 10,
+        intercept: (req) => {
+          if (!drifted && req.path.endsWith('/climbs') && !isClimbsPage(req, moving, 1)) {
+            drifted = true
+            moving.climbs.unshift(...newClimbs)
+          }
+          return false
+        },
+      })
+      const dir = mkdtempSync(join(tmpdir(), 'mastoc-snapshot-'))
+      try {
+        const live = await databases.fresh()
+        const offline = await databases.fresh()
+        const saved = await importGym('all', drifting, live.url, {gym: moving.gymId, 'save-snapshot': dir})
+        expect(drifted).toBe(true)
+        expect(saved.summary.missing).toEqual({count: 0, ids: []})
+
+        const warnings: string[] = []
+        const reporter = {phase() {}, progress() {}, warn: (message: string) => warnings.push(message), notice() {}}
+        const result = await importGym('all', undefined, offline.url, {'from-snapshot': dir, token: undefined}, reporter)
+        expect(warnings).toEqual([])
+        expect(result.exitCode).toBe(0)
+        expect(result.summary.climbs).toMatchObject({created: moving.climbs.length, errors: 0, total: moving.climbs.length})
+        expect(result.summary.missing).toEqual({count: 0, ids: []})
+        expect(await offline.knex()('import_cursors').select('gym_stokt_id')).toEqual([{gym_stokt_id: moving.gymId}])
+        expect(await readGymData(offline.knex())).toEqual(await readGymData(live.knex()))
+      } finally {
+        await drifting.close()
+        rmSync(dir, {recursive: true, force: true})
+      }
+    },
+  )
 })

@@ -33,7 +33,7 @@ describe('on postgres, a transaction given up in a deadlock', () => {
     await databases.dropAll()
   })
 
-  it.skipIf(skip)('is written again, record by record: the batch import completes with Stokt\'s data', async () => {
+  it.skipIf(skip)("is written again, record by record: the batch import completes with Stokt's data", async () => {
     const database = await databases.fresh()
     const knex = database.knex()
     await migrateToLatest(knex)

@@ -89,7 +89,18 @@ describe('SummaryTally', () => {
     ])
     const summary = tally.toSummary(HEAD)
     expect(summary).toMatchObject(HEAD)
-    expect(Object.keys(summary)).toEqual(['gym', 'strategy', 'batchSize', 'dryRun', 'durationMs', 'faces', 'holds', 'users', 'climbs', 'rejected'])
+    expect(Object.keys(summary)).toEqual([
+      'gym',
+      'strategy',
+      'batchSize',
+      'dryRun',
+      'durationMs',
+      'faces',
+      'holds',
+      'users',
+      'climbs',
+      'rejected',
+    ])
   })
 
   it('gives a summary that later adds do not change', () => {
@@ -154,7 +165,13 @@ describe('formatSummary', () => {
 
   it('shows only the entities the run touched, and no rejects section on a clean run', () => {
     const text = formatSummary(
-      summaryOf({faces: undefined, holds: undefined, users: undefined, climbs: {created: 0, updated: 3, unchanged: 1014, errors: 0, total: 1017}, rejected: []}),
+      summaryOf({
+        faces: undefined,
+        holds: undefined,
+        users: undefined,
+        climbs: {created: 0, updated: 3, unchanged: 1014, errors: 0, total: 1017},
+        rejected: [],
+      }),
     )
     expect(tableRow(text, 'climbs')).toEqual(['climbs', '0', '3', '1014', '0', '1017'])
     expect(tableRow(text, 'faces')).toBeUndefined()
@@ -178,7 +195,11 @@ describe('formatSummary', () => {
   })
 
   it('lists at most 20 rejected records, then says how many more there are', () => {
-    const rejected = Array.from({length: 23}, (_, index) => ({entity: 'climb' as const, stoktId: `climb-${index + 1}`, reason: `reason ${index + 1}`}))
+    const rejected = Array.from({length: 23}, (_, index) => ({
+      entity: 'climb' as const,
+      stoktId: `climb-${index + 1}`,
+      reason: `reason ${index + 1}`,
+    }))
     const text = formatSummary(summaryOf({climbs: {created: 994, updated: 0, unchanged: 0, errors: 23, total: 1017}, rejected}))
     expect(text).toContain('23 records were rejected')
     const listed = text.split('\n').filter((line) => /^\s+climb climb-\d+: /.test(line))
@@ -193,7 +214,11 @@ describe('formatSummary', () => {
   })
 
   it('lists exactly 20 rejected records without a "more" line', () => {
-    const rejected = Array.from({length: 20}, (_, index) => ({entity: 'hold' as const, stoktId: String(index + 1), reason: 'polygonStr: missing'}))
+    const rejected = Array.from({length: 20}, (_, index) => ({
+      entity: 'hold' as const,
+      stoktId: String(index + 1),
+      reason: 'polygonStr: missing',
+    }))
     const text = formatSummary(summaryOf({rejected}))
     expect(text.split('\n').filter((line) => /^\s+hold \d+: /.test(line))).toHaveLength(20)
     expect(text).not.toContain('more')
@@ -227,7 +252,9 @@ describe('formatSummary, naming records', () => {
   })
 
   it('names the climbs Stokt no longer serves', () => {
-    const text = formatSummary(summaryOf({rejected: [], missing: {count: 2, ids: ['c1', 'c2'], labels: {c1: {name: 'Crimp city', face: 'Le Dévers'}}}}))
+    const text = formatSummary(
+      summaryOf({rejected: [], missing: {count: 2, ids: ['c1', 'c2'], labels: {c1: {name: 'Crimp city', face: 'Le Dévers'}}}}),
+    )
     expect(text).toContain('2 climbs are no longer served by Stokt (kept):\n  c1  "Crimp city" on Le Dévers\n  c2')
   })
 })

@@ -106,7 +106,7 @@ describe('toCanonicalInstant', () => {
 
     it.each([
       ['year 0, in UTC form', '0000-06-01T10:00:00.000000Z', 'is outside the years 1 to 9999 (in UTC)'],
-      ['year 0, in Stokt\'s form', '0000-06-01T10:00:00.000000-05:00', 'is outside the years 1 to 9999 (in UTC)'],
+      ["year 0, in Stokt's form", '0000-06-01T10:00:00.000000-05:00', 'is outside the years 1 to 9999 (in UTC)'],
       ['year 1 moved back into year 0 by its offset', '0001-01-01T00:30:00.000000+01:00', 'is outside the years 1 to 9999 (in UTC)'],
       ['year 9999 moved on into year 10000 by its offset', '9999-12-31T23:30:00.000000-01:00', 'is outside the years 1 to 9999 (in UTC)'],
       ['garbage', '17/12/2025 10:56', 'is not a date-time with an offset'],

@@ -218,7 +218,11 @@ describe('StoktClient calls', () => {
 
   it.each([
     {contentType: 'application/json; charset=iso-8859-1', name: 'Café Crème', encode: (text: string) => Buffer.from(text, 'latin1')},
-    {contentType: 'application/json;charset=windows-1252', name: 'Café 200€', encode: (text: string) => Buffer.from(text.replace('€', '\x80'), 'latin1')},
+    {
+      contentType: 'application/json;charset=windows-1252',
+      name: 'Café 200€',
+      encode: (text: string) => Buffer.from(text.replace('€', '\x80'), 'latin1'),
+    },
     {contentType: 'application/json; charset="UTF-16LE"', name: 'Grimpe “Ō” 200€', encode: (text: string) => Buffer.from(text, 'utf16le')},
   ])('decodes a body in the charset its Content-Type declares: $contentType', async ({contentType, name, encode}) => {
     // Only what the charset can say: the generated gym has names a single-byte charset cannot.
@@ -237,7 +241,8 @@ describe('StoktClient calls', () => {
 
   it('refuses a body in a charset it does not know, naming the call and the charset', async () => {
     const server = await serve({
-      intercept: (request, res) => isSummary(request) && json(res, 200, gym.summary, {'content-type': 'application/json; charset=x-no-such-charset'}),
+      intercept: (request, res) =>
+        isSummary(request) && json(res, 200, gym.summary, {'content-type': 'application/json; charset=x-no-such-charset'}),
     })
 
     const error = await failure(clientFor(server).gymSummary(gym.gymId))
@@ -443,9 +448,11 @@ describe('StoktClient climb pages', () => {
 
       expect(pages.flatMap((page) => page.results)).toEqual(gym.climbs)
       // Pages 2 and 3 are asked for together (ahead): their order of arrival is not the test's business.
-      expect(apiCalls(server).map((request) => `${request.path}?${request.query}`).sort()).toEqual(
-        ['max_age=9999', 'max_age=9999&page=2', 'max_age=9999&page=3'].map((query) => `/api/gyms/${gym.gymId}/climbs?${query}`),
-      )
+      expect(
+        apiCalls(server)
+          .map((request) => `${request.path}?${request.query}`)
+          .sort(),
+      ).toEqual(['max_age=9999', 'max_age=9999&page=2', 'max_age=9999&page=3'].map((query) => `/api/gyms/${gym.gymId}/climbs?${query}`))
     },
   )
 
@@ -568,7 +575,10 @@ describe('StoktClient walks bounded by what they receive', () => {
         served += 1
         return json(res, 200, {
           count: TRILLION,
-          next: served < SAFETY_STOP ? `${request.headers.host ? `http://${request.headers.host}` : ''}${request.path}?max_age=9999&cursor=${served}` : null,
+          next:
+            served < SAFETY_STOP
+              ? `${request.headers.host ? `http://${request.headers.host}` : ''}${request.path}?max_age=9999&cursor=${served}`
+              : null,
           previous: null,
           results: results(served),
         })
@@ -613,7 +623,9 @@ describe('StoktClient walks bounded by what they receive', () => {
 
     const {error, received} = await walkUntilFailure(clientFor(await endless.server, {maxPages: 25}))
 
-    expect(error.message).toBe(`GET /api/gyms/${gym.gymId}/climbs page 26: the next links have led through 25 pages, the most one walk reads; stopping`)
+    expect(error.message).toBe(
+      `GET /api/gyms/${gym.gymId}/climbs page 26: the next links have led through 25 pages, the most one walk reads; stopping`,
+    )
     expect(received).toHaveLength(25)
     expect(endless.served()).toBe(25)
   })

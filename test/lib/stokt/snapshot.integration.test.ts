@@ -283,9 +283,7 @@ describe('SnapshotSource errors', () => {
     expect((await failure(new SnapshotSource(dir).walls(gym.gymId))).message).toContain('walls.json')
     expect((await failure(allClimbs(new SnapshotSource(dir), gym.gymId))).message).toContain('climbs.json')
     const nowhere = path.join(dir, 'nowhere')
-    expect((await failure(new SnapshotSource(nowhere).gymSummary(gym.gymId))).message).toContain(
-      `no such directory ${nowhere}`,
-    )
+    expect((await failure(new SnapshotSource(nowhere).gymSummary(gym.gymId))).message).toContain(`no such directory ${nowhere}`)
   })
 
   it('refuses to serve it as another gym', async () => {
@@ -341,7 +339,11 @@ describe('interrupted and partial snapshots', () => {
     await readWholeGym(first, gym.gymId)
     await first.close()
     // Files of the user's, some named like a snapshot's: none of them is the writer's to replace.
-    const foreign = {'NOTES.txt': 'saved before the wall was reset\n', 'setup-instructions.json': '{"steps": []}\n', 'walls.json.tmp': '[]\n'}
+    const foreign = {
+      'NOTES.txt': 'saved before the wall was reset\n',
+      'setup-instructions.json': '{"steps": []}\n',
+      'walls.json.tmp': '[]\n',
+    }
     for (const [name, text] of Object.entries(foreign)) await fs.writeFile(path.join(dir, name), text)
 
     // Saved again without reading the setups: the old setup files go with the old snapshot.
@@ -351,7 +353,15 @@ describe('interrupted and partial snapshots', () => {
     await allClimbs(again, gym.gymId)
     await again.close()
 
-    expect((await fs.readdir(dir)).sort()).toEqual(['NOTES.txt', 'climbs.json', 'manifest.json', 'setup-instructions.json', 'summary.json', 'walls.json', 'walls.json.tmp'])
+    expect((await fs.readdir(dir)).sort()).toEqual([
+      'NOTES.txt',
+      'climbs.json',
+      'manifest.json',
+      'setup-instructions.json',
+      'summary.json',
+      'walls.json',
+      'walls.json.tmp',
+    ])
     for (const [name, text] of Object.entries(foreign)) expect(await fs.readFile(path.join(dir, name), 'utf8')).toBe(text)
     expect(await allClimbs(new SnapshotSource(dir), gym.gymId)).toEqual(gym.climbs)
   })

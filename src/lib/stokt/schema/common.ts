@@ -70,14 +70,12 @@ type WellFormedString = string & {isWellFormed(): boolean}
 export const optionalText = stoktText().nullish()
 
 /** A decimal Stokt sends as a string ("2226.00") or a number. */
-export const stoktDecimal = z
-  .union([z.number(), z.string()], {error: DECIMAL_EXPECTED})
-  .transform((value, ctx) => {
-    if (typeof value === 'number') return value
-    if (DECIMAL.test(value)) return finiteNumber(value, ctx)
-    ctx.addIssue({code: 'custom', message: DECIMAL_EXPECTED})
-    return z.NEVER
-  })
+export const stoktDecimal = z.union([z.number(), z.string()], {error: DECIMAL_EXPECTED}).transform((value, ctx) => {
+  if (typeof value === 'number') return value
+  if (DECIMAL.test(value)) return finiteNumber(value, ctx)
+  ctx.addIssue({code: 'custom', message: DECIMAL_EXPECTED})
+  return z.NEVER
+})
 
 /**
  * A number read from digits, which could be too many for a double: Infinity would be stored as
@@ -103,7 +101,11 @@ export const MAX_NESTING = 32
  * Validates one record; the reason names each failing field by its path: "crowdGrade.font: expected a string".
  * `validatedApart`: fields holding records validated one by one (a setup's holds), not counted in its nesting.
  */
-export function parseRecord<S extends z.ZodType>(schema: S, raw: unknown, validatedApart: readonly string[] = []): ParseResult<z.output<S>> {
+export function parseRecord<S extends z.ZodType>(
+  schema: S,
+  raw: unknown,
+  validatedApart: readonly string[] = [],
+): ParseResult<z.output<S>> {
   const tooDeep = fieldNestedTooDeep(raw, validatedApart)
   if (tooDeep !== undefined) return {ok: false, reason: `${tooDeep}: nested more than ${MAX_NESTING} levels deep`}
   const result = schema.safeParse(raw)

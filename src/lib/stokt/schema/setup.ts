@@ -3,7 +3,11 @@ import {z} from 'zod'
 import {finiteNumber, INTEGER_COLUMN_MAX, optionalText, problemCheck, stoktText, stoktDecimal, stoktUuid} from './common.js'
 
 /** A picture's width or height. */
-const pixels = z.number().int().positive().max(INTEGER_COLUMN_MAX, {error: `is more than ${INTEGER_COLUMN_MAX}, the most the database keeps`})
+const pixels = z
+  .number()
+  .int()
+  .positive()
+  .max(INTEGER_COLUMN_MAX, {error: `is more than ${INTEGER_COLUMN_MAX}, the most the database keeps`})
 
 /** `GET /api/faces/{faceId}/setup` without its holds, which are validated one by one. */
 export const FaceSetupSchema = z.object({
@@ -35,7 +39,13 @@ const holdId = z.number({error: 'expected an integer hold id'}).check(
 const centroid = z
   .string({error: 'expected "x y"'})
   .regex(/^\s*-?\d+(\.\d+)?\s+-?\d+(\.\d+)?\s*$/, {error: 'expected two numbers "x y"'})
-  .transform((text, ctx) => text.trim().split(/\s+/).map((coordinate) => finiteNumber(coordinate, ctx)) as [number, number])
+  .transform(
+    (text, ctx) =>
+      text
+        .trim()
+        .split(/\s+/)
+        .map((coordinate) => finiteNumber(coordinate, ctx)) as [number, number],
+  )
 
 /** One of `setup.holds[]`. */
 export const HoldSchema = z.object({

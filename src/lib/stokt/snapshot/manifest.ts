@@ -64,7 +64,10 @@ export type SnapshotManifest = z.infer<typeof SnapshotManifestSchema>
 export function parseManifest(value: unknown, snapshot: {readonly dir: string; readonly description: string}): SnapshotManifest {
   const result = SnapshotManifestSchema.safeParse(value)
   if (result.success) return result.data
-  throw new StoktError(`${snapshot.description}: ${MANIFEST} ${result.error.issues[0]!.message}`, `read ${path.join(snapshot.dir, MANIFEST)}`)
+  throw new StoktError(
+    `${snapshot.description}: ${MANIFEST} ${result.error.issues[0]!.message}`,
+    `read ${path.join(snapshot.dir, MANIFEST)}`,
+  )
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

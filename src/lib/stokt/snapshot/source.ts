@@ -49,8 +49,7 @@ export class SnapshotSource implements StoktSource {
   async faceSetup(faceId: string): Promise<unknown> {
     await this.manifest()
     const name = setupFileName(faceId)
-    const missing = () =>
-      new StoktError(`${this.description} has no setup for face ${faceId}`, `read setup of face ${faceId}`, 404)
+    const missing = () => new StoktError(`${this.description} has no setup for face ${faceId}`, `read setup of face ${faceId}`, 404)
     if (!name) throw missing()
     return this.readJson(name, missing)
   }

@@ -3,7 +3,18 @@ import path from 'node:path'
 import {FileWriteError} from '../../shared/fileWriteError.js'
 import {secrets} from '../../shared/secrets.js'
 import {jsonText} from '../jsonText.js'
-import {CLIMBS, CLIMBS_PARTIAL, isSnapshotFile, MANIFEST, SAVING, setupFileName, SNAPSHOT_FORMAT, SNAPSHOT_VERSION, SUMMARY, WALLS} from './layout.js'
+import {
+  CLIMBS,
+  CLIMBS_PARTIAL,
+  isSnapshotFile,
+  MANIFEST,
+  SAVING,
+  setupFileName,
+  SNAPSHOT_FORMAT,
+  SNAPSHOT_VERSION,
+  SUMMARY,
+  WALLS,
+} from './layout.js'
 import type {SnapshotManifest} from './manifest.js'
 
 export interface FinishOptions {

@@ -219,12 +219,19 @@ describe('ClimbSchema', () => {
     })
 
     it.each(['climbedBy', 'totalLikes', 'crowdGrade.ircra'])('says %s = 1e400 is out of range, not that it is no number', (field) => {
-      const raw = field === 'crowdGrade.ircra' ? with_({crowdGrade: JSON.parse('{"font": "6a", "ircra": 1e400}')}) : with_(JSON.parse(`{"${field}": 1e400}`))
+      const raw =
+        field === 'crowdGrade.ircra'
+          ? with_({crowdGrade: JSON.parse('{"font": "6a", "ircra": 1e400}')})
+          : with_(JSON.parse(`{"${field}": 1e400}`))
       expect(rejected(raw)).toBe(`${field}: out of range: too large a number`)
     })
 
     it('accepts zero', () => {
-      expect(accepted(with_({climbedBy: 0, totalLikes: 0, totalComments: 0}))).toMatchObject({climbedBy: 0, totalLikes: 0, totalComments: 0})
+      expect(accepted(with_({climbedBy: 0, totalLikes: 0, totalComments: 0}))).toMatchObject({
+        climbedBy: 0,
+        totalLikes: 0,
+        totalComments: 0,
+      })
     })
   })
 
@@ -273,7 +280,10 @@ describe('ClimbSchema', () => {
 
   describe('grades', () => {
     it('keeps an ungraded "?" font grade', () => {
-      expect(accepted(with_({crowdGrade: {ircra: null, hueco: '?', font: '?', dankyu: '?'}})).crowdGrade).toMatchObject({font: '?', ircra: null})
+      expect(accepted(with_({crowdGrade: {ircra: null, hueco: '?', font: '?', dankyu: '?'}})).crowdGrade).toMatchObject({
+        font: '?',
+        ircra: null,
+      })
     })
 
     it.each(['6A+', '4+', '8C'])('keeps the font grade %j', (font) => {
@@ -289,12 +299,12 @@ describe('ClimbSchema', () => {
     it('keeps accents, curly and straight apostrophes and symbols', () => {
       const climb = accepted(
         with_({
-          name: 'L’arête d\'Anaïs — 300€ « déversant » 🧗',
+          name: "L’arête d'Anaïs — 300€ « déversant » 🧗",
           feetRule: 'Pieds des mains',
           climbSetters: {id: SETTER_ID, fullName: 'Ségolène O’Brien', avatar: null},
         }),
       )
-      expect(climb.name).toBe('L’arête d\'Anaïs — 300€ « déversant » 🧗')
+      expect(climb.name).toBe("L’arête d'Anaïs — 300€ « déversant » 🧗")
       expect(climb.feetRule).toBe('Pieds des mains')
       expect(climb.climbSetters?.fullName).toBe('Ségolène O’Brien')
     })
@@ -302,10 +312,10 @@ describe('ClimbSchema', () => {
     it('keeps SQL-shaped text as it is', () => {
       const name = "Robert'); DROP TABLE climbs;--"
       const feetRule = "' OR '1'='1' /* \\ %_ */"
-      const climb = accepted(with_({name, feetRule, climbSetters: {id: SETTER_ID, fullName: "O'Hara\"; --", avatar: null}}))
+      const climb = accepted(with_({name, feetRule, climbSetters: {id: SETTER_ID, fullName: 'O\'Hara"; --', avatar: null}}))
       expect(climb.name).toBe(name)
       expect(climb.feetRule).toBe(feetRule)
-      expect(climb.climbSetters?.fullName).toBe("O'Hara\"; --")
+      expect(climb.climbSetters?.fullName).toBe('O\'Hara"; --')
     })
 
     it('keeps leading and trailing spaces of a name', () => {

@@ -213,7 +213,9 @@ describe('HoldSchema', () => {
     const deepHold = JSON.parse(`{"id": 41209, "polygonStr": "1,2 3,4", "extra": ${'['.repeat(5000)}${']'.repeat(5000)}}`) as unknown
     expect(rejectedHold(deepHold)).toBe('extra: nested more than 32 levels deep')
     expect(parseRecord(FaceSetupSchema, {...stoktSetup(), holds: [deepHold]}, ['holds']).ok).toBe(true)
-    expect(parseRecord(FaceSetupSchema, {...stoktSetup(), picture: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]})).toEqual({
+    expect(
+      parseRecord(FaceSetupSchema, {...stoktSetup(), picture: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}),
+    ).toEqual({
       ok: false,
       reason: 'picture: nested more than 32 levels deep',
     })
