@@ -1,6 +1,7 @@
 import {DEFAULT_PAGE_SIZE} from '../../src/flags.js'
 import {buildImportOptions, type ImportFlagValues} from '../../src/lib/cli/importOptions.js'
-import {runImport, type ImportCommand, type ImportReporter, type ImportResult} from '../../src/lib/import/importer.js'
+import {runImport} from '../../src/lib/import/importer.js'
+import {type ImportCommand, type ImportReporter, type ImportResult} from '../../src/lib/import/ports.js'
 import {importExitCode} from '../../src/lib/cli/command.js'
 import {DEFAULT_TOKEN, type StoktServer} from './stoktServer.js'
 

@@ -1,7 +1,7 @@
 import {format} from 'node:util'
 
 import {DEFAULT_DATABASE, MONTOBOARD_GYM_ID, importFlags} from '../../flags.js'
-import type {ImportCommand} from '../import/importer.js'
+import type {ImportCommand} from '../import/ports.js'
 import {StoktError} from '../stokt/source.js'
 import {createLineReporter, createReporter, reporterMode} from '../output/progress.js'
 import {RunLog} from '../output/runLog.js'
@@ -32,9 +32,10 @@ export abstract class ImportBaseCommand extends MastocCommand {
       )
     }
     // The importer and its libraries (zod, knex) load once a run starts, never for --help.
-    const [{buildImportOptions, UsageError}, {ImportFailure, ImportInterrupted, runImport}] = await Promise.all([
+    const [{buildImportOptions, UsageError}, {runImport}, {ImportFailure, ImportInterrupted}] = await Promise.all([
       import('./importOptions.js'),
       import('../import/importer.js'),
+      import('../import/failures.js'),
     ])
     const stop = stopOnSignals((signal) =>
       reporter.warn(`${signal}: stopping once the current batch is written or rolled back (again to quit now)`),

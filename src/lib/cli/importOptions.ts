@@ -8,7 +8,7 @@ import {SnapshotSource} from '../stokt/snapshot/source.js'
 import {TeeSource} from '../stokt/snapshot/tee.js'
 import {SnapshotWriter} from '../stokt/snapshot/writer.js'
 import type {StoktSource} from '../stokt/source.js'
-import type {ImportCommand, ImportOptions} from '../import/importer.js'
+import type {ImportCommand, ImportOptions} from '../import/ports.js'
 
 /** The import flags as oclif parsed them (flag, else env var, else default). */
 export interface ImportFlagValues {

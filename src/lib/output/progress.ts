@@ -1,6 +1,6 @@
 import cliProgress from 'cli-progress'
 
-import type {ImportReporter} from '../import/importer.js'
+import type {ImportReporter} from '../import/ports.js'
 import type {SummaryEntity} from '../import/summary.js'
 import {logTimestamp} from './runLog.js'
 import {formatSeconds} from './time.js'

@@ -9,7 +9,7 @@ import {expectedGymData, readGymData, wallNameOf, writeCounts} from '../../suppo
 import {generateGym, type GeneratedGym} from '../../support/gymGenerator.js'
 import {importGym, type ImportFlagOverrides} from '../../support/importRun.js'
 import {insertStoktUser, storedUuid} from '../../support/serverTables.js'
-import type {ImportCommand} from '../../../src/lib/import/importer.js'
+import type {ImportCommand} from '../../../src/lib/import/ports.js'
 import {isClimbsPage, sendJson, startStoktServer, type StoktServer} from '../../support/stoktServer.js'
 
 const STRATEGIES = [

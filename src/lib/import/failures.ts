@@ -1,0 +1,42 @@
+import {describeDatabaseError} from '../db/errors.js'
+import {describeLockTimeout, type LockWaitWatch} from '../db/lockWaits.js'
+import type {DatabaseTarget} from '../db/target.js'
+import {FileWriteError} from '../shared/fileWriteError.js'
+import {StoktError} from '../stokt/source.js'
+import type {ImportSummary} from './summary.js'
+
+/** The run failed: exit 1, with a message a person can act on and no stack trace. */
+export class ImportFailure extends Error {
+  /** What the run had done when it failed (set by runImport): the records it had rejected are listed. */
+  summary?: ImportSummary
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'ImportFailure'
+  }
+}
+
+/** The run was stopped by a signal, between batches. */
+export class ImportInterrupted extends ImportFailure {
+  constructor(readonly signal: string) {
+    super(`interrupted by ${signal}: whole batches already written are kept; run the import again to finish`)
+    this.name = 'ImportInterrupted'
+  }
+}
+
+/** A statement the stop cancelled (57014) while it waited on the database: the run was interrupted. */
+export function stoppedWaiting(error: unknown, signal: AbortSignal | undefined): ImportInterrupted | undefined {
+  if (!signal?.aborted || (error as {code?: unknown})?.code !== '57014') return undefined
+  return new ImportInterrupted(String(signal.reason ?? 'a signal'))
+}
+
+export function lockTimedOut(error: unknown, target: DatabaseTarget, lockWaits: LockWaitWatch | undefined): ImportFailure | undefined {
+  const description = describeLockTimeout(error, lockWaits?.lastWait())
+  return description === undefined ? undefined : new ImportFailure(`the database ${target.display} failed: ${description}`)
+}
+
+export function asImportFailure(error: unknown, target: DatabaseTarget, sessionEnded: Error | undefined): ImportFailure {
+  if (error instanceof ImportFailure) return error
+  if (error instanceof StoktError || error instanceof FileWriteError) return new ImportFailure(error.message, {cause: error})
+  return new ImportFailure(`the database ${target.display} failed: ${describeDatabaseError(error, sessionEnded)}`)
+}
