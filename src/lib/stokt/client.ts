@@ -1,10 +1,12 @@
+// One session with Stokt — login, requests, retries, limits — whose methods share its state: the
+// climbs pager (climbsPager.ts) and the body's decoding (responseBody.ts) live beside it.
 import http, {type IncomingHttpHeaders} from 'node:http'
 import https from 'node:https'
 import {setTimeout as sleep} from 'node:timers/promises'
-import {TextDecoder} from 'node:util'
 import got, {RequestError, TimeoutError, type Got} from 'got'
 import {secrets} from '../shared/secrets.js'
-import {ClimbsPageSchema, type ClimbsPageEnvelope} from './schema/climbsPage.js'
+import {ClimbsPager} from './climbsPager.js'
+import {decodedBody, withoutByteOrderMark} from './responseBody.js'
 import {StoktError, type ClimbsPage, type StoktSource} from './source.js'
 
 export interface RetryInfo {
@@ -55,16 +57,9 @@ export interface StoktClientOptions {
 const DEFAULT_MAX_RETRY_AFTER_MS = 60_000
 /** 1.5 million climbs at Stokt's 30 a page: fifteen times the largest gym measured. */
 const DEFAULT_MAX_PAGES = 50_000
-/**
- * Pages in a row that bring no climb the walk has not read yet, after which a list that still
- * links on is not a list. Climbs created while paging repeat at most part of a page, rarely
- * several pages in a row.
- */
-const PAGES_WITHOUT_NEW_CLIMBS = 10
 /** A real page of climbs is under 100 KB: far above that, yet far below what would exhaust memory (a gzip bomb). */
 const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 const USER_AGENT = 'mastoc-importer'
-const BYTE_ORDER_MARK = 0xfeff
 
 /** Network error codes worth another attempt: the server or the path to it may come back. */
 const RETRYABLE_NETWORK_CODES = new Set([
@@ -112,20 +107,18 @@ export class StoktClient implements StoktSource {
   private readonly username?: string
   private readonly password?: string
   private readonly timeoutMs: number
-  private readonly concurrency: number
   private readonly retries: number
   private readonly retryBaseDelayMs: number
   private readonly maxRetryDelayMs: number
   private readonly maxRetryAfterMs: number
   private readonly onRetry?: (info: RetryInfo) => void
-  private readonly maxPages: number
   private readonly maxResponseBytes: number
-  private readonly pageSize?: number
   private closed = false
   private answeredOnce = false
   private readonly httpAgent = new http.Agent({keepAlive: true})
   private readonly httpsAgent = new https.Agent({keepAlive: true})
   private readonly got: Got
+  private readonly pager: ClimbsPager
 
   private token?: string
   /** Logins so far: a 401 to a call sent before the latest login is not that login's token's fault. */
@@ -163,15 +156,20 @@ export class StoktClient implements StoktSource {
     secrets.add(this.token)
     secrets.add(this.password, {username: this.username})
     this.timeoutMs = options.timeoutMs ?? 30_000
-    this.concurrency = Math.max(1, options.concurrency ?? 4)
     this.retries = options.retries ?? 4
     this.retryBaseDelayMs = options.retryBaseDelayMs ?? 500
     this.maxRetryDelayMs = options.maxRetryDelayMs ?? 30_000
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS
     this.onRetry = options.onRetry
-    this.maxPages = options.maxPages ?? DEFAULT_MAX_PAGES
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
-    this.pageSize = options.pageSize
+    this.pager = new ClimbsPager({
+      request: (spec) => this.request(spec),
+      baseUrl: this.baseUrl,
+      pageSize: options.pageSize,
+      concurrency: Math.max(1, options.concurrency ?? 4),
+      maxPages: options.maxPages ?? DEFAULT_MAX_PAGES,
+      checkedNextUrl: (next, fromPage, call) => this.checkedNextUrl(next, fromPage, call),
+    })
     this.got = got.extend({
       // The retry loop, redirects and status handling are ours: got only sends one request.
       retry: {limit: 0},
@@ -199,144 +197,9 @@ export class StoktClient implements StoktSource {
     return this.getJson({call: `GET ${path}`, path, notFound: `Stokt has no face ${faceId}`})
   }
 
-  /**
-   * Every page, in order, following `next`. The pages ahead are fetched while the caller works on
-   * the current one (up to `concurrency`): their URLs are the first `next` link with another `page`
-   * number, and each page's own `next` is still checked against the one guessed, so a list that
-   * does not number its pages that way is simply followed link by link.
-   *
-   * Climbs created meanwhile push the list down. Read in order, that only repeats climbs (the
-   * importer skips them); but a page fetched ahead, before the change, can miss the climbs pushed
-   * onto it. So when `count` changed during a walk that read ahead, the list is read once more,
-   * link by link, and the pages of both walks are served.
-   *
-   * Climbs deleted meanwhile shrink the list, and its last page can vanish: the page a `next` link
-   * pointed to answers 404. The list is then read once more from page 1, link by link, too; a page
-   * that vanishes during that walk as well fails the run.
-   */
-  async *climbPages(gymId: string, maxAge: number): AsyncGenerator<ClimbsPage> {
-    const walk: WalkState = {pagesServed: 0, counts: new Set(), readAhead: false}
-    const first = yield* this.walkClimbPages(gymId, maxAge, walk, this.concurrency)
-    if (first.vanishedPage === undefined && !(walk.readAhead && walk.counts.size > 1)) return
-    const second = yield* this.walkClimbPages(gymId, maxAge, walk, 0)
-    if (second.vanishedPage !== undefined) throw second.vanishedPage
-  }
-
-  /** Walks the list once; a page after the first that answers 404 ends the walk, and is returned. */
-  private async *walkClimbPages(
-    gymId: string,
-    maxAge: number,
-    walk: WalkState,
-    pagesAhead: number,
-  ): AsyncGenerator<ClimbsPage, {vanishedPage?: StoktError}> {
-    const path = `/api/gyms/${encodeURIComponent(gymId)}/climbs`
-    const fetchPage = (page: number, url: string) => {
-      const call = `GET ${path} page ${page}`
-      return this.request({
-        call,
-        method: 'GET',
-        url,
-        authenticated: true,
-        notFound: page === 1 ? `Stokt has no gym ${gymId}` : undefined,
-      }).then((body) => parsePageEnvelope(body, call))
-    }
-    const ahead = new PagesAhead(fetchPage)
-    try {
-      // Only the first URL is ours: every later one is the `next` link Stokt serves, whatever it
-      // made of the page size asked for.
-      const pageSizeParam = this.pageSize === undefined ? '' : `&page_size=${this.pageSize}`
-      let url: string | null = `${this.baseUrl}${path}?max_age=${encodeURIComponent(String(maxAge))}${pageSizeParam}`
-      const visitedUrls = new Set<string>()
-      // A numbered list is recognised by its page numbers too: a link back to an earlier page may
-      // differ from the first in its query string (a cache-buster on every link, say).
-      const visitedPageNumbers = new Set<string>()
-      let listNumbered = false
-      let numbered: URL | undefined
-      let pageSize = 1
-      let firstCount = 0
-      let largestCount = 0
-      // What was received bounds the walk too: the counts are the server's word, and can be anything.
-      const climbIds = new Set<string>()
-      let pagesWithoutNewClimb = 0
-      for (let page = 1; url !== null; page++) {
-        const call = `GET ${path} page ${page}`
-        const pageNumberKey = numberedPageKey(url)
-        if (visitedUrls.has(url) || (listNumbered && visitedPageNumbers.has(pageNumberKey))) {
-          throw new StoktError(`${call}: the previous page's next link repeats an earlier page; stopping`, call)
-        }
-        // Whatever its links, no walk goes on for ever: a list that grows while it is read shows it
-        // in its count, so the largest count seen, at page 1's size, says how many pages a walk can
-        // need; twice that, plus 10, leaves room for later pages smaller than the first. The count
-        // is trusted up to twice page 1's (no gym gains that many climbs during one walk), so that
-        // a count growing with every page cannot move the bound ahead of the walk.
-        if (page > 1) {
-          const pagesNeeded = Math.ceil(Math.min(largestCount, 2 * firstCount) / pageSize)
-          if (page > 2 * pagesNeeded + 10) {
-            throw new StoktError(
-              `${call}: the next links have led through ${page - 1} pages, far more than the ${largestCount} climbs counted need at ${pageSize} a page; stopping`,
-              call,
-            )
-          }
-          if (pagesWithoutNewClimb >= PAGES_WITHOUT_NEW_CLIMBS) {
-            throw new StoktError(
-              `${call}: the last ${pagesWithoutNewClimb} pages brought no climb not already read, yet link to more; stopping`,
-              call,
-            )
-          }
-          if (page > this.maxPages) {
-            throw new StoktError(`${call}: the next links have led through ${page - 1} pages, the most one walk reads; stopping`, call)
-          }
-        }
-        visitedUrls.add(url)
-        visitedPageNumbers.add(pageNumberKey)
-        let envelope: ClimbsPageEnvelope
-        try {
-          envelope = await ahead.take(page, url)
-        } catch (error) {
-          // DRF's "Invalid page.": the list has shrunk below a page a previous page linked to.
-          // (Page 1's 404 means there is no such gym, and says so.)
-          if (page > 1 && error instanceof StoktError && error.status === 404) return {vanishedPage: error}
-          throw error
-        }
-        walk.counts.add(envelope.count)
-        pagesWithoutNewClimb = addNewClimbIds(envelope.results, climbIds) > 0 ? 0 : pagesWithoutNewClimb + 1
-        if (page === 1) firstCount = envelope.count
-        largestCount = Math.max(largestCount, envelope.count)
-        // A next link that may not be followed fails the walk, but only after this page is served.
-        let next: string | null = null
-        let refusedNext: unknown
-        try {
-          next = envelope.next === null ? null : this.checkedNextUrl(envelope.next, url, call)
-        } catch (error) {
-          refusedNext = error
-        }
-        if (page === 1 && next !== null) {
-          numbered = pageNumbered(next, 2)
-          listNumbered = numbered !== undefined
-          pageSize = Math.max(1, envelope.results.length)
-        }
-        if (next !== null && numbered !== undefined && pagesAhead > 0) {
-          if (next === pageUrl(numbered, page + 1)) {
-            // Only as far as the count says pages go; a growing list is followed link by link.
-            const lastPage = Math.ceil(envelope.count / pageSize)
-            for (let later = page + 1; later <= Math.min(page + pagesAhead, lastPage); later++) {
-              ahead.start(later, pageUrl(numbered, later))
-              walk.readAhead = true
-            }
-          } else {
-            numbered = undefined
-            ahead.discard()
-          }
-        }
-        walk.pagesServed += 1
-        yield {page: walk.pagesServed, count: envelope.count, results: envelope.results}
-        if (refusedNext !== undefined) throw refusedNext
-        url = next
-      }
-      return {}
-    } finally {
-      ahead.discard()
-    }
+  /** Every page of the gym's climbs list: see ClimbsPager. */
+  climbPages(gymId: string, maxAge: number): AsyncGenerator<ClimbsPage> {
+    return this.pager.climbPages(gymId, maxAge)
   }
 
   async close(): Promise<void> {
@@ -598,86 +461,6 @@ export class StoktClient implements StoktSource {
   }
 }
 
-/** Adds the ids of `results` to `seen`; answers how many were not there yet (a record without id adds none). */
-function addNewClimbIds(results: readonly unknown[], seen: Set<string>): number {
-  const before = seen.size
-  for (const record of results) {
-    const id = isRecord(record) ? record.id : undefined
-    if (typeof id === 'string' || typeof id === 'number') seen.add(String(id))
-  }
-  return seen.size - before
-}
-
-/** `next` with its `page` parameter, when it has one equal to `expected`: a numbered list. */
-function pageNumbered(next: string, expected: number): URL | undefined {
-  const url = new URL(next)
-  return url.searchParams.get('page') === String(expected) ? url : undefined
-}
-
-/** Where `url` is in a numbered list: its origin, path and `page` number (none: page 1). */
-function numberedPageKey(url: string): string {
-  const parsed = new URL(url)
-  return `${parsed.origin}${parsed.pathname} page ${parsed.searchParams.get('page') ?? '1'}`
-}
-
-function pageUrl(numbered: URL, page: number): string {
-  const url = new URL(numbered)
-  url.searchParams.set('page', String(page))
-  return url.href
-}
-
-interface WalkState {
-  /** Pages served so far, over every walk: the page numbers the caller sees. */
-  pagesServed: number
-  /** Every `count` the pages announced. */
-  counts: Set<number>
-  /** Whether any page was requested ahead of need. */
-  readAhead: boolean
-}
-
-/**
- * Pages requested ahead of need. A page is only ever used when the page before it pointed to it;
- * one fetched past the end (a 404) or no longer wanted is dropped without a word.
- */
-class PagesAhead {
-  private readonly pending = new Map<number, {url: string; envelope: Promise<ClimbsPageEnvelope>}>()
-
-  constructor(private readonly fetchPage: (page: number, url: string) => Promise<ClimbsPageEnvelope>) {}
-
-  start(page: number, url: string): void {
-    if (this.pending.has(page)) return
-    const envelope = this.fetchPage(page, url)
-    envelope.catch(() => {}) // awaited by take(), or dropped: never an unhandled rejection
-    this.pending.set(page, {url, envelope})
-  }
-
-  take(page: number, url: string): Promise<ClimbsPageEnvelope> {
-    const started = this.pending.get(page)
-    this.pending.delete(page)
-    if (started?.url === url) return started.envelope
-    return this.fetchPage(page, url)
-  }
-
-  discard(): void {
-    this.pending.clear()
-  }
-}
-
-function parsePageEnvelope(body: unknown, call: string): ClimbsPageEnvelope {
-  if (!isRecord(body)) {
-    const what = Array.isArray(body) ? 'an array' : `a ${body === null ? 'null' : typeof body}`
-    throw new StoktError(`${call}: Stokt's answer is not a page of climbs ({count, next, results: []}): ${what}`, call)
-  }
-  const parsed = ClimbsPageSchema.safeParse(body)
-  if (!parsed.success) {
-    // 1e400 reads as Infinity: out of range, not "not a whole number".
-    const countOutOfRange = typeof body.count === 'number' && !Number.isFinite(body.count)
-    const what = countOutOfRange ? 'count is out of range: too large a number' : (parsed.error.issues[0]?.message ?? 'unreadable')
-    throw new StoktError(`${call}: Stokt's answer is not a page of climbs ({count, next, results: []}): ${what}`, call)
-  }
-  return parsed.data
-}
-
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
@@ -694,45 +477,6 @@ function parseRetryAfter(header: string | string[] | undefined): number | undefi
   if (!/^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,? /i.test(value)) return undefined
   const date = Date.parse(value)
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now())
-}
-
-/**
- * The body as text, in the charset its Content-Type declares (UTF-8 when none), or undefined when
- * that charset is unknown here. UTF-8, what Stokt sends, is decoded once, as got itself would.
- */
-function decodedBody(response: StoktResponse): string | undefined {
-  const charset = declaredCharset(response.headers['content-type'])
-  if (charset === undefined || charset === 'utf-8' || charset === 'utf8') return response.body.toString('utf8')
-  let decoder: TextDecoder
-  try {
-    decoder = new TextDecoder(charset) // the WHATWG labels, as a browser reads them
-  } catch {
-    return undefined
-  }
-  // Node 20's TextDecoder reads windows-1252 (also what iso-8859-1 and latin1 name) as ISO-8859-1,
-  // wrong from 0x80 to 0x9F (nodejs/node#60888): those 32 bytes are mapped here.
-  if (decoder.encoding === 'windows-1252') {
-    return response.body.toString('latin1').replace(/[\x80-\x9f]/g, (c1) => WINDOWS_1252_80_TO_9F[c1.charCodeAt(0) - 0x80])
-  }
-  return decoder.decode(response.body)
-}
-
-/** What windows-1252 makes of the bytes 0x80 to 0x9F (the WHATWG Encoding Standard's index). */
-const WINDOWS_1252_80_TO_9F = [
-  ...'\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f',
-  ...'\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178',
-]
-
-/** The `charset` parameter of a Content-Type, lower case; undefined when there is none. */
-function declaredCharset(contentType: string | undefined): string | undefined {
-  // The usual `application/json` has no parameter to look for.
-  if (contentType === undefined || !contentType.includes(';')) return undefined
-  return /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType)?.[1]?.toLowerCase()
-}
-
-/** JSON.parse refuses a byte order mark, which some servers put before a UTF-8 body. */
-function withoutByteOrderMark(text: string): string {
-  return text.charCodeAt(0) === BYTE_ORDER_MARK ? text.slice(1) : text
 }
 
 /** DRF's `{"detail": "…"}` or `{"non_field_errors": […]}`, when the body has one. */
