@@ -24,7 +24,7 @@ import {
   type SummaryEntity,
 } from './summary.js'
 import {PrefetchedPages} from './prefetchedPages.js'
-import {IdRegistry, type RowGroup, type SourceRow, type UpsertContext} from './upsert.js'
+import {FirstImportTables, IdRegistry, type RowGroup, type SourceRow, type UpsertContext} from './upsert.js'
 import {ImportFailure, ImportInterrupted} from './failures.js'
 import {incrementalMaxAge} from './incremental.js'
 import type {ImportOptions, ImportReporter, ImportResult, RunContext} from './ports.js'
@@ -35,21 +35,23 @@ type FaceHolds = Map<string, Set<number>>
 export class GymImporter {
   private readonly tally: SummaryTally
   private readonly ids = new IdRegistry()
-  private readonly strategy: WriteStrategy
-  private readonly upsertContext: UpsertContext
+  /** Made by importAll, once the tables a first import fills are known (read under the lock). */
+  private strategy!: WriteStrategy
+  private readonly upsertContext: Omit<UpsertContext, 'firstImport'>
   /** Monotonic: a clock set during the run changes no duration. */
   private readonly startedMs = performance.now()
   private readonly done = new Map<SummaryEntity, number>()
   private readonly totals = new Map<SummaryEntity, number | undefined>()
-  onRejected?: (rejected: Rejected, record: unknown) => void
+  /** Each record the run rejects, as received: for `--rejects`. Given to importAll. */
+  private onRejected?: (rejected: Rejected, record: unknown) => void
   private missing?: MissingClimbs
   /** Each face's wall name, as the walls list gives it: how a person knows a face. */
   private readonly faceNames = new Map<string, string>()
   /** Dry runs: `${entity} ${stoktId}` → its label, from when its row is made until its outcome. */
   private readonly pendingLabels?: Map<string, RecordLabel>
   private writeInFlight?: Promise<void>
-  /** The gym's lock, once held: checked between batches. */
-  lock?: ImportLock
+  /** The gym's lock, held for the run: checked between batches. Given to importAll. */
+  private lock?: ImportLock
   /** Every hold id served so far in this run, and the face it was served on first. */
   private readonly holdFaces = new Map<number, string>()
   /**
@@ -66,14 +68,17 @@ export class GymImporter {
   ) {
     this.tally = new SummaryTally({collectChanges: options.dryRun})
     if (options.dryRun) this.pendingLabels = new Map()
-    this.upsertContext = {store, ids: this.ids, dryRun: options.dryRun, now: () => nowInstant(), emptyAtStart: new Set()}
-    this.strategy = createStrategy(options.strategy, this.upsertContext)
+    this.upsertContext = {store, ids: this.ids, dryRun: options.dryRun, now: () => nowInstant()}
   }
 
-  async importAll(): Promise<ImportResult> {
+  /** Runs every phase, holding `lock`; made before the lock is taken, for partialSummary to answer however the run ends. */
+  async importAll(run: {lock: ImportLock; onRejected?: (rejected: Rejected, record: unknown) => void}): Promise<ImportResult> {
+    this.lock = run.lock
+    this.onRejected = run.onRejected
     const {command, source, gymId} = this.options
     // Read under the gym's lock, before anything is written.
-    for (const spec of await this.store.emptyTables([GYMS, FACES, HOLDS, USERS, CLIMBS])) this.upsertContext.emptyAtStart.add(spec)
+    const firstImport = new FirstImportTables(await this.store.emptyTables([GYMS, FACES, HOLDS, USERS, CLIMBS]))
+    this.strategy = createStrategy(this.options.strategy, {...this.upsertContext, firstImport})
     // The climbs start arriving while the gym, faces and holds are written: fetching overlaps writing.
     const climbPages = command === 'holds' ? undefined : new PrefetchedPages(source.climbPages(gymId, this.run.maxAge))
     try {

@@ -64,7 +64,6 @@ export async function runImport(options: ImportOptions, reporter: ImportReporter
     try {
       lockWaits = await watchDatabaseLocks(db, options, reporter)
       lock = await lockGym(db, options, run, reporter)
-      importer.lock = lock
       await store.markRunning(run.id)
       await store.abandonDeadRuns(options.gymId, run.id, nowInstant())
       // Read under the lock: a run finishing meanwhile may have moved the cursor.
@@ -78,8 +77,11 @@ export async function runImport(options: ImportOptions, reporter: ImportReporter
         run.maxAge = incrementalMaxAge(cursor, run.startedAt)
       }
       rejects = options.rejectsPath ? openRejectsFile(options.rejectsPath) : undefined
-      importer.onRejected = rejects ? (rejected, record) => rejects!.append(rejected, record) : undefined
-      const result = await importer.importAll()
+      const rejectsFile = rejects
+      const result = await importer.importAll({
+        lock,
+        onRejected: rejectsFile && ((rejected, record) => rejectsFile.append(rejected, record)),
+      })
       // Every write went to a file no longer at its path: nothing of this run is where users look.
       if (databaseFile && !databaseFile.stillThere()) {
         throw new ImportFailure(

@@ -33,7 +33,7 @@ export class BatchStrategy implements WriteStrategy {
       results = await this.context.store.transaction(async (tx) => {
         const written: [EntityName, Outcome[]][] = []
         for (const group of groups) {
-          const lookUp = !this.context.emptyAtStart.has(group.spec)
+          const lookUp = !this.context.firstImport.takesAsNew(group.spec)
           written.push([group.spec.entity, await upsertRows(this.context, tx, group, lookUp)])
         }
         if (finalize && !this.context.dryRun) await finalize(tx)
@@ -46,7 +46,7 @@ export class BatchStrategy implements WriteStrategy {
       // rolled back whole; redo it record by record so that only an offending record is rejected.
       // The refusal may be of a row taken as new that exists after all (another run wrote it):
       // from now on, every batch looks its rows up.
-      this.context.emptyAtStart.clear()
+      this.context.firstImport.lookUpFromNowOn()
       await this.fallback.write(groups, onOutcome, finalize)
       return
     }

@@ -63,15 +63,32 @@ export interface UpsertContext {
   ids: IdRegistry
   dryRun: boolean
   now: () => string
-  /**
-   * Tables that held no row when the run began (read under the gym's lock): a batch writes its
-   * rows there as new without looking them up, as the lookup could find none. Should one exist
-   * after all (another gym's import wrote a setter they share, or Stokt served an id twice), the
-   * insert fails on the Stokt id's unique index, the batch is rolled back and redone record by
-   * record with lookups, and the set is emptied: every later batch looks up. A first import thus
-   * saves its every lookup.
-   */
-  emptyAtStart: Set<TableSpec>
+  firstImport: FirstImportTables
+}
+
+/**
+ * Tables that held no row when the run began (read under the gym's lock): a batch writes its rows
+ * there as new without looking them up, as the lookup could find none. Should one exist after all
+ * (another gym's import wrote a setter they share, or Stokt served an id twice), the insert fails
+ * on the Stokt id's unique index, the batch is redone record by record with lookups, and every
+ * later batch looks up. A first import thus saves its every lookup.
+ */
+export class FirstImportTables {
+  private readonly empty: Set<TableSpec>
+
+  constructor(emptyAtStart: Iterable<TableSpec> = []) {
+    this.empty = new Set(emptyAtStart)
+  }
+
+  /** The rows of this table can be written as new without a lookup. */
+  takesAsNew(spec: TableSpec): boolean {
+    return this.empty.has(spec)
+  }
+
+  /** A row taken as new existed after all: from now on, every batch looks its rows up. */
+  lookUpFromNowOn(): void {
+    this.empty.clear()
+  }
 }
 
 /**

@@ -137,18 +137,30 @@ function outOfRange(issue: z.core.$ZodIssue, value: unknown): boolean {
   return issue.code === 'invalid_union' || (issue.code === 'invalid_type' && issue.expected === 'number')
 }
 
-/** The top-level field (or "record") under which `raw` nests deeper than MAX_NESTING; walked without recursion. */
+/**
+ * The top-level field (or "record") under which `raw` nests deeper than MAX_NESTING; walked without
+ * recursion, and without allocating per field: every record of a run goes through it.
+ */
 function fieldNestedTooDeep(raw: unknown, validatedApart: readonly string[]): string | undefined {
   if (raw === null || typeof raw !== 'object') return undefined
-  const pending: {value: object; depth: number; field: string}[] = []
+  const values: object[] = []
+  const depths: number[] = []
+  const fields: string[] = []
   const push = (value: unknown, depth: number, field: string) => {
-    if (value !== null && typeof value === 'object') pending.push({value, depth, field})
+    if (value === null || typeof value !== 'object') return
+    values.push(value)
+    depths.push(depth)
+    fields.push(field)
   }
   if (Array.isArray(raw)) push(raw, 1, 'record')
-  else for (const [key, value] of Object.entries(raw)) if (!validatedApart.includes(key)) push(value, 2, key)
-  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    if (next.depth > MAX_NESTING) return next.field
-    for (const value of Object.values(next.value)) push(value, next.depth + 1, next.field)
+  else for (const key in raw) if (!validatedApart.includes(key)) push((raw as Record<string, unknown>)[key], 2, key)
+  while (values.length > 0) {
+    const value = values.pop()!
+    const depth = depths.pop()!
+    const field = fields.pop()!
+    if (depth > MAX_NESTING) return field
+    if (Array.isArray(value)) for (const item of value) push(item, depth + 1, field)
+    else for (const key in value) push((value as Record<string, unknown>)[key], depth + 1, field)
   }
   return undefined
 }
