@@ -71,7 +71,7 @@ export function openDatabase(target: DatabaseTarget, options: {readOnly?: boolea
             // The server's own reason, with its code, comes first; pg's "terminated unexpectedly" after it.
             if (typeof error.code === 'string' || !sessionsEnded.has(db)) sessionsEnded.set(db, error)
           })
-          // synchronous_commit off, for this session only: a commit no longer waits for its WAL to
+          // synchronous_commit off, for the importer's own session only: a commit no longer waits for its WAL to
           // reach the disk (an fsync per batch: ~15% of an import here). Each transaction stays
           // atomic, and the WAL is written in order: a PostgreSQL crash can lose only the last
           // commits, whole, never half a batch, never a run recorded as done without its batches;
