@@ -310,6 +310,7 @@ describe('interrupted and partial snapshots', () => {
     expect((await failure(snapshot.gymSummary(gym.gymId))).message).toMatch(/is incomplete: the run that saved it was interrupted/)
     expect((await failure(allClimbs(snapshot, gym.gymId))).message).toMatch(/interrupted/)
     await expect(fs.access(path.join(dir, 'climbs.json'))).rejects.toThrow()
+    await writer.abandon() // the file handle a dead process would not have left open in this one
   })
 
   it('keeps the snapshot already in the directory, whole, when a save over it is interrupted', async () => {

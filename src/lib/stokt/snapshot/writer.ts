@@ -74,8 +74,12 @@ export class SnapshotWriter {
   private async finishSaving(options: FinishOptions): Promise<SnapshotManifest> {
     const file = await this.prepare()
     this.finished = true
-    await file.write(this.climbCount === 0 ? ']\n' : '\n]\n')
-    await file.close()
+    try {
+      await file.write(this.climbCount === 0 ? ']\n' : '\n]\n')
+    } finally {
+      // Closed even when the write fails (a full disk): abandon() no longer will.
+      await file.close()
+    }
     const manifest: SnapshotManifest = {
       format: SNAPSHOT_FORMAT,
       version: SNAPSHOT_VERSION,
@@ -128,7 +132,12 @@ export class SnapshotWriter {
       await fs.rm(this.saving, {recursive: true, force: true})
       await fs.mkdir(this.saving)
       const file = await fs.open(path.join(this.saving, CLIMBS_PARTIAL), 'w')
-      await file.write('[\n')
+      try {
+        await file.write('[\n')
+      } catch (error) {
+        await file.close()
+        throw error
+      }
       return file
     })()
     return this.prepared
