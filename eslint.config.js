@@ -3,7 +3,7 @@ import prettier from 'eslint-config-prettier'
 import tseslint from 'typescript-eslint'
 
 /**
- * The layers (docs/architecture.md): commands → cli → import → stokt, db → shared. An arrow never
+ * The layers (docs/architecture.md): commands → cli → import → stokt, db → common. An arrow never
  * points up: the database and Stokt sides know nothing of the import service, and nothing below
  * the command layer knows oclif.
  */
@@ -34,7 +34,7 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'off',
     },
   },
-  layer(['src/lib/shared/**'], [above('import', 'db', 'stokt', 'output', 'cli')]),
+  layer(['src/lib/common/**'], [above('import', 'db', 'stokt', 'output', 'cli')]),
   layer(['src/lib/db/**'], [above('import', 'output', 'cli', 'stokt')]),
   layer(['src/lib/stokt/**'], [above('import', 'output', 'cli', 'db')]),
   layer(['src/lib/import/**'], [above('output', 'cli')]),

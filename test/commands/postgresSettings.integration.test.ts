@@ -1,6 +1,6 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {toCanonicalInstant} from '../../src/lib/shared/instant.js'
+import {toCanonicalInstant} from '../../src/lib/common/instant.js'
 import {runCli} from '../support/cli.js'
 import {testDatabases, unavailable, type TestDatabase} from '../support/databases.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'

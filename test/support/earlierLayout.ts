@@ -2,7 +2,7 @@ import {randomUUID} from 'node:crypto'
 
 import type {Knex} from 'knex'
 
-import {toCanonicalInstant} from '../../src/lib/shared/instant.js'
+import {toCanonicalInstant} from '../../src/lib/common/instant.js'
 import type {GeneratedGym} from './gymGenerator.js'
 
 /**

@@ -1,6 +1,6 @@
 import {Command, Errors} from '@oclif/core'
 
-import {maskWrites, secrets} from '../shared/secrets.js'
+import {maskWrites, secrets} from '../common/secrets.js'
 import {closest} from './suggest.js'
 
 /** Exit codes (README, "When things go wrong"); `partial` is not a failure: the summary says what was rejected. */

@@ -1,7 +1,7 @@
 import {statSync} from 'node:fs'
 
 import {maskUrlPassword, parseDatabaseTarget} from '../db/target.js'
-import {secrets} from '../shared/secrets.js'
+import {secrets} from '../common/secrets.js'
 import type {RetryInfo, StoktClient} from '../stokt/client.js'
 import {UUID} from '../stokt/schema/common.js'
 import {SnapshotSource} from '../stokt/snapshot/source.js'

@@ -1,4 +1,4 @@
-import {toCanonicalInstant} from '../shared/instant.js'
+import {toCanonicalInstant} from '../common/instant.js'
 import type {Dialect} from './target.js'
 import type {ColumnKind} from './tables.js'
 

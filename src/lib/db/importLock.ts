@@ -5,7 +5,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import type {Knex} from 'knex'
 import type pg from 'pg'
 
-import {nowInstant, toCanonicalInstant} from '../shared/instant.js'
+import {nowInstant, toCanonicalInstant} from '../common/instant.js'
 import {LOCK_TIMEOUT_SETTING, loadPg} from './connection.js'
 import type {Dialect} from './target.js'
 

@@ -12,7 +12,7 @@ import {
   type RowWriter,
   type StoktKey,
 } from './rowWriters.js'
-import {roundInstant} from '../shared/instant.js'
+import {roundInstant} from '../common/instant.js'
 import {takeWriteLock, whileWriteLockBusy} from './sqliteBusy.js'
 import {SERVER_TABLES, type TableSpec} from './tables.js'
 

@@ -1,7 +1,7 @@
 import {describeDatabaseError} from '../db/errors.js'
 import {describeLockTimeout, type LockWaitWatch} from '../db/lockWaits.js'
 import type {DatabaseTarget} from '../db/target.js'
-import {FileWriteError} from '../shared/fileWriteError.js'
+import {FileWriteError} from '../common/fileWriteError.js'
 import {StoktError} from '../stokt/source.js'
 import type {ImportSummary} from './summary.js'
 

@@ -10,7 +10,7 @@ import {WallsSchema} from '../stokt/schema/walls.js'
 import {jsonText} from '../stokt/jsonText.js'
 import {ALL_CLIMBS_MAX_AGE, StoktError} from '../stokt/source.js'
 import {FetchedAhead} from './concurrency.js'
-import {nowInstant, toCanonicalInstant} from '../shared/instant.js'
+import {nowInstant, toCanonicalInstant} from '../common/instant.js'
 import {climbRow, faceRow, gymRow, holdRow, userRow} from './mapping.js'
 import {createStrategy, type BatchFinalizer, type WriteStrategy} from './strategy.js'
 import {

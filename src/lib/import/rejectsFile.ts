@@ -1,8 +1,8 @@
 import {closeSync, openSync, writeSync} from 'node:fs'
 
-import {secrets} from '../shared/secrets.js'
+import {secrets} from '../common/secrets.js'
 import {jsonText} from '../stokt/jsonText.js'
-import {FileWriteError} from '../shared/fileWriteError.js'
+import {FileWriteError} from '../common/fileWriteError.js'
 import type {Rejected} from './summary.js'
 
 /**

@@ -1,7 +1,7 @@
 import {closeSync, mkdirSync, openSync, writeSync} from 'node:fs'
 import {dirname} from 'node:path'
 
-import {secrets} from '../shared/secrets.js'
+import {secrets} from '../common/secrets.js'
 
 /**
  * `--log-file FILE`: every run appends its lines to FILE, each with the time it was written, masked

@@ -15,7 +15,7 @@ import {
   type AcquireImportLockOptions,
   type ImportLock,
 } from '../../../src/lib/db/importLock.js'
-import {nowInstant} from '../../../src/lib/shared/instant.js'
+import {nowInstant} from '../../../src/lib/common/instant.js'
 import {createTestDatabase, DATABASE_KINDS, unavailable, type TestDatabase} from '../../support/databases.js'
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../../', import.meta.url))

@@ -1,7 +1,7 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {migrateToLatest} from '../../../src/lib/db/migrate.js'
-import {roundInstant, toCanonicalInstant} from '../../../src/lib/shared/instant.js'
+import {roundInstant, toCanonicalInstant} from '../../../src/lib/common/instant.js'
 import {testDatabases, unavailable} from '../../support/databases.js'
 import {writeCounts} from '../../support/gymData.js'
 import {generateGym, type GeneratedGym} from '../../support/gymGenerator.js'

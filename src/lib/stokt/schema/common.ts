@@ -1,6 +1,6 @@
 import {z} from 'zod'
 
-import {invalidInstantReason, toCanonicalInstant} from '../../shared/instant.js'
+import {invalidInstantReason, toCanonicalInstant} from '../../common/instant.js'
 
 const DECIMAL = /^\s*-?\d+(\.\d+)?\s*$/
 const DECIMAL_EXPECTED = 'expected a decimal such as "2226.00"'

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import {toCanonicalInstant} from '../../shared/instant.js'
+import {toCanonicalInstant} from '../../common/instant.js'
 import {ALL_CLIMBS_MAX_AGE, StoktError, type ClimbsPage, type StoktSource} from '../source.js'
 import {readClimbsFile} from './climbsFile.js'
 import {CLIMBS, CLIMBS_PARTIAL, MANIFEST, SAVING, setupFileName, SUMMARY, WALLS} from './layout.js'

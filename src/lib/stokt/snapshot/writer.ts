@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import {FileWriteError} from '../../shared/fileWriteError.js'
-import {secrets} from '../../shared/secrets.js'
+import {FileWriteError} from '../../common/fileWriteError.js'
+import {secrets} from '../../common/secrets.js'
 import {jsonText} from '../jsonText.js'
 import {
   CLIMBS,

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {invalidInstantReason, nowInstant, roundInstant, toCanonicalInstant} from '../../../src/lib/shared/instant.js'
+import {invalidInstantReason, nowInstant, roundInstant, toCanonicalInstant} from '../../../src/lib/common/instant.js'
 
 describe('toCanonicalInstant', () => {
   describe('offsets', () => {

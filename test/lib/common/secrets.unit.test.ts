@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {SecretMasker} from '../../../src/lib/shared/secrets.js'
+import {SecretMasker} from '../../../src/lib/common/secrets.js'
 
 const TOKEN = 'test-token-0123456789abcdef'
 const PASSWORD = 'correct horse+batt"ery/é'
