@@ -4,7 +4,7 @@ import {join} from 'node:path'
 
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {runCli, type CliResult} from '../support/cli.js'
+import {importArgs, runCli, type CliResult} from '../support/cli.js'
 import {createTestDatabase, DATABASE_KINDS, unavailable, type TestDatabase} from '../support/databases.js'
 import {readGymData} from '../support/gymData.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
@@ -103,24 +103,9 @@ describe.each(DATABASE_KINDS)('a climb nested 5,000 levels deep, on %s', (kind) 
       const rejectsPath = join(dir, 'rejects.jsonl')
       const snapshot = join(dir, 'snapshot')
 
-      const live = await runCli(
-        [
-          'import',
-          'all',
-          '--json',
-          '--database',
-          database.url,
-          '--gym',
-          gym.gymId,
-          '--stokt-url',
-          server.url,
-          '--save-snapshot',
-          snapshot,
-          '--rejects',
-          rejectsPath,
-        ],
-        {STOKT_TOKEN: DEFAULT_TOKEN},
-      )
+      const live = await runCli(importArgs(server, gym, database, ['--json', '--save-snapshot', snapshot, '--rejects', rejectsPath]), {
+        STOKT_TOKEN: DEFAULT_TOKEN,
+      })
 
       await expectDeepClimbsRejected(live, gym, database)
       const rejects = readFileSync(rejectsPath, 'utf8').trim().split('\n')
