@@ -1,7 +1,7 @@
 import type {Dialect} from '../../src/lib/db/target.js'
 import {toDatabaseValue} from '../../src/lib/db/encodings.js'
 import {newRowId} from '../../src/lib/db/rowId.js'
-import {CLIMBS, FACES, GYMS, HOLDS, USERS, writtenColumns, type Column, type TableSpec} from '../../src/lib/db/tables.js'
+import {CLIMBS, FACES, GYMS, HOLDS, USERS, insertedColumns, type Column, type TableSpec} from '../../src/lib/db/tables.js'
 import {nowInstant} from '../../src/lib/common/instant.js'
 import {climbRow, faceRow, gymRow, holdRow, userRow} from '../../src/lib/import/mapping.js'
 import type {SourceRow} from '../../src/lib/import/upsert.js'
@@ -30,11 +30,6 @@ export interface TableRows {
 /** A gym's rows in canonical values (dashed UUIDs, `…Z` instants, JS booleans and JSON), made once for both databases. */
 export interface GymRows {
   tables: {spec: TableSpec; columns: Column[]; rows: unknown[][]}[]
-}
-
-/** What an insert writes: every written column but the ones stamped only when a row changes (users.updated_at). */
-export function insertColumns(spec: TableSpec): Column[] {
-  return writtenColumns(spec).filter(({name}) => !spec.stampOnUpdate.includes(name))
 }
 
 /** In insertion order: each table after the ones it references. */
@@ -71,7 +66,7 @@ export function rowsOfGym(gym: GeneratedGym, now = nowInstant()): GymRows {
     climbs.push(rowOf(CLIMBS, climbRow(climb), {face_id: faceIds.get(climb.faceId) ?? null, setter_id: setterId}, now))
   }
 
-  const table = (spec: TableSpec, rows: unknown[][]) => ({spec, columns: insertColumns(spec), rows})
+  const table = (spec: TableSpec, rows: unknown[][]) => ({spec, columns: insertedColumns(spec), rows})
   return {tables: [table(GYMS, gyms), table(FACES, faces), table(HOLDS, holds), table(USERS, users), table(CLIMBS, climbs)]}
 }
 
@@ -86,12 +81,12 @@ export function encodeRows(gymRows: GymRows, dialect: Dialect): TableRows[] {
 }
 
 /**
- * A new row's canonical values in insertColumns order; `refs`: the references, already resolved to
+ * A new row's canonical values in insertedColumns order; `refs`: the references, already resolved to
  * ids. Ids are the importer's UUIDv7s: random ones would cost the primary-key indexes more.
  */
 function rowOf(spec: TableSpec, source: SourceRow, refs: Record<string, string | null>, now: string, id?: string): unknown[] {
   const values = {...source.values, ...refs}
-  return insertColumns(spec).map(({name}) => {
+  return insertedColumns(spec).map(({name}) => {
     if (name === 'id') return id ?? newRowId()
     if (name === 'stokt_id') return source.stoktId
     if (name in spec.columns) return values[name] ?? null

@@ -6,7 +6,7 @@ import type pg from 'pg'
 import type {Dialect} from './target.js'
 import {dashedUuid, fromDatabaseValue, toDatabaseValue} from './encodings.js'
 import {newRowId} from './rowId.js'
-import {ownedColumns, type Column, type ColumnKind, type TableSpec} from './tables.js'
+import {insertedColumns, ownedColumns, type Column, type ColumnKind, type TableSpec} from './tables.js'
 
 /**
  * The import's hot path — look up a batch by Stokt id, insert the new rows, update the changed
@@ -55,18 +55,7 @@ export function rowWriterFor(dialect: Dialect, postgresTypeOf: PostgresTypeOf = 
   return dialect === 'sqlite' ? new SqliteRowWriter() : new PostgresRowWriter(postgresTypeOf)
 }
 
-/** Every column a new row is written with, in one order: id, stokt_id, Stokt's, create-only, stamps. */
-function insertColumns(spec: TableSpec): Column[] {
-  return [
-    ...(spec.id === 'uuid' ? [{name: 'id', kind: 'uuid' as const}] : []),
-    {name: 'stokt_id', kind: spec.stoktId},
-    ...ownedColumns(spec),
-    ...Object.entries(spec.onCreate).map(([name, {kind}]) => ({name, kind})),
-    ...spec.stampOnWrite.map((name) => ({name, kind: 'instant' as const})),
-  ]
-}
-
-/** The values of a new row, in insertColumns order, as the database takes them. */
+/** The values of a new row, in insertedColumns order, as the database takes them. */
 function insertValues(spec: TableSpec, row: NewRow, now: string, dialect: Dialect): unknown[] {
   const values: unknown[] = []
   if (spec.id === 'uuid') values.push(toDatabaseValue(dialect, 'uuid', row.id ?? newRowId()))
@@ -89,7 +78,7 @@ function updateColumns(spec: TableSpec): Column[] {
 function updateValues(spec: TableSpec, row: ChangedRow, now: string, dialect: Dialect): unknown[] {
   const values = ownedColumns(spec).map(({name, kind}) => toDatabaseValue(dialect, kind, row.values[name]))
   const stamp = toDatabaseValue(dialect, 'instant', now)
-  for (let index = 0; index < stampColumns(spec).length; index++) values.push(stamp)
+  for (let index = spec.stampOnWrite.length + spec.stampOnUpdate.length; index > 0; index--) values.push(stamp)
   return values
 }
 
@@ -163,7 +152,7 @@ class SqliteRowWriter implements RowWriter {
 
   async insert(connection: unknown, spec: TableSpec, rows: readonly NewRow[], now: string) {
     if (rows.length === 0) return
-    const columns = insertColumns(spec)
+    const columns = insertedColumns(spec)
     const statement = this.prepare(
       connection,
       `insert into ${quote(spec.table)} (${columns.map((column) => quote(column.name)).join(', ')}) values (${columns.map(() => '?').join(', ')})`,
@@ -238,7 +227,7 @@ class PostgresRowWriter implements RowWriter {
 
   async insert(connection: unknown, spec: TableSpec, rows: readonly NewRow[], now: string) {
     if (rows.length === 0) return
-    const columns = insertColumns(spec)
+    const columns = insertedColumns(spec)
     const values = rows.map((row) => insertValues(spec, row, now, 'postgres'))
     await preparedQuery(
       connection,

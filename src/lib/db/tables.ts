@@ -180,13 +180,18 @@ export function ownedColumns(spec: TableSpec): readonly Column[] {
   return columns
 }
 
-/** Every column the importer writes into this table, with its kind: what the table must have. */
-export function writtenColumns(spec: TableSpec): Column[] {
+/** Every column a new row is written with, in one order: id, stokt_id, Stokt's, create-only, stamps. */
+export function insertedColumns(spec: TableSpec): Column[] {
   return [
     ...(spec.id === 'uuid' ? [{name: 'id', kind: 'uuid' as const}] : []),
     {name: 'stokt_id', kind: spec.stoktId},
     ...ownedColumns(spec),
     ...Object.entries(spec.onCreate).map(([name, {kind}]) => ({name, kind})),
-    ...[...spec.stampOnWrite, ...spec.stampOnUpdate].map((name) => ({name, kind: 'instant' as const})),
+    ...spec.stampOnWrite.map((name) => ({name, kind: 'instant' as const})),
   ]
+}
+
+/** Every column the importer writes into this table, with its kind: what the table must have. */
+export function writtenColumns(spec: TableSpec): Column[] {
+  return [...insertedColumns(spec), ...spec.stampOnUpdate.map((name) => ({name, kind: 'instant' as const}))]
 }
