@@ -98,16 +98,7 @@ function registerGivenSecrets(argv: string[]): void {
   for (const token of [...given('--token'), process.env.STOKT_TOKEN]) secrets.add(token)
   const username = given('--username').at(-1) ?? process.env.STOKT_USERNAME
   for (const password of [...given('--password'), process.env.STOKT_PASSWORD]) secrets.add(password, {username})
-  secrets.add(process.env.PGPASSWORD)
-  for (const database of [...given('--database'), process.env.DATABASE_URL]) {
-    try {
-      const url = new URL(database ?? '')
-      secrets.add(decodeURIComponent(url.password))
-      secrets.add(url.searchParams.get('password') ?? undefined)
-    } catch {
-      // a SQLite path, or not a URL at all: no password
-    }
-  }
+  for (const database of [...given('--database'), process.env.DATABASE_URL]) secrets.addDatabasePasswords(database)
 }
 
 function stripAnsi(text: string): string {

@@ -149,14 +149,7 @@ async function liveSource(flags: ImportFlagValues, onRetry?: (info: RetryInfo) =
 function registerSecrets(flags: ImportFlagValues, databaseUrl: string): void {
   secrets.add(flags.token)
   secrets.add(flags.password, {username: flags.username})
-  secrets.add(process.env.PGPASSWORD)
-  try {
-    const url = new URL(databaseUrl)
-    secrets.add(decodeURIComponent(url.password))
-    secrets.add(url.searchParams.get('password') ?? undefined)
-  } catch {
-    // a SQLite path, or not a URL at all: no password
-  }
+  secrets.addDatabasePasswords(databaseUrl)
 }
 
 function hasCredentials(url: string): boolean {

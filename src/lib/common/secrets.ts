@@ -22,6 +22,18 @@ export class SecretMasker {
     this.forms = [...forms].filter((form) => form !== '').sort((a, b) => b.length - a.length)
   }
 
+  /** A database URL's password, in its credentials or as `?password=`, and PostgreSQL's PGPASSWORD. */
+  addDatabasePasswords(databaseUrl: string | undefined): void {
+    this.add(process.env.PGPASSWORD)
+    try {
+      const url = new URL(databaseUrl ?? '')
+      this.add(decodeURIComponent(url.password))
+      this.add(url.searchParams.get('password') ?? undefined)
+    } catch {
+      // a SQLite path, or not a URL at all: no password
+    }
+  }
+
   mask(text: string): string {
     // Found in the text as it is, then masked at once: masking one form first would break a
     // longer form around it, and leave the rest of that one in the clear.
