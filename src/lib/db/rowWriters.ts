@@ -20,10 +20,17 @@ export type StoktKey = string | number
 /** A row as the importer compares it: Stokt-owned columns in canonical JS values. */
 export type OwnedValues = Record<string, unknown>
 
+/**
+ * A row the lookup found. `values`: the stored values in canonical form, to compare; undefined
+ * when the row is stored exactly as the import would write it, which is a re-run's every row.
+ */
 export interface ExistingRow {
   id: string | number
-  values: OwnedValues
+  values?: OwnedValues
 }
+
+/** What a lookup is given: each row's Stokt id and the values it would be written with. */
+export type SoughtRow = Pick<NewRow, 'stoktId' | 'values'>
 
 export interface NewRow {
   id?: string
@@ -43,7 +50,8 @@ export interface RowWriter {
   rollback(connection: unknown): Promise<void>
   /** A statement in the driver's own placeholders (knex's toNative()). */
   run(connection: unknown, sql: string, bindings: readonly unknown[]): Promise<void>
-  find(connection: unknown, spec: TableSpec, stoktIds: readonly StoktKey[]): Promise<Map<string, ExistingRow>>
+  /** The rows of these Stokt ids that exist, keyed by `String(stoktId)`. */
+  find(connection: unknown, spec: TableSpec, rows: readonly SoughtRow[]): Promise<Map<string, ExistingRow>>
   insert(connection: unknown, spec: TableSpec, rows: readonly NewRow[], now: string): Promise<void>
   update(connection: unknown, spec: TableSpec, rows: readonly ChangedRow[], now: string): Promise<void>
 }
@@ -99,7 +107,25 @@ function existingRow(spec: TableSpec, row: readonly unknown[]): ExistingRow {
     const {name, kind} = columns[index]
     values[name] = fromDatabaseValue(kind, row[index + 2])
   }
-  return {id: spec.id === 'uuid' ? dashedUuid(String(row[0])) : Number(row[0]), values}
+  return {id: rowIdOf(spec, row), values}
+}
+
+function rowIdOf(spec: TableSpec, row: readonly unknown[]): string | number {
+  return spec.id === 'uuid' ? dashedUuid(String(row[0])) : Number(row[0])
+}
+
+/**
+ * SQLite: the stored row (findColumns order) holds exactly what writing `values` would store, so
+ * that nothing is decoded. Any difference, even one of encoding only, leaves the canonical
+ * comparison to judge.
+ */
+function storedAsWritten(spec: TableSpec, row: readonly unknown[], values: OwnedValues): boolean {
+  const columns = ownedColumns(spec)
+  for (let index = 0; index < columns.length; index++) {
+    const {name, kind} = columns[index]
+    if (row[index + 2] !== toDatabaseValue('sqlite', kind, values[name])) return false
+  }
+  return true
 }
 
 /** A stored Stokt id as the key the import uses: the dashed UUID, or the number's text. */
@@ -135,17 +161,24 @@ class SqliteRowWriter implements RowWriter {
     this.prepare(connection, sql).run(bindings as unknown[])
   }
 
-  async find(connection: unknown, spec: TableSpec, stoktIds: readonly StoktKey[]) {
+  async find(connection: unknown, spec: TableSpec, rows: readonly SoughtRow[]) {
     const found = new Map<string, ExistingRow>()
-    if (stoktIds.length === 0) return found
+    if (rows.length === 0) return found
     // One statement for any number of ids: the ids travel as one JSON array.
     const statement = this.prepare(
       connection,
       `select ${findColumns(spec)} from ${quote(spec.table)} where stokt_id in (select value from json_each(?))`,
     )
-    const keys = stoktIds.map((stoktId) => toDatabaseValue('sqlite', spec.stoktId, stoktId))
-    for (const row of statement.raw(true).all(JSON.stringify(keys)) as unknown[][]) {
-      found.set(stoktKeyOf(spec, row[1]), existingRow(spec, row))
+    // A Stokt id sought twice (with values that may differ) gets the whole comparison: undefined.
+    const sought = new Map<unknown, OwnedValues | undefined>()
+    for (const {stoktId, values} of rows) {
+      const key = toDatabaseValue('sqlite', spec.stoktId, stoktId)
+      sought.set(key, sought.has(key) ? undefined : values)
+    }
+    for (const row of statement.raw(true).all(JSON.stringify([...sought.keys()])) as unknown[][]) {
+      const values = sought.get(row[1])
+      const asWritten = values !== undefined && storedAsWritten(spec, row, values)
+      found.set(stoktKeyOf(spec, row[1]), asWritten ? {id: rowIdOf(spec, row)} : existingRow(spec, row))
     }
     return found
   }
@@ -213,16 +246,51 @@ class PostgresRowWriter implements RowWriter {
     await (connection as pg.Client).query(sql, bindings as unknown[])
   }
 
-  async find(connection: unknown, spec: TableSpec, stoktIds: readonly StoktKey[]) {
+  /**
+   * The server compares: each row comes back as its id and whether it is stored exactly as the
+   * import would write it (the values cast as an insert casts them). Only the others are read whole
+   * and decoded, so that a re-run costs the client next to nothing per row.
+   */
+  async find(connection: unknown, spec: TableSpec, sought: readonly SoughtRow[]) {
     const found = new Map<string, ExistingRow>()
-    if (stoktIds.length === 0) return found
-    const {rows} = await (connection as pg.Client).query<unknown[]>({
-      text: `select ${findColumns(spec)} from ${quote(spec.table)} where stokt_id = any($1::${this.typeOf(spec, {name: 'stokt_id', kind: spec.stoktId})}[])`,
-      values: [stoktIds],
-      rowMode: 'array',
+    if (sought.length === 0) return found
+    const columns = ownedColumns(spec)
+    const stoktIdType = this.typeOf(spec, {name: 'stokt_id', kind: spec.stoktId})
+    const compared = sought.map(({stoktId, values}) => {
+      const row: unknown[] = [stoktId]
+      for (const {name, kind} of columns) row.push(toDatabaseValue('postgres', kind, values[name]))
+      return row
     })
-    for (const row of rows) found.set(stoktKeyOf(spec, row[1]), existingRow(spec, row))
+    const sameAsStored = columns.map((column, index) => this.storedIs(spec, column, `row->>${index + 1}`)).join(' and ')
+    const {rows} = await query<unknown[]>(
+      connection,
+      `select target.id, target.stokt_id, ${sameAsStored || 'true'}
+       from jsonb_array_elements($1::jsonb) as row join ${quote(spec.table)} as target on target.stokt_id = (row->>0)::${stoktIdType}`,
+      [JSON.stringify(compared)],
+      'array',
+    )
+    const differing: unknown[] = []
+    for (const row of rows) {
+      if (row[2] === true) found.set(stoktKeyOf(spec, row[1]), {id: rowIdOf(spec, row)})
+      else differing.push(row[1])
+    }
+    if (differing.length === 0) return found
+    const whole = await query<unknown[]>(
+      connection,
+      `select ${findColumns(spec)} from ${quote(spec.table)} where stokt_id = any($1::${stoktIdType}[])`,
+      [differing],
+      'array',
+    )
+    for (const row of whole.rows) found.set(stoktKeyOf(spec, row[1]), existingRow(spec, row))
     return found
+  }
+
+  /** SQL: the stored column holds what writing the JSON text `text` into it would store. */
+  private storedIs(spec: TableSpec, column: Column, text: string): string {
+    const type = this.typeOf(spec, column)
+    // `json` keeps its input text as given and has no equality: the text is what an insert stores.
+    if (type === 'json') return `target.${quote(column.name)}::text is not distinct from (${text})`
+    return `target.${quote(column.name)} is not distinct from (${text})::${type}`
   }
 
   async insert(connection: unknown, spec: TableSpec, rows: readonly NewRow[], now: string) {
@@ -267,8 +335,13 @@ class PostgresRowWriter implements RowWriter {
  * Lookups and updates are planned afresh each time: the tables grow from nothing during an import,
  * and a cached generic plan made while they were empty scans them whole for every batch.
  */
-async function query(connection: unknown, text: string, values: unknown[]): Promise<pg.QueryResult<Record<string, unknown>>> {
-  return (connection as pg.Client).query({text, values})
+async function query<Row = Record<string, unknown>>(
+  connection: unknown,
+  text: string,
+  values: unknown[],
+  rowMode?: 'array',
+): Promise<pg.QueryResult<Row & pg.QueryResultRow>> {
+  return (connection as pg.Client).query({text, values, ...(rowMode ? {rowMode} : {})})
 }
 
 /** Inserts have no plan to go stale: a named (server-side prepared) statement, parsed once per connection. */

@@ -10,13 +10,14 @@ import {
   type NewRow,
   type OwnedValues,
   type RowWriter,
+  type SoughtRow,
   type StoktKey,
 } from './rowWriters.js'
 import {roundInstant} from '../common/instant.js'
 import {takeWriteLock, whileWriteLockBusy} from './sqliteBusy.js'
 import {SERVER_TABLES, type TableSpec} from './tables.js'
 
-export type {ChangedRow, ExistingRow, NewRow, OwnedValues, StoktKey} from './rowWriters.js'
+export type {ChangedRow, ExistingRow, NewRow, OwnedValues, SoughtRow, StoktKey} from './rowWriters.js'
 
 /** Opaque to callers: a transaction of the store's own kind. */
 export type StoreTransaction = {readonly __storeTransaction: unique symbol}
@@ -71,8 +72,11 @@ export interface ImportStore {
   transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T>
   /** Those of these tables that hold no row at all. */
   emptyTables(specs: readonly TableSpec[]): Promise<Set<TableSpec>>
-  /** The rows of these Stokt ids that exist, keyed by `String(stoktId)`. */
-  findByStoktIds(tx: StoreTransaction, spec: TableSpec, stoktIds: readonly StoktKey[]): Promise<Map<string, ExistingRow>>
+  /**
+   * The rows of these Stokt ids that exist, keyed by `String(stoktId)`: each with its stored values,
+   * unless it is stored exactly as `values` would be written (nothing to compare).
+   */
+  findByStoktIds(tx: StoreTransaction, spec: TableSpec, rows: readonly SoughtRow[]): Promise<Map<string, ExistingRow>>
   insertRows(tx: StoreTransaction, spec: TableSpec, rows: readonly NewRow[], now: string): Promise<void>
   updateRows(tx: StoreTransaction, spec: TableSpec, rows: readonly ChangedRow[], now: string): Promise<void>
   /** `waiting`: the run waits for its gym's lock (`--wait-lock`), and says so until it holds it. */
@@ -203,8 +207,8 @@ export class KnexImportStore implements ImportStore {
     return empty
   }
 
-  async findByStoktIds(tx: StoreTransaction, spec: TableSpec, stoktIds: readonly StoktKey[]) {
-    return this.rows.find(connectionOf(tx), spec, stoktIds)
+  async findByStoktIds(tx: StoreTransaction, spec: TableSpec, rows: readonly SoughtRow[]) {
+    return this.rows.find(connectionOf(tx), spec, rows)
   }
 
   async insertRows(tx: StoreTransaction, spec: TableSpec, rows: readonly NewRow[], now: string) {

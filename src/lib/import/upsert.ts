@@ -112,7 +112,7 @@ export async function upsertRows(context: UpsertContext, tx: StoreTransaction, g
     ? await context.store.findByStoktIds(
         tx,
         spec,
-        resolved.map(({row}) => row.stoktId),
+        resolved.map(({row, values}) => ({stoktId: row.stoktId, values})),
       )
     : new Map<string, ExistingRow>()
   const inserts: NewRow[] = []
@@ -128,6 +128,10 @@ export async function upsertRows(context: UpsertContext, tx: StoreTransaction, g
       continue
     }
     if (typeof current.id === 'string') context.ids.stage(spec.entity, key, current.id)
+    if (current.values === undefined) {
+      outcomes[index] = {kind: 'unchanged', stoktId: key}
+      continue
+    }
     keepServerValues(spec, current.values, values)
     const changes = changedFields(spec, current.values, values)
     if (changes.length === 0) {
