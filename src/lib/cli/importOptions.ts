@@ -130,6 +130,8 @@ async function liveSource(flags: ImportFlagValues, onRetry?: (info: RetryInfo) =
       password: hasLogin ? flags.password : undefined,
       timeoutMs: flags.timeout * 1000,
       concurrency: flags.concurrency,
+      // A batch's worth of climbs ahead: Stokt serves the next batch while this one is written.
+      climbsAhead: flags.batch ? flags['batch-size'] : undefined,
       pageSize: flags['page-size'],
       retries: flags.retries,
       onRetry,

@@ -28,8 +28,10 @@ export interface StoktClientOptions {
   /** …log in with these (POST /api/token-auth) on the first call. */
   username?: string
   password?: string
-  /** Climb pages requested ahead of the one being read; default 4. */
+  /** Climb pages requested at once, ahead of the one being read; default 4. */
   concurrency?: number
+  /** Climbs read ahead of the one being imported (the importer's batch); default none beyond `concurrency` pages. */
+  climbsAhead?: number
   /** Per request; default 30000. */
   timeoutMs?: number
   /** Further attempts after a retryable failure (429, 5xx, timeout, connection error); default 4. */
@@ -167,6 +169,7 @@ export class StoktClient implements StoktSource {
       baseUrl: this.baseUrl,
       pageSize: options.pageSize,
       concurrency: Math.max(1, options.concurrency ?? 4),
+      climbsAhead: options.climbsAhead,
       maxPages: options.maxPages ?? DEFAULT_MAX_PAGES,
       checkedNextUrl: (next, fromPage, call) => this.checkedNextUrl(next, fromPage, call),
     })

@@ -8,14 +8,22 @@ import {StoktError, type ClimbsPage} from './source.js'
  */
 const PAGES_WITHOUT_NEW_CLIMBS = 10
 
+/** Pages fetched ahead at most, whatever the batch: a few MB of climbs. */
+const MAX_PAGES_AHEAD = 64
+
 /** What the pager asks of the client: its requests, and what it knows of Stokt's address. */
 export interface PagerOptions {
   request(spec: {call: string; method: 'GET'; url: string; authenticated: true; notFound?: string}): Promise<unknown>
   baseUrl: string
   /** `page_size` asked on the first URL; undefined asks for none. */
   pageSize?: number
-  /** Pages fetched ahead of the one read. */
+  /** Requests in flight at most. */
   concurrency: number
+  /**
+   * Climbs read ahead of the one being imported (the importer's batch): pages of them are fetched,
+   * `concurrency` at a time, while the importer works on a batch, so that Stokt is not left idle.
+   */
+  climbsAhead?: number
   /** The most pages one walk reads. */
   maxPages: number
   /** A `next` link resolved against its page, or refused (another origin, credentials). */
@@ -43,9 +51,9 @@ export class ClimbsPager {
    */
   async *climbPages(gymId: string, maxAge: number): AsyncGenerator<ClimbsPage> {
     const walk: WalkState = {pagesServed: 0, counts: new Set(), readAhead: false}
-    const first = yield* this.walk(gymId, maxAge, walk, this.options.concurrency)
+    const first = yield* this.walk(gymId, maxAge, walk, true)
     if (first.vanishedPage === undefined && !(walk.readAhead && walk.counts.size > 1)) return
-    const second = yield* this.walk(gymId, maxAge, walk, 0)
+    const second = yield* this.walk(gymId, maxAge, walk, false)
     if (second.vanishedPage !== undefined) throw second.vanishedPage
   }
 
@@ -54,7 +62,7 @@ export class ClimbsPager {
     gymId: string,
     maxAge: number,
     walk: WalkState,
-    pagesAhead: number,
+    readAhead: boolean,
   ): AsyncGenerator<ClimbsPage, {vanishedPage?: StoktError}> {
     const path = `/api/gyms/${encodeURIComponent(gymId)}/climbs`
     const fetchPage = (page: number, url: string) => {
@@ -69,7 +77,8 @@ export class ClimbsPager {
         })
         .then((body) => parsePageEnvelope(body, call))
     }
-    const ahead = new PagesAhead(fetchPage)
+    const ahead = new PagesAhead(fetchPage, this.options.concurrency)
+    let pagesAhead = readAhead ? this.options.concurrency : 0
     try {
       // Only the first URL is ours: every later one is the `next` link Stokt serves, whatever it
       // made of the page size asked for.
@@ -143,6 +152,7 @@ export class ClimbsPager {
           numbered = pageNumbered(next, 2)
           listNumbered = numbered !== undefined
           pageSize = Math.max(1, envelope.results.length)
+          if (readAhead) pagesAhead = Math.max(pagesAhead, Math.min(MAX_PAGES_AHEAD, Math.ceil((this.options.climbsAhead ?? 0) / pageSize)))
         }
         if (next !== null && numbered !== undefined && pagesAhead > 0) {
           if (next === pageUrl(numbered, page + 1)) {
@@ -158,6 +168,9 @@ export class ClimbsPager {
           }
         }
         walk.pagesServed += 1
+        // A turn of the event loop: the answers that came in meanwhile start the next requests, even
+        // while the pages ahead keep the importer from waiting on any.
+        await new Promise((resolve) => setImmediate(resolve))
         yield {page: walk.pagesServed, count: envelope.count, results: envelope.results}
         if (refusedNext !== undefined) throw refusedNext
         url = next
@@ -207,17 +220,23 @@ interface WalkState {
 }
 
 /**
- * Pages requested ahead of need. A page is only ever used when the page before it pointed to it;
- * one fetched past the end (a 404) or no longer wanted is dropped without a word.
+ * Pages requested ahead of need, `inFlight` at a time: the others wait their turn, in page order.
+ * A page is only ever used when the page before it pointed to it; one fetched past the end (a 404)
+ * or no longer wanted is dropped without a word.
  */
 class PagesAhead {
   private readonly pending = new Map<number, {url: string; envelope: Promise<ClimbsPageEnvelope>}>()
+  private readonly queued: (() => void)[] = []
+  private running = 0
 
-  constructor(private readonly fetchPage: (page: number, url: string) => Promise<ClimbsPageEnvelope>) {}
+  constructor(
+    private readonly fetchPage: (page: number, url: string) => Promise<ClimbsPageEnvelope>,
+    private readonly inFlight: number,
+  ) {}
 
   start(page: number, url: string): void {
     if (this.pending.has(page)) return
-    const envelope = this.fetchPage(page, url)
+    const envelope = this.limited(() => this.fetchPage(page, url))
     envelope.catch(() => {}) // awaited by take(), or dropped: never an unhandled rejection
     this.pending.set(page, {url, envelope})
   }
@@ -229,8 +248,26 @@ class PagesAhead {
     return this.fetchPage(page, url)
   }
 
+  /** Drops the pages ahead: those still queued are never asked for. */
   discard(): void {
     this.pending.clear()
+    this.queued.length = 0
+  }
+
+  private limited(fetch: () => Promise<ClimbsPageEnvelope>): Promise<ClimbsPageEnvelope> {
+    return new Promise((resolve, reject) => {
+      const send = () => {
+        this.running++
+        fetch()
+          .then(resolve, reject)
+          .finally(() => {
+            this.running--
+            this.queued.shift()?.()
+          })
+      }
+      if (this.running < this.inFlight) send()
+      else this.queued.push(send)
+    })
   }
 }
 

@@ -2,7 +2,7 @@ import http from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {gzipSync} from 'node:zlib'
-import {afterEach, describe, expect, it} from 'vitest'
+import {afterEach, describe, expect, it, vi} from 'vitest'
 import {StoktClient, type RetryInfo, type StoktClientOptions} from '../../../src/lib/stokt/client.js'
 import {StoktError, type ClimbsPage} from '../../../src/lib/stokt/source.js'
 import {generateGym} from '../../support/gymGenerator.js'
@@ -655,6 +655,39 @@ describe('StoktClient pages ahead', () => {
     expect(mostInFlight).toBe(concurrency)
     // Nothing fetched past the last page: the count bounds how far ahead it reads.
     expect(server.requests.filter(isClimbs)).toHaveLength(pages.length)
+  })
+
+  it("reads a batch's worth of climbs ahead while the importer works, still 2 pages in flight at most", async () => {
+    let inFlight = 0
+    let mostInFlight = 0
+    let answered = 0
+    const server = await serve({
+      pageSize: 10,
+      intercept: async (request, res) => {
+        if (!isClimbs(request)) return false
+        inFlight += 1
+        mostInFlight = Math.max(mostInFlight, inFlight)
+        res.on('close', () => {
+          inFlight -= 1
+          answered += 1
+        })
+        await new Promise((resolve) => setTimeout(resolve, 5))
+        return false
+      },
+    })
+    const walk = clientFor(server, {concurrency: 2, climbsAhead: 50}).climbPages(gym.gymId, 9999)[Symbol.asyncIterator]()
+    const first = await walk.next()
+
+    // The importer holds page 1: the five pages of its 50 climbs ahead come in, two at a time, and no more.
+    await vi.waitFor(() => expect(answered).toBe(6), {timeout: 10_000})
+    expect(server.requests.filter(isClimbs)).toHaveLength(6)
+    expect(mostInFlight).toBe(2)
+
+    const pages = [first.value as ClimbsPage]
+    for (let next = await walk.next(); !next.done; next = await walk.next()) pages.push(next.value)
+    expect(climbIds(pages)).toEqual(gym.climbs.map((climb) => climb.id))
+    expect(server.requests.filter(isClimbs)).toHaveLength(pages.length)
+    expect(mostInFlight).toBe(2)
   })
 
   it('follows next link by link when the pages are not numbered', async () => {
