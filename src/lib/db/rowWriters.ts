@@ -6,7 +6,7 @@ import type pg from 'pg'
 import type {Dialect} from './target.js'
 import {dashedUuid, fromDatabaseValue, toDatabaseValue} from './encodings.js'
 import {newRowId} from './rowId.js'
-import {insertedColumns, ownedColumns, type Column, type ColumnKind, type TableSpec} from './tables.js'
+import {insertedColumns, ownedColumns, type Column, type ColumnKind, type OwnedValues, type TableSpec} from './tables.js'
 
 /**
  * The import's hot path — look up a batch by Stokt id, insert the new rows, update the changed
@@ -16,9 +16,6 @@ import {insertedColumns, ownedColumns, type Column, type ColumnKind, type TableS
  * also keeps any batch size clear of the 65,535-parameter limit.
  */
 export type StoktKey = string | number
-
-/** A row as the importer compares it: Stokt-owned columns in canonical JS values. */
-export type OwnedValues = Record<string, unknown>
 
 /**
  * A row the lookup found. `values`: the stored values in canonical form, to compare; undefined

@@ -3,21 +3,13 @@ import type {Knex} from 'knex'
 import type {Dialect} from './target.js'
 import {fromDatabaseValue, hexUuid, isNumericOnSqlite, toDatabaseValue} from './encodings.js'
 import {charactersOver, readLiveTables, schemaProblems, SchemaMismatch, type LiveTable} from './liveSchema.js'
-import {
-  rowWriterFor,
-  type ChangedRow,
-  type ExistingRow,
-  type NewRow,
-  type OwnedValues,
-  type RowWriter,
-  type SoughtRow,
-  type StoktKey,
-} from './rowWriters.js'
+import {rowWriterFor, type ChangedRow, type ExistingRow, type NewRow, type RowWriter, type SoughtRow, type StoktKey} from './rowWriters.js'
 import {roundInstant} from '../common/instant.js'
 import {takeWriteLock, whileWriteLockBusy} from './sqliteBusy.js'
-import {SERVER_TABLES, type TableSpec} from './tables.js'
+import {SERVER_TABLES, type OwnedValues, type TableSpec} from './tables.js'
 
-export type {ChangedRow, ExistingRow, NewRow, OwnedValues, SoughtRow, StoktKey} from './rowWriters.js'
+export type {ChangedRow, ExistingRow, NewRow, SoughtRow, StoktKey} from './rowWriters.js'
+export type {OwnedValues} from './tables.js'
 
 /** Opaque to callers: a transaction of the store's own kind. */
 export type StoreTransaction = {readonly __storeTransaction: unique symbol}

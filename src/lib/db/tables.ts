@@ -10,7 +10,62 @@ export type EntityName = 'gym' | 'face' | 'hold' | 'user' | 'climb'
 /** A value written once, when the importer creates the row: a constant, or the write's instant. */
 export type CreateValue = {kind: ColumnKind; value: string | boolean | null} | {kind: 'instant'; value: 'now'}
 
-export interface TableSpec {
+/** A row as the importer compares it: Stokt-owned columns in canonical JS values. */
+export type OwnedValues = Record<string, unknown>
+
+/**
+ * Each table's Stokt-owned columns in canonical JS values, as mapping makes them and the upsert
+ * writes them: dashed UUIDs, instants as `…Z` text with six digits, JSON as parsed. A reference
+ * (`gym_id`…) holds the mastoc id it resolves to. Types, not interfaces: a row of any table is
+ * also an `OwnedValues`.
+ */
+export type GymValues = {display_name: string; location_string: string | null}
+
+export type FaceValues = {
+  gym_id: string
+  picture_path: string
+  picture_width: number | null
+  picture_height: number | null
+  feet_rules_options: string[]
+  has_symmetry: boolean
+}
+
+export type HoldValues = {
+  face_id: string
+  polygon_str: string
+  centroid_x: number | null
+  centroid_y: number | null
+  path_str: string | null
+  area: number | null
+  center_tape_str: string | null
+  right_tape_str: string | null
+  left_tape_str: string | null
+}
+
+export type UserValues = {full_name: string; avatar_path: string | null}
+
+export type ClimbValues = {
+  face_id: string
+  setter_id: string | null
+  name: string
+  holds_list: string
+  mirror_holds_list: string | null
+  grade_font: string | null
+  grade_ircra: number | null
+  feet_rule: string | null
+  is_private: boolean
+  is_benchmark: boolean
+  climbed_by: number
+  total_likes: number
+  total_comments: number
+  created_at: string
+}
+
+/**
+ * One table as the importer writes it. `V`: its Stokt-owned columns, each named once in `columns`
+ * and `fields`; code generic over tables takes the base, `TableSpec`.
+ */
+export interface TableSpec<V extends OwnedValues = OwnedValues> {
   entity: EntityName
   table: string
   /** How a new row's `id` is made: a UUID here, or the database's own integer sequence. */
@@ -18,9 +73,9 @@ export interface TableSpec {
   /** Stokt's ids: UUIDs, or integers (holds). */
   stoktId: 'uuid' | 'integer'
   /** Stokt-sourced columns, references (`face_id`…) included: written on create and when they change. */
-  columns: Readonly<Record<string, ColumnKind>>
+  columns: Readonly<Record<keyof V & string, ColumnKind>>
   /** The Stokt field each column comes from, for the reason of a rejected record. */
-  fields: Readonly<Record<string, string>>
+  fields: Readonly<Record<keyof V & string, string>>
   /** Written on create only, with the server's own defaults (most have none in the database). */
   onCreate: Readonly<Record<string, CreateValue>>
   /** Stamped with the write's instant whenever the importer writes the row (`synced_at`). */
@@ -34,7 +89,7 @@ export interface TableSpec {
 const STOKT_SOURCE: CreateValue = {kind: 'text', value: 'stokt'}
 const CREATED_NOW: CreateValue = {kind: 'instant', value: 'now'}
 
-export const GYMS: TableSpec = {
+export const GYMS: TableSpec<GymValues> = {
   entity: 'gym',
   table: 'gyms',
   id: 'uuid',
@@ -46,7 +101,7 @@ export const GYMS: TableSpec = {
   stampOnUpdate: [],
 }
 
-export const FACES: TableSpec = {
+export const FACES: TableSpec<FaceValues> = {
   entity: 'face',
   table: 'faces',
   id: 'uuid',
@@ -72,7 +127,7 @@ export const FACES: TableSpec = {
   stampOnUpdate: [],
 }
 
-export const HOLDS: TableSpec = {
+export const HOLDS: TableSpec<HoldValues> = {
   entity: 'hold',
   table: 'holds',
   id: 'increments',
@@ -107,7 +162,7 @@ export const HOLDS: TableSpec = {
 /** An avatar a mastoc user uploaded: the server serves it from its own path. */
 const SERVER_AVATAR_PREFIX = '/api/users/'
 
-export const USERS: TableSpec = {
+export const USERS: TableSpec<UserValues> = {
   entity: 'user',
   table: 'users',
   id: 'uuid',
@@ -120,7 +175,7 @@ export const USERS: TableSpec = {
   serverValues: {avatar_path: (stored) => typeof stored === 'string' && stored.startsWith(SERVER_AVATAR_PREFIX)},
 }
 
-export const CLIMBS: TableSpec = {
+export const CLIMBS: TableSpec<ClimbValues> = {
   entity: 'climb',
   table: 'climbs',
   id: 'uuid',

@@ -24,7 +24,16 @@ import {
   type SummaryEntity,
 } from './summary.js'
 import {PrefetchedPages} from './prefetchedPages.js'
-import {FirstImportTables, IdRegistry, type RowGroup, type SourceRow, type UpsertContext} from './upsert.js'
+import {
+  FirstImportTables,
+  IdRegistry,
+  type ClimbRow,
+  type HoldRow,
+  type RowGroup,
+  type SourceRow,
+  type UpsertContext,
+  type UserRow,
+} from './upsert.js'
 import {ImportFailure, ImportInterrupted} from './failures.js'
 import {incrementalMaxAge} from './incremental.js'
 import type {ImportOptions, ImportReporter, ImportResult, RunContext} from './ports.js'
@@ -175,7 +184,7 @@ export class GymImporter {
     if (setup.value.id !== faceId) return this.reject('face', faceId, `id: the setup of face ${faceId} is of face ${setup.value.id}`, raw)
 
     const holdIds = new Set<number>()
-    const holdRows: SourceRow[] = []
+    const holdRows: HoldRow[] = []
     if (withHolds) this.setTotal('holds', (this.totals.get('holds') ?? 0) + setup.value.holds.length)
     for (const rawHold of setup.value.holds) {
       const hold = parseRecord(HoldSchema, rawHold)
@@ -226,8 +235,8 @@ export class GymImporter {
     /** Records without an id (rejected), as served: read twice, one is still one record. */
     const seenWithoutId = new Set<string>()
     const seenSetters = new Set<string>()
-    let users: SourceRow[] = []
-    let climbs: SourceRow[] = []
+    let users: UserRow[] = []
+    let climbs: ClimbRow[] = []
     const flush = async (finalize?: BatchFinalizer) => {
       const groups: RowGroup[] = [{spec: USERS, rows: users}]
       if (withClimbs) groups.push({spec: CLIMBS, rows: climbs})
@@ -337,7 +346,7 @@ export class GymImporter {
   }
 
   /** A climb's row, or undefined when it is rejected (its reason recorded). */
-  private climbRowOf(raw: unknown, climbId: string | null, faceHolds: FaceHolds): SourceRow | undefined {
+  private climbRowOf(raw: unknown, climbId: string | null, faceHolds: FaceHolds): ClimbRow | undefined {
     const parsed = parseRecord(ClimbSchema, raw)
     if (!parsed.ok) return this.reject('climb', climbId, parsed.reason, raw)
     const climb = parsed.value

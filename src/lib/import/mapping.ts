@@ -1,7 +1,7 @@
 import type {ClimbSetter, Climb} from '../stokt/schema/climb.js'
 import type {GymSummary} from '../stokt/schema/gym.js'
 import type {FaceSetup, Hold} from '../stokt/schema/setup.js'
-import type {SourceRow} from './upsert.js'
+import type {ClimbRow, FaceRow, GymRow, HoldRow, UserRow} from './upsert.js'
 
 /**
  * Stokt → the mastoc server's rows (the Stokt columns of tables.ts). Inputs are already validated;
@@ -9,7 +9,7 @@ import type {SourceRow} from './upsert.js'
  * must compare equal to the fresh value, or every re-run would rewrite the row).
  */
 
-export function gymRow(summary: GymSummary, raw?: unknown): SourceRow {
+export function gymRow(summary: GymSummary, raw?: unknown): GymRow {
   return {
     stoktId: summary.id,
     values: {display_name: summary.displayName, location_string: summary.locationString ?? null},
@@ -17,7 +17,7 @@ export function gymRow(summary: GymSummary, raw?: unknown): SourceRow {
   }
 }
 
-export function faceRow(gymStoktId: string, setup: FaceSetup, raw?: unknown): SourceRow {
+export function faceRow(gymStoktId: string, setup: FaceSetup, raw?: unknown): FaceRow {
   return {
     stoktId: setup.id,
     values: {
@@ -33,7 +33,7 @@ export function faceRow(gymStoktId: string, setup: FaceSetup, raw?: unknown): So
   }
 }
 
-export function holdRow(faceStoktId: string, hold: Hold, raw?: unknown): SourceRow {
+export function holdRow(faceStoktId: string, hold: Hold, raw?: unknown): HoldRow {
   return {
     stoktId: hold.id,
     values: {
@@ -51,12 +51,12 @@ export function holdRow(faceStoktId: string, hold: Hold, raw?: unknown): SourceR
   }
 }
 
-export function userRow(setter: ClimbSetter, raw?: unknown): SourceRow {
+export function userRow(setter: ClimbSetter, raw?: unknown): UserRow {
   // Stokt says "no avatar" as null and as "" (a third of a real gym's setters): stored one way, null.
   return {stoktId: setter.id, values: {full_name: setter.fullName, avatar_path: setter.avatar || null}, raw}
 }
 
-export function climbRow(climb: Climb, raw?: unknown): SourceRow {
+export function climbRow(climb: Climb, raw?: unknown): ClimbRow {
   return {
     stoktId: climb.id,
     values: {

@@ -1,22 +1,71 @@
-import type {ExistingRow, ImportStore, NewRow, ChangedRow, OwnedValues, StoreTransaction} from '../db/store.js'
+import type {ExistingRow, ImportStore, NewRow, ChangedRow, StoreTransaction, StoktKey} from '../db/store.js'
 import {newRowId} from '../db/rowId.js'
-import {ownedColumns, type EntityName, type TableSpec} from '../db/tables.js'
+import {
+  ownedColumns,
+  type ClimbValues,
+  type EntityName,
+  type FaceValues,
+  type GymValues,
+  type HoldValues,
+  type OwnedValues,
+  type TableSpec,
+  type UserValues,
+} from '../db/tables.js'
 import type {FieldChange, Outcome} from './summary.js'
 
-/** A record ready to write: its owned columns, with references still as Stokt ids. */
+/** A reference column's record: what the column will hold the mastoc id of. */
+export interface Reference {
+  entity: EntityName
+  /** null: the column is NULL. */
+  stoktId: string | null
+  /** The Stokt field it comes from, for the reason of a rejected record. */
+  field: string
+}
+
+/** A record ready to write, of any table: its owned columns, with references still as Stokt ids. */
 export interface SourceRow {
-  stoktId: string | number
+  stoktId: StoktKey
   values: OwnedValues
   /** column → the referenced record (`face_id` → a face's Stokt id); null stays null. */
-  refs?: Record<string, {entity: EntityName; stoktId: string | null; field: string}>
+  refs?: Readonly<Record<string, Reference>>
   /** The record as received, kept for the rejects file. */
   raw?: unknown
 }
 
+/**
+ * A record of the table whose values are `V`, as mapping makes it: its reference columns `R` in
+ * `refs`, every other column in `values`. A column left out, misnamed or of the wrong type fails
+ * to typecheck.
+ */
+export type RowOf<V extends OwnedValues, R extends keyof V & string = never> = {
+  stoktId: StoktKey
+  values: Omit<V, R>
+  raw?: unknown
+} & ([R] extends [never] ? {refs?: undefined} : {refs: Readonly<Record<R, Reference>>})
+
+export type GymRow = RowOf<GymValues>
+export type FaceRow = RowOf<FaceValues, 'gym_id'>
+export type HoldRow = RowOf<HoldValues, 'face_id'>
+export type UserRow = RowOf<UserValues>
+export type ClimbRow = RowOf<ClimbValues, 'face_id' | 'setter_id'>
+
 /** The rows of one table within a batch, written in order (setters before their climbs). */
-export interface RowGroup {
+export interface TableRows {
   spec: TableSpec
-  rows: SourceRow[]
+  rows: readonly SourceRow[]
+}
+
+/** As TableRows, each table's spec with its own rows: a group of another table's rows fails to typecheck. */
+export type RowGroup =
+  | Group<GymValues, GymRow>
+  | Group<FaceValues, FaceRow>
+  | Group<HoldValues, HoldRow>
+  | Group<UserValues, UserRow>
+  | Group<ClimbValues, ClimbRow>
+
+interface Group<V extends OwnedValues, Row> {
+  spec: TableSpec<V>
+  rows: Row[]
 }
 
 /**
@@ -97,7 +146,7 @@ export class FirstImportTables {
  * with a whole batch, row-by-row with one record — so they cannot disagree. Without `lookUp`,
  * every row is taken as new (see UpsertContext.emptyAtStart).
  */
-export async function upsertRows(context: UpsertContext, tx: StoreTransaction, group: RowGroup, lookUp = true): Promise<Outcome[]> {
+export async function upsertRows(context: UpsertContext, tx: StoreTransaction, group: TableRows, lookUp = true): Promise<Outcome[]> {
   const {spec} = group
   const outcomes: Outcome[] = new Array(group.rows.length)
   const resolved: {index: number; row: SourceRow; values: OwnedValues}[] = []

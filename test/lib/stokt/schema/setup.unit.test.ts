@@ -163,7 +163,7 @@ describe('HoldSchema', () => {
     expect(bare.id).toBe(41207)
     // Missing optional strings are stored as NULL, never as undefined (which a re-run would see as a change).
     const {values} = holdRow('face', bare)
-    for (const column of ['path_str', 'center_tape_str', 'right_tape_str', 'left_tape_str']) {
+    for (const column of ['path_str', 'center_tape_str', 'right_tape_str', 'left_tape_str'] as const) {
       expect(values[column], column).toBeNull()
     }
     expect(bare.area ?? null).toBeNull()
