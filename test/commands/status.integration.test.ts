@@ -3,7 +3,7 @@ import {randomUUID} from 'node:crypto'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {migrateToLatest} from '../../src/lib/db/migrate.js'
-import {KnexImportStore} from '../../src/lib/db/store.js'
+import {KnexRunHistory} from '../../src/lib/db/runHistory.js'
 import {runCli} from '../support/cli.js'
 import {DATABASE_KINDS, testDatabases, unavailable, type TestDatabase} from '../support/databases.js'
 
@@ -68,17 +68,17 @@ const RUNS: Run[] = [
 async function recordRuns(database: TestDatabase): Promise<void> {
   const knex = database.knex()
   await migrateToLatest(knex)
-  const store = new KnexImportStore(knex, database.kind)
+  const history = new KnexRunHistory(knex, database.kind)
   for (const run of RUNS) {
     const id = randomUUID()
     const options = run.incremental ? {incremental: true} : {}
-    await store.startRun(
+    await history.startRun(
       {id, command: run.command, strategy: 'batch', gymStoktId: run.gym, dryRun: false, options, startedAt: run.startedAt},
       'running',
     )
     if (run.tookMs === undefined) continue
     const finishedAt = new Date(Date.parse(run.startedAt) + run.tookMs).toISOString().replace('Z', '000Z')
-    await store.finishRun(id, {status: run.status, finishedAt, summary: run.summary ?? null, error: run.error ?? null})
+    await history.finishRun(id, {status: run.status, finishedAt, summary: run.summary ?? null, error: run.error ?? null})
   }
 }
 

@@ -6,7 +6,8 @@ import {openDatabase, sessionEndedBy} from './connection.js'
 import {parseDatabaseTarget, sqliteFilePath, type DatabaseTarget} from './target.js'
 import {describeDatabaseError} from './errors.js'
 import {currentLockHolders, type LockHolder} from './importLock.js'
-import {KnexImportStore, type RunRow, type TableCounts} from './store.js'
+import type {RunRow} from './runHistory.js'
+import {StatusQueries, type TableCounts} from './statusQueries.js'
 
 /** `usage`: the --database value itself is wrong (exit 2, as for any flag). */
 export type AdminResult<T> = ({ok: true} & T) | {ok: false; message: string; usage?: boolean}
@@ -61,12 +62,12 @@ export async function readStatus(
     }
   }
   return withDatabase(databaseValue, {readOnly: true}, async (db, _display, dialect) => {
-    const store = new KnexImportStore(db, dialect)
+    const queries = new StatusQueries(db, dialect)
     return {
       status: {
-        counts: await store.counts(),
-        runs: await store.latestRuns(limit, gym),
-        lastCompleted: await store.lastCompletedRuns(gym),
+        counts: await queries.counts(),
+        runs: await queries.latestRuns(limit, gym),
+        lastCompleted: await queries.lastCompletedRuns(gym),
         locks: (await currentLockHolders(db, dialect)).filter((lock) => gym === undefined || lock.gymStoktId.startsWith(gym.toLowerCase())),
       },
     }

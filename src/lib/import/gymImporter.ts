@@ -1,6 +1,5 @@
 /** One run's phases, over the state they share (tally, ids, the write pipeline): the gym and its faces, then the climbs. */
 import type {ImportLock} from '../db/importLock.js'
-import type {ImportStore} from '../db/store.js'
 import {CLIMBS, FACES, GYMS, HOLDS, USERS, type EntityName} from '../db/tables.js'
 import {ClimbSchema, ClimbSetterSchema, firstHoldNotIn} from '../stokt/schema/climb.js'
 import {parseRecord, receivedId} from '../stokt/schema/common.js'
@@ -37,6 +36,7 @@ import {
 import {ImportFailure, ImportInterrupted} from './failures.js'
 import {incrementalMaxAge} from './incremental.js'
 import type {ImportOptions, ImportReporter, ImportResult, RunContext} from './ports.js'
+import type {PhaseStores} from './stores.js'
 
 /** The hold ids of each face, to check the holds lists of climbs. */
 type FaceHolds = Map<string, Set<number>>
@@ -72,12 +72,12 @@ export class GymImporter {
   constructor(
     private readonly options: ImportOptions,
     private readonly run: RunContext,
-    private readonly store: ImportStore,
+    private readonly stores: PhaseStores,
     private readonly reporter: ImportReporter,
   ) {
     this.tally = new SummaryTally({collectChanges: options.dryRun})
     if (options.dryRun) this.pendingLabels = new Map()
-    this.upsertContext = {store, ids: this.ids, dryRun: options.dryRun, now: () => nowInstant()}
+    this.upsertContext = {store: stores.rows, ids: this.ids, dryRun: options.dryRun, now: () => nowInstant()}
   }
 
   /** Runs every phase, holding `lock`; made before the lock is taken, for partialSummary to answer however the run ends. */
@@ -86,7 +86,7 @@ export class GymImporter {
     this.onRejected = run.onRejected
     const {command, source, gymId} = this.options
     // Read under the gym's lock, before anything is written.
-    const firstImport = new FirstImportTables(await this.store.emptyTables([GYMS, FACES, HOLDS, USERS, CLIMBS]))
+    const firstImport = new FirstImportTables(await this.stores.rows.emptyTables([GYMS, FACES, HOLDS, USERS, CLIMBS]))
     this.strategy = createStrategy(this.options.strategy, {...this.upsertContext, firstImport})
     // The climbs start arriving while the gym, faces and holds are written: fetching overlaps writing.
     const climbPages = command === 'holds' ? undefined : new PrefetchedPages(source.climbPages(gymId, this.run.maxAge))
@@ -95,7 +95,7 @@ export class GymImporter {
       if (command !== 'users') faceHolds = await this.importGymAndFaces(command !== 'climbs')
       if (climbPages) await this.importClimbs(climbPages, command !== 'users', faceHolds)
       await this.drainWrites()
-      if (!this.options.dryRun) await this.store.checkpoint()
+      if (!this.options.dryRun) await this.stores.rows.checkpoint()
     } finally {
       climbPages?.close()
       // A failure elsewhere: the batch in flight still ends (committed or rolled back) before the run is recorded.
@@ -310,7 +310,7 @@ export class GymImporter {
    */
   private async cursorAfterWalk(): Promise<BatchFinalizer | undefined> {
     const {maxAge, startedAt, id} = this.run
-    const previous = await this.store.readClimbsCursor(this.options.gymId)
+    const previous = await this.stores.cursor.readClimbsCursor(this.options.gymId)
     const covers = maxAge === ALL_CLIMBS_MAX_AGE || (previous !== undefined && maxAge >= incrementalMaxAge(previous, startedAt))
     if (!covers) return undefined
     // Climbs read earlier than this run (a snapshot's): the cursor is when they were, or the next
@@ -318,7 +318,7 @@ export class GymImporter {
     const readAt = await this.options.source.climbsReadAt?.()
     const readAtInstant = readAt === undefined ? undefined : toCanonicalInstant(readAt)
     const climbsStartedAt = readAtInstant !== undefined && readAtInstant < startedAt ? readAtInstant : startedAt
-    return (tx) => this.store.writeClimbsCursor(tx, {gymStoktId: this.options.gymId, climbsStartedAt, runId: id, now: nowInstant()})
+    return (tx) => this.stores.cursor.writeClimbsCursor(tx, {gymStoktId: this.options.gymId, climbsStartedAt, runId: id, now: nowInstant()})
   }
 
   /** After a complete full walk: climbs from Stokt that Stokt no longer serves. Reported, never deleted. */
@@ -327,14 +327,14 @@ export class GymImporter {
     // climbs than those, none is missing, and their ids need not be read back.
     const climbs = this.tally.counts.get('climbs')
     const kept = climbs ? climbs.created + climbs.updated + climbs.unchanged : 0
-    if (!this.options.dryRun && (await this.store.countClimbsOfGym(this.options.gymId)) === kept) {
+    if (!this.options.dryRun && (await this.stores.climbs.countClimbsOfGym(this.options.gymId)) === kept) {
       this.missing = {count: 0, ids: []}
       return
     }
-    const stored = await this.store.climbStoktIdsOfGym(this.options.gymId)
+    const stored = await this.stores.climbs.climbStoktIdsOfGym(this.options.gymId)
     const ids = stored.filter((stoktId) => !served.has(stoktId)).sort()
     const labels: Record<string, RecordLabel> = {}
-    for (const [stoktId, {name, faceStoktId}] of await this.store.describeClimbs(ids)) {
+    for (const [stoktId, {name, faceStoktId}] of await this.stores.climbs.describeClimbs(ids)) {
       labels[stoktId] = {name, ...(faceStoktId ? {face: this.faceName(faceStoktId)} : {})}
     }
     // Labels only beside ids: a run with none missing reports {count: 0, ids: []}, as it always has.

@@ -10,7 +10,10 @@ import {sqliteFilePath, type DatabaseTarget} from '../db/target.js'
 import {describeDatabaseError} from '../db/errors.js'
 import {acquireImportLock, LockBusyError, type ImportLock} from '../db/importLock.js'
 import {watchLockWaits, type LockWaitWatch} from '../db/lockWaits.js'
-import {KnexImportStore, type ImportStore} from '../db/store.js'
+import {KnexClimbsCursor} from '../db/climbsCursor.js'
+import {KnexRowStore} from '../db/rowStore.js'
+import {KnexRunHistory} from '../db/runHistory.js'
+import {KnexStoredClimbs} from '../db/storedClimbs.js'
 import {SchemaMismatch} from '../db/liveSchema.js'
 import {nowInstant} from '../common/instant.js'
 import {secrets} from '../common/secrets.js'
@@ -19,6 +22,7 @@ import {GymImporter} from './gymImporter.js'
 import {cursorInFuture, incrementalMaxAge} from './incremental.js'
 import {silentReporter, type ImportOptions, type ImportReporter, type ImportResult, type RunContext} from './ports.js'
 import {RejectsFile} from './rejectsFile.js'
+import type {ClimbsCursor, RowStore, RunHistory, StoredClimbs} from './stores.js'
 
 /**
  * A run from start to end: the database prepared and checked, the run recorded, the gym's lock
@@ -31,15 +35,20 @@ export async function runImport(options: ImportOptions, reporter: ImportReporter
   const closeSource = () => (sourceClosed ??= options.source.close())
   const db = openDatabase(options.database)
   try {
-    const store = new KnexImportStore(db, options.database.dialect)
-    await prepareDatabase(db, options.database, store)
+    // The composition root: the database's stores, each checked here against the interface the import asks for.
+    const {dialect} = options.database
+    const rows: RowStore = new KnexRowStore(db, dialect)
+    const history: RunHistory = new KnexRunHistory(db, dialect)
+    const climbsCursor: ClimbsCursor = new KnexClimbsCursor(db, dialect)
+    const climbs: StoredClimbs = new KnexStoredClimbs(db, dialect)
+    await prepareDatabase(db, options.database, rows)
     const databaseFile = sqliteFileIdentity(options.database)
     const run: RunContext = {id: randomUUID(), startedAt: nowInstant(), maxAge: options.maxAge}
     // The run history is read by people too (mastoc status): it goes out masked.
     const recordedOptions = () =>
       secrets.maskStrings({...options.recordedOptions, maxAge: run.maxAge, ...(options.incremental ? {incremental: true} : {})})
     try {
-      await store.startRun(
+      await history.startRun(
         {
           id: run.id,
           command: `import ${options.command}`,
@@ -57,18 +66,18 @@ export async function runImport(options: ImportOptions, reporter: ImportReporter
         `cannot record the run in the database ${options.database.display}: ${describeDatabaseError(error, sessionEndedBy(db))}`,
       )
     }
-    const importer = new GymImporter(options, run, store, reporter)
+    const importer = new GymImporter(options, run, {rows, cursor: climbsCursor, climbs}, reporter)
     let lock: ImportLock | undefined
     let rejects: RejectsFile | undefined
     let lockWaits: LockWaitWatch | undefined
     try {
       lockWaits = await watchDatabaseLocks(db, options, reporter)
       lock = await lockGym(db, options, run, reporter)
-      await store.markRunning(run.id)
-      await store.abandonDeadRuns(options.gymId, run.id, nowInstant())
+      await history.markRunning(run.id)
+      await history.abandonDeadRuns(options.gymId, run.id, nowInstant())
       // Read under the lock: a run finishing meanwhile may have moved the cursor.
       if (options.incremental) {
-        const cursor = await store.readClimbsCursor(options.gymId)
+        const cursor = await climbsCursor.readClimbsCursor(options.gymId)
         if (cursor !== undefined && cursorInFuture(cursor, run.startedAt)) {
           reporter.warn(
             `the last climbs import of gym ${options.gymId} started at ${cursor}, after now (${run.startedAt}): a clock is wrong; reading every climb`,
@@ -91,7 +100,7 @@ export async function runImport(options: ImportOptions, reporter: ImportReporter
       // The snapshot saved (--save-snapshot) is part of a run's success: one that cannot be finished fails it.
       await closeSource()
       rejects?.complete()
-      await store.finishRun(run.id, {
+      await history.finishRun(run.id, {
         status: options.dryRun ? 'dry-run' : result.summary.rejected.length === 0 ? 'succeeded' : 'partial',
         finishedAt: nowInstant(),
         summary: secrets.maskStrings(result.summary),
@@ -106,7 +115,7 @@ export async function runImport(options: ImportOptions, reporter: ImportReporter
         asImportFailure(error, options.database, sessionEndedBy(db))
       const status = failure instanceof ImportInterrupted ? 'interrupted' : 'failed'
       failure.summary = importer.partialSummary()
-      await store
+      await history
         .finishRun(run.id, {
           status,
           finishedAt: nowInstant(),
@@ -182,11 +191,11 @@ async function lockGym(db: Knex, options: ImportOptions, run: RunContext, report
 }
 
 /** Reachable and writable before anything is fetched; then the schema brought up to date, and read. */
-async function prepareDatabase(db: ReturnType<typeof openDatabase>, target: DatabaseTarget, store: ImportStore): Promise<void> {
+async function prepareDatabase(db: ReturnType<typeof openDatabase>, target: DatabaseTarget, rows: RowStore): Promise<void> {
   try {
     await db.raw('select 1')
     await migrateToLatest(db)
-    await store.inspectSchema()
+    await rows.inspectSchema()
   } catch (error) {
     if (error instanceof SchemaMismatch)
       throw new ImportFailure(`cannot write into the database ${target.display}, nothing was written: ${error.message}`)

@@ -1,5 +1,5 @@
 import {describeDatabaseError, isRecordLevelError, isTransientConflict, isUniqueViolation} from '../db/errors.js'
-import type {StoreTransaction} from '../db/store.js'
+import type {StoreTransaction} from '../db/rowStore.js'
 import type {EntityName, TableSpec} from '../db/tables.js'
 import type {Outcome} from './summary.js'
 import {type RowGroup, type SourceRow, type UpsertContext, upsertRows} from './upsert.js'

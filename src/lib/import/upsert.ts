@@ -1,4 +1,5 @@
-import type {ExistingRow, ImportStore, NewRow, ChangedRow, StoreTransaction, StoktKey} from '../db/store.js'
+import type {StoreTransaction} from '../db/rowStore.js'
+import type {ChangedRow, ExistingRow, NewRow, StoktKey} from '../db/rowWriters.js'
 import {newRowId} from '../db/rowId.js'
 import {
   ownedColumns,
@@ -11,6 +12,7 @@ import {
   type TableSpec,
   type UserValues,
 } from '../db/tables.js'
+import type {RowStore} from './stores.js'
 import type {FieldChange, Outcome} from './summary.js'
 
 /** A reference column's record: what the column will hold the mastoc id of. */
@@ -108,7 +110,7 @@ function mapOf(maps: Map<EntityName, Map<string, string>>, entity: EntityName): 
 }
 
 export interface UpsertContext {
-  store: ImportStore
+  store: RowStore
   ids: IdRegistry
   dryRun: boolean
   now: () => string

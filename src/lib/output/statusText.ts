@@ -1,5 +1,5 @@
 import type {DatabaseStatus} from '../db/admin.js'
-import type {RunRow} from '../db/store.js'
+import type {RunRow} from '../db/runHistory.js'
 import {formatDuration, localTime} from './time.js'
 
 /** What `mastoc status` fits in: a terminal a little wider than 80, a mail, a cron log. */

@@ -1,0 +1,83 @@
+import type {StoreTransaction} from '../db/rowStore.js'
+import type {RunOutcome, RunRecord} from '../db/runHistory.js'
+import type {ChangedRow, ExistingRow, NewRow, SoughtRow, StoktKey} from '../db/rowWriters.js'
+import type {OwnedValues, TableSpec} from '../db/tables.js'
+
+/**
+ * What the import asks of the database, one interface per consumer. The database side
+ * (db/rowStore.ts, db/runHistory.ts, db/climbsCursor.ts, db/storedClimbs.ts) fits them without
+ * knowing them; importer.ts, which puts the two together, is where that is checked.
+ */
+
+/** The server's tables as the upsert (upsert.ts), the strategies (strategy.ts) and the phases write them. */
+export interface RowStore {
+  /**
+   * Reads the server's tables as they are (the server owns them and may have moved on); throws
+   * SchemaMismatch, naming each column, where the importer cannot write them.
+   */
+  inspectSchema(): Promise<void>
+  /**
+   * The values as the database keeps them, in place: an instant rounded to its column's precision
+   * (a `timestamp(3)`), so that a re-run compares like with like and writes nothing.
+   */
+  keptValues(spec: TableSpec, values: OwnedValues): OwnedValues
+  /**
+   * Why the database cannot keep this record as the server reads it, naming the Stokt field: a value
+   * longer than its column (the server's `VARCHAR(n)`), a Stokt id SQLite would turn into a number;
+   * undefined when it can.
+   */
+  storageProblem(spec: TableSpec, stoktId: StoktKey, values: OwnedValues): string | undefined
+  transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T>
+  /** Those of these tables that hold no row at all. */
+  emptyTables(specs: readonly TableSpec[]): Promise<Set<TableSpec>>
+  /**
+   * The rows of these Stokt ids that exist, keyed by `String(stoktId)`: each with its stored values,
+   * unless it is stored exactly as `values` would be written (nothing to compare).
+   */
+  findByStoktIds(tx: StoreTransaction, spec: TableSpec, rows: readonly SoughtRow[]): Promise<Map<string, ExistingRow>>
+  insertRows(tx: StoreTransaction, spec: TableSpec, rows: readonly NewRow[], now: string): Promise<void>
+  updateRows(tx: StoreTransaction, spec: TableSpec, rows: readonly ChangedRow[], now: string): Promise<void>
+  /** After the last batch: what the import wrote moved into the database file proper (SQLite's WAL). */
+  checkpoint(): Promise<void>
+}
+
+/** The run history as a run (importer.ts) records itself in it. */
+export interface RunHistory {
+  /** `waiting`: the run waits for its gym's lock (`--wait-lock`), and says so until it holds it. */
+  startRun(run: RunRecord, status: 'running' | 'waiting'): Promise<void>
+  finishRun(id: string, outcome: RunOutcome): Promise<void>
+  /** A waiting run that now holds its gym's lock. */
+  markRunning(runId: string): Promise<void>
+  /**
+   * Called by `runId` once it holds the gym's lock: marks abandoned the runs of this gym whose
+   * process died (SIGKILL, a crash, a lost machine): those still marked running (under the lock,
+   * no other can be), and those still marked waiting past the end of their wait (`waitLock` in
+   * their options) and a minute more. One still within its wait may be alive.
+   */
+  abandonDeadRuns(gymStoktId: string, runId: string, now: string): Promise<number>
+}
+
+/** The `--incremental` cursor: read as a run starts, written with its last batch of climbs. */
+export interface ClimbsCursor {
+  /** When the last completed climbs import of this gym started. */
+  readClimbsCursor(gymStoktId: string): Promise<string | undefined>
+  /** In the transaction of the batch it commits with. */
+  writeClimbsCursor(tx: StoreTransaction, cursor: {gymStoktId: string; climbsStartedAt: string; runId: string; now: string}): Promise<void>
+}
+
+/** A gym's climbs as stored: for the climbs Stokt no longer serves (gymImporter.ts). */
+export interface StoredClimbs {
+  /** The Stokt ids of the climbs from Stokt on this gym's faces. */
+  climbStoktIdsOfGym(gymStoktId: string): Promise<string[]>
+  /** How many they are. */
+  countClimbsOfGym(gymStoktId: string): Promise<number>
+  /** By Stokt id, each of these climbs' name and its face's Stokt id, to name them to a person. */
+  describeClimbs(stoktIds: string[]): Promise<Map<string, {name: string; faceStoktId: string | null}>>
+}
+
+/** What a run's phases (gymImporter.ts) use. */
+export interface PhaseStores {
+  rows: RowStore
+  cursor: ClimbsCursor
+  climbs: StoredClimbs
+}
