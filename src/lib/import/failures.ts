@@ -5,23 +5,42 @@ import {FileWriteError} from '../common/fileWriteError.js'
 import {StoktError} from '../stokt/source.js'
 import type {ImportSummary} from './summary.js'
 
+export interface ImportFailureOptions extends ErrorOptions {
+  /** What the run had done when it failed: the records it had rejected are listed. */
+  summary?: ImportSummary
+}
+
 /** The run failed: exit 1, with a message a person can act on and no stack trace. */
 export class ImportFailure extends Error {
-  /** What the run had done when it failed (set by runImport): the records it had rejected are listed. */
-  summary?: ImportSummary
+  /** What the run had done when it failed, on the failure runImport throws (withSummary). */
+  readonly summary?: ImportSummary
 
-  constructor(message: string, options?: ErrorOptions) {
+  constructor(message: string, options?: ImportFailureOptions) {
     super(message, options)
     this.name = 'ImportFailure'
+    this.summary = options?.summary
   }
 }
 
 /** The run was stopped by a signal, between batches. */
 export class ImportInterrupted extends ImportFailure {
-  constructor(readonly signal: string) {
-    super(`interrupted by ${signal}: whole batches already written are kept; run the import again to finish`)
+  constructor(
+    readonly signal: string,
+    options?: ImportFailureOptions,
+  ) {
+    super(`interrupted by ${signal}: whole batches already written are kept; run the import again to finish`, options)
     this.name = 'ImportInterrupted'
   }
+}
+
+/**
+ * The failure as runImport throws it: the same kind, message and cause, with what the run had done.
+ * A failure is thrown where it happens, before the run's summary can be known; this one is made
+ * once the run has ended.
+ */
+export function withSummary(failure: ImportFailure, summary: ImportSummary): ImportFailure {
+  const options: ImportFailureOptions = {summary, ...('cause' in failure ? {cause: failure.cause} : {})}
+  return failure instanceof ImportInterrupted ? new ImportInterrupted(failure.signal, options) : new ImportFailure(failure.message, options)
 }
 
 /** A statement the stop cancelled (57014) while it waited on the database: the run was interrupted. */

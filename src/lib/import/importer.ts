@@ -17,7 +17,7 @@ import {KnexStoredClimbs} from '../db/storedClimbs.js'
 import {SchemaMismatch} from '../db/liveSchema.js'
 import {nowInstant} from '../common/instant.js'
 import {secrets} from '../common/secrets.js'
-import {asImportFailure, ImportFailure, ImportInterrupted, lockTimedOut, stoppedWaiting} from './failures.js'
+import {asImportFailure, ImportFailure, ImportInterrupted, lockTimedOut, stoppedWaiting, withSummary} from './failures.js'
 import {GymImporter} from './gymImporter.js'
 import {cursorInFuture, incrementalMaxAge} from './incremental.js'
 import {silentReporter, type ImportOptions, type ImportReporter, type ImportResult, type RunContext} from './ports.js'
@@ -109,17 +109,19 @@ export async function runImport(options: ImportOptions, reporter: ImportReporter
       })
       return result
     } catch (error) {
-      const failure =
+      const summary = importer.partialSummary()
+      const failure = withSummary(
         stoppedWaiting(error, options.signal) ??
-        lockTimedOut(error, options.database, lockWaits) ??
-        asImportFailure(error, options.database, sessionEndedBy(db))
+          lockTimedOut(error, options.database, lockWaits) ??
+          asImportFailure(error, options.database, sessionEndedBy(db)),
+        summary,
+      )
       const status = failure instanceof ImportInterrupted ? 'interrupted' : 'failed'
-      failure.summary = importer.partialSummary()
       await history
         .finishRun(run.id, {
           status,
           finishedAt: nowInstant(),
-          summary: secrets.maskStrings(failure.summary),
+          summary: secrets.maskStrings(summary),
           error: secrets.mask(failure.message),
           options: recordedOptions(),
         })
