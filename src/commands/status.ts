@@ -37,7 +37,7 @@ export default class Status extends MastocCommand {
     // The database libraries load only once a command runs: --help needs none of them.
     const {readStatus} = await import('../lib/db/admin.js')
     const result = await readStatus(flags.database ?? DEFAULT_DATABASE, {limit: flags.limit, gym: flags.gym})
-    if (!result.ok) this.fail(result.message, result.usage ? EXIT.usage : EXIT.failed)
+    if (!result.ok) this.fail(result.message, EXIT.failed)
     if (result.notice) this.logToStderr(`Note: ${result.notice}`)
     this.log(flags.json ? JSON.stringify(result.status, null, 2) : formatStatus(result.status, {gym: flags.gym}))
   }

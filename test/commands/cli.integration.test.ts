@@ -91,6 +91,27 @@ describe('mastoc, as oclif users expect it', () => {
     expect(error).toEqual({message: expect.stringContaining('--database expects a value'), exitCode: 2})
   })
 
+  it('a --database that is no database: exit 2, one line on stderr, with --json the JSON error object; no password', async () => {
+    const url = `postgress://mastoc:${DB_PASSWORD}@127.0.0.1:5432/mastoc`
+    const message =
+      '--database: postgress://mastoc:***@127.0.0.1:5432/mastoc is not one: expected a postgres:// URL or a SQLite file path (for a file whose name has a colon: sqlite:NAME)'
+    for (const command of [
+      ['status', '--json'],
+      ['import', 'holds', '--json', '--from-snapshot', SAMPLE],
+    ]) {
+      const result = await runCli([...command, '--database', url])
+      expect(result.code, command.join(' ')).toBe(2)
+      expect(jsonError(result.stdout)).toEqual({message, exitCode: 2})
+      expect(result.stderr).toBe(`Error: ${message}\n`)
+      expect(result.stdout + result.stderr).not.toContain(DB_PASSWORD)
+    }
+    const migrated = await runCli(['db', 'migrate', '--database', url])
+    expect(migrated.code).toBe(2)
+    expect(migrated.stdout).toBe('')
+    expect(migrated.stderr).toBe(`Error: ${message}\n`)
+    expect(migrated.stderr).not.toContain(DB_PASSWORD)
+  })
+
   it('warns of --batch-size with --no-batch, saying what it still does; --no-batch alone says nothing', async () => {
     const warning =
       'warning: --no-batch writes one record per transaction: --batch-size only sets how many records are read before they are written'

@@ -15,7 +15,7 @@ export default class DbMigrate extends MastocCommand {
     // The database libraries load only once a command runs: --help needs none of them.
     const {migrateDatabase} = await import('../../lib/db/admin.js')
     const result = await migrateDatabase(flags.database ?? DEFAULT_DATABASE)
-    if (!result.ok) this.fail(result.message, result.usage ? EXIT.usage : EXIT.failed)
+    if (!result.ok) this.fail(result.message, EXIT.failed)
     this.log(result.message)
   }
 }

@@ -1,6 +1,7 @@
 import {Command, Errors} from '@oclif/core'
 
 import {maskWrites, secrets} from '../common/secrets.js'
+import {UsageError} from '../common/usageError.js'
 import {closest} from './suggest.js'
 
 /** Exit codes (README, "When things go wrong"); `partial` is not a failure: the summary says what was rejected. */
@@ -25,7 +26,7 @@ export class CommandFailure extends Error {
 /**
  * mastoc's commands: whatever they print is masked; each failure is one line on stderr, and, with
  * --json, also `{"error": {"message", "exitCode"}}` on stdout, so that a script never reads an
- * empty stdout. Exit codes are set here and nowhere else.
+ * empty stdout. Exit codes are set here and nowhere else: a UsageError, from any layer, exits 2.
  */
 export abstract class MastocCommand extends Command {
   override async init(): Promise<void> {
@@ -43,7 +44,11 @@ export abstract class MastocCommand extends Command {
 
   override async catch(error: Error & {oclif?: {exit?: number}}): Promise<never> {
     if (error instanceof Errors.ExitError) throw error
-    const shown = isUnknownFlag(error) ? this.unknownFlag(error) : error
+    const shown = isUnknownFlag(error)
+      ? this.unknownFlag(error)
+      : error instanceof UsageError
+        ? new CommandFailure(error.message, EXIT.usage)
+        : error
     const exitCode = shown instanceof CommandFailure ? shown.exitCode : (shown.oclif?.exit ?? EXIT.failed)
     if (this.jsonRequested()) {
       const message = stripAnsi(shown.message).replace(/\nSee more help with --help$/, '')

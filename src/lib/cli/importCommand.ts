@@ -32,7 +32,7 @@ export abstract class ImportBaseCommand extends MastocCommand {
       )
     }
     // The importer and its libraries (zod, knex) load once a run starts, never for --help.
-    const [{buildImportOptions, UsageError}, {runImport}, {ImportFailure, ImportInterrupted}] = await Promise.all([
+    const [{buildImportOptions}, {runImport}, {ImportFailure, ImportInterrupted}] = await Promise.all([
       import('./importOptions.js'),
       import('../import/importer.js'),
       import('../import/failures.js'),
@@ -58,7 +58,6 @@ export abstract class ImportBaseCommand extends MastocCommand {
       process.exitCode = importExitCode(result.summary)
     } catch (error) {
       reporter.stop()
-      if (error instanceof UsageError) this.fail(error.message, EXIT.usage)
       // A run that stops (--max-errors, Stokt failing, a signal) prints no summary: the records it
       // had rejected are listed here, as a run that completes lists them.
       const rejectedSoFar = error instanceof ImportFailure ? error.summary : undefined

@@ -2,6 +2,7 @@ import {statSync} from 'node:fs'
 
 import {maskUrlPassword, parseDatabaseTarget} from '../db/target.js'
 import {secrets} from '../common/secrets.js'
+import {UsageError} from '../common/usageError.js'
 import type {RetryInfo, StoktClient} from '../stokt/client.js'
 import {UUID} from '../stokt/schema/common.js'
 import {SnapshotSource} from '../stokt/snapshot/source.js'
@@ -39,14 +40,6 @@ export interface ConfigDefaults {
   gym: string
 }
 
-/** The command line is wrong or incomplete: exit 2, like oclif's own usage errors. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message)
-    this.name = 'UsageError'
-  }
-}
-
 /** Flags → one import's options: the only place defaults that depend on other flags are decided. */
 export async function buildImportOptions(
   command: ImportCommand,
@@ -55,12 +48,7 @@ export async function buildImportOptions(
   onRetry?: (info: RetryInfo) => void,
 ): Promise<ImportOptions> {
   registerSecrets(flags, flags.database ?? defaults.database)
-  let database
-  try {
-    database = parseDatabaseTarget(flags.database ?? defaults.database)
-  } catch (error) {
-    throw new UsageError((error as Error).message)
-  }
+  const database = parseDatabaseTarget(flags.database ?? defaults.database)
   const snapshotDir = flags['from-snapshot']
   const snapshot = snapshotDir ? new SnapshotSource(snapshotDir) : undefined
   const gymId =

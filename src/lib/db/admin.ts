@@ -9,12 +9,12 @@ import {currentLockHolders, type LockHolder} from './importLock.js'
 import type {RunRow} from './runHistory.js'
 import {StatusQueries, type TableCounts} from './statusQueries.js'
 
-/** `usage`: the --database value itself is wrong (exit 2, as for any flag). */
-export type AdminResult<T> = ({ok: true} & T) | {ok: false; message: string; usage?: boolean}
+/** The database's answer, or why it could not give one. A --database value that is no database throws a UsageError. */
+export type AdminResult<T> = ({ok: true} & T) | {ok: false; message: string}
 
 /** `mastoc db migrate`: the schema brought up to date, and what was applied. */
 export async function migrateDatabase(databaseValue: string): Promise<AdminResult<{message: string}>> {
-  return withDatabase(databaseValue, {}, async (db, display) => {
+  return withDatabase(parseDatabaseTarget(databaseValue), {}, async (db, display) => {
     const applied = await migrateToLatest(db)
     return {
       message: applied.length === 0 ? `${display} is up to date.` : `${display}: applied ${applied.join(', ')}.`,
@@ -50,18 +50,18 @@ export async function readStatus(
   query: StatusQuery = {},
 ): Promise<AdminResult<{status: DatabaseStatus; notice?: string}>> {
   const {limit = 10, gym} = query
-  const target = targetOf(databaseValue)
-  if (target.ok && missingSqliteFile(target.target)) {
-    const file = sqliteFilePath(target.target)!
+  const target = parseDatabaseTarget(databaseValue)
+  if (missingSqliteFile(target)) {
+    const file = sqliteFilePath(target)!
     const where = existsSync(dirname(resolve(file))) ? '' : ` (nor does its folder ${dirname(resolve(file))})`
     return {
       ok: false,
       message:
-        `${target.target.display} does not exist${where}: check --database (DATABASE_URL) and the directory it is relative to; ` +
+        `${target.display} does not exist${where}: check --database (DATABASE_URL) and the directory it is relative to; ` +
         'an import or `mastoc db migrate` creates it (status does not)',
     }
   }
-  return withDatabase(databaseValue, {readOnly: true}, async (db, _display, dialect) => {
+  return withDatabase(target, {readOnly: true}, async (db, _display, dialect) => {
     const queries = new StatusQueries(db, dialect)
     return {
       status: {
@@ -75,13 +75,10 @@ export async function readStatus(
 }
 
 async function withDatabase<T>(
-  databaseValue: string,
+  target: DatabaseTarget,
   options: {readOnly?: boolean},
   work: (db: ReturnType<typeof openDatabase>, display: string, dialect: 'sqlite' | 'postgres') => Promise<T>,
 ): Promise<AdminResult<T>> {
-  const parsed = targetOf(databaseValue)
-  if (!parsed.ok) return parsed
-  const {target} = parsed
   const db = openDatabase(target, options)
   try {
     return {ok: true, ...(await work(db, target.display, target.dialect))}
@@ -89,14 +86,6 @@ async function withDatabase<T>(
     return {ok: false, message: `the database ${target.display} failed: ${describeDatabaseError(error, sessionEndedBy(db), target)}`}
   } finally {
     await db.destroy()
-  }
-}
-
-function targetOf(databaseValue: string): AdminResult<{target: DatabaseTarget}> {
-  try {
-    return {ok: true, target: parseDatabaseTarget(databaseValue)}
-  } catch (error) {
-    return {ok: false, message: (error as Error).message, usage: true}
   }
 }
 

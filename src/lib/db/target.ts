@@ -1,3 +1,5 @@
+import {UsageError} from '../common/usageError.js'
+
 /** Which database a run writes to, parsed from `--database` / `DATABASE_URL`, and how it is shown. */
 export type Dialect = 'sqlite' | 'postgres'
 
@@ -13,7 +15,7 @@ export interface DatabaseTarget {
  * `postgres://…` / `postgresql://…` → PostgreSQL; a path, with or without `sqlite:`, → SQLite.
  * A mistyped URL (`postgress://u:pw@host/db`, `mysql://…`, `u:pw@host`) is refused, its password
  * masked, rather than taken for a file name: that would create a file of that name, and show the
- * password in every message naming the database.
+ * password in every message naming the database. A value that is no database: a UsageError.
  */
 export function parseDatabaseTarget(value: string): DatabaseTarget {
   const trimmed = value.trim()
@@ -21,7 +23,7 @@ export function parseDatabaseTarget(value: string): DatabaseTarget {
     const display = maskUrlPassword(trimmed)
     const broken = passwordBreakingUrl(trimmed)
     if (broken) {
-      throw new Error(
+      throw new UsageError(
         `--database: ${display}: its password holds a raw '${broken}', which ends a URL's host part: write it percent-encoded (${encodeURIComponent(broken)})`,
       )
     }
@@ -29,9 +31,9 @@ export function parseDatabaseTarget(value: string): DatabaseTarget {
   }
   const explicitSqlite = /^sqlite:/i.test(trimmed)
   const path = trimmed.replace(/^sqlite:(\/\/)?/i, '')
-  if (path === '') throw new Error(`--database: ${DATABASE_EXPECTED}`)
+  if (path === '') throw new UsageError(`--database: ${DATABASE_EXPECTED}`)
   if (!explicitSqlite && looksLikeUrl(path)) {
-    throw new Error(
+    throw new UsageError(
       `--database: ${maskUrlPassword(path)} is not one: ${DATABASE_EXPECTED} (for a file whose name has a colon: sqlite:NAME)`,
     )
   }
