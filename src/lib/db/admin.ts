@@ -2,11 +2,12 @@ import {existsSync} from 'node:fs'
 import {dirname, resolve} from 'node:path'
 
 import {migrateToLatest} from './migrate.js'
-import {openDatabase, sessionEndedBy} from './connection.js'
+import {openDatabase, openSqliteToRead, sessionEndedBy} from './connection.js'
 import {parseDatabaseTarget, sqliteFilePath, type DatabaseTarget} from './target.js'
 import {describeDatabaseError} from './errors.js'
 import {currentLockHolders, type LockHolder} from './importLock.js'
 import type {RunRow} from './runHistory.js'
+import {knexReader, sqliteReader, type SqlReader} from './sqlReader.js'
 import {StatusQueries, type TableCounts} from './statusQueries.js'
 
 /** The database's answer, or why it could not give one. A --database value that is no database throws a UsageError. */
@@ -61,17 +62,27 @@ export async function readStatus(
         'an import or `mastoc db migrate` creates it (status does not)',
     }
   }
-  return withDatabase(target, {readOnly: true}, async (db, _display, dialect) => {
-    const queries = new StatusQueries(db, dialect)
+  const read = async (reader: SqlReader) => {
+    const queries = new StatusQueries(reader)
     return {
       status: {
         counts: await queries.counts(),
         runs: await queries.latestRuns(limit, gym),
         lastCompleted: await queries.lastCompletedRuns(gym),
-        locks: (await currentLockHolders(db, dialect)).filter((lock) => gym === undefined || lock.gymStoktId.startsWith(gym.toLowerCase())),
+        locks: (await currentLockHolders(reader)).filter((lock) => gym === undefined || lock.gymStoktId.startsWith(gym.toLowerCase())),
       },
     }
-  })
+  }
+  if (target.dialect === 'postgres') return withDatabase(target, {readOnly: true}, (db) => read(knexReader(db, 'postgres')))
+  let database: ReturnType<typeof openSqliteToRead> | undefined
+  try {
+    database = openSqliteToRead(target)
+    return {ok: true, ...(await read(sqliteReader(database)))}
+  } catch (error) {
+    return {ok: false, message: `the database ${target.display} failed: ${describeDatabaseError(error, undefined, target)}`}
+  } finally {
+    database?.close()
+  }
 }
 
 async function withDatabase<T>(

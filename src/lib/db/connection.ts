@@ -3,6 +3,7 @@ import {dirname} from 'node:path'
 import {createRequire} from 'node:module'
 import {setTimeout as sleep} from 'node:timers/promises'
 
+import type BetterSqlite3 from 'better-sqlite3'
 import type {Knex} from 'knex'
 import type pg from 'pg'
 
@@ -126,6 +127,17 @@ export function openDatabase(target: DatabaseTarget, options: {readOnly?: boolea
   })
   retryBusyStatements(db)
   return db
+}
+
+/**
+ * A SQLite file opened to read only (`mastoc status`), on better-sqlite3 itself: knex would add most
+ * of the command's start-up. It must exist, and is never written.
+ */
+export function openSqliteToRead(target: DatabaseTarget): BetterSqlite3.Database {
+  const Database = require('better-sqlite3') as typeof BetterSqlite3
+  const database = new Database(sqliteCopyToRead(target.location) ?? target.location, {readonly: true, fileMustExist: true})
+  database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`)
+  return database
 }
 
 /**

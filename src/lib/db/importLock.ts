@@ -7,6 +7,7 @@ import type pg from 'pg'
 
 import {nowInstant, toCanonicalInstant} from '../common/instant.js'
 import {LOCK_TIMEOUT_SETTING, loadPg} from './connection.js'
+import type {SqlReader} from './sqlReader.js'
 import type {Dialect} from './target.js'
 
 /**
@@ -104,24 +105,21 @@ export async function acquireImportLock(db: Knex, dialect: Dialect, options: Acq
 }
 
 /** The live holders, gym by gym: rows left behind by dead processes are not listed. */
-export async function currentLockHolders(db: Knex, dialect: Dialect, options: {staleAfterMs?: number} = {}): Promise<LockHolder[]> {
+export async function currentLockHolders(db: SqlReader, options: {staleAfterMs?: number} = {}): Promise<LockHolder[]> {
   // A database not yet migrated to the lock table has no holder.
-  if (!(await db.schema.hasTable(TABLE))) return []
-  if (dialect === 'sqlite') {
+  if (!(await db.hasTable(TABLE))) return []
+  if (db.dialect === 'sqlite') {
     const staleBefore = instantAgo(options.staleAfterMs ?? LOCK_DEFAULTS.staleAfterMs)
-    const rows = await db(TABLE).where('heartbeat_at', '>=', staleBefore).orderBy('gym_stokt_id')
+    const rows = await db.rows(`select * from ${TABLE} where heartbeat_at >= ? order by gym_stokt_id`, [staleBefore])
     return rows.filter((row) => row.host !== hostname() || row.pid === null || processAlive(Number(row.pid))).map(toLockHolder)
   }
-  const heldKeys = new Set(
-    (
-      (await db.raw(
-        `select classid, objid from pg_locks
-          where locktype = 'advisory' and objsubid = 2 and granted
-            and database = (select oid from pg_database where datname = current_database())`,
-      )) as {rows: {classid: number | string; objid: number | string}[]}
-    ).rows.map((lock) => `${lock.classid}:${lock.objid}`),
+  const locks = await db.rows(
+    `select classid, objid from pg_locks
+      where locktype = 'advisory' and objsubid = 2 and granted
+        and database = (select oid from pg_database where datname = current_database())`,
   )
-  const rows = await db(TABLE).orderBy('gym_stokt_id')
+  const heldKeys = new Set(locks.map((lock) => `${lock.classid}:${lock.objid}`))
+  const rows = await db.rows(`select * from ${TABLE} order by gym_stokt_id`)
   return rows.map(toLockHolder).filter((holder) => heldKeys.has(pgLocksKey(holder.gymStoktId)))
 }
 

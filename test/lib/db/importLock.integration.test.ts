@@ -8,6 +8,7 @@ import {afterAll, afterEach, beforeAll, describe, expect, it, vi} from 'vitest'
 
 import {openDatabase} from '../../../src/lib/db/connection.js'
 import {parseDatabaseTarget} from '../../../src/lib/db/target.js'
+import {knexReader} from '../../../src/lib/db/sqlReader.js'
 import {
   acquireImportLock,
   currentLockHolders,
@@ -65,7 +66,7 @@ describe.each(DATABASE_KINDS)('the import lock on %s', (kind) => {
   }
 
   const holdersOf = async (gymStoktId: string, staleAfterMs?: number) =>
-    (await currentLockHolders(firstRun, kind, {staleAfterMs})).filter((holder) => holder.gymStoktId === gymStoktId)
+    (await currentLockHolders(knexReader(firstRun, kind), {staleAfterMs})).filter((holder) => holder.gymStoktId === gymStoktId)
 
   /** Another process trying for the lock once: it holds it until killed, or exits 1 finding it busy. */
   const tryInAnotherProcess = (gymStoktId: string, runId: string, heartbeatMs: number) => {
@@ -146,7 +147,7 @@ describe.each(DATABASE_KINDS)('the import lock on %s', (kind) => {
     const runId = randomUUID()
     const lock = await acquire(firstRun, {gymStoktId: gym, runId, holder: 'pid 42 on host ops-2, import climbs'})
 
-    const [holder] = await currentLockHolders(secondRun, kind).then((holders) => holders.filter((h) => h.gymStoktId === gym))
+    const [holder] = await currentLockHolders(knexReader(secondRun, kind)).then((holders) => holders.filter((h) => h.gymStoktId === gym))
     expect(holder).toMatchObject({gymStoktId: gym, runId, holder: 'pid 42 on host ops-2, import climbs'})
     expect(holder.acquiredAt).toMatch(CANONICAL_INSTANT)
     expect(holder.heartbeatAt).toMatch(CANONICAL_INSTANT)

@@ -9,6 +9,7 @@ import {migrateToLatest} from '../../../src/lib/db/migrate.js'
 import {KnexRowStore} from '../../../src/lib/db/rowStore.js'
 import {KnexRunHistory, type RunRecord} from '../../../src/lib/db/runHistory.js'
 import {StatusQueries} from '../../../src/lib/db/statusQueries.js'
+import {statusReader} from '../../support/statusReader.js'
 import {KnexStoredClimbs} from '../../../src/lib/db/storedClimbs.js'
 import {CLIMBS, FACES, GYMS, HOLDS, USERS, type ClimbValues, type FaceValues, type GymValues} from '../../../src/lib/db/tables.js'
 import type {ClimbsCursor, RowStore, RunHistory, StoredClimbs} from '../../../src/lib/import/stores.js'
@@ -33,20 +34,24 @@ describe.each(DATABASE_KINDS)('the import stores on %s', (kind) => {
   let cursor: ClimbsCursor
   let climbs: StoredClimbs
   let status: StatusQueries
+  let reader: ReturnType<typeof statusReader> | undefined
 
   beforeAll(async () => {
     if (skip) return
-    db = (await databases.fresh()).knex()
+    const database = await databases.fresh()
+    db = database.knex()
     await migrateToLatest(db)
     rows = new KnexRowStore(db, kind)
     history = new KnexRunHistory(db, kind)
     cursor = new KnexClimbsCursor(db, kind)
     climbs = new KnexStoredClimbs(db, kind)
-    status = new StatusQueries(db, kind)
+    reader = statusReader(database)
+    status = new StatusQueries(reader)
     await rows.inspectSchema()
   })
 
   afterAll(async () => {
+    reader?.close()
     await databases.dropAll()
   })
 
@@ -170,10 +175,17 @@ describe.each(DATABASE_KINDS)('the import stores on %s', (kind) => {
     })
 
     it.skipIf(skip)('answer on a database never imported into: no rows, no runs', async () => {
-      const never = new StatusQueries((await databases.fresh()).knex(), kind)
-      expect(await never.counts()).toEqual({gyms: 0, faces: 0, holds: 0, users: 0, climbs: 0})
-      expect(await never.latestRuns(10)).toEqual([])
-      expect(await never.lastCompletedRuns()).toEqual([])
+      const fresh = await databases.fresh()
+      await fresh.knex().raw('select 1') // a SQLite file made, with no table in it
+      const neverReader = statusReader(fresh)
+      try {
+        const never = new StatusQueries(neverReader)
+        expect(await never.counts()).toEqual({gyms: 0, faces: 0, holds: 0, users: 0, climbs: 0})
+        expect(await never.latestRuns(10)).toEqual([])
+        expect(await never.lastCompletedRuns()).toEqual([])
+      } finally {
+        neverReader.close()
+      }
     })
   })
 
