@@ -1,7 +1,8 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {canonicalFromStored} from '../../src/lib/db/encodings.js'
-import {expectJsonError, importArgs, runCli} from '../support/cli.js'
+import {expectJsonError, importArgs} from '../support/cli.js'
+import {runCommand} from '../support/runCommand.js'
 import {DATABASE_KINDS, testDatabases, unavailable, type TestDatabase} from '../support/databases.js'
 import {expectedGymData, readGymData, writeCounts} from '../support/gymData.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
@@ -23,7 +24,7 @@ describe.each(DATABASE_KINDS)("into the mastoc server's own tables, on %s", (kin
   let server: StoktServer
   const databases = testDatabases(kind)
   const importAll = (database: TestDatabase, flags: readonly string[] = []) =>
-    runCli([...importArgs(server, gym, database, ['--json', ...flags])], {STOKT_TOKEN: DEFAULT_TOKEN})
+    runCommand([...importArgs(server, gym, database, ['--json', ...flags])], {STOKT_TOKEN: DEFAULT_TOKEN})
   const serverDatabase = async (options: ServerTablesOptions = {}) => {
     const database = await databases.fresh()
     await makeServerTables(database.knex(), options)
@@ -141,7 +142,9 @@ describe.each(DATABASE_KINDS)("into the mastoc server's own tables, on %s", (kin
       const spoiledServer = await startStoktServer({gym: spoiled})
       try {
         const database = await serverDatabase()
-        const result = await runCli([...importArgs(spoiledServer, gym, database, ['--json', ...strategy])], {STOKT_TOKEN: DEFAULT_TOKEN})
+        const result = await runCommand([...importArgs(spoiledServer, gym, database, ['--json', ...strategy])], {
+          STOKT_TOKEN: DEFAULT_TOKEN,
+        })
         expect(result.code).toBe(3)
         expect(JSON.parse(result.stdout).rejected).toEqual([
           {
@@ -170,7 +173,7 @@ describe.each(DATABASE_KINDS)("into the mastoc server's own tables, on %s", (kin
       const numericServer = await startStoktServer({gym: numeric})
       try {
         const database = await serverDatabase()
-        const run = () => runCli([...importArgs(numericServer, numeric, database, ['--json'])], {STOKT_TOKEN: DEFAULT_TOKEN})
+        const run = () => runCommand([...importArgs(numericServer, numeric, database, ['--json'])], {STOKT_TOKEN: DEFAULT_TOKEN})
         const first = await run()
         const expected = expectedGymData(numeric)
         if (kind === 'sqlite') {

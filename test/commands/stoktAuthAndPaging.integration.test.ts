@@ -6,7 +6,8 @@ import {gzipSync} from 'node:zlib'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {DEFAULT_PAGE_SIZE} from '../../src/flags.js'
-import {type CliResult, expectJsonError, runCli} from '../support/cli.js'
+import {type CliResult, expectJsonError} from '../support/cli.js'
+import {runCommand} from '../support/runCommand.js'
 import {createTestDatabase, DATABASE_KINDS, unavailable, type TestDatabase} from '../support/databases.js'
 import {expectedGymData, expectedWithFirstClimbs, readGymData} from '../support/gymData.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
@@ -61,7 +62,7 @@ describe.each(DATABASE_KINDS)('Stokt refusing, drifting or redirecting, through 
     flags: string[],
     env: Record<string, string>,
   ): Promise<CliResult> =>
-    runCli(['import', 'all', '--json', '--database', database.url, '--gym', gym.gymId, '--stokt-url', server.url, ...flags], env)
+    runCommand(['import', 'all', '--json', '--database', database.url, '--gym', gym.gymId, '--stokt-url', server.url, ...flags], env)
 
   const LOGIN = {STOKT_USERNAME: DEFAULT_USERNAME, STOKT_PASSWORD: DEFAULT_PASSWORD}
 
