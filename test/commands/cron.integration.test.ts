@@ -7,6 +7,7 @@ import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {runCli, type CliResult} from '../support/cli.js'
+import {runCommand} from '../support/runCommand.js'
 import {DATABASE_KINDS, testDatabases, unavailable, type TestDatabase} from '../support/databases.js'
 import {wallNameOf, writeCounts} from '../support/gymData.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
@@ -75,8 +76,16 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
   let gym: GeneratedGym
   let server: StoktServer
   const databases = testDatabases(kind)
-  const mastoc = (database: TestDatabase, args: string[], stoktServer = server) =>
-    runCli(args, {DATABASE_URL: database.url, MASTOC_GYM: gym.gymId, STOKT_URL: stoktServer.url, STOKT_TOKEN: DEFAULT_TOKEN})
+  const cronEnv = (database: TestDatabase, stoktServer: StoktServer) => ({
+    DATABASE_URL: database.url,
+    MASTOC_GYM: gym.gymId,
+    STOKT_URL: stoktServer.url,
+    STOKT_TOKEN: DEFAULT_TOKEN,
+  })
+  /** The command as cron's job runs it, in this process: what it imports is the point, not the process. */
+  const mastoc = (database: TestDatabase, args: string[], stoktServer = server) => runCommand(args, cronEnv(database, stoktServer))
+  /** In a process of its own, which writes the log's last line as it exits. */
+  const mastocProcess = (database: TestDatabase, args: string[], stoktServer = server) => runCli(args, cronEnv(database, stoktServer))
   const climbRequests = () => server.requests.filter((request) => request.path.endsWith('/climbs'))
   /** The suite's gym as Stokt serves it once it has dropped one climb. */
   const withoutClimb = async (index: number) => {
@@ -182,14 +191,14 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
       const badServer = await startStoktServer({gym: bad})
       try {
         const logFile = join(dir, 'new', 'folder', 'import.log')
-        const result = await mastoc(database, ['import', 'all', '--log-file', logFile], badServer)
+        const result = await mastocProcess(database, ['import', 'all', '--log-file', logFile], badServer)
         expect(result.code).toBe(3)
         expect(result.stdout).toBe('')
         expect(result.stderr).toBe(`1 record was rejected:\n  climb ${String((bad.climbs[2] as {id: string}).id)}: faceId: not a UUID\n`)
         expect(readFileSync(logFile, 'utf8')).toMatch(/Z 1 record was rejected:\n.*\n.*Z mastoc import all: exit 3\n$/)
 
         writeFileSync(join(dir, 'a-file'), '')
-        const unwritable = await mastoc(database, ['import', 'all', '--log-file', join(dir, 'a-file', 'import.log')])
+        const unwritable = await mastocProcess(database, ['import', 'all', '--log-file', join(dir, 'a-file', 'import.log')])
         expect(unwritable.code).toBe(1)
         expect(unwritable.stdout).toBe('')
         expect(unwritable.stderr).toMatch(
@@ -273,7 +282,7 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
     const database = await databases.fresh()
     const holds = await mastoc(database, ['import', 'holds', '--json'])
     const climbs = await mastoc(database, ['import', 'climbs', '--no-batch', '--json'])
-    const status = await runCli(['status', '--json'], {DATABASE_URL: database.url})
+    const status = await runCommand(['status', '--json'], {DATABASE_URL: database.url})
     expect(status.code).toBe(0)
     const parsed = JSON.parse(status.stdout)
     const faces = gym.setups.size

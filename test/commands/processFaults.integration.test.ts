@@ -5,6 +5,7 @@ import type {Knex} from 'knex'
 import {describe, expect, it} from 'vitest'
 
 import {BIN, type ChildHandle, expectJsonError, importArgs, runCli, startCli, waitFor} from '../support/cli.js'
+import {runCommand} from '../support/runCommand.js'
 import {createTestDatabase, DATABASE_KINDS, unavailable, type DatabaseKind, type TestDatabase} from '../support/databases.js'
 import {expectedGymData, readGymData, type GymData} from '../support/gymData.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
@@ -221,9 +222,9 @@ describe.each(DATABASE_KINDS)('the import process killed or stopped, on %s', (ki
         expect(JSON.parse(run.summary!).climbs).toEqual({created: left.climbs, updated: 0, unchanged: 0, errors: 0, total: left.climbs})
 
         // It gave its lock back: the re-run needs no wait, on either database.
-        const status = JSON.parse((await runCli(['status', '--json', '--database', database.url])).stdout)
+        const status = JSON.parse((await runCommand(['status', '--json', '--database', database.url])).stdout)
         expect(status.locks).toEqual([])
-        const rerun = await runCli(importArgs(server, gym, database, ['--json']), {STOKT_TOKEN: DEFAULT_TOKEN})
+        const rerun = await runCommand(importArgs(server, gym, database, ['--json']), {STOKT_TOKEN: DEFAULT_TOKEN})
         expect(rerun.stderr).toBe('')
         expect(rerun.code).toBe(0)
         expect(JSON.parse(rerun.stdout).climbs).toEqual(counts(GYM_SPEC.climbs, left.climbs))
@@ -306,10 +307,10 @@ describe.each(DATABASE_KINDS)('the import process killed or stopped, on %s', (ki
           expect(await expectWholeBatches(db, gym)).toEqual({gym: true, faces: 2, holds: 200, climbs: BATCH_SIZE})
           const [run] = await runs(db)
           expect(run).toMatchObject({status: 'interrupted'})
-          const status = JSON.parse((await runCli(['status', '--json', '--database', database.url])).stdout)
+          const status = JSON.parse((await runCommand(['status', '--json', '--database', database.url])).stdout)
           expect(status.locks).toEqual([])
 
-          const rerun = await runCli(importArgs(server, gym, database, ['--json']), {STOKT_TOKEN: DEFAULT_TOKEN})
+          const rerun = await runCommand(importArgs(server, gym, database, ['--json']), {STOKT_TOKEN: DEFAULT_TOKEN})
           expect(rerun.stderr).toBe('')
           expect(rerun.code).toBe(0)
           expect(await readGymData(db)).toEqual(expectedGymData(gym))
