@@ -3,11 +3,11 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import type {Knex} from 'knex'
-import {afterEach, describe, expect, it} from 'vitest'
+import {afterAll, afterEach, describe, expect, it} from 'vitest'
 
 import {type CliResult, expectJsonError} from '../support/cli.js'
 import {runCommand} from '../support/runCommand.js'
-import {createTestDatabase, DATABASE_KINDS, unavailable, type DatabaseKind, type TestDatabase} from '../support/databases.js'
+import {DATABASE_KINDS, testDatabases, unavailable, type DatabaseKind, type TestDatabase} from '../support/databases.js'
 import {expectedGymData, expectedUserRow, expectedWithFirstClimbs, readGymData, type GymData, type Row} from '../support/gymData.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
 import {storedUuid} from '../support/serverTables.js'
@@ -243,11 +243,9 @@ describe.each(DATABASE_KINDS)('bad records from Stokt, through the CLI, on %s', 
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
   })
 
-  const freshDatabase = async () => {
-    const database = await createTestDatabase(kind)
-    cleanups.push(() => database.drop())
-    return database
-  }
+  const databases = testDatabases(kind)
+  afterAll(() => databases.dropAll())
+  const freshDatabase = () => databases.fresh()
 
   const serve = async (gym: GeneratedGym, pageSize: number) => {
     const server = await startStoktServer({gym, pageSize})

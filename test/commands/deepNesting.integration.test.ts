@@ -2,11 +2,11 @@ import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {afterEach, describe, expect, it} from 'vitest'
+import {afterAll, afterEach, describe, expect, it} from 'vitest'
 
 import {importArgs, type CliResult} from '../support/cli.js'
 import {runCommand} from '../support/runCommand.js'
-import {createTestDatabase, DATABASE_KINDS, unavailable, type TestDatabase} from '../support/databases.js'
+import {DATABASE_KINDS, testDatabases, unavailable, type TestDatabase} from '../support/databases.js'
 import {readGymData} from '../support/gymData.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
 import {DEFAULT_TOKEN, startStoktServer, type StoktServer} from '../support/stoktServer.js'
@@ -57,11 +57,9 @@ describe.each(DATABASE_KINDS)('a climb nested 5,000 levels deep, on %s', (kind) 
     return server
   }
 
-  const freshDatabase = async () => {
-    const database = await createTestDatabase(kind)
-    cleanups.push(() => database.drop())
-    return database
-  }
+  const databases = testDatabases(kind)
+  afterAll(() => databases.dropAll())
+  const freshDatabase = () => databases.fresh()
 
   const scratchDir = () => {
     const dir = mkdtempSync(join(tmpdir(), 'mastoc-deep-'))

@@ -2,7 +2,7 @@ import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {migrateToLatest} from '../../src/lib/db/migrate.js'
 import {runCli} from '../support/cli.js'
@@ -34,10 +34,8 @@ describe('the database unreachable or unusable', () => {
     server = await startStoktServer({gym})
     scratch = mkdtempSync(join(tmpdir(), 'mastoc-dbfaults-'))
   })
-  afterEach(async () => {
-    await databases.dropAll()
-  })
   afterAll(async () => {
+    await databases.dropAll()
     await server?.close()
     rmSync(scratch, {recursive: true, force: true})
   })

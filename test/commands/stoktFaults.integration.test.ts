@@ -1,6 +1,6 @@
 import type {ServerResponse} from 'node:http'
 
-import {afterEach, describe, expect, it} from 'vitest'
+import {afterAll, afterEach, describe, expect, it} from 'vitest'
 
 import {type CliResult, expectJsonError} from '../support/cli.js'
 import {runCommand} from '../support/runCommand.js'
@@ -78,8 +78,8 @@ describe.each(DATABASE_KINDS)('Stokt failing in passing ways, through the CLI, o
 
   afterEach(async () => {
     await Promise.all(servers.splice(0).map((server) => server.close()))
-    await databases.dropAll()
   })
+  afterAll(() => databases.dropAll())
 
   /** A server whose requests arrive at `intercept` first, each with its arrival time. */
   const serve = async (gym: GeneratedGym, intercept: (req: RecordedRequest, res: ServerResponse, arrivedMs: number) => boolean) => {
