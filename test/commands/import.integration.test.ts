@@ -2,13 +2,14 @@ import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect} from 'vitest'
 
 import {runCommand} from '../support/runCommand.js'
 import {DATABASE_KINDS, testDatabases, unavailable, type TestDatabase} from '../support/databases.js'
 import {expectedGymData, readGymData} from '../support/gymData.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
 import {DEFAULT_PASSWORD, DEFAULT_TOKEN, DEFAULT_USERNAME, startStoktServer, type StoktServer} from '../support/stoktServer.js'
+import {it} from '../support/withStoktServer.js'
 
 describe.each(DATABASE_KINDS)('mastoc import (the CLI) on %s', (kind) => {
   const skip = unavailable(kind)
@@ -157,28 +158,24 @@ describe.each(DATABASE_KINDS)('mastoc import (the CLI) on %s', (kind) => {
     expect(result.stdout + result.stderr + dry.stdout + dry.stderr).not.toContain('Sesame-4711')
   })
 
-  it.skipIf(skip)('exits 3 and names each rejected record when some records are bad, importing the others', async () => {
+  it.skipIf(skip)('exits 3 and names each rejected record when some records are bad, importing the others', async ({withStoktServer}) => {
     const database = await databases.fresh()
     const badGym = generateGym({seed: 11, faces: 2, holdsPerFace: 40, climbs: 60, setters: 8})
     const bad = badGym.climbs[3] as Record<string, unknown>
     bad.holdsList = 'S1 Q8291'
     const negative = badGym.climbs[10] as Record<string, unknown>
     negative.totalLikes = -1
-    const badServer = await startStoktServer({gym: badGym})
-    try {
-      const result = await importWithToken(database, badServer)
-      expect(result.code).toBe(3)
-      const summary = JSON.parse(result.stdout)
-      expect(summary.climbs).toMatchObject({created: 58, errors: 2, total: 60})
-      expect(summary.rejected).toEqual([
-        {entity: 'climb', stoktId: bad.id, reason: "holdsList: token 'Q8291' is not S/O/F/T + hold id"},
-        {entity: 'climb', stoktId: negative.id, reason: 'totalLikes: must not be negative'},
-      ])
-      const stored = await database.knex()('climbs').count({n: '*'})
-      expect(Number(stored[0].n)).toBe(58)
-    } finally {
-      await badServer.close()
-    }
+    const badServer = await withStoktServer({gym: badGym})
+    const result = await importWithToken(database, badServer)
+    expect(result.code).toBe(3)
+    const summary = JSON.parse(result.stdout)
+    expect(summary.climbs).toMatchObject({created: 58, errors: 2, total: 60})
+    expect(summary.rejected).toEqual([
+      {entity: 'climb', stoktId: bad.id, reason: "holdsList: token 'Q8291' is not S/O/F/T + hold id"},
+      {entity: 'climb', stoktId: negative.id, reason: 'totalLikes: must not be negative'},
+    ])
+    const stored = await database.knex()('climbs').count({n: '*'})
+    expect(Number(stored[0].n)).toBe(58)
   })
 
   it.skipIf(skip)('imports into a database whose tables the mastoc server created first', async () => {

@@ -2,7 +2,7 @@ import {hostname} from 'node:os'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import type {Knex} from 'knex'
-import {describe, expect, it} from 'vitest'
+import {describe, expect} from 'vitest'
 
 import {type ChildHandle, expectJsonError, importArgs, runCli, startCli, waitFor} from '../support/cli.js'
 import {runCommand} from '../support/runCommand.js'
@@ -10,6 +10,7 @@ import {createTestDatabase, DATABASE_KINDS, unavailable, type DatabaseKind, type
 import {expectedGymData, readGymData, type GymData, type Row} from '../support/gymData.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
 import {DEFAULT_TOKEN, startStoktServer, type RecordedRequest, type StoktServer} from '../support/stoktServer.js'
+import {it} from '../support/withStoktServer.js'
 
 /**
  * Two imports at once, through the real CLI: one import per gym and database at a time. The first
@@ -164,30 +165,26 @@ describe.each(DATABASE_KINDS)('two imports at once, on %s', (kind) => {
     })
   })
 
-  it.skipIf(skip)('an import of another gym into the same database is not held up', async () => {
+  it.skipIf(skip)('an import of another gym into the same database is not held up', async ({withStoktServer}) => {
     await withEnvironment(kind, async (env) => {
       const {gym, database} = env
       const db = database.knex()
       // Another gym, with hold ids of its own (the generator starts every gym's at 800000).
       const otherGym = withHoldIdsShifted(generateGym({...GYM_SPEC, seed: 44}), 100_000)
-      const otherServer = await startStoktServer({gym: otherGym, pageSize: PAGE_SIZE})
-      try {
-        const first = env.start(gym, FIRST_RUN_FLAGS)
-        await env.firstHeld(first)
+      const otherServer = await withStoktServer({gym: otherGym, pageSize: PAGE_SIZE})
+      const first = env.start(gym, FIRST_RUN_FLAGS)
+      await env.firstHeld(first)
 
-        const other = await runCommand(importArgs(otherServer, otherGym, database, ['--json']), {STOKT_TOKEN: DEFAULT_TOKEN})
-        expect(other.stderr).toBe('')
-        expect(other.code).toBe(0)
-        expect(first.exited()).toBe(false) // still holding its own gym all along
-        const {locks} = JSON.parse((await runCommand(['status', '--json', '--database', database.url])).stdout)
-        expect(locks.map((lock: {gymStoktId: string}) => lock.gymStoktId)).toEqual([gym.gymId])
+      const other = await runCommand(importArgs(otherServer, otherGym, database, ['--json']), {STOKT_TOKEN: DEFAULT_TOKEN})
+      expect(other.stderr).toBe('')
+      expect(other.code).toBe(0)
+      expect(first.exited()).toBe(false) // still holding its own gym all along
+      const {locks} = JSON.parse((await runCommand(['status', '--json', '--database', database.url])).stdout)
+      expect(locks.map((lock: {gymStoktId: string}) => lock.gymStoktId)).toEqual([gym.gymId])
 
-        env.releaseFirst()
-        expect((await first.result).code).toBe(0)
-        expect(await readGymData(db)).toEqual(merged(expectedGymData(gym), expectedGymData(otherGym)))
-      } finally {
-        await otherServer.close()
-      }
+      env.releaseFirst()
+      expect((await first.result).code).toBe(0)
+      expect(await readGymData(db)).toEqual(merged(expectedGymData(gym), expectedGymData(otherGym)))
     })
   })
 })
