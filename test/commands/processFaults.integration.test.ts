@@ -195,10 +195,17 @@ describe.each(DATABASE_KINDS)('the import process killed or stopped, on %s', (ki
         const db = database.knex()
 
         const child = env.start(['--batch-size', String(BATCH_SIZE), '--concurrency', '1', '--json'])
-        env.onRequest = (req) => {
-          if (isClimbsPage(req, gym, 3)) child.kill(signal)
+        // Page 3 is answered once the run has said it stops: on a busy machine the signal may be
+        // handled late, and the climbs of page 3 must never be the run's to write.
+        env.onRequestAsync = async (req) => {
+          if (!isClimbsPage(req, gym, 3)) return
+          child.kill(signal)
+          await waitFor('the run to say it stops', () => child.stderr().includes(`warning: ${signal}: stopping`) || undefined, child).catch(
+            () => {},
+          )
         }
         const stopped = await child.result
+        env.onRequestAsync = undefined
 
         expect(stopped.signal).toBeNull()
         expect(stopped.code).toBe(code)
