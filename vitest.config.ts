@@ -6,6 +6,8 @@ export default defineConfig({
     // Packing and installing from the npm registry takes minutes: `npm run test:package` (CI runs it).
     exclude: process.env.MASTOC_TEST_PACKAGE ? [] : ['test/**/*.package.test.ts'],
     globalSetup: ['test/support/globalSetup.ts'],
+    // The compiled CLI, which oclif loads natively: tests that run it in process reach the same modules.
+    server: {deps: {external: [/\/dist\//]}},
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Every file brings its own databases and Stokt server; two cores.

@@ -3,10 +3,11 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import type {Knex} from 'knex'
-import {afterEach, describe, expect, it} from 'vitest'
+import {afterAll, afterEach, describe, expect, it} from 'vitest'
 
-import {type CliResult, expectJsonError, runCli} from '../support/cli.js'
-import {createTestDatabase, DATABASE_KINDS, unavailable, type DatabaseKind, type TestDatabase} from '../support/databases.js'
+import {type CliResult, expectJsonError} from '../support/cli.js'
+import {runCommand} from '../support/runCommand.js'
+import {DATABASE_KINDS, testDatabases, unavailable, type DatabaseKind, type TestDatabase} from '../support/databases.js'
 import {expectedGymData, expectedUserRow, expectedWithFirstClimbs, readGymData, type GymData, type Row} from '../support/gymData.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
 import {storedUuid} from '../support/serverTables.js'
@@ -242,11 +243,9 @@ describe.each(DATABASE_KINDS)('bad records from Stokt, through the CLI, on %s', 
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
   })
 
-  const freshDatabase = async () => {
-    const database = await createTestDatabase(kind)
-    cleanups.push(() => database.drop())
-    return database
-  }
+  const databases = testDatabases(kind)
+  afterAll(() => databases.dropAll())
+  const freshDatabase = () => databases.fresh()
 
   const serve = async (gym: GeneratedGym, pageSize: number) => {
     const server = await startStoktServer({gym, pageSize})
@@ -261,7 +260,7 @@ describe.each(DATABASE_KINDS)('bad records from Stokt, through the CLI, on %s', 
   }
 
   const importAll = (server: StoktServer, gym: GeneratedGym, database: TestDatabase, flags: string[]): Promise<CliResult> =>
-    runCli(['import', 'all', '--json', '--database', database.url, '--gym', gym.gymId, '--stokt-url', server.url, ...flags], {
+    runCommand(['import', 'all', '--json', '--database', database.url, '--gym', gym.gymId, '--stokt-url', server.url, ...flags], {
       STOKT_TOKEN: DEFAULT_TOKEN,
     })
 
@@ -310,7 +309,7 @@ describe.each(DATABASE_KINDS)('bad records from Stokt, through the CLI, on %s', 
         const earlier = `${JSON.stringify({entity: 'climb', stoktId: 'x', reason: 'name: missing', record: {}})}\n`
         writeFileSync(file, earlier)
 
-        const unreachable = await runCli(
+        const unreachable = await runCommand(
           [
             'import',
             'all',
@@ -414,7 +413,7 @@ describe.each(DATABASE_KINDS)('bad records from Stokt, through the CLI, on %s', 
 
       for (const output of [[], ['--quiet']]) {
         const database = await freshDatabase()
-        const result = await runCli(
+        const result = await runCommand(
           [
             'import',
             'all',
@@ -462,7 +461,7 @@ describe.each(DATABASE_KINDS)('bad records from Stokt, through the CLI, on %s', 
       poison.name = 'Poison'
       const server = await serve(gym, 20)
       const database = await freshDatabase()
-      const migrate = await runCli(['db', 'migrate', '--database', database.url])
+      const migrate = await runCommand(['db', 'migrate', '--database', database.url])
       expect(migrate.code).toBe(0)
       await refusePoison(database.knex(), kind)
       const file = tempFile('rejects.jsonl')
@@ -497,7 +496,7 @@ describe.each(DATABASE_KINDS)('bad records from Stokt, through the CLI, on %s', 
         const [keptFace, refusedFace] = [...gym.setups.keys()]
         const server = await serve(gym, 20)
         const database = await freshDatabase()
-        expect((await runCli(['db', 'migrate', '--database', database.url])).code).toBe(0)
+        expect((await runCommand(['db', 'migrate', '--database', database.url])).code).toBe(0)
         await refuseFace(database.knex(), kind, refusedFace)
         const batchFlags = flags.includes('--no-batch') ? flags : ['--batch-size', '10']
 

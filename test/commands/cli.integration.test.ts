@@ -7,7 +7,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {migrateToLatest} from '../../src/lib/db/migrate.js'
 import {acquireImportLock} from '../../src/lib/db/importLock.js'
-import {runCli} from '../support/cli.js'
+import {runCommand} from '../support/runCommand.js'
 import {DATABASE_KINDS, testDatabases, unavailable} from '../support/databases.js'
 
 /**
@@ -29,16 +29,16 @@ function jsonError(stdout: string): {message: string; exitCode: number} {
 
 describe('mastoc, as oclif users expect it', () => {
   it('has `help` for a command, and -h', async () => {
-    const help = await runCli(['help', 'import', 'all'])
+    const help = await runCommand(['help', 'import', 'all'])
     expect(help.code).toBe(0)
     expect(help.stdout).toContain('$ mastoc import all')
-    const short = await runCli(['import', 'all', '-h'])
+    const short = await runCommand(['import', 'all', '-h'])
     expect(short.code).toBe(0)
     expect(short.stdout).toBe(help.stdout)
   })
 
   it('groups the import flags in --help: Stokt, database, output, behaviour', async () => {
-    const help = (await runCli(['import', 'all', '--help'])).stdout
+    const help = (await runCommand(['import', 'all', '--help'])).stdout
     const headings = help.split('\n').filter((line) => /^[A-Z ]+FLAGS$/.test(line))
     expect(headings).toEqual(['STOKT FLAGS', 'DATABASE FLAGS', 'OUTPUT FLAGS', 'BEHAVIOUR FLAGS'])
     const section = (heading: string) => help.slice(help.indexOf(heading)).split('\n\n')[0]
@@ -55,7 +55,7 @@ describe('mastoc, as oclif users expect it', () => {
     [['import', 'al'], 'mastoc import all'],
     [['statsu'], 'mastoc status'],
   ])('a mistyped command (%j): exit 127, suggesting %s in a few lines', async (argv, suggestion) => {
-    const result = await runCli(argv)
+    const result = await runCommand(argv)
     expect(result.code).toBe(127)
     expect(result.stdout).toBe('')
     expect(result.stderr.replace(/\s*›\s*/g, ' ')).toContain(`Did you mean ${suggestion}?`)
@@ -63,7 +63,7 @@ describe('mastoc, as oclif users expect it', () => {
   })
 
   it('a mistyped flag: exit 2, suggesting the flag, without the whole usage', async () => {
-    const result = await runCli(['import', 'all', '--batch-sise', '10'])
+    const result = await runCommand(['import', 'all', '--batch-sise', '10'])
     expect(result.code).toBe(2)
     expect(result.stdout).toBe('')
     const text = result.stderr.replace(/\s*›\s*/g, ' ')
@@ -74,7 +74,7 @@ describe('mastoc, as oclif users expect it', () => {
   })
 
   it('a mistyped flag with --json: the JSON error object on stdout, exit 2; no secret given is shown', async () => {
-    const result = await runCli(['import', 'all', '--json', '--no-bacth', `--password=${STOKT_PASSWORD}`], {
+    const result = await runCommand(['import', 'all', '--json', '--no-bacth', `--password=${STOKT_PASSWORD}`], {
       DATABASE_URL: `postgres://u:${DB_PASSWORD}@db/x`,
     })
     expect(result.code).toBe(2)
@@ -85,7 +85,7 @@ describe('mastoc, as oclif users expect it', () => {
   })
 
   it('an oclif usage error with --json (a flag given a wrong value): the JSON error object, exit 2', async () => {
-    const result = await runCli(['status', '--json', '--database'])
+    const result = await runCommand(['status', '--json', '--database'])
     expect(result.code).toBe(2)
     const error = jsonError(result.stdout)
     expect(error).toEqual({message: expect.stringContaining('--database expects a value'), exitCode: 2})
@@ -99,13 +99,13 @@ describe('mastoc, as oclif users expect it', () => {
       ['status', '--json'],
       ['import', 'holds', '--json', '--from-snapshot', SAMPLE],
     ]) {
-      const result = await runCli([...command, '--database', url])
+      const result = await runCommand([...command, '--database', url])
       expect(result.code, command.join(' ')).toBe(2)
       expect(jsonError(result.stdout)).toEqual({message, exitCode: 2})
       expect(result.stderr).toBe(`Error: ${message}\n`)
       expect(result.stdout + result.stderr).not.toContain(DB_PASSWORD)
     }
-    const migrated = await runCli(['db', 'migrate', '--database', url])
+    const migrated = await runCommand(['db', 'migrate', '--database', url])
     expect(migrated.code).toBe(2)
     expect(migrated.stdout).toBe('')
     expect(migrated.stderr).toBe(`Error: ${message}\n`)
@@ -115,7 +115,7 @@ describe('mastoc, as oclif users expect it', () => {
   it('warns of --batch-size with --no-batch, saying what it still does; --no-batch alone says nothing', async () => {
     const warning =
       'warning: --no-batch writes one record per transaction: --batch-size only sets how many records are read before they are written'
-    const both = await runCli([
+    const both = await runCommand([
       'import',
       'holds',
       '--json',
@@ -131,14 +131,14 @@ describe('mastoc, as oclif users expect it', () => {
     expect(both.stderr).toMatch(new RegExp(`^\\S+Z ${warning}\n$`))
     expect(JSON.parse(both.stdout)).toMatchObject({strategy: 'row-by-row', batchSize: 100})
 
-    const alone = await runCli(['import', 'holds', '--no-batch', '--from-snapshot', SAMPLE, '--database', ':memory:', '--json'])
+    const alone = await runCommand(['import', 'holds', '--no-batch', '--from-snapshot', SAMPLE, '--database', ':memory:', '--json'])
     expect(alone.stderr).toBe('')
     expect(alone.code).toBe(0)
     expect(JSON.parse(alone.stdout).strategy).toBe('row-by-row')
   })
 
   it('prints a bash completion script', async () => {
-    const result = await runCli(['autocomplete', 'script', 'bash'], {HOME: mkdtempSync(join(tmpdir(), 'mastoc-home-'))})
+    const result = await runCommand(['autocomplete', 'script', 'bash'], {HOME: mkdtempSync(join(tmpdir(), 'mastoc-home-'))})
     expect(result.code).toBe(0)
     expect(result.stdout).toContain('mastoc autocomplete setup')
   })
@@ -146,7 +146,7 @@ describe('mastoc, as oclif users expect it', () => {
   it('has `mastoc version` and --version', async () => {
     const {version} = JSON.parse(readFileSync('package.json', 'utf8')) as {version: string}
     for (const argv of [['version'], ['--version']]) {
-      const result = await runCli(argv)
+      const result = await runCommand(argv)
       expect(result.code).toBe(0)
       expect(result.stdout).toMatch(new RegExp(`^mastoc/${version.replaceAll('.', '\\.')} \\S+ node-v\\d+`))
     }
@@ -164,7 +164,7 @@ describe('failures that say what to check next', () => {
     const url = `postgres://mastoc:${DB_PASSWORD}@127.0.0.1:1/mastoc`
     const hint = 'is PostgreSQL running on 127.0.0.1 port 1? Check with: pg_isready -h 127.0.0.1 -p 1'
 
-    const imported = await runCli(['import', 'all', '--json', '--from-snapshot', SAMPLE], {DATABASE_URL: url})
+    const imported = await runCommand(['import', 'all', '--json', '--from-snapshot', SAMPLE], {DATABASE_URL: url})
     expect(imported.code).toBe(1)
     expect(jsonError(imported.stdout)).toEqual({
       message: `cannot use the database postgres://mastoc:***@127.0.0.1:1/mastoc: connect ECONNREFUSED 127.0.0.1:1; ${hint}`,
@@ -172,14 +172,14 @@ describe('failures that say what to check next', () => {
     })
     expect(imported.stderr).toBe(`Error: ${jsonError(imported.stdout).message}\n`)
 
-    const status = await runCli(['status', '--json', '--database', url])
+    const status = await runCommand(['status', '--json', '--database', url])
     expect(status.code).toBe(1)
     expect(jsonError(status.stdout).message).toContain(hint)
     for (const output of [imported.stdout, imported.stderr, status.stdout, status.stderr]) expect(output).not.toContain(DB_PASSWORD)
   })
 
   it('Stokt unreachable: names the URL it used, --stokt-url and STOKT_URL; no password', async () => {
-    const result = await runCli(['import', 'all', '--json', '--retries', '0', '--database', join(scratch, 'stokt.db')], {
+    const result = await runCommand(['import', 'all', '--json', '--retries', '0', '--database', join(scratch, 'stokt.db')], {
       STOKT_URL: 'http://127.0.0.1:1',
       STOKT_USERNAME: 'me@example.com',
       STOKT_PASSWORD,
@@ -195,7 +195,7 @@ describe('failures that say what to check next', () => {
 
   it('a SQLite file in a folder that does not exist: says to create the folder', async () => {
     const folder = join(scratch, 'no', 'such')
-    const result = await runCli(['import', 'all', '--from-snapshot', SAMPLE, '--database', join(folder, 'mastoc.db')])
+    const result = await runCommand(['import', 'all', '--from-snapshot', SAMPLE, '--database', join(folder, 'mastoc.db')])
     expect(result.code).toBe(1)
     expect(result.stderr).toContain(
       `; the folder ${folder} does not exist: create it (mkdir -p ${folder}) or give --database (DATABASE_URL) another path\n`,
@@ -220,7 +220,7 @@ describe.each(DATABASE_KINDS)('on %s', (kind) => {
       waitSeconds: 0,
     })
     try {
-      const result = await runCli(['import', 'all', '--json', '--from-snapshot', SAMPLE], {DATABASE_URL: database.url})
+      const result = await runCommand(['import', 'all', '--json', '--from-snapshot', SAMPLE], {DATABASE_URL: database.url})
       expect(result.code).toBe(1)
       const error = jsonError(result.stdout)
       expect(error.exitCode).toBe(1)
@@ -256,8 +256,8 @@ describe.each(DATABASE_KINDS)('on %s', (kind) => {
         expected = `createdb -h ${parsed.hostname} -p ${parsed.port || 5432} -U ${decodeURIComponent(parsed.username)} ${name}`
       }
 
-      const human = await runCli(['status', '--database', url])
-      const json = await runCli(['status', '--json', '--database', url])
+      const human = await runCommand(['status', '--database', url])
+      const json = await runCommand(['status', '--json', '--database', url])
 
       expect(human.code).toBe(1)
       expect(human.stdout).toBe('')

@@ -4,14 +4,16 @@ import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect} from 'vitest'
 
 import {runCli, type CliResult} from '../support/cli.js'
+import {runCommand} from '../support/runCommand.js'
 import {DATABASE_KINDS, testDatabases, unavailable, type TestDatabase} from '../support/databases.js'
 import {wallNameOf, writeCounts} from '../support/gymData.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
 import {makeServerTables, storedInstant, storedUuid} from '../support/serverTables.js'
 import {sendJson, startStoktServer, DEFAULT_PASSWORD, DEFAULT_TOKEN, DEFAULT_USERNAME, type StoktServer} from '../support/stoktServer.js'
+import {it} from '../support/withStoktServer.js'
 
 const GYM_SPEC = {seed: 21, faces: 2, holdsPerFace: 30, climbs: 50, setters: 6}
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -75,8 +77,16 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
   let gym: GeneratedGym
   let server: StoktServer
   const databases = testDatabases(kind)
-  const mastoc = (database: TestDatabase, args: string[], stoktServer = server) =>
-    runCli(args, {DATABASE_URL: database.url, MASTOC_GYM: gym.gymId, STOKT_URL: stoktServer.url, STOKT_TOKEN: DEFAULT_TOKEN})
+  const cronEnv = (database: TestDatabase, stoktServer: StoktServer) => ({
+    DATABASE_URL: database.url,
+    MASTOC_GYM: gym.gymId,
+    STOKT_URL: stoktServer.url,
+    STOKT_TOKEN: DEFAULT_TOKEN,
+  })
+  /** The command as cron's job runs it, in this process: what it imports is the point, not the process. */
+  const mastoc = (database: TestDatabase, args: string[], stoktServer = server) => runCommand(args, cronEnv(database, stoktServer))
+  /** In a process of its own, which writes the log's last line as it exits. */
+  const mastocProcess = (database: TestDatabase, args: string[], stoktServer = server) => runCli(args, cronEnv(database, stoktServer))
   const climbRequests = () => server.requests.filter((request) => request.path.endsWith('/climbs'))
   /** The suite's gym as Stokt serves it once it has dropped one climb. */
   const withoutClimb = async (index: number) => {
@@ -174,29 +184,28 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
 
   it.skipIf(skip)(
     'with --log-file: prints the rejected records of a run that exits 3, and fails clearly where the log cannot be',
-    async () => {
+    async ({withStoktServer}) => {
       const database = await databases.fresh()
       const dir = mkdtempSync(join(tmpdir(), 'mastoc-log-'))
       const bad = generateGym(GYM_SPEC)
       ;(bad.climbs[2] as Record<string, unknown>).faceId = 'not-a-uuid'
-      const badServer = await startStoktServer({gym: bad})
+      const badServer = await withStoktServer({gym: bad})
       try {
         const logFile = join(dir, 'new', 'folder', 'import.log')
-        const result = await mastoc(database, ['import', 'all', '--log-file', logFile], badServer)
+        const result = await mastocProcess(database, ['import', 'all', '--log-file', logFile], badServer)
         expect(result.code).toBe(3)
         expect(result.stdout).toBe('')
         expect(result.stderr).toBe(`1 record was rejected:\n  climb ${String((bad.climbs[2] as {id: string}).id)}: faceId: not a UUID\n`)
         expect(readFileSync(logFile, 'utf8')).toMatch(/Z 1 record was rejected:\n.*\n.*Z mastoc import all: exit 3\n$/)
 
         writeFileSync(join(dir, 'a-file'), '')
-        const unwritable = await mastoc(database, ['import', 'all', '--log-file', join(dir, 'a-file', 'import.log')])
+        const unwritable = await mastocProcess(database, ['import', 'all', '--log-file', join(dir, 'a-file', 'import.log')])
         expect(unwritable.code).toBe(1)
         expect(unwritable.stdout).toBe('')
         expect(unwritable.stderr).toMatch(
           new RegExp(`^Error: cannot write the log file ${join(dir, 'a-file', 'import.log')}: E[A-Z]+: .*\n$`),
         )
       } finally {
-        await badServer.close()
         rmSync(dir, {recursive: true, force: true})
       }
     },
@@ -245,23 +254,19 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
     ).toEqual(new Set(['9999']))
   })
 
-  it.skipIf(skip)('does not move the cursor when a run fails', async () => {
+  it.skipIf(skip)('does not move the cursor when a run fails', async ({withStoktServer}) => {
     const database = await databases.fresh()
     // A first full import, then a failed one: the cursor stays where the full one put it.
     expect((await mastoc(database, ['import', 'all', '--json'])).code).toBe(0)
     const [cursorBefore] = await database.knex()('import_cursors').select('climbs_started_at', 'run_id')
-    const failing = await startStoktServer({
+    const failing = await withStoktServer({
       gym,
       pageSize: 20,
       intercept: (request, res) => (request.path.endsWith('/climbs') ? (sendJson(res, 500, {detail: 'boom'}), true) : false),
     })
-    try {
-      const failed = await mastoc(database, ['import', 'all', '--incremental', '--retries', '0'], failing)
-      expect(failed.code).toBe(1)
-      expect(failed.stderr).toContain('climbs page 1')
-    } finally {
-      await failing.close()
-    }
+    const failed = await mastoc(database, ['import', 'all', '--incremental', '--retries', '0'], failing)
+    expect(failed.code).toBe(1)
+    expect(failed.stderr).toContain('climbs page 1')
     const [cursorAfter] = await database.knex()('import_cursors').select('climbs_started_at', 'run_id')
     expect(cursorAfter).toEqual(cursorBefore)
     const runs = await database.knex()('import_runs').orderBy('started_at', 'desc').select('status', 'error')
@@ -273,7 +278,7 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
     const database = await databases.fresh()
     const holds = await mastoc(database, ['import', 'holds', '--json'])
     const climbs = await mastoc(database, ['import', 'climbs', '--no-batch', '--json'])
-    const status = await runCli(['status', '--json'], {DATABASE_URL: database.url})
+    const status = await runCommand(['status', '--json'], {DATABASE_URL: database.url})
     expect(status.code).toBe(0)
     const parsed = JSON.parse(status.stdout)
     const faces = gym.setups.size
@@ -286,42 +291,41 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
     expect(parsed.lastCompleted.map((run: {command: string}) => run.command)).toEqual(['import climbs'])
   })
 
-  it.skipIf(skip)('reports a climb Stokt dropped as missing after a full walk, and not after an interrupted one', async () => {
-    const database = await databases.fresh()
-    expect((await mastoc(database, ['import', 'all'])).code).toBe(0)
-    const {dropped, smaller, shrunk} = await withoutClimb(7)
-    try {
-      const full = await mastoc(database, ['import', 'all', '--json'], shrunk)
-      expect(full.code).toBe(0)
-      expect(JSON.parse(full.stdout).missing).toEqual(missingOne(dropped))
-      // A person reads the climb's name and wall beside its id.
-      const human = await mastoc(database, ['import', 'all'], shrunk)
-      expect(human.stdout).toContain(
-        `1 climb is no longer served by Stokt (kept):\n  ${dropped.id}  ${JSON.stringify(dropped.name)} on ${wallNameOf(gym, dropped.faceId)}\n`,
-      )
-      // never deleted
-      expect(await database.knex()('climbs').where('stokt_id', storedUuid(database.knex(), dropped.id)).first()).toBeDefined()
+  it.skipIf(skip)(
+    'reports a climb Stokt dropped as missing after a full walk, and not after an interrupted one',
+    async ({withStoktServer}) => {
+      const database = await databases.fresh()
+      expect((await mastoc(database, ['import', 'all'])).code).toBe(0)
+      const {dropped, smaller, shrunk} = await withoutClimb(7)
+      try {
+        const full = await mastoc(database, ['import', 'all', '--json'], shrunk)
+        expect(full.code).toBe(0)
+        expect(JSON.parse(full.stdout).missing).toEqual(missingOne(dropped))
+        // A person reads the climb's name and wall beside its id.
+        const human = await mastoc(database, ['import', 'all'], shrunk)
+        expect(human.stdout).toContain(
+          `1 climb is no longer served by Stokt (kept):\n  ${dropped.id}  ${JSON.stringify(dropped.name)} on ${wallNameOf(gym, dropped.faceId)}\n`,
+        )
+        // never deleted
+        expect(await database.knex()('climbs').where('stokt_id', storedUuid(database.knex(), dropped.id)).first()).toBeDefined()
 
-      const partial = await mastoc(database, ['import', 'all', '--json', '--max-age', '30'], shrunk)
-      expect(JSON.parse(partial.stdout).missing).toBeUndefined()
-    } finally {
-      await shrunk.close()
-    }
-    const interrupting = await startStoktServer({
-      gym: smaller,
-      pageSize: 20,
-      intercept: (request, res) => (request.query.get('page') === '3' ? (sendJson(res, 503, {detail: 'down'}), true) : false),
-    })
-    try {
+        const partial = await mastoc(database, ['import', 'all', '--json', '--max-age', '30'], shrunk)
+        expect(JSON.parse(partial.stdout).missing).toBeUndefined()
+      } finally {
+        await shrunk.close()
+      }
+      const interrupting = await withStoktServer({
+        gym: smaller,
+        pageSize: 20,
+        intercept: (request, res) => (request.query.get('page') === '3' ? (sendJson(res, 503, {detail: 'down'}), true) : false),
+      })
       const interrupted = await mastoc(database, ['import', 'all', '--json', '--retries', '0'], interrupting)
       expect(interrupted.code).toBe(1)
       const [run] = await database.knex()('import_runs').orderBy('started_at', 'desc').limit(1)
       const summary = typeof run.summary === 'string' ? JSON.parse(run.summary) : run.summary
       expect(summary.missing).toBeUndefined()
-    } finally {
-      await interrupting.close()
-    }
-  })
+    },
+  )
 
   it.skipIf(skip)("never counts the mastoc server's own climbs, without a Stokt id, as missing", async () => {
     const database = await databases.fresh()
@@ -387,7 +391,7 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
     ])
   })
 
-  it.skipIf(skip)('shows exactly the changed fields on a dry run against a changed gym, and writes nothing', async () => {
+  it.skipIf(skip)('shows exactly the changed fields on a dry run against a changed gym, and writes nothing', async ({withStoktServer}) => {
     const database = await databases.fresh()
     expect((await mastoc(database, ['import', 'all'])).code).toBe(0)
     const changed = generateGym(GYM_SPEC)
@@ -409,55 +413,51 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
     }
     const wall = (faceId: unknown) => wallNameOf(changed, faceId)
     changed.climbs.unshift(newClimb)
-    const changedServer = await startStoktServer({gym: changed, pageSize: 20})
-    try {
-      const stamps = await writeCounts(database.knex())
-      const dry = await mastoc(database, ['import', 'all', '--dry-run', '--json'], changedServer)
-      expect(dry.code).toBe(0)
-      const summary = JSON.parse(dry.stdout)
-      expect(summary.changes.climbs).toEqual({
-        create: [newClimb.id],
-        update: [
-          {
-            stoktId: climb.id,
-            fields: [
-              {field: 'name', from: oldName, to: 'Nouveau nom ’25'},
-              {field: 'total_likes', from: oldLikes, to: oldLikes + 3},
-            ],
-          },
-        ],
-        labels: {
-          [newClimb.id as string]: {name: 'Brand new', face: wall(newClimb.faceId)},
-          [climb.id as string]: {name: 'Nouveau nom ’25', face: wall(climb.faceId)},
+    const changedServer = await withStoktServer({gym: changed, pageSize: 20})
+    const stamps = await writeCounts(database.knex())
+    const dry = await mastoc(database, ['import', 'all', '--dry-run', '--json'], changedServer)
+    expect(dry.code).toBe(0)
+    const summary = JSON.parse(dry.stdout)
+    expect(summary.changes.climbs).toEqual({
+      create: [newClimb.id],
+      update: [
+        {
+          stoktId: climb.id,
+          fields: [
+            {field: 'name', from: oldName, to: 'Nouveau nom ’25'},
+            {field: 'total_likes', from: oldLikes, to: oldLikes + 3},
+          ],
         },
-      })
-      expect(summary.changes.users).toEqual({create: [newSetter.id], update: [], labels: {[newSetter.id]: {name: 'Zoé Nouvelle'}}})
-      expect(summary.changes.holds).toBeUndefined()
-      expect(await writeCounts(database.knex())).toEqual(stamps)
-      expect(
-        await database
-          .knex()('climbs')
-          .where('stokt_id', newClimb.id as string)
-          .first(),
-      ).toBeUndefined()
+      ],
+      labels: {
+        [newClimb.id as string]: {name: 'Brand new', face: wall(newClimb.faceId)},
+        [climb.id as string]: {name: 'Nouveau nom ’25', face: wall(climb.faceId)},
+      },
+    })
+    expect(summary.changes.users).toEqual({create: [newSetter.id], update: [], labels: {[newSetter.id]: {name: 'Zoé Nouvelle'}}})
+    expect(summary.changes.holds).toBeUndefined()
+    expect(await writeCounts(database.knex())).toEqual(stamps)
+    expect(
+      await database
+        .knex()('climbs')
+        .where('stokt_id', newClimb.id as string)
+        .first(),
+    ).toBeUndefined()
 
-      const human = await mastoc(database, ['import', 'all', '--dry-run'], changedServer)
-      // Its phase lines say what it does: it compares, it writes nothing.
-      expect(human.stderr).toMatch(/Z Comparing the gym$/m)
-      expect(human.stderr).toMatch(/Z Reading 2 face setups and comparing their holds$/m)
-      expect(human.stderr).not.toMatch(/writ/i)
-      // Beside each id, what a person knows it by: a climb's name and wall, a setter's name.
-      expect(human.stdout).toContain(`users to create (1):\n  ${newSetter.id}  "Zoé Nouvelle"\n`)
-      expect(human.stdout).toContain(`climbs to create (1):\n  ${String(newClimb.id)}  "Brand new" on ${wall(newClimb.faceId)}\n`)
-      expect(human.stdout).toContain(
-        `climbs to update (1):\n  ${String(climb.id)}  "Nouveau nom ’25" on ${wall(climb.faceId)}: name ${JSON.stringify(oldName)} → "Nouveau nom ’25", total_likes ${oldLikes} → ${oldLikes + 3}`,
-      )
-    } finally {
-      await changedServer.close()
-    }
+    const human = await mastoc(database, ['import', 'all', '--dry-run'], changedServer)
+    // Its phase lines say what it does: it compares, it writes nothing.
+    expect(human.stderr).toMatch(/Z Comparing the gym$/m)
+    expect(human.stderr).toMatch(/Z Reading 2 face setups and comparing their holds$/m)
+    expect(human.stderr).not.toMatch(/writ/i)
+    // Beside each id, what a person knows it by: a climb's name and wall, a setter's name.
+    expect(human.stdout).toContain(`users to create (1):\n  ${newSetter.id}  "Zoé Nouvelle"\n`)
+    expect(human.stdout).toContain(`climbs to create (1):\n  ${String(newClimb.id)}  "Brand new" on ${wall(newClimb.faceId)}\n`)
+    expect(human.stdout).toContain(
+      `climbs to update (1):\n  ${String(climb.id)}  "Nouveau nom ’25" on ${wall(climb.faceId)}: name ${JSON.stringify(oldName)} → "Nouveau nom ’25", total_likes ${oldLikes} → ${oldLikes + 3}`,
+    )
   })
 
-  it.skipIf(skip)('prints nothing with --quiet when all is well, and the rejected records when not', async () => {
+  it.skipIf(skip)('prints nothing with --quiet when all is well, and the rejected records when not', async ({withStoktServer}) => {
     const database = await databases.fresh()
     const quiet = await mastoc(database, ['import', 'all', '--quiet'])
     expect(quiet.code).toBe(0)
@@ -465,14 +465,10 @@ describe.each(DATABASE_KINDS)('running from cron on %s', (kind) => {
     expect(quiet.stderr).toBe('')
     const bad = generateGym(GYM_SPEC)
     ;(bad.climbs[2] as Record<string, unknown>).faceId = 'not-a-uuid'
-    const badServer = await startStoktServer({gym: bad})
-    try {
-      const result = await mastoc(database, ['import', 'all', '--quiet'], badServer)
-      expect(result.code).toBe(3)
-      expect(result.stdout).toBe('')
-      expect(result.stderr).toContain(`climb ${String((bad.climbs[2] as {id: string}).id)}: faceId: not a UUID`)
-    } finally {
-      await badServer.close()
-    }
+    const badServer = await withStoktServer({gym: bad})
+    const result = await mastoc(database, ['import', 'all', '--quiet'], badServer)
+    expect(result.code).toBe(3)
+    expect(result.stdout).toBe('')
+    expect(result.stderr).toContain(`climb ${String((bad.climbs[2] as {id: string}).id)}: faceId: not a UUID`)
   })
 })

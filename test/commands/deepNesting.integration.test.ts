@@ -2,10 +2,11 @@ import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {afterEach, describe, expect, it} from 'vitest'
+import {afterAll, afterEach, describe, expect, it} from 'vitest'
 
-import {importArgs, runCli, type CliResult} from '../support/cli.js'
-import {createTestDatabase, DATABASE_KINDS, unavailable, type TestDatabase} from '../support/databases.js'
+import {importArgs, type CliResult} from '../support/cli.js'
+import {runCommand} from '../support/runCommand.js'
+import {DATABASE_KINDS, testDatabases, unavailable, type TestDatabase} from '../support/databases.js'
 import {readGymData} from '../support/gymData.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
 import {DEFAULT_TOKEN, startStoktServer, type StoktServer} from '../support/stoktServer.js'
@@ -56,11 +57,9 @@ describe.each(DATABASE_KINDS)('a climb nested 5,000 levels deep, on %s', (kind) 
     return server
   }
 
-  const freshDatabase = async () => {
-    const database = await createTestDatabase(kind)
-    cleanups.push(() => database.drop())
-    return database
-  }
+  const databases = testDatabases(kind)
+  afterAll(() => databases.dropAll())
+  const freshDatabase = () => databases.fresh()
 
   const scratchDir = () => {
     const dir = mkdtempSync(join(tmpdir(), 'mastoc-deep-'))
@@ -86,9 +85,12 @@ describe.each(DATABASE_KINDS)('a climb nested 5,000 levels deep, on %s', (kind) 
     const server = await serve(gym)
     const database = await freshDatabase()
 
-    const result = await runCli(['import', 'all', '--json', '--database', database.url, '--gym', gym.gymId, '--stokt-url', server.url], {
-      STOKT_TOKEN: DEFAULT_TOKEN,
-    })
+    const result = await runCommand(
+      ['import', 'all', '--json', '--database', database.url, '--gym', gym.gymId, '--stokt-url', server.url],
+      {
+        STOKT_TOKEN: DEFAULT_TOKEN,
+      },
+    )
 
     await expectDeepClimbsRejected(result, gym, database)
   })
@@ -103,7 +105,7 @@ describe.each(DATABASE_KINDS)('a climb nested 5,000 levels deep, on %s', (kind) 
       const rejectsPath = join(dir, 'rejects.jsonl')
       const snapshot = join(dir, 'snapshot')
 
-      const live = await runCli(importArgs(server, gym, database, ['--json', '--save-snapshot', snapshot, '--rejects', rejectsPath]), {
+      const live = await runCommand(importArgs(server, gym, database, ['--json', '--save-snapshot', snapshot, '--rejects', rejectsPath]), {
         STOKT_TOKEN: DEFAULT_TOKEN,
       })
 
@@ -120,7 +122,7 @@ describe.each(DATABASE_KINDS)('a climb nested 5,000 levels deep, on %s', (kind) 
       }
 
       const offline = await freshDatabase()
-      const replayed = await runCli(['import', 'all', '--json', '--database', offline.url, '--from-snapshot', snapshot])
+      const replayed = await runCommand(['import', 'all', '--json', '--database', offline.url, '--from-snapshot', snapshot])
       await expectDeepClimbsRejected(replayed, gym, offline)
     },
   )

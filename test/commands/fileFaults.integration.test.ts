@@ -4,7 +4,8 @@ import {join} from 'node:path'
 
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 
-import {expectJsonError, importArgs, runCli} from '../support/cli.js'
+import {expectJsonError, importArgs} from '../support/cli.js'
+import {runCommand} from '../support/runCommand.js'
 import {createTestDatabase, type TestDatabase} from '../support/databases.js'
 import {CAN_MOUNT, mountTmpfs, type MountedFolder} from '../support/fileSystems.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
@@ -51,7 +52,7 @@ describe('a file of the run that cannot be written', () => {
     return folder
   }
   const importAll = (database: TestDatabase, flags: string[]) =>
-    runCli(importArgs(server, gym, database, ['--json', ...flags]), {STOKT_TOKEN: DEFAULT_TOKEN})
+    runCommand(importArgs(server, gym, database, ['--json', ...flags]), {STOKT_TOKEN: DEFAULT_TOKEN})
 
   it.skipIf(!CAN_MOUNT)(
     '--save-snapshot into a full folder: exit 1 naming the snapshot folder, ENOSPC; the run recorded failed so',

@@ -1,7 +1,7 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {toCanonicalInstant} from '../../src/lib/common/instant.js'
-import {runCli} from '../support/cli.js'
+import {runCommand} from '../support/runCommand.js'
 import {testDatabases, unavailable, type TestDatabase} from '../support/databases.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
 import {startStoktServer, DEFAULT_TOKEN, type StoktServer} from '../support/stoktServer.js'
@@ -21,7 +21,7 @@ describe.skipIf(unavailable('postgres'))(
     let server: StoktServer
     const databases = testDatabases('postgres')
     const mastoc = (database: TestDatabase, args: string[]) =>
-      runCli(args, {DATABASE_URL: database.url, MASTOC_GYM: gym.gymId, STOKT_URL: server.url, STOKT_TOKEN: DEFAULT_TOKEN})
+      runCommand(args, {DATABASE_URL: database.url, MASTOC_GYM: gym.gymId, STOKT_URL: server.url, STOKT_TOKEN: DEFAULT_TOKEN})
     const climbRequests = () => server.requests.filter((request) => request.path.endsWith('/climbs'))
 
     async function unusualDatabase(): Promise<TestDatabase> {
@@ -85,7 +85,7 @@ describe.skipIf(unavailable('postgres'))(
         ),
       ).toEqual(new Set(['7']))
 
-      const status = await runCli(['status', '--json'], {DATABASE_URL: database.url})
+      const status = await runCommand(['status', '--json'], {DATABASE_URL: database.url})
       expect(status.code).toBe(0)
       const {runs, lastCompleted} = JSON.parse(status.stdout)
       expect(runs).toHaveLength(2)
@@ -95,7 +95,7 @@ describe.skipIf(unavailable('postgres'))(
       }
       expect(runs[0].options).toMatchObject({incremental: true, maxAge: 7})
       // The run's own instant, in the person's time zone, whatever the database's DateStyle.
-      const human = await runCli(['status'], {DATABASE_URL: database.url, TZ: 'UTC'})
+      const human = await runCommand(['status'], {DATABASE_URL: database.url, TZ: 'UTC'})
       expect(human.stdout).toContain(`  ${runs[0].startedAt.slice(0, 10)} ${runs[0].startedAt.slice(11, 19)} UTC  `)
     })
   },

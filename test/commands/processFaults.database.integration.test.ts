@@ -2,10 +2,11 @@ import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {migrateToLatest} from '../../src/lib/db/migrate.js'
 import {runCli} from '../support/cli.js'
+import {runCommand} from '../support/runCommand.js'
 import {createTestDatabase, DATABASE_KINDS, testDatabases, unavailable} from '../support/databases.js'
 import {startFakePostgres} from '../support/fakePostgres.js'
 import {CAN_MOUNT, mountTmpfs} from '../support/fileSystems.js'
@@ -33,17 +34,15 @@ describe('the database unreachable or unusable', () => {
     server = await startStoktServer({gym})
     scratch = mkdtempSync(join(tmpdir(), 'mastoc-dbfaults-'))
   })
-  afterEach(async () => {
-    await databases.dropAll()
-  })
   afterAll(async () => {
+    await databases.dropAll()
     await server?.close()
     rmSync(scratch, {recursive: true, force: true})
   })
 
   /** `import all` against `database`, logging in to Stokt with a username and password. */
   const importInto = (database: string) =>
-    runCli(['import', 'all', '--json'], {
+    runCommand(['import', 'all', '--json'], {
       DATABASE_URL: database,
       MASTOC_GYM: gym.gymId,
       STOKT_URL: server.url,
@@ -66,7 +65,7 @@ describe('the database unreachable or unusable', () => {
     expect(server.requests.length).toBe(requestsBefore)
 
     // mastoc status fails the same way, and no output ever shows the password.
-    const status = await runCli(['status', '--json'], {DATABASE_URL: url})
+    const status = await runCommand(['status', '--json'], {DATABASE_URL: url})
     expect(status.code).toBe(1)
     expect(status.stderr).toContain('postgres://mastoc:***@127.0.0.1:1/mastoc')
     for (const output of [result.stdout, result.stderr, status.stdout, status.stderr]) expect(output).not.toContain('s3cret-pass')
@@ -80,7 +79,7 @@ describe('the database unreachable or unusable', () => {
       const database = await databases.fresh()
       const name = new URL(database.url).pathname.slice(1)
       const url = withPassword(database.url, DB_PASSWORD)
-      if (migrated) expect((await runCli(['db', 'migrate'], {DATABASE_URL: url})).code).toBe(0)
+      if (migrated) expect((await runCommand(['db', 'migrate'], {DATABASE_URL: url})).code).toBe(0)
       // Every session opened from now on is read-only.
       const db = database.knex()
       await db.raw(`alter database "${name}" set default_transaction_read_only = on`)
@@ -97,7 +96,7 @@ describe('the database unreachable or unusable', () => {
       if (migrated) expect(Number((await db('import_runs').count({n: '*'}))[0].n)).toBe(0)
 
       // mastoc status only reads: it answers on a read-only database, migrated or not.
-      const status = await runCli(['status', '--json'], {DATABASE_URL: url})
+      const status = await runCommand(['status', '--json'], {DATABASE_URL: url})
       expect(status.stderr).toBe('')
       expect(status.code).toBe(0)
       expect(JSON.parse(status.stdout)).toEqual({
@@ -164,7 +163,7 @@ describe('the database unreachable or unusable', () => {
       const url = `postgres://mastoc@127.0.0.1:${postgres.port}/mastoc`
       const env = {MASTOC_GYM: gym.gymId, STOKT_URL: server.url, STOKT_USERNAME: DEFAULT_USERNAME, STOKT_PASSWORD: DEFAULT_PASSWORD}
 
-      const result = await runCli([...command, '--database', url], env)
+      const result = await runCommand([...command, '--database', url], env)
 
       expect(result.code).toBe(1)
       expect(result.stderr).toBe(
@@ -196,7 +195,7 @@ describe('the database unreachable or unusable', () => {
 
   it('mastoc status on a SQLite file in a directory that does not exist: exit 1 saying so; no directory is created', async () => {
     const path = join(scratch, 'no-dir', 'mastoc.db')
-    const status = await runCli(['status', '--json'], {DATABASE_URL: path})
+    const status = await runCommand(['status', '--json'], {DATABASE_URL: path})
     expect(status.code).toBe(1)
     expect(status.stderr).toBe(
       `Error: sqlite:${path} does not exist (nor does its folder ${join(scratch, 'no-dir')}): check --database (DATABASE_URL) and the directory it is relative to; an import or \`mastoc db migrate\` creates it (status does not)\n`,
@@ -216,7 +215,7 @@ describe('the database unreachable or unusable', () => {
         const before = readFileSync(path)
         folder.makeReadOnly()
 
-        const status = await runCli(['status', '--json', '--database', path])
+        const status = await runCommand(['status', '--json', '--database', path])
 
         expect(status.stderr).toBe('')
         expect(status.code).toBe(0)

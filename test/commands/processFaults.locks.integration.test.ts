@@ -2,13 +2,15 @@ import {hostname} from 'node:os'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import type {Knex} from 'knex'
-import {describe, expect, it} from 'vitest'
+import {describe, expect} from 'vitest'
 
 import {type ChildHandle, expectJsonError, importArgs, runCli, startCli, waitFor} from '../support/cli.js'
+import {runCommand} from '../support/runCommand.js'
 import {createTestDatabase, DATABASE_KINDS, unavailable, type DatabaseKind, type TestDatabase} from '../support/databases.js'
 import {expectedGymData, readGymData, type GymData, type Row} from '../support/gymData.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
 import {DEFAULT_TOKEN, startStoktServer, type RecordedRequest, type StoktServer} from '../support/stoktServer.js'
+import {it} from '../support/withStoktServer.js'
 
 /**
  * Two imports at once, through the real CLI: one import per gym and database at a time. The first
@@ -44,7 +46,7 @@ describe.each(DATABASE_KINDS)('two imports at once, on %s', (kind) => {
       expect(firstRun.status).toBe('running')
 
       // `mastoc status` shows who holds the gym, and since when.
-      const status = await runCli(['status', '--json', '--database', database.url])
+      const status = await runCommand(['status', '--json', '--database', database.url])
       expect(status.code).toBe(0)
       const {locks} = JSON.parse(status.stdout)
       expect(locks).toEqual([
@@ -60,7 +62,7 @@ describe.each(DATABASE_KINDS)('two imports at once, on %s', (kind) => {
 
       // No wait: refused at once, before anything is fetched.
       const requestsBefore = env.server.requests.length
-      const refused = await runCli(importArgs(env.server, gym, database, ['--json']), {STOKT_TOKEN: DEFAULT_TOKEN})
+      const refused = await runCommand(importArgs(env.server, gym, database, ['--json']), {STOKT_TOKEN: DEFAULT_TOKEN})
       const message = `another import of gym ${gym.gymId} holds the lock: pid ${first.pid} on ${HOST}, import all, since ${since} (waited 0 s); run again once it has finished, or give --wait-lock SECONDS to wait for it`
       expect(refused.code).toBe(1)
       expectJsonError(refused)
@@ -97,7 +99,7 @@ describe.each(DATABASE_KINDS)('two imports at once, on %s', (kind) => {
       expect(byId.get(waitingRunId)).toMatchObject({status: 'succeeded'})
       // It started before the first had finished, and finished after.
       expect(byId.get(waitingRunId)!.started_at < byId.get(firstRun.id)!.finished_at!).toBe(true)
-      expect(JSON.parse((await runCli(['status', '--json', '--database', database.url])).stdout).locks).toEqual([])
+      expect(JSON.parse((await runCommand(['status', '--json', '--database', database.url])).stdout).locks).toEqual([])
     })
   })
 
@@ -107,7 +109,7 @@ describe.each(DATABASE_KINDS)('two imports at once, on %s', (kind) => {
       const db = database.knex()
       const first = env.start(gym, FIRST_RUN_FLAGS)
       await env.firstHeld(first)
-      const {locks} = JSON.parse((await runCli(['status', '--json', '--database', database.url])).stdout)
+      const {locks} = JSON.parse((await runCommand(['status', '--json', '--database', database.url])).stdout)
       const waitLine = `waiting up to 60 s for the lock on gym ${gym.gymId}, held by pid ${first.pid} on ${HOST}, import all, since ${locks[0].acquiredAt}`
 
       // Not on a terminal: one timestamped line, as the phases are.
@@ -155,7 +157,7 @@ describe.each(DATABASE_KINDS)('two imports at once, on %s', (kind) => {
 
       // The holder is untouched and finishes.
       expect(first.exited()).toBe(false)
-      const {locks} = JSON.parse((await runCli(['status', '--json', '--database', database.url])).stdout)
+      const {locks} = JSON.parse((await runCommand(['status', '--json', '--database', database.url])).stdout)
       expect(locks).toEqual([expect.objectContaining({runId: firstRun.id})])
       env.releaseFirst()
       expect((await first.result).code).toBe(0)
@@ -163,30 +165,26 @@ describe.each(DATABASE_KINDS)('two imports at once, on %s', (kind) => {
     })
   })
 
-  it.skipIf(skip)('an import of another gym into the same database is not held up', async () => {
+  it.skipIf(skip)('an import of another gym into the same database is not held up', async ({withStoktServer}) => {
     await withEnvironment(kind, async (env) => {
       const {gym, database} = env
       const db = database.knex()
       // Another gym, with hold ids of its own (the generator starts every gym's at 800000).
       const otherGym = withHoldIdsShifted(generateGym({...GYM_SPEC, seed: 44}), 100_000)
-      const otherServer = await startStoktServer({gym: otherGym, pageSize: PAGE_SIZE})
-      try {
-        const first = env.start(gym, FIRST_RUN_FLAGS)
-        await env.firstHeld(first)
+      const otherServer = await withStoktServer({gym: otherGym, pageSize: PAGE_SIZE})
+      const first = env.start(gym, FIRST_RUN_FLAGS)
+      await env.firstHeld(first)
 
-        const other = await runCli(importArgs(otherServer, otherGym, database, ['--json']), {STOKT_TOKEN: DEFAULT_TOKEN})
-        expect(other.stderr).toBe('')
-        expect(other.code).toBe(0)
-        expect(first.exited()).toBe(false) // still holding its own gym all along
-        const {locks} = JSON.parse((await runCli(['status', '--json', '--database', database.url])).stdout)
-        expect(locks.map((lock: {gymStoktId: string}) => lock.gymStoktId)).toEqual([gym.gymId])
+      const other = await runCommand(importArgs(otherServer, otherGym, database, ['--json']), {STOKT_TOKEN: DEFAULT_TOKEN})
+      expect(other.stderr).toBe('')
+      expect(other.code).toBe(0)
+      expect(first.exited()).toBe(false) // still holding its own gym all along
+      const {locks} = JSON.parse((await runCommand(['status', '--json', '--database', database.url])).stdout)
+      expect(locks.map((lock: {gymStoktId: string}) => lock.gymStoktId)).toEqual([gym.gymId])
 
-        env.releaseFirst()
-        expect((await first.result).code).toBe(0)
-        expect(await readGymData(db)).toEqual(merged(expectedGymData(gym), expectedGymData(otherGym)))
-      } finally {
-        await otherServer.close()
-      }
+      env.releaseFirst()
+      expect((await first.result).code).toBe(0)
+      expect(await readGymData(db)).toEqual(merged(expectedGymData(gym), expectedGymData(otherGym)))
     })
   })
 })

@@ -7,7 +7,8 @@ import type {ServerResponse} from 'node:http'
 import type {Knex} from 'knex'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {runCli, type CliResult} from '../support/cli.js'
+import {type CliResult} from '../support/cli.js'
+import {runCommand} from '../support/runCommand.js'
 import {createTestDatabase, DATABASE_KINDS, unavailable, type TestDatabase} from '../support/databases.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
 import {DEFAULT_TOKEN, DEFAULT_USERNAME, sendJson, startStoktServer, type StoktServer} from '../support/stoktServer.js'
@@ -71,7 +72,7 @@ describe.each(DATABASE_KINDS)('secrets, on %s', (kind) => {
   const mastoc = async (what: string, args: string[], server?: StoktServer): Promise<CliResult> => {
     const env: Record<string, string> = {DATABASE_URL: databaseUrl}
     if (server) Object.assign(env, {STOKT_URL: server.url, MASTOC_GYM: gym.gymId, STOKT_USERNAME: DEFAULT_USERNAME, STOKT_PASSWORD})
-    const result = await runCli(args, env)
+    const result = await runCommand(args, env)
     outputs.push({what: `${what} (stdout)`, text: result.stdout}, {what: `${what} (stderr)`, text: result.stderr})
     return result
   }

@@ -1,12 +1,14 @@
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect} from 'vitest'
 
 import {canonicalFromStored} from '../../src/lib/db/encodings.js'
-import {expectJsonError, importArgs, runCli} from '../support/cli.js'
+import {expectJsonError, importArgs} from '../support/cli.js'
+import {runCommand} from '../support/runCommand.js'
 import {DATABASE_KINDS, testDatabases, unavailable, type TestDatabase} from '../support/databases.js'
 import {expectedGymData, readGymData, writeCounts} from '../support/gymData.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
 import {makeServerTables, storedInstant, storedUuid, type ServerTablesOptions} from '../support/serverTables.js'
 import {DEFAULT_TOKEN, startStoktServer, type StoktServer} from '../support/stoktServer.js'
+import {it} from '../support/withStoktServer.js'
 
 /**
  * Importing into the database the mastoc server made for itself (its own DDL, as it emits it), and
@@ -23,7 +25,7 @@ describe.each(DATABASE_KINDS)("into the mastoc server's own tables, on %s", (kin
   let server: StoktServer
   const databases = testDatabases(kind)
   const importAll = (database: TestDatabase, flags: readonly string[] = []) =>
-    runCli([...importArgs(server, gym, database, ['--json', ...flags])], {STOKT_TOKEN: DEFAULT_TOKEN})
+    runCommand([...importArgs(server, gym, database, ['--json', ...flags])], {STOKT_TOKEN: DEFAULT_TOKEN})
   const serverDatabase = async (options: ServerTablesOptions = {}) => {
     const database = await databases.fresh()
     await makeServerTables(database.knex(), options)
@@ -131,68 +133,62 @@ describe.each(DATABASE_KINDS)("into the mastoc server's own tables, on %s", (kin
     })
   })
 
-  it.skipIf(skip).each(STRATEGIES)(
+  it.skipIf(skip).for(STRATEGIES)(
     "rejects, %s, a value longer than the server's column holds, naming the field and the width, and imports the rest",
-    async (_name, strategy) => {
+    async ([_name, strategy], {withStoktServer}) => {
       const spoiled = structuredClone(gym)
       const [longGrade, longName] = [spoiled.climbs[2], spoiled.climbs[4]] as {id: string; name: string; crowdGrade: {font: string}}[]
       longGrade.crowdGrade.font = '7A+ (soft?)' + '!'
       longName.name = 'n'.repeat(299) + '🧗'
-      const spoiledServer = await startStoktServer({gym: spoiled})
-      try {
-        const database = await serverDatabase()
-        const result = await runCli([...importArgs(spoiledServer, gym, database, ['--json', ...strategy])], {STOKT_TOKEN: DEFAULT_TOKEN})
-        expect(result.code).toBe(3)
-        expect(JSON.parse(result.stdout).rejected).toEqual([
-          {
-            entity: 'climb',
-            stoktId: longGrade.id,
-            reason: "crowdGrade.font: is 12 characters, more than the 10 of the server's climbs.grade_font",
-          },
-          {entity: 'climb', stoktId: longName.id, reason: "name: is 300 characters, more than the 255 of the server's climbs.name"},
-        ])
-        const expected = expectedGymData(gym)
-        const data = await readGymData(database.knex())
-        expect(data.climbs).toEqual(expected.climbs.filter((climb) => climb.stokt_id !== longGrade.id && climb.stokt_id !== longName.id))
-        expect(data.holds).toEqual(expected.holds)
-      } finally {
-        await spoiledServer.close()
-      }
+      const spoiledServer = await withStoktServer({gym: spoiled})
+      const database = await serverDatabase()
+      const result = await runCommand([...importArgs(spoiledServer, gym, database, ['--json', ...strategy])], {
+        STOKT_TOKEN: DEFAULT_TOKEN,
+      })
+      expect(result.code).toBe(3)
+      expect(JSON.parse(result.stdout).rejected).toEqual([
+        {
+          entity: 'climb',
+          stoktId: longGrade.id,
+          reason: "crowdGrade.font: is 12 characters, more than the 10 of the server's climbs.grade_font",
+        },
+        {entity: 'climb', stoktId: longName.id, reason: "name: is 300 characters, more than the 255 of the server's climbs.name"},
+      ])
+      const expected = expectedGymData(gym)
+      const data = await readGymData(database.knex())
+      expect(data.climbs).toEqual(expected.climbs.filter((climb) => climb.stokt_id !== longGrade.id && climb.stokt_id !== longName.id))
+      expect(data.holds).toEqual(expected.holds)
     },
   )
 
   it.skipIf(skip)(
     'keeps a climb whose id is all decimal digits where the database can: PostgreSQL; SQLite rejects it, saying why',
-    async () => {
+    async ({withStoktServer}) => {
       const numeric = structuredClone(gym)
       const climb = numeric.climbs[6] as {id: string}
       climb.id = '12345678-9012-4345-8789-012345678901'
-      const numericServer = await startStoktServer({gym: numeric})
-      try {
-        const database = await serverDatabase()
-        const run = () => runCli([...importArgs(numericServer, numeric, database, ['--json'])], {STOKT_TOKEN: DEFAULT_TOKEN})
-        const first = await run()
-        const expected = expectedGymData(numeric)
-        if (kind === 'sqlite') {
-          expect(first.code).toBe(3)
-          expect(JSON.parse(first.stdout).rejected).toEqual([
-            {
-              entity: 'climb',
-              stoktId: climb.id,
-              reason: `id: ${climb.id} cannot be kept in SQLite as the mastoc server stores UUIDs (its 32 hex digits read as a number, which SQLite stores rounded); PostgreSQL keeps it`,
-            },
-          ])
-          expected.climbs = expected.climbs.filter((row) => row.stokt_id !== climb.id)
-        } else {
-          expect(first.code).toBe(0)
-        }
-        expect(await readGymData(database.knex())).toEqual(expected)
-        const before = await writeCounts(database.knex())
-        expect((await run()).code).toBe(first.code)
-        expect(await writeCounts(database.knex())).toEqual(before)
-      } finally {
-        await numericServer.close()
+      const numericServer = await withStoktServer({gym: numeric})
+      const database = await serverDatabase()
+      const run = () => runCommand([...importArgs(numericServer, numeric, database, ['--json'])], {STOKT_TOKEN: DEFAULT_TOKEN})
+      const first = await run()
+      const expected = expectedGymData(numeric)
+      if (kind === 'sqlite') {
+        expect(first.code).toBe(3)
+        expect(JSON.parse(first.stdout).rejected).toEqual([
+          {
+            entity: 'climb',
+            stoktId: climb.id,
+            reason: `id: ${climb.id} cannot be kept in SQLite as the mastoc server stores UUIDs (its 32 hex digits read as a number, which SQLite stores rounded); PostgreSQL keeps it`,
+          },
+        ])
+        expected.climbs = expected.climbs.filter((row) => row.stokt_id !== climb.id)
+      } else {
+        expect(first.code).toBe(0)
       }
+      expect(await readGymData(database.knex())).toEqual(expected)
+      const before = await writeCounts(database.knex())
+      expect((await run()).code).toBe(first.code)
+      expect(await writeCounts(database.knex())).toEqual(before)
     },
   )
 

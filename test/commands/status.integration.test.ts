@@ -4,7 +4,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {migrateToLatest} from '../../src/lib/db/migrate.js'
 import {KnexRunHistory} from '../../src/lib/db/runHistory.js'
-import {runCli} from '../support/cli.js'
+import {runCommand} from '../support/runCommand.js'
 import {DATABASE_KINDS, testDatabases, unavailable, type TestDatabase} from '../support/databases.js'
 
 /** Two gyms whose ids share their first 8 characters, and a third. */
@@ -87,7 +87,7 @@ describe.each(DATABASE_KINDS)('mastoc status on %s', (kind) => {
   const databases = testDatabases(kind)
   let database: TestDatabase
   const status = async (args: string[] = []) => {
-    const result = await runCli(['status', '--database', database.url, ...args], {TZ: 'Europe/Paris'})
+    const result = await runCommand(['status', '--database', database.url, ...args], {TZ: 'Europe/Paris'})
     expect(result.code, result.stderr).toBe(0)
     return result.stdout.trimEnd().split('\n')
   }
@@ -204,7 +204,7 @@ describe.each(DATABASE_KINDS)('mastoc status on %s', (kind) => {
   })
 
   it.skipIf(skip)('refuses a --gym that is no gym id, as a usage error', async () => {
-    const result = await runCli(['status', '--database', database.url, '--gym', 'Montoboard'])
+    const result = await runCommand(['status', '--database', database.url, '--gym', 'Montoboard'])
     expect(result.code).toBe(2)
     expect(result.stderr).toContain('expected a Stokt gym id or its first characters')
   })

@@ -3,11 +3,12 @@ import {createServer, type IncomingMessage, type Server, type ServerResponse} fr
 import type {AddressInfo} from 'node:net'
 import {gzipSync} from 'node:zlib'
 
-import {afterEach, describe, expect, it} from 'vitest'
+import {afterAll, afterEach, describe, expect, it} from 'vitest'
 
 import {DEFAULT_PAGE_SIZE} from '../../src/flags.js'
-import {type CliResult, expectJsonError, runCli} from '../support/cli.js'
-import {createTestDatabase, DATABASE_KINDS, unavailable, type TestDatabase} from '../support/databases.js'
+import {type CliResult, expectJsonError} from '../support/cli.js'
+import {runCommand} from '../support/runCommand.js'
+import {DATABASE_KINDS, testDatabases, unavailable, type TestDatabase} from '../support/databases.js'
 import {expectedGymData, expectedWithFirstClimbs, readGymData} from '../support/gymData.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
 import {latestRun} from '../support/runs.js'
@@ -42,11 +43,9 @@ describe.each(DATABASE_KINDS)('Stokt refusing, drifting or redirecting, through 
     await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()))
   })
 
-  const freshDatabase = async () => {
-    const database = await createTestDatabase(kind)
-    cleanups.push(() => database.drop())
-    return database
-  }
+  const databases = testDatabases(kind)
+  afterAll(() => databases.dropAll())
+  const freshDatabase = () => databases.fresh()
 
   const serve = async (gym: GeneratedGym, intercept?: (req: RecordedRequest, res: ServerResponse) => boolean) => {
     const server = await startStoktServer({gym, pageSize: PAGE_SIZE, intercept})
@@ -61,7 +60,7 @@ describe.each(DATABASE_KINDS)('Stokt refusing, drifting or redirecting, through 
     flags: string[],
     env: Record<string, string>,
   ): Promise<CliResult> =>
-    runCli(['import', 'all', '--json', '--database', database.url, '--gym', gym.gymId, '--stokt-url', server.url, ...flags], env)
+    runCommand(['import', 'all', '--json', '--database', database.url, '--gym', gym.gymId, '--stokt-url', server.url, ...flags], env)
 
   const LOGIN = {STOKT_USERNAME: DEFAULT_USERNAME, STOKT_PASSWORD: DEFAULT_PASSWORD}
 

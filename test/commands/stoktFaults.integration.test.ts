@@ -1,8 +1,9 @@
 import type {ServerResponse} from 'node:http'
 
-import {afterEach, describe, expect, it} from 'vitest'
+import {afterAll, afterEach, describe, expect, it} from 'vitest'
 
-import {type CliResult, expectJsonError, runCli} from '../support/cli.js'
+import {type CliResult, expectJsonError} from '../support/cli.js'
+import {runCommand} from '../support/runCommand.js'
 import {DATABASE_KINDS, testDatabases, unavailable, type TestDatabase} from '../support/databases.js'
 import {expectedGymData, expectedWithFirstClimbs, readGymData} from '../support/gymData.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
@@ -77,8 +78,8 @@ describe.each(DATABASE_KINDS)('Stokt failing in passing ways, through the CLI, o
 
   afterEach(async () => {
     await Promise.all(servers.splice(0).map((server) => server.close()))
-    await databases.dropAll()
   })
+  afterAll(() => databases.dropAll())
 
   /** A server whose requests arrive at `intercept` first, each with its arrival time. */
   const serve = async (gym: GeneratedGym, intercept: (req: RecordedRequest, res: ServerResponse, arrivedMs: number) => boolean) => {
@@ -88,7 +89,7 @@ describe.each(DATABASE_KINDS)('Stokt failing in passing ways, through the CLI, o
   }
 
   const importAll = (server: StoktServer, gym: GeneratedGym, database: TestDatabase, flags: string[]): Promise<CliResult> =>
-    runCli(
+    runCommand(
       ['import', 'all', '--json', '--database', database.url, '--gym', gym.gymId, '--stokt-url', server.url, '--timeout', '1', ...flags],
       {
         STOKT_TOKEN: DEFAULT_TOKEN,

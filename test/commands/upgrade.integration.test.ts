@@ -2,7 +2,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {dashedUuid} from '../../src/lib/db/encodings.js'
 import {MastocMigrationSource} from '../../src/lib/db/migrationSource.js'
-import {runCli} from '../support/cli.js'
+import {runCommand} from '../support/runCommand.js'
 import {DATABASE_KINDS, testDatabases, unavailable, type TestDatabase} from '../support/databases.js'
 import {expectedGymData, readGymData, writeCounts} from '../support/gymData.js'
 import {writeEarlierLayoutGym} from '../support/earlierLayout.js'
@@ -20,7 +20,7 @@ describe.each(DATABASE_KINDS)('the current build on a database another build mig
   let server: StoktServer
   const databases = testDatabases(kind)
   const importAll = (database: TestDatabase, flags: string[] = []) =>
-    runCli(['import', 'all', '--json', ...flags], {
+    runCommand(['import', 'all', '--json', ...flags], {
       DATABASE_URL: database.url,
       MASTOC_GYM: gym.gymId,
       STOKT_URL: server.url,
@@ -85,7 +85,7 @@ describe.each(DATABASE_KINDS)('the current build on a database another build mig
       await knex('import_runs').insert(earlierRun)
       const ids = await knex('climbs').orderBy('stokt_id').pluck('id')
 
-      const migrate = await runCli(['db', 'migrate'], {DATABASE_URL: database.url})
+      const migrate = await runCommand(['db', 'migrate'], {DATABASE_URL: database.url})
       expect(migrate.stderr).toBe('')
       expect(migrate.code).toBe(0)
       expect(await readGymData(knex)).toEqual(expectedGymData(gym))
@@ -97,7 +97,7 @@ describe.each(DATABASE_KINDS)('the current build on a database another build mig
       const summary = JSON.parse(next.stdout)
       for (const entity of ['faces', 'holds', 'users', 'climbs']) expect(summary[entity], entity).toMatchObject({created: 0, updated: 0})
       expect(await writeCounts(knex)).toEqual(before)
-      const status = JSON.parse((await runCli(['status', '--json'], {DATABASE_URL: database.url})).stdout)
+      const status = JSON.parse((await runCommand(['status', '--json'], {DATABASE_URL: database.url})).stdout)
       expect(status.runs.map((run: {status: string}) => run.status)).toEqual(['succeeded', 'succeeded'])
     },
   )
@@ -115,12 +115,12 @@ describe.each(DATABASE_KINDS)('the current build on a database another build mig
     const result = await importAll(database)
     expect(result.code).toBe(1)
     expect(result.stderr.replace(/\s*›\s*/g, ' ')).toContain(refusal)
-    const migrate = await runCli(['db', 'migrate'], {DATABASE_URL: database.url})
+    const migrate = await runCommand(['db', 'migrate'], {DATABASE_URL: database.url})
     expect(migrate.code).toBe(1)
     expect(migrate.stderr.replace(/\s*›\s*/g, ' ')).toContain(refusal)
     expect(await writeCounts(knex)).toEqual(stamps)
     expect(await knex('import_runs').count({count: '*'})).toEqual(runs)
     // status only reads, and still answers.
-    expect((await runCli(['status'], {DATABASE_URL: database.url})).code).toBe(0)
+    expect((await runCommand(['status'], {DATABASE_URL: database.url})).code).toBe(0)
   })
 })

@@ -9,7 +9,7 @@ import {openDatabase} from '../../src/lib/db/connection.js'
 import {parseDatabaseTarget} from '../../src/lib/db/target.js'
 
 /**
- * Databases for tests: a fresh SQLite file or a fresh PostgreSQL database each. PostgreSQL suites
+ * Databases for tests: a fresh SQLite file or an empty PostgreSQL database each. PostgreSQL suites
  * run when the server answers; CI sets MASTOC_TEST_POSTGRES=required so that a missing server fails.
  */
 export type DatabaseKind = 'sqlite' | 'postgres'
@@ -51,56 +51,158 @@ export interface TestDatabase {
 }
 
 export async function createTestDatabase(kind: DatabaseKind): Promise<TestDatabase> {
+  if (kind === 'sqlite') return sqliteDatabase()
+  const name = await createPostgresDatabase()
+  return postgresDatabase(name, () => dropPostgresDatabase(name))
+}
+
+function sqliteDatabase(): TestDatabase {
   let handle: Knex | undefined
-  const open = (url: string) => (handle ??= openDatabase(parseDatabaseTarget(url)))
-  if (kind === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'mastoc-test-'))
-    const url = join(dir, 'mastoc.db')
-    return {
-      kind,
-      url,
-      knex: () => open(url),
-      async drop() {
-        await handle?.destroy()
-        rmSync(dir, {recursive: true, force: true})
-      },
-    }
-  }
-  const name = `mastoc_test_${randomBytes(6).toString('hex')}`
-  const admin = knexFactory({client: 'pg', connection: ADMIN_URL, pool: {min: 0, max: 1}})
-  await admin.raw(`create database ${name}`)
-  await admin.destroy()
-  const url = new URL(ADMIN_URL)
-  url.pathname = `/${name}`
+  const dir = mkdtempSync(join(tmpdir(), 'mastoc-test-'))
+  const url = join(dir, 'mastoc.db')
   return {
-    kind,
-    url: url.toString(),
-    knex: () => open(url.toString()),
+    kind: 'sqlite',
+    url,
+    knex: () => (handle ??= openDatabase(parseDatabaseTarget(url))),
     async drop() {
       await handle?.destroy()
-      const cleanup = knexFactory({client: 'pg', connection: ADMIN_URL, pool: {min: 0, max: 1}})
-      await cleanup.raw(`drop database if exists ${name} with (force)`)
-      await cleanup.destroy()
+      rmSync(dir, {recursive: true, force: true})
     },
   }
 }
 
-/** The databases a suite makes as it goes: each test takes a fresh one, and all are dropped at the end. */
+/** `name` as a TestDatabase: drop() closes the handle, then calls `release`. */
+function postgresDatabase(name: string, release: () => Promise<void>): TestDatabase {
+  let handle: Knex | undefined
+  let released: Promise<void> | undefined
+  const url = databaseUrl(name)
+  return {
+    kind: 'postgres',
+    url,
+    knex: () => (handle ??= openDatabase(parseDatabaseTarget(url))),
+    drop: () =>
+      (released ??= (async () => {
+        await handle?.destroy()
+        await release()
+      })()),
+  }
+}
+
+function databaseUrl(name: string): string {
+  const url = new URL(ADMIN_URL)
+  url.pathname = `/${name}`
+  return url.toString()
+}
+
+function adminKnex(url = ADMIN_URL): Knex {
+  return knexFactory({client: 'pg', connection: url, pool: {min: 0, max: 1}})
+}
+
+async function createPostgresDatabase(): Promise<string> {
+  const name = `mastoc_test_${randomBytes(6).toString('hex')}`
+  const admin = adminKnex()
+  try {
+    await admin.raw(`create database ${name}`)
+  } finally {
+    await admin.destroy()
+  }
+  return name
+}
+
+async function dropPostgresDatabase(name: string): Promise<void> {
+  const admin = adminKnex()
+  try {
+    await admin.raw(`drop database if exists ${name} with (force)`)
+  } finally {
+    await admin.destroy()
+  }
+}
+
+/**
+ * Makes database `name` again as CREATE DATABASE made it from template1: no sessions, no settings
+ * of its own (ALTER DATABASE … SET), and no schema but an empty `public`, owned and granted as
+ * template1's is — so no table, sequence, function or trigger a test or an import left.
+ */
+async function emptyPostgresDatabase(name: string): Promise<void> {
+  const admin = adminKnex()
+  try {
+    await admin.raw(`alter database ${name} reset all`)
+    // Sessions a test left open (a child it killed, a handle it kept): none holds a lock, nor outlives it.
+    for (;;) {
+      const {rows} = await admin.raw<{rows: {pid: number}[]}>(
+        'select pid, pg_terminate_backend(pid) from pg_stat_activity where datname = ? and pid <> pg_backend_pid()',
+        [name],
+      )
+      if (rows.length === 0) break
+    }
+  } finally {
+    await admin.destroy()
+  }
+  const db = adminKnex(databaseUrl(name))
+  try {
+    const {rows} = await db.raw<{rows: {name: string}[]}>(
+      `select nspname as name from pg_namespace where nspname not like 'pg\\_%' and nspname <> 'information_schema'`,
+    )
+    const schemas = rows.map((row) => `"${row.name.replaceAll('"', '""')}"`).join(', ')
+    await db.raw(
+      `${schemas === '' ? '' : `drop schema ${schemas} cascade;`}
+       create schema public authorization pg_database_owner;
+       grant usage on schema public to public;
+       comment on schema public is 'standard public schema'`,
+    )
+  } finally {
+    await db.destroy()
+  }
+}
+
+/**
+ * The databases a suite takes as it goes: each fresh() is an empty database of its own, and all
+ * are dropped by dropAll() at the end. SQLite: a new file each. PostgreSQL: a database another
+ * test of the suite has finished with, emptied as new (emptyPostgresDatabase), else a new one —
+ * CREATE DATABASE costs far more than emptying one.
+ */
 export interface TestDatabases {
   fresh(): Promise<TestDatabase>
   dropAll(): Promise<void>
 }
 
 export function testDatabases(kind: DatabaseKind): TestDatabases {
-  const databases: TestDatabase[] = []
+  const taken: TestDatabase[] = []
+  /** PostgreSQL databases made for this suite, and whether a test has one now. */
+  const made: {name: string; busy: boolean}[] = []
+  const take = async (): Promise<TestDatabase> => {
+    if (kind === 'sqlite') return sqliteDatabase()
+    let entry = made.find((candidate) => !candidate.busy)
+    if (entry) {
+      entry.busy = true
+      await emptyPostgresDatabase(entry.name)
+    } else {
+      entry = {name: '', busy: true}
+      made.push(entry)
+      entry.name = await createPostgresDatabase()
+    }
+    const free = entry
+    return postgresDatabase(free.name, async () => {
+      free.busy = false
+    })
+  }
   return {
     async fresh() {
-      const database = await createTestDatabase(kind)
-      databases.push(database)
+      const database = await take()
+      taken.push(database)
+      // Imported here, in a test: the benchmark takes its databases from this module too, without vitest.
+      const {onTestFinished} = await import('vitest')
+      try {
+        // Given back once the test is over, for the suite's next test.
+        onTestFinished(() => database.drop())
+      } catch {
+        // Taken outside a test (beforeAll): kept until dropAll().
+      }
       return database
     },
     async dropAll() {
-      await Promise.all(databases.splice(0).map((database) => database.drop()))
+      await Promise.all(taken.splice(0).map((database) => database.drop()))
+      await Promise.all(made.splice(0).map((entry) => dropPostgresDatabase(entry.name)))
     },
   }
 }

@@ -22,6 +22,11 @@ export class SecretMasker {
     this.forms = [...forms].filter((form) => form !== '').sort((a, b) => b.length - a.length)
   }
 
+  /** Masks nothing from now on: a process that runs one command after another starts each afresh. */
+  clear(): void {
+    this.forms = []
+  }
+
   /** A database URL's password, in its credentials or as `?password=`, and PostgreSQL's PGPASSWORD. */
   addDatabasePasswords(databaseUrl: string | undefined): void {
     this.add(process.env.PGPASSWORD)

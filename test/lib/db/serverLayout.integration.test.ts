@@ -1,5 +1,5 @@
 import type {Knex} from 'knex'
-import {afterEach, describe, expect, it} from 'vitest'
+import {afterAll, describe, expect, it} from 'vitest'
 
 import {migrateToLatest} from '../../../src/lib/db/migrate.js'
 import {MastocMigrationSource} from '../../../src/lib/db/migrationSource.js'
@@ -30,7 +30,7 @@ const RUN = '01937a1e-0000-7000-8000-00000000e001'
 
 describe.each(DATABASE_KINDS)('the mastoc server layout on %s', (kind) => {
   const databases = testDatabases(kind)
-  afterEach(() => databases.dropAll())
+  afterAll(() => databases.dropAll())
 
   /** Values as this dialect holds them in the server's layout, read back through the importer's connection. */
   const server = {

@@ -2,7 +2,7 @@ import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect} from 'vitest'
 
 import {DATABASE_KINDS, testDatabases, unavailable} from '../../support/databases.js'
 import {expectedGymData, readGymData, wallNameOf, writeCounts} from '../../support/gymData.js'
@@ -11,6 +11,7 @@ import {importGym, type ImportFlagOverrides} from '../../support/importRun.js'
 import {insertStoktUser, storedUuid} from '../../support/serverTables.js'
 import type {ImportCommand} from '../../../src/lib/import/ports.js'
 import {isClimbsPage, sendJson, startStoktServer, type StoktServer} from '../../support/stoktServer.js'
+import {it} from '../../support/withStoktServer.js'
 
 const STRATEGIES = [
   {name: 'batch', flags: {batch: true, 'batch-size': 40}},
@@ -151,9 +152,9 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
     })
   })
 
-  it.skipIf(skip)('rejects a face whose setup Stokt does not have, with its climbs, and imports the rest', async () => {
+  it.skipIf(skip)('rejects a face whose setup Stokt does not have, with its climbs, and imports the rest', async ({withStoktServer}) => {
     const [missingFace] = [...gym.setups.keys()]
-    const partial = await startStoktServer({
+    const partial = await withStoktServer({
       gym,
       intercept: (request, res) => {
         if (request.path !== `/api/faces/${missingFace}/setup`) return false
@@ -161,28 +162,24 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
         return true
       },
     })
-    try {
-      const database = await databases.fresh()
-      const result = await importGym('all', partial, database.url, {gym: gym.gymId})
-      const onMissingFace = gym.climbs.filter((climb) => climb.faceId === missingFace)
-      expect(result.exitCode).toBe(3)
-      expect(result.summary.faces).toMatchObject({created: gym.setups.size - 1, errors: 1})
-      expect(result.summary.climbs).toMatchObject({created: gym.climbs.length - onMissingFace.length, errors: onMissingFace.length})
-      expect(result.summary.rejected[0]).toEqual({
-        entity: 'face',
-        stoktId: missingFace,
-        reason: `setup: Stokt has no face ${missingFace} (GET /api/faces/${missingFace}/setup: HTTP 404)`,
-      })
-      expect(result.summary.rejected.filter((rejected) => rejected.entity === 'climb').map((rejected) => rejected.reason)).toEqual(
-        onMissingFace.map(() => `faceId: ${missingFace} is not a face of gym ${gym.gymId} that was imported`),
-      )
-      const expected = expectedGymData(gym)
-      const data = await readGymData(database.knex())
-      expect(data.faces).toEqual(expected.faces.filter((face) => face.stokt_id !== missingFace))
-      expect(data.climbs).toEqual(expected.climbs.filter((climb) => climb.face !== missingFace))
-    } finally {
-      await partial.close()
-    }
+    const database = await databases.fresh()
+    const result = await importGym('all', partial, database.url, {gym: gym.gymId})
+    const onMissingFace = gym.climbs.filter((climb) => climb.faceId === missingFace)
+    expect(result.exitCode).toBe(3)
+    expect(result.summary.faces).toMatchObject({created: gym.setups.size - 1, errors: 1})
+    expect(result.summary.climbs).toMatchObject({created: gym.climbs.length - onMissingFace.length, errors: onMissingFace.length})
+    expect(result.summary.rejected[0]).toEqual({
+      entity: 'face',
+      stoktId: missingFace,
+      reason: `setup: Stokt has no face ${missingFace} (GET /api/faces/${missingFace}/setup: HTTP 404)`,
+    })
+    expect(result.summary.rejected.filter((rejected) => rejected.entity === 'climb').map((rejected) => rejected.reason)).toEqual(
+      onMissingFace.map(() => `faceId: ${missingFace} is not a face of gym ${gym.gymId} that was imported`),
+    )
+    const expected = expectedGymData(gym)
+    const data = await readGymData(database.knex())
+    expect(data.faces).toEqual(expected.faces.filter((face) => face.stokt_id !== missingFace))
+    expect(data.climbs).toEqual(expected.climbs.filter((climb) => climb.face !== missingFace))
   })
 
   it.skipIf(skip)('leaves identical data with batch and row-by-row', async () => {
@@ -198,7 +195,7 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
 
   it.skipIf(skip)(
     'rejects a hold Stokt serves twice, on two faces or on one, keeping the first; a re-run writes nothing, batch and row-by-row alike',
-    async () => {
+    async ({withStoktServer}) => {
       const twoFaces = generateGym({seed: 11, faces: 2, holdsPerFace: 30, climbs: 20, setters: 3})
       const [first, second] = [...twoFaces.setups.values()] as {id: string; holds: Record<string, unknown>[]}[]
       const [onBoth, twiceOnFirst] = [first.holds[0], first.holds[1]]
@@ -208,71 +205,68 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
       const usesRefused = (twoFaces.climbs as Record<string, any>[]).find((climb) => climb.faceId === second.id)!
       usesRefused.holdsList = `${usesRefused.holdsList} O${onBoth.id}`
       const holdRecords = first.holds.length + second.holds.length
-      const twice = await startStoktServer({gym: twoFaces})
-      try {
-        const data = []
-        for (const flags of [{batch: true, 'batch-size': 10}, {batch: false}]) {
-          const database = await databases.fresh()
-          const result = await importGym('all', twice, database.url, {gym: twoFaces.gymId, ...flags})
-          expect(result.exitCode).toBe(3)
-          expect(result.summary.holds).toEqual({created: holdRecords - 2, updated: 0, unchanged: 0, errors: 2, total: holdRecords})
-          expect(result.summary.rejected).toEqual([
-            {
-              entity: 'hold',
-              stoktId: String(twiceOnFirst.id),
-              reason: `face ${first.id}: hold ${twiceOnFirst.id} is served twice in this face's setup; the first one is kept`,
-            },
-            {
-              entity: 'hold',
-              stoktId: String(onBoth.id),
-              reason: `face ${second.id}: hold ${onBoth.id} is served in the setup of face ${first.id} too; the first one is kept`,
-            },
-            {
-              entity: 'climb',
-              stoktId: usesRefused.id,
-              reason: `holdsList: hold ${onBoth.id} was rejected (face ${second.id}: hold ${onBoth.id} is served in the setup of face ${first.id} too; the first one is kept)`,
-            },
-          ])
-          const holds = await database
-            .knex()('holds')
-            .join('faces', 'faces.id', 'holds.face_id')
-            .whereIn('holds.stokt_id', [onBoth.id as number, twiceOnFirst.id as number])
-            .orderBy('holds.stokt_id')
-            .select('faces.stokt_id as face', 'holds.polygon_str as polygon', 'holds.area as area')
-          expect(holds).toEqual(
-            [onBoth, twiceOnFirst]
-              .sort((a, b) => (a.id as number) - (b.id as number))
-              .map((hold) => ({face: storedUuid(database.knex(), first.id as string), polygon: hold.polygonStr, area: Number(hold.area)})),
-          )
-          data.push(await readGymData(database.knex()))
+      const twice = await withStoktServer({gym: twoFaces})
+      const data = []
+      for (const flags of [{batch: true, 'batch-size': 10}, {batch: false}]) {
+        const database = await databases.fresh()
+        const result = await importGym('all', twice, database.url, {gym: twoFaces.gymId, ...flags})
+        expect(result.exitCode).toBe(3)
+        expect(result.summary.holds).toEqual({created: holdRecords - 2, updated: 0, unchanged: 0, errors: 2, total: holdRecords})
+        expect(result.summary.rejected).toEqual([
+          {
+            entity: 'hold',
+            stoktId: String(twiceOnFirst.id),
+            reason: `face ${first.id}: hold ${twiceOnFirst.id} is served twice in this face's setup; the first one is kept`,
+          },
+          {
+            entity: 'hold',
+            stoktId: String(onBoth.id),
+            reason: `face ${second.id}: hold ${onBoth.id} is served in the setup of face ${first.id} too; the first one is kept`,
+          },
+          {
+            entity: 'climb',
+            stoktId: usesRefused.id,
+            reason: `holdsList: hold ${onBoth.id} was rejected (face ${second.id}: hold ${onBoth.id} is served in the setup of face ${first.id} too; the first one is kept)`,
+          },
+        ])
+        const holds = await database
+          .knex()('holds')
+          .join('faces', 'faces.id', 'holds.face_id')
+          .whereIn('holds.stokt_id', [onBoth.id as number, twiceOnFirst.id as number])
+          .orderBy('holds.stokt_id')
+          .select('faces.stokt_id as face', 'holds.polygon_str as polygon', 'holds.area as area')
+        expect(holds).toEqual(
+          [onBoth, twiceOnFirst]
+            .sort((a, b) => (a.id as number) - (b.id as number))
+            .map((hold) => ({face: storedUuid(database.knex(), first.id as string), polygon: hold.polygonStr, area: Number(hold.area)})),
+        )
+        data.push(await readGymData(database.knex()))
 
-          const stamps = await writeCounts(database.knex())
-          const again = await importGym('all', twice, database.url, {gym: twoFaces.gymId, ...flags})
-          expect(again.summary.holds).toEqual({created: 0, updated: 0, unchanged: holdRecords - 2, errors: 2, total: holdRecords})
-          expect(await writeCounts(database.knex())).toEqual(stamps)
-        }
-        expect(data[1]).toEqual(data[0])
-      } finally {
-        await twice.close()
+        const stamps = await writeCounts(database.knex())
+        const again = await importGym('all', twice, database.url, {gym: twoFaces.gymId, ...flags})
+        expect(again.summary.holds).toEqual({created: 0, updated: 0, unchanged: holdRecords - 2, errors: 2, total: holdRecords})
+        expect(await writeCounts(database.knex())).toEqual(stamps)
       }
+      expect(data[1]).toEqual(data[0])
     },
   )
 
-  it.skipIf(skip)('meets a setter another writer made after the import began, in a first import, batch and row-by-row alike', async () => {
-    // A first import writes its batches without lookups (the tables were empty when it began): the
-    // batch meets the setter already written, is refused, and is redone record by record, looked up.
-    const firstSetter = gym.climbs.map((climb) => climb.climbSetters as {id: string} | null).find((setter) => setter)!
-    let database = await databases.fresh()
-    const meanwhile = await startStoktServer({
-      gym,
-      pageSize: 25,
-      intercept: async (req) => {
-        if (!isClimbsPage(req, gym, 1)) return false
-        await insertStoktUser(database.knex(), firstSetter.id, 'Made meanwhile')
-        return false
-      },
-    })
-    try {
+  it.skipIf(skip)(
+    'meets a setter another writer made after the import began, in a first import, batch and row-by-row alike',
+    async ({withStoktServer}) => {
+      // A first import writes its batches without lookups (the tables were empty when it began): the
+      // batch meets the setter already written, is refused, and is redone record by record, looked up.
+      const firstSetter = gym.climbs.map((climb) => climb.climbSetters as {id: string} | null).find((setter) => setter)!
+      let database = await databases.fresh()
+      const meanwhile = await withStoktServer({
+        gym,
+        pageSize: 25,
+        intercept: async (req) => {
+          if (!isClimbsPage(req, gym, 1)) return false
+          await insertStoktUser(database.knex(), firstSetter.id, 'Made meanwhile')
+          return false
+        },
+      })
       const data = []
       for (const flags of [{batch: true, 'batch-size': 10}, {batch: false}]) {
         if (data.length > 0) database = await databases.fresh()
@@ -285,17 +279,15 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
       }
       expect(data[0]).toEqual(expectedGymData(gym))
       expect(data[1]).toEqual(data[0])
-    } finally {
-      await meanwhile.close()
-    }
-  })
+    },
+  )
 
-  it.skipIf(skip)('refuses a gym summary Stokt serves for another gym, writing nothing', async () => {
+  it.skipIf(skip)('refuses a gym summary Stokt serves for another gym, writing nothing', async ({withStoktServer}) => {
     const database = await databases.fresh()
     expect((await importLive('all', database.url)).exitCode).toBe(0)
     const before = await readGymData(database.knex())
     const otherGymId = '0f0f0f0f-aaaa-4bbb-8ccc-dddddddddddd'
-    const wrongGym = await startStoktServer({
+    const wrongGym = await withStoktServer({
       gym,
       intercept: (req, res) => {
         if (req.path !== `/api/gyms/${gym.gymId}/summary`) return false
@@ -303,19 +295,15 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
         return true
       },
     })
-    try {
-      await expect(importGym('all', wrongGym, database.url, {gym: gym.gymId})).rejects.toThrow(
-        `Stokt's summary of gym ${gym.gymId} is of gym ${otherGymId}: nothing written`,
-      )
-      expect(await readGymData(database.knex())).toEqual(before)
-    } finally {
-      await wrongGym.close()
-    }
+    await expect(importGym('all', wrongGym, database.url, {gym: gym.gymId})).rejects.toThrow(
+      `Stokt's summary of gym ${gym.gymId} is of gym ${otherGymId}: nothing written`,
+    )
+    expect(await readGymData(database.knex())).toEqual(before)
   })
 
   it.skipIf(skip)(
     'stores a setter\'s empty avatar ("") as no avatar, as a null one, batch and row-by-row alike; a re-run writes nothing',
-    async () => {
+    async ({withStoktServer}) => {
       const setterId = (gym.climbs.find((climb) => (climb.climbSetters as {avatar: unknown} | null)?.avatar)!.climbSetters as {id: string})
         .id
       const emptyAvatar: GeneratedGym = {
@@ -325,30 +313,26 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
           return setter?.id === setterId ? {...climb, climbSetters: {...setter, avatar: ''}} : climb
         }),
       }
-      const served = await startStoktServer({gym: emptyAvatar, pageSize: 25})
-      try {
-        for (const strategy of STRATEGIES) {
-          const database = await databases.fresh()
-          expect((await importGym('all', served, database.url, {gym: gym.gymId, ...strategy.flags})).exitCode).toBe(0)
-          const users = await database.knex()('users').select('stokt_id', 'avatar_path')
-          expect(users.find((user) => user.stokt_id === storedUuid(database.knex(), setterId))).toEqual({
-            stokt_id: storedUuid(database.knex(), setterId),
-            avatar_path: null,
-          })
-          expect(users.filter((user) => user.avatar_path === '')).toEqual([])
-          const again = await importGym('all', served, database.url, {gym: gym.gymId, ...strategy.flags})
-          expect(again.summary.users).toMatchObject({created: 0, updated: 0})
-        }
-      } finally {
-        await served.close()
+      const served = await withStoktServer({gym: emptyAvatar, pageSize: 25})
+      for (const strategy of STRATEGIES) {
+        const database = await databases.fresh()
+        expect((await importGym('all', served, database.url, {gym: gym.gymId, ...strategy.flags})).exitCode).toBe(0)
+        const users = await database.knex()('users').select('stokt_id', 'avatar_path')
+        expect(users.find((user) => user.stokt_id === storedUuid(database.knex(), setterId))).toEqual({
+          stokt_id: storedUuid(database.knex(), setterId),
+          avatar_path: null,
+        })
+        expect(users.filter((user) => user.avatar_path === '')).toEqual([])
+        const again = await importGym('all', served, database.url, {gym: gym.gymId, ...strategy.flags})
+        expect(again.summary.users).toMatchObject({created: 0, updated: 0})
       }
     },
   )
 
-  it.skipIf(skip)('counts a climb without an id once, however many times Stokt serves it', async () => {
+  it.skipIf(skip)('counts a climb without an id once, however many times Stokt serves it', async ({withStoktServer}) => {
     const database = await databases.fresh()
     const idless = {...gym.climbs[3], id: undefined}
-    const twice = await startStoktServer({
+    const twice = await withStoktServer({
       gym,
       pageSize: 25,
       // The same record on pages 1 and 2, as a list that moved while it was read serves it.
@@ -361,28 +345,25 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
         return true
       },
     })
-    try {
-      const result = await importGym('all', twice, database.url, {gym: gym.gymId, 'max-errors': 1})
-      expect(result.exitCode).toBe(3)
-      expect(result.summary.rejected).toEqual([{entity: 'climb', stoktId: null, reason: 'id: missing'}])
-    } finally {
-      await twice.close()
-    }
+    const result = await importGym('all', twice, database.url, {gym: gym.gymId, 'max-errors': 1})
+    expect(result.exitCode).toBe(3)
+    expect(result.summary.rejected).toEqual([{entity: 'climb', stoktId: null, reason: 'id: missing'}])
   })
 
-  it.skipIf(skip)('warns when Stokt serves fewer climbs than it announced, and leaves the --incremental cursor where it was', async () => {
-    const database = await databases.fresh()
-    const shortPage = await startStoktServer({
-      gym,
-      pageSize: 25,
-      intercept: (req, res) => {
-        if (!isClimbsPage(req, gym, 2)) return false
-        const next = new URL(`/api/gyms/${gym.gymId}/climbs?max_age=9999&page=3`, shortPage.url).href
-        sendJson(res, 200, {count: gym.climbs.length, next, previous: null, results: []})
-        return true
-      },
-    })
-    try {
+  it.skipIf(skip)(
+    'warns when Stokt serves fewer climbs than it announced, and leaves the --incremental cursor where it was',
+    async ({withStoktServer}) => {
+      const database = await databases.fresh()
+      const shortPage = await withStoktServer({
+        gym,
+        pageSize: 25,
+        intercept: (req, res) => {
+          if (!isClimbsPage(req, gym, 2)) return false
+          const next = new URL(`/api/gyms/${gym.gymId}/climbs?max_age=9999&page=3`, shortPage.url).href
+          sendJson(res, 200, {count: gym.climbs.length, next, previous: null, results: []})
+          return true
+        },
+      })
       const warnings: string[] = []
       const reporter = {phase() {}, progress() {}, warn: (message: string) => warnings.push(message), notice() {}}
       const result = await importGym('all', shortPage, database.url, {gym: gym.gymId}, reporter)
@@ -396,16 +377,14 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
       // Served whole, the cursor is written.
       expect((await importLive('all', database.url)).exitCode).toBe(0)
       expect(await database.knex()('import_cursors').select('gym_stokt_id')).toEqual([{gym_stokt_id: gym.gymId}])
-    } finally {
-      await shortPage.close()
-    }
-  })
+    },
+  )
 
   it.skipIf(skip)(
     "stops before its next batch when it loses the gym's lock, keeping whole batches (exit 1)",
-    async () => {
+    async ({withStoktServer}) => {
       const database = await databases.fresh()
-      const interfering = await startStoktServer({
+      const interfering = await withStoktServer({
         gym,
         pageSize: 25,
         intercept: async (req) => {
@@ -427,19 +406,15 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
           return false
         },
       })
-      try {
-        await expect(importGym('all', interfering, database.url, {gym: gym.gymId, 'batch-size': 25, concurrency: 1})).rejects.toThrow(
-          new RegExp(
-            `^lost the lock on gym ${gym.gymId} \\((its PostgreSQL session ended|another run took it over, .*)\\); stopped, keeping the whole batches already written$`,
-          ),
-        )
-        const climbs = (await readGymData(database.knex())).climbs.length
-        expect(climbs % 25).toBe(0)
-        expect(climbs).toBeLessThan(gym.climbs.length)
-        expect(await database.knex()('import_runs').select('status')).toEqual([{status: 'failed'}])
-      } finally {
-        await interfering.close()
-      }
+      await expect(importGym('all', interfering, database.url, {gym: gym.gymId, 'batch-size': 25, concurrency: 1})).rejects.toThrow(
+        new RegExp(
+          `^lost the lock on gym ${gym.gymId} \\((its PostgreSQL session ended|another run took it over, .*)\\); stopped, keeping the whole batches already written$`,
+        ),
+      )
+      const climbs = (await readGymData(database.knex())).climbs.length
+      expect(climbs % 25).toBe(0)
+      expect(climbs).toBeLessThan(gym.climbs.length)
+      expect(await database.knex()('import_runs').select('status')).toEqual([{status: 'failed'}])
     },
     20_000,
   )
@@ -479,9 +454,9 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
 
   it.skipIf(skip || kind !== 'sqlite')(
     'fails (exit 1) when its SQLite file is deleted during the run, rather than report a success nobody can see',
-    async () => {
+    async ({withStoktServer}) => {
       const database = await databases.fresh()
-      const deleting = await startStoktServer({
+      const deleting = await withStoktServer({
         gym,
         pageSize: 25,
         intercept: (req) => {
@@ -489,13 +464,9 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
           return false
         },
       })
-      try {
-        await expect(importGym('all', deleting, database.url, {gym: gym.gymId})).rejects.toThrow(
-          `the database file sqlite:${database.url} was removed or replaced during the run: what it wrote is not in it; run the import again`,
-        )
-      } finally {
-        await deleting.close()
-      }
+      await expect(importGym('all', deleting, database.url, {gym: gym.gymId})).rejects.toThrow(
+        `the database file sqlite:${database.url} was removed or replaced during the run: what it wrote is not in it; run the import again`,
+      )
     },
   )
 
@@ -519,10 +490,10 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
 
   it.skipIf(skip)(
     'imported from a snapshot 10 days old, moves the --incremental cursor to when the snapshot read the climbs: the next incremental run asks Stokt for the days since',
-    async () => {
+    async ({withStoktServer}) => {
       const now = new Date()
       const dated = generateGym({seed: 23, faces: 1, holdsPerFace: 20, climbs: 20, setters: 3, now})
-      const stokt = await startStoktServer({gym: dated, pageSize: 10, now})
+      const stokt = await withStoktServer({gym: dated, pageSize: 10, now})
       const dir = mkdtempSync(join(tmpdir(), 'mastoc-snapshot-'))
       try {
         const scratch = await databases.fresh()
@@ -559,7 +530,6 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
           {name: later.name},
         ])
       } finally {
-        await stokt.close()
         rmSync(dir, {recursive: true, force: true})
       }
     },
@@ -567,13 +537,13 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
 
   it.skipIf(skip)(
     're-imports a snapshot whose live run saw climbs twice (the list moved while paged) as complete: no warning, cursor written, missing reported',
-    async () => {
+    async ({withStoktServer}) => {
       const moving = generateGym({seed: 22, faces: 2, holdsPerFace: 30, climbs: 60, setters: 8})
       const newClimbs = moving.climbs.slice(0, 3).map((climb) => ({...(climb as object), id: crypto.randomUUID()}))
       // Climbs created once page 1 is served: the pages after it repeat climbs, and the client,
       // having fetched ahead, reads the whole list once more. The snapshot keeps every record served.
       let drifted = false
-      const drifting = await startStoktServer({
+      const drifting = await withStoktServer({
         gym: moving,
         pageSize: 10,
         intercept: (req) => {
@@ -602,7 +572,6 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
         expect(await offline.knex()('import_cursors').select('gym_stokt_id')).toEqual([{gym_stokt_id: moving.gymId}])
         expect(await readGymData(offline.knex())).toEqual(await readGymData(live.knex()))
       } finally {
-        await drifting.close()
         rmSync(dir, {recursive: true, force: true})
       }
     },
