@@ -1,7 +1,7 @@
 import {DEFAULT_PAGE_SIZE} from '../../src/flags.js'
 import {buildImportOptions, type ImportFlagValues} from '../../src/lib/cli/importOptions.js'
 import {runImport} from '../../src/lib/import/importer.js'
-import {type ImportCommand, type ImportReporter, type ImportResult} from '../../src/lib/import/ports.js'
+import {type ImportCommand, type ImportOptions, type ImportReporter, type ImportResult} from '../../src/lib/import/ports.js'
 import {importExitCode} from '../../src/lib/cli/command.js'
 import {DEFAULT_TOKEN, type StoktServer} from './stoktServer.js'
 
@@ -34,10 +34,11 @@ export async function importGym(
   database: string,
   overrides: ImportFlagOverrides = {},
   reporter?: ImportReporter,
+  serviceOptions: Partial<ImportOptions> = {},
 ): Promise<ImportResult & {exitCode: 0 | 3}> {
   const flags = flagsFor(server, database, overrides)
   const options = await buildImportOptions(command, flags, {database, gym: 'be149ef2-317d-4c73-8d7d-50074577d2fa'})
-  const result = await runImport(options, reporter)
+  const result = await runImport({...options, ...serviceOptions}, reporter)
   // As the command would exit.
   return {...result, exitCode: importExitCode(result.summary)}
 }

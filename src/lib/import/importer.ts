@@ -174,6 +174,7 @@ async function lockGym(db: Knex, options: ImportOptions, run: RunContext, report
       runId: run.id,
       holder: `pid ${process.pid} on ${hostname()}, import ${options.command}`,
       waitSeconds,
+      heartbeatMs: options.lockHeartbeatMs,
       signal: options.signal,
       // Else a run waiting for minutes looks hung.
       onWait: (holder) =>

@@ -30,6 +30,8 @@ export interface ImportOptions {
   signal?: AbortSignal
   /** `--wait-lock`: how long to wait for another import of the same gym to finish. */
   waitLockSeconds?: number
+  /** How often the run renews the gym's lock, and finds out it lost it; default 5 s (LOCK_DEFAULTS). */
+  lockHeartbeatMs?: number
 }
 
 /** Output, decided by the caller: progress bars, plain lines, or nothing. */

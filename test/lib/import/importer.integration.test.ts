@@ -401,12 +401,15 @@ describe.each(DATABASE_KINDS)('import on %s', (kind) => {
               await database.knex()('import_locks').where('gym_stokt_id', gym.gymId).update({run_id: crypto.randomUUID()})
             }
           }
-          // Time for the run to notice (SQLite: at its next heartbeat, every 5 s).
-          if (isClimbsPage(req, gym, 3)) await new Promise((resolve) => setTimeout(resolve, kind === 'sqlite' ? 6000 : 500))
+          // Time for the run to notice (SQLite: at its next heartbeat, here every 50 ms).
+          if (isClimbsPage(req, gym, 3)) await new Promise((resolve) => setTimeout(resolve, 500))
           return false
         },
       })
-      await expect(importGym('all', interfering, database.url, {gym: gym.gymId, 'batch-size': 25, concurrency: 1})).rejects.toThrow(
+      const heartbeat = {lockHeartbeatMs: 50}
+      await expect(
+        importGym('all', interfering, database.url, {gym: gym.gymId, 'batch-size': 25, concurrency: 1}, undefined, heartbeat),
+      ).rejects.toThrow(
         new RegExp(
           `^lost the lock on gym ${gym.gymId} \\((its PostgreSQL session ended|another run took it over, .*)\\); stopped, keeping the whole batches already written$`,
         ),
