@@ -1,6 +1,8 @@
-// A Stokt answer's bytes as text, in the charset it declares.
+/** A Stokt answer's body: its bytes as text in the charset it declares, then its JSON or the error it says. */
 import type {IncomingHttpHeaders} from 'node:http'
 import {TextDecoder} from 'node:util'
+import {StoktError} from './source.js'
+import {redactedClip, type RequestSpec, type StoktResponse} from './transport.js'
 
 const BYTE_ORDER_MARK = 0xfeff
 
@@ -41,4 +43,51 @@ function declaredCharset(contentType: string | undefined): string | undefined {
 /** JSON.parse refuses a byte order mark, which some servers put before a UTF-8 body. */
 export function withoutByteOrderMark(text: string): string {
   return text.charCodeAt(0) === BYTE_ORDER_MARK ? text.slice(1) : text
+}
+
+/** The JSON body of a final response, or a StoktError saying what the response was instead. */
+export function jsonBody(response: StoktResponse, spec: RequestSpec): unknown {
+  const status = response.statusCode
+  if (status === 404 && spec.notFound) {
+    throw new StoktError(`${spec.notFound} (${spec.call}: HTTP 404)`, spec.call, 404)
+  }
+  const text = decodedBody(response)
+  if (status < 200 || status > 299) {
+    // A charset unknown here hides only the detail: the status says what went wrong.
+    const detail = text === undefined ? undefined : errorDetail(text)
+    const location = status >= 300 && status < 400 ? response.headers.location : undefined
+    const redirect = location ? `, a redirect to ${redactedClip(location)} that the client does not follow` : ''
+    throw new StoktError(`${spec.call} failed: HTTP ${status}${detail ? ` (${redactedClip(detail)})` : ''}${redirect}`, spec.call, status)
+  }
+  const type = response.headers['content-type'] ?? 'no content type'
+  if (text === undefined) {
+    throw new StoktError(`${spec.call}: Stokt's answer is in a charset the client does not know (${redactedClip(type)})`, spec.call, status)
+  }
+  try {
+    return JSON.parse(withoutByteOrderMark(text)) as unknown
+  } catch {
+    throw new StoktError(
+      `${spec.call}: Stokt's answer is not JSON (HTTP ${status}, ${redactedClip(type)}): ${redactedClip(text)}`,
+      spec.call,
+      status,
+    )
+  }
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** DRF's `{"detail": "…"}` or `{"non_field_errors": […]}`, when the body has one. */
+function errorDetail(body: string): string | undefined {
+  try {
+    const parsed = JSON.parse(withoutByteOrderMark(body)) as unknown
+    if (isRecord(parsed)) {
+      if (typeof parsed.detail === 'string') return parsed.detail
+      if (Array.isArray(parsed.non_field_errors)) return parsed.non_field_errors.join(' ')
+    }
+  } catch {
+    // not JSON: an HTML error page says nothing useful beyond the status
+  }
+  return undefined
 }
