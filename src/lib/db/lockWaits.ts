@@ -2,7 +2,7 @@ import type {Knex} from 'knex'
 import pg from 'pg'
 
 import {LOCK_TIMEOUT_SETTING, POSTGRES_LOCK_TIMEOUT_MS, sessionPidsOf} from './connection.js'
-import {lockSessionConfig} from './importLock.js'
+import {lockSessionConfig} from './importLockCandidates.js'
 
 /**
  * PostgreSQL: the import's sessions waiting for a lock another session holds, watched from a
