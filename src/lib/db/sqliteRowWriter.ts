@@ -1,0 +1,95 @@
+/** The row writer on SQLite: cached prepared statements on better-sqlite3's own connection. */
+import type BetterSqlite3 from 'better-sqlite3'
+
+import {toDatabaseValue} from './encodings.js'
+import {
+  existingRow,
+  findColumns,
+  insertValues,
+  quote,
+  rowIdOf,
+  storedAsWritten,
+  stoktKeyOf,
+  updateColumns,
+  updateValues,
+} from './rowValues.js'
+import type {ChangedRow, ExistingRow, NewRow, RowWriter, SoughtRow} from './rowWriters.js'
+import {insertedColumns, type OwnedValues, type TableSpec} from './tables.js'
+
+export class SqliteRowWriter implements RowWriter {
+  /** Prepared statements per connection: preparing is a third of a naive import's time. */
+  private readonly statements = new WeakMap<BetterSqlite3.Database, Map<string, BetterSqlite3.Statement>>()
+
+  /**
+   * BEGIN IMMEDIATE: the transaction takes the database's write lock as it begins. One that read
+   * first and wrote after another connection's commit (another gym's import into the same file)
+   * would fail with SQLITE_BUSY_SNAPSHOT, which no wait can cure; this way it waits its turn
+   * (sqliteBusy.ts).
+   */
+  async begin(connection: unknown) {
+    this.prepare(connection, 'begin immediate').run()
+  }
+
+  async commit(connection: unknown) {
+    this.prepare(connection, 'commit').run()
+  }
+
+  async rollback(connection: unknown) {
+    const database = connection as BetterSqlite3.Database
+    // SQLite may have rolled back already (SQLITE_FULL, an interrupted statement).
+    if (database.inTransaction) this.prepare(connection, 'rollback').run()
+  }
+
+  async run(connection: unknown, sql: string, bindings: readonly unknown[]) {
+    this.prepare(connection, sql).run(bindings as unknown[])
+  }
+
+  async find(connection: unknown, spec: TableSpec, rows: readonly SoughtRow[]) {
+    const found = new Map<string, ExistingRow>()
+    if (rows.length === 0) return found
+    // One statement for any number of ids: the ids travel as one JSON array.
+    const statement = this.prepare(
+      connection,
+      `select ${findColumns(spec)} from ${quote(spec.table)} where stokt_id in (select value from json_each(?))`,
+    )
+    // A Stokt id sought twice (with values that may differ) gets the whole comparison: undefined.
+    const sought = new Map<unknown, OwnedValues | undefined>()
+    for (const {stoktId, values} of rows) {
+      const key = toDatabaseValue('sqlite', spec.stoktId, stoktId)
+      sought.set(key, sought.has(key) ? undefined : values)
+    }
+    for (const row of statement.raw(true).all(JSON.stringify([...sought.keys()])) as unknown[][]) {
+      const values = sought.get(row[1])
+      const asWritten = values !== undefined && storedAsWritten(spec, row, values)
+      found.set(stoktKeyOf(spec, row[1]), asWritten ? {id: rowIdOf(spec, row)} : existingRow(spec, row))
+    }
+    return found
+  }
+
+  async insert(connection: unknown, spec: TableSpec, rows: readonly NewRow[], now: string) {
+    if (rows.length === 0) return
+    const columns = insertedColumns(spec)
+    const statement = this.prepare(
+      connection,
+      `insert into ${quote(spec.table)} (${columns.map((column) => quote(column.name)).join(', ')}) values (${columns.map(() => '?').join(', ')})`,
+    )
+    for (const row of rows) statement.run(insertValues(spec, row, now, 'sqlite'))
+  }
+
+  async update(connection: unknown, spec: TableSpec, rows: readonly ChangedRow[], now: string) {
+    if (rows.length === 0) return
+    const assignments = updateColumns(spec).map(({name}) => `${quote(name)} = ?`)
+    const statement = this.prepare(connection, `update ${quote(spec.table)} set ${assignments.join(', ')} where id = ?`)
+    const idKind = spec.id === 'uuid' ? 'uuid' : 'integer'
+    for (const row of rows) statement.run([...updateValues(spec, row, now, 'sqlite'), toDatabaseValue('sqlite', idKind, row.id)])
+  }
+
+  private prepare(connection: unknown, sql: string): BetterSqlite3.Statement {
+    const database = connection as BetterSqlite3.Database
+    let cache = this.statements.get(database)
+    if (!cache) this.statements.set(database, (cache = new Map()))
+    let statement = cache.get(sql)
+    if (!statement) cache.set(sql, (statement = database.prepare(sql)))
+    return statement
+  }
+}
