@@ -4,24 +4,17 @@ import {Errors, Flags} from '@oclif/core'
 
 import {ALL_CLIMBS_MAX_AGE} from './lib/stokt/source.js'
 
-/**
- * Flags shared by the commands, defined once. Each env var is read by oclif, flag first. In --help
- * they come in groups (Stokt, database, output, behaviour), the way one looks for them.
- */
+/** Flags shared by the commands, defined once, in the groups --help shows them in; each env var read by oclif, flag first. */
 
 export const MONTOBOARD_GYM_ID = 'be149ef2-317d-4c73-8d7d-50074577d2fa'
 export const DEFAULT_DATABASE = './mastoc.db'
 export const DEFAULT_STOKT_URL = 'https://www.sostokt.com'
-/** The best of `npm run bench`'s batch-size curve on both databases (README, "Performance"). */
+/** The best of `npm run bench`'s batch-size curve on both databases (docs/performance.md). */
 export const DEFAULT_BATCH_SIZE = 1000
 /** Climbs asked of Stokt per page: fewer requests where each waits on the network (docs/performance.md). */
 export const DEFAULT_PAGE_SIZE = 500
 
-/**
- * A directory that must exist. oclif's own `Flags.directory({exists: true})` throws a plain Error,
- * which oclif reports as a crash (exit 1); a CLIError is a usage error: exit 2, oclif's style, as
- * for every other flag given a wrong value.
- */
+/** A directory that must exist: oclif's own `Flags.directory({exists: true})` throws a plain Error (exit 1, not 2). */
 const existingDirectory = Flags.custom<string>({
   async parse(input) {
     const found = await stat(input).catch(() => undefined)

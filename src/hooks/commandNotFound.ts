@@ -4,10 +4,7 @@ import notFound from '@oclif/plugin-not-found'
 
 import {closest} from '../lib/cli/suggest.js'
 
-/**
- * @oclif/plugin-not-found, with its suggestion kept off a terminal too: there it asks "Did you
- * mean …?" and runs the answer; in a script or a cron mail it named no command at all.
- */
+/** @oclif/plugin-not-found, its suggestion shown off a terminal too: in a script or a cron mail it named no command. */
 const hook: Hook.CommandNotFound = async function (options) {
   if (process.stdin.isTTY) return notFound.call(this, options)
   try {

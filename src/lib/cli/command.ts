@@ -24,9 +24,8 @@ export class CommandFailure extends Error {
 }
 
 /**
- * mastoc's commands: whatever they print is masked; each failure is one line on stderr, and, with
- * --json, also `{"error": {"message", "exitCode"}}` on stdout, so that a script never reads an
- * empty stdout. Exit codes are set here and nowhere else: a UsageError, from any layer, exits 2.
+ * mastoc's commands: output masked; a failure is one line on stderr (with --json, also `{"error"}` on
+ * stdout, never empty). Exit codes are set here and nowhere else: a UsageError, from any layer, exits 2.
  */
 export abstract class MastocCommand extends Command {
   override async init(): Promise<void> {

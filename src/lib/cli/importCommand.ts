@@ -8,10 +8,7 @@ import {RunLog} from '../output/runLog.js'
 import {formatRejected, formatSummary} from '../output/summaryText.js'
 import {EXIT, importExitCode, MastocCommand} from './command.js'
 
-/**
- * The four `import` commands differ only in what they import: each translates its flags into one
- * `runImport` call, prints the summary, and leaves the exit code to MastocCommand.
- */
+/** What the four `import` commands share: flags into one `runImport` call, the summary printed; exit codes in MastocCommand. */
 export abstract class ImportBaseCommand extends MastocCommand {
   static override flags = importFlags
 
@@ -24,8 +21,7 @@ export abstract class ImportBaseCommand extends MastocCommand {
     if (flags['log-file']) this.openRunLog(flags['log-file'])
     const runLog = this.runLog
     const reporter = runLog ? createLineReporter('lines', {write: (text) => runLog.append(text)}) : createReporter(reporterMode(flags))
-    // Warned, not refused: row by row still reads that many records ahead of writing them, which
-    // is where --max-errors stops; but no transaction holds more than one record.
+    // Warned, not refused: row by row still reads that many records ahead (where --max-errors stops).
     if (!flags.batch && metadata.flags['batch-size']?.setFromDefault !== true) {
       reporter.warn(
         '--no-batch writes one record per transaction: --batch-size only sets how many records are read before they are written',
@@ -58,8 +54,7 @@ export abstract class ImportBaseCommand extends MastocCommand {
       process.exitCode = importExitCode(result.summary)
     } catch (error) {
       reporter.stop()
-      // A run that stops (--max-errors, Stokt failing, a signal) prints no summary: the records it
-      // had rejected are listed here, as a run that completes lists them.
+      // A run that stops prints no summary: the records it had rejected are listed here.
       const rejectedSoFar = error instanceof ImportFailure ? error.summary : undefined
       if (rejectedSoFar && rejectedSoFar.rejected.length > 0) this.logToStderr(formatRejected(rejectedSoFar))
       if (error instanceof ImportInterrupted) this.fail(error.message, SIGNAL_EXIT_CODES[error.signal] ?? EXIT.failed)
@@ -104,9 +99,8 @@ const SIGNAL_EXIT_CODES: Record<string, number> = {SIGHUP: 129, SIGINT: 130, SIG
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
 
 /**
- * SIGINT/SIGTERM — and SIGHUP, a terminal or SSH session closing — ask the run to stop between
- * batches (the current one is committed or rolled back whole), and it is recorded as interrupted;
- * a second signal quits at once, which the database's transactions make just as safe.
+ * SIGINT, SIGTERM and SIGHUP (a terminal closing) stop the run between batches, recorded as
+ * interrupted; a second signal quits at once, which the transactions make just as safe.
  */
 function stopOnSignals(onFirst: (signal: NodeJS.Signals) => void): {signal: AbortSignal; dispose(): void} {
   const controller = new AbortController()
@@ -125,9 +119,8 @@ function stopOnSignals(onFirst: (signal: NodeJS.Signals) => void): {signal: Abor
 }
 
 /**
- * Output nobody reads any more — a pipe closed (`| head -1`), a terminal gone — is not the
- * import's failure: unhandled, the write error would end the process at once, mid-run, its run
- * left "running" and its lock held. The run goes on; its exit code and run history still tell.
+ * Output nobody reads (a pipe closed, a terminal gone) is not the import's failure: unhandled, the
+ * write error would end the process mid-run, its run left "running". The exit code still tells.
  */
 function ignoreClosedOutput(): void {
   // Kept to the process's end: a write's error arrives after it, the summary's last of all.

@@ -82,10 +82,7 @@ export async function buildImportOptions(
   }
 }
 
-/**
- * A Stokt gym id is a UUID; written in capitals (or with a stray space from an env file), it is
- * still the gym Stokt serves in lower case, and must key the same lock, cursor and run history.
- */
+/** A gym id in capitals (or with a stray space) is still the gym: the same lock, cursor and run history. */
 function givenGymId(value: string): string {
   const trimmed = value.trim()
   if (!UUID.test(trimmed)) throw new UsageError(`--gym: expected a Stokt gym id (a UUID); got "${value}"`)

@@ -1,7 +1,6 @@
 /**
- * Instants are kept as one canonical text form, `YYYY-MM-DDTHH:MM:SS.ffffffZ` (UTC, microseconds),
- * because Stokt sends microseconds that a JS Date would drop, SQLite has no timestamp type, and
- * comparing a fresh value with a stored one must be exact for a re-run to write nothing.
+ * Instants as one canonical text, `YYYY-MM-DDTHH:MM:SS.ffffffZ`: a Date drops Stokt's microseconds,
+ * SQLite has no timestamp type, and a re-run writes nothing only if comparing is exact.
  */
 const INSTANT = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?\s*(Z|[+-]\d{2}(?::?\d{2})?)$/i
 
@@ -30,17 +29,12 @@ export function toCanonicalInstant(text: string): string | undefined {
   return `${utc.toISOString().slice(0, 19)}.${fraction.padEnd(6, '0').slice(0, 6)}Z`
 }
 
-/**
- * Already UTC with microseconds — the canonical form itself, and PostgreSQL's text of a stored
- * timestamptz — the bulk of what a re-run compares: no Date, no offset arithmetic.
- */
+/** Already canonical (also PostgreSQL's text of a stored timestamptz): the bulk of what a re-run compares. */
 const UTC_WITH_MICROSECONDS = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})\.(\d{6})(?:Z|\+00(?::?00)?)$/
 
 /**
- * Stokt's own form, `2025-12-17T10:56:38.491973-05:00`, when the offset keeps it on the same UTC
- * day (most of them): read character by character, no regex, no Date — every climb has one, and
- * this is a quarter of the general path's cost. Undefined sends the text down the general path,
- * which also rejects what is not an instant.
+ * Stokt's own form, `2025-12-17T10:56:38.491973-05:00`, on the same UTC day: read without regex or
+ * Date, as every climb has one. Undefined sends the text down the general path.
  */
 function stoktFormSameDay(text: string): string | undefined {
   if (text.length !== 32) return undefined
@@ -116,10 +110,7 @@ function isValidFields(year: number, month: number, day: number, hour: number, m
   )
 }
 
-/**
- * Years 1 to 9999, in UTC: the canonical form has four digits for the year, and PostgreSQL has no
- * year 0 (SQLite would store any text, so the two would disagree).
- */
+/** Years 1 to 9999: four digits in the canonical form, and PostgreSQL has no year 0 (SQLite would store it). */
 function inYearRange(year: number): boolean {
   return year >= 1 && year <= 9999
 }

@@ -1,13 +1,9 @@
 /**
- * The run's secrets (the Stokt token and password, the database password), masked wherever text
- * leaves the process: stdout and stderr, the snapshot, the rejects file and the run history. Each
- * is masked in every form a server may echo it in, and so is any piece of it that a cut left.
+ * The run's secrets (Stokt's token and password, the database's password), masked wherever text
+ * leaves the process, in every form a server may echo them, and any piece a cut left.
  */
 
-/**
- * The shortest piece of a secret masked on its own (a prefix or suffix left by a cut). Shorter
- * pieces match ordinary text (ids, words) too often, and tell too little of a secret to matter.
- */
+/** The shortest piece of a secret masked on its own (left by a cut): shorter ones match ordinary text and tell little. */
 const MIN_PIECE = 6
 const MASK = '***'
 
@@ -40,8 +36,7 @@ export class SecretMasker {
   }
 
   mask(text: string): string {
-    // Found in the text as it is, then masked at once: masking one form first would break a
-    // longer form around it, and leave the rest of that one in the clear.
+    // Found first, then masked at once: masking one form first would leave a longer one around it half clear.
     const ranges = this.forms.flatMap((form) => (form.length <= MIN_PIECE ? occurrences(text, form) : pieces(text, form)))
     return ranges.length === 0 ? text : withRangesMasked(text, ranges)
   }

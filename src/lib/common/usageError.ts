@@ -1,7 +1,4 @@
-/**
- * A value given on the command line (or in the environment variable that stands for a flag) is
- * wrong: the command exits 2, as for oclif's own usage errors (cli/command.ts).
- */
+/** A value given on the command line (or its environment variable) is wrong: exit 2, as oclif's own usage errors. */
 export class UsageError extends Error {
   constructor(message: string) {
     super(message)

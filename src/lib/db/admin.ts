@@ -41,10 +41,8 @@ export interface StatusQuery {
 }
 
 /**
- * `mastoc status`: row counts and the latest runs, newest first. It only reads — a read-only
- * replica or a database never imported into answers too (tables not there yet count as empty). A
- * SQLite file not there is a failure, and is not created: the path is more likely mistyped (cron's
- * working directory is not the shell's) than a database never imported into.
+ * `mastoc status`: row counts and the latest runs, reading only. A SQLite file not there fails, not
+ * created: the path is more likely mistyped (cron's working directory) than never imported into.
  */
 export async function readStatus(
   databaseValue: string,

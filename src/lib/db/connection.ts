@@ -12,23 +12,17 @@ import {retryBusyStatements, SQLITE_BUSY_TIMEOUT_MS} from './sqliteBusy.js'
 import type {DatabaseTarget} from './target.js'
 
 /**
- * pg 8 takes `sslmode` prefer, require and verify-ca as verify-full, and says so in a nine-line
- * warning on stderr, once a run: cron would mail it every night (--quiet or not). Written as the
- * verify-full they are, they connect exactly as before, without it. `uselibpqcompat=true` (libpq's
- * meanings) is left as it is: pg does not warn then.
+ * pg 8 takes `sslmode` prefer, require and verify-ca as verify-full, and warns so on stderr every run
+ * (cron would mail it): written as verify-full, they connect the same, silently. Not with `uselibpqcompat`.
  */
 function pgConnectionString(url: string): string {
   if (/[?&]uselibpqcompat=true(&|#|$)/i.test(url)) return url
   return url.replace(/([?&]sslmode=)(prefer|require|verify-ca)(?=&|#|$)/gi, '$1verify-full')
 }
 
-/**
- * knex and the driver the URL names are loaded when a database is opened, not with the command:
- * `--help`, a usage error or `status` on a missing file need neither, and SQLite never needs pg.
- */
+// knex and the URL's driver load when a database is opened: `--help` or a usage error need neither.
 const require = createRequire(import.meta.url)
 const knexFactory = (config: Knex.Config): Knex => (require('knex') as typeof import('knex')).knex(config)
-/** pg, loaded at the first PostgreSQL connection. */
 export const loadPg = (): typeof pg => require('pg') as typeof pg
 
 const TIMESTAMPTZ_OID = 1184
@@ -36,9 +30,8 @@ const TIMESTAMP_OID = 1114
 const INT8_OID = 20
 
 /**
- * pg parses timestamptz into a Date, losing microseconds: keep the text. A `timestamp` without time
- * zone (a server's schema may have one) holds the UTC time the importer wrote: its text, marked
- * UTC. int8 holds ids fit a number.
+ * pg parses timestamptz into a Date, losing microseconds: keep the text. A `timestamp` holds the UTC
+ * time the importer wrote: its text, marked UTC. int8 ids fit a number.
  */
 const pgTypes = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
@@ -49,11 +42,7 @@ const pgTypes = {
   },
 }
 
-/**
- * knex logs some failures itself (a connection it could not open, a migration lock it could not
- * take), on stdout and with stack traces. Each also reaches the caller as an error, which the CLI
- * reports in one line on stderr; and `--json` promises nothing on stdout but the summary.
- */
+/** knex logs some failures itself, with stacks, on stdout (which `--json` keeps for the summary); each reaches the caller anyway. */
 const knexLog = {warn() {}, error() {}}
 
 /** `readOnly`: looking only (`mastoc status`): a SQLite file must exist and is never written. */
@@ -72,15 +61,10 @@ export function openDatabase(target: DatabaseTarget, options: {readOnly?: boolea
             // The server's own reason, with its code, comes first; pg's "terminated unexpectedly" after it.
             if (typeof error.code === 'string' || !sessionsEnded.has(db)) sessionsEnded.set(db, error)
           })
-          // synchronous_commit off, for the importer's own session only: a commit no longer waits for its WAL to
-          // reach the disk (an fsync per batch: ~15% of an import here). Each transaction stays
-          // atomic, and the WAL is written in order: a PostgreSQL crash can lose only the last
-          // commits, whole, never half a batch, never a run recorded as done without its batches;
-          // the next run imports them again.
-          // The text the importer reads back and compares, whatever the role or database set: ISO
-          // instants in UTC (DateStyle 'SQL' or 'German' gave '26/11/2026 14:41:22.481 UTC', which
-          // never equals what Stokt sent), floats with every digit (a negative extra_float_digits
-          // rounds them; 3, not 1, is exact before PostgreSQL 12 too, and the same from 12 on).
+          // synchronous_commit off, this session only: a commit skips its WAL fsync; a crash loses only
+          // the last whole commits, which the next run imports again. The rest fixes the text read back
+          // and compared, whatever the role sets: ISO instants in UTC, floats with every digit (3 is
+          // exact before PostgreSQL 12 too).
           connection.query(
             `SET TIME ZONE 'UTC'; SET DateStyle TO ISO; SET extra_float_digits TO 3; SET synchronous_commit TO off; ${LOCK_TIMEOUT_SETTING}`,
             (error) => done(error, connection),
@@ -108,9 +92,8 @@ export function openDatabase(target: DatabaseTarget, options: {readOnly?: boolea
           // WAL + NORMAL: a transaction per record (--no-batch) is ~7× faster, and readers are not blocked.
           if (!options.readOnly) {
             await useWal(connection)
-            // Checkpoint every ~40 MB of WAL rather than 4 MB: each batch's commit rewrites index pages
-            // (Stokt's ids are random), and checkpointing them after nearly every batch copied them
-            // again (measured: ~10% of a 100,000-climb import). The run checkpoints once at its end.
+            // Every ~40 MB of WAL, not 4 MB: batches rewrite index pages (random Stokt ids), which a
+            // checkpoint per batch copied again. The run checkpoints once at its end.
             connection.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`)
           }
           connection.pragma('synchronous = NORMAL')
@@ -129,10 +112,7 @@ export function openDatabase(target: DatabaseTarget, options: {readOnly?: boolea
   return db
 }
 
-/**
- * A SQLite file opened to read only (`mastoc status`), on better-sqlite3 itself: knex would add most
- * of the command's start-up. It must exist, and is never written.
- */
+/** A SQLite file opened to read only (`mastoc status`), without knex, which would be most of its start-up. */
 export function openSqliteToRead(target: DatabaseTarget): BetterSqlite3.Database {
   const Database = require('better-sqlite3') as typeof BetterSqlite3
   const database = new Database(sqliteCopyToRead(target.location) ?? target.location, {readonly: true, fileMustExist: true})
@@ -141,10 +121,8 @@ export function openSqliteToRead(target: DatabaseTarget): BetterSqlite3.Database
 }
 
 /**
- * Reading a WAL file needs its `-shm` index, which SQLite makes beside it: in a folder that cannot
- * be written, with no `-shm` there (no one has the file open), SQLite cannot open it even read-only
- * (SQLITE_CANTOPEN). With no `-wal` either, the file alone holds everything: it is read from a copy
- * in memory, marked as a rollback-journal file (a header change in the copy only).
+ * A WAL file with no `-shm`, in a folder that cannot be written, cannot be opened even read-only: with
+ * no `-wal` either, it is read from a copy in memory marked as a rollback-journal file.
  */
 function sqliteCopyToRead(file: string): Buffer | undefined {
   if (file === ':memory:' || file === '' || !existsSync(file) || existsSync(`${file}-shm`)) return undefined
@@ -165,11 +143,8 @@ function folderWritable(folder: string): boolean {
 }
 
 /**
- * How long a statement waits for a lock another session holds (a table locked, a row held in an
- * open transaction) before PostgreSQL gives up on it (55P03): a batch takes under a second and
- * another gym's import holds shared setters for no longer, so a minute is a session that is stuck,
- * reported the same night rather than waited for without end. MASTOC_TEST_LOCK_TIMEOUT_MS is for
- * the tests only.
+ * How long a statement waits for another session's lock before PostgreSQL gives up (55P03): a batch
+ * holds its locks for under a second, so a minute is a stuck session. The variable is for the tests.
  */
 export const POSTGRES_LOCK_TIMEOUT_MS = Number(process.env.MASTOC_TEST_LOCK_TIMEOUT_MS) || 60_000
 export const LOCK_TIMEOUT_SETTING = `SET lock_timeout TO ${POSTGRES_LOCK_TIMEOUT_MS}`
@@ -184,11 +159,8 @@ export function sessionPidsOf(db: Knex): Set<number> {
 }
 
 /**
- * Per PostgreSQL database, why the server last ended one of its sessions, in its words: an
- * administrator's pg_terminate_backend, idle_in_transaction_session_timeout, a shutdown. Ended
- * between two queries (a transaction between statements), a session tells the next query only
- * pg's "Connection terminated unexpectedly" or "Client has encountered a connection error and is
- * not queryable".
+ * Per PostgreSQL database, why the server last ended one of its sessions, in its words (a
+ * pg_terminate_backend, a timeout, a shutdown): the next query is told only "Connection terminated".
  */
 const sessionsEnded = new WeakMap<Knex, Error>()
 
@@ -214,9 +186,8 @@ function useWal(connection: SqliteConnection): Promise<void> {
 }
 
 /**
- * SQLite, a new file: `work` again, after a moment, while another run holds what it needs (the
- * file busy, knex's migration lock), for 10 s at most: creating and migrating a file takes well
- * under a second, and something else holding it longer is reported as it is.
+ * SQLite, a new file: `work` again while another run holds what it needs (the file, knex's migration
+ * lock), for 10 s at most: creating and migrating a file takes well under a second.
  */
 export async function whileAnotherRunIsAtWork<T>(work: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + 10_000

@@ -3,10 +3,8 @@ import type {Dialect} from './target.js'
 import type {ColumnKind} from './tables.js'
 
 /**
- * Values as the mastoc server reads them. The importer compares canonical JS values (dashed
- * lower-case UUIDs, `YYYY-MM-DDTHH:MM:SS.ffffffZ` instants); on SQLite the server (SQLAlchemy)
- * keeps UUIDs as 32 hex digits and instants as naive UTC `YYYY-MM-DD HH:MM:SS.ffffff`, and finds
- * no row written any other way. PostgreSQL takes the canonical text through its casts.
+ * Values as the mastoc server reads them. On SQLite the server (SQLAlchemy) keeps UUIDs as 32 hex
+ * digits and instants as naive UTC text, and finds no row written otherwise; PostgreSQL casts.
  */
 export function toDatabaseValue(dialect: Dialect, kind: ColumnKind, value: unknown): unknown {
   if (value === null || value === undefined) return null
@@ -50,9 +48,8 @@ export function hexUuid(uuid: string): string {
 }
 
 /**
- * Text SQLite takes for a number in a column of NUMERIC affinity, as the server's `UUID` columns
- * are: hex digits that are all decimal, but for one `e` between them. Such a UUID is stored as a
- * rounded REAL, and no longer found; about 1.5 in a million random UUIDs.
+ * Hex SQLite takes for a number in a NUMERIC column, as the server's `UUID` columns are (all decimal
+ * digits, or one `e` between them): stored as a rounded REAL, never found again.
  */
 export function isNumericOnSqlite(hex: string): boolean {
   return /^\d+(e\d+)?$/.test(hex)

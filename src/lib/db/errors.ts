@@ -15,29 +15,23 @@ export function isRecordLevelError(error: unknown): boolean {
 }
 
 /**
- * PostgreSQL gave up the transaction to let another one on (deadlock detected, serialization
- * failure): nothing is wrong with the records, and done again they go through. Two gyms' imports
- * into one database can deadlock on the setters they share, each inserting them in its own order.
+ * PostgreSQL gave up the transaction (deadlock, serialization failure): done again, it goes through.
+ * Two gyms' imports into one database can deadlock on the setters they share.
  */
 export function isTransientConflict(error: unknown): boolean {
   const code = (error as {code?: unknown})?.code
   return code === '40P01' || code === '40001'
 }
 
-/**
- * A row that exists already, by its unique Stokt id: when the run had looked it up and not found
- * it, another run (another gym's import, sharing a setter) wrote it in between.
- */
+/** A row that exists already, by its unique Stokt id: another run (sharing a setter) wrote it since the lookup. */
 export function isUniqueViolation(error: unknown): boolean {
   const code = (error as {code?: unknown})?.code
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE'
 }
 
 /**
- * A database error in a sentence a person can read. knex prepends the whole SQL, every value
- * inlined, to the driver's message: only the driver's part is kept. `sessionEnded`: why the server
- * ended a session of this database, when it said (connection.ts's sessionEndedBy), for pg's words
- * of a connection lost, which do not say why.
+ * A database error in a sentence: the driver's message without the SQL knex prepends (every value
+ * inlined). `sessionEnded`: why the server ended a session, when pg's words do not say.
  */
 export function describeDatabaseError(error: unknown, sessionEnded?: Error, target?: DatabaseTarget): string {
   const text = describeOne(error)

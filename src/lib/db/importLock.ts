@@ -1,7 +1,6 @@
 /**
- * One import per gym and database at a time. PostgreSQL: a session advisory lock on a connection of
- * its own, freed by the server when that session ends, however the process ends. SQLite: the
- * `import_locks` row itself, kept alive by a heartbeat; a row whose heartbeat stopped is taken over.
+ * One import per gym and database at a time: a PostgreSQL session advisory lock (freed when its
+ * session ends, however), or SQLite's `import_locks` row kept by a heartbeat (importLockCandidates.ts).
  * On both, the row names the holder, for the run that finds the lock busy and for `mastoc status`.
  */
 import {hostname} from 'node:os'
@@ -44,17 +43,9 @@ export class LockBusyError extends Error {
 }
 
 export interface ImportLock {
-  /**
-   * Gives the lock up; later calls do nothing. Call it before destroying the knex handle. It never
-   * throws (it runs in the import's `finally`): a lock it could not free is freed anyway, by its
-   * session ending (PostgreSQL) or by its heartbeat going stale (SQLite).
-   */
+  /** Gives the lock up, once, before the knex handle is destroyed. Never throws: a lock not freed goes with its session or heartbeat. */
   release(): Promise<void>
-  /**
-   * Why the run no longer holds the lock, though it never gave it up — its PostgreSQL session ended
-   * (a restart, a killed connection), or another run took a SQLite lock whose heartbeat had gone
-   * stale — or undefined while it holds it. Another import of the gym may be running meanwhile.
-   */
+  /** Why the run lost the lock it never gave up (its session ended, its stale heartbeat taken over); undefined while held. */
   lost(): string | undefined
 }
 

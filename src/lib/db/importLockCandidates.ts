@@ -11,10 +11,7 @@ import type {AcquireImportLockOptions, ImportLock} from './importLock.js'
 
 export const IMPORT_LOCKS = 'import_locks'
 
-/**
- * The advisory lock's two int4 keys: a hash of the gym id, prefixed so that the keys do not meet
- * other applications' advisory locks on the same database.
- */
+/** The advisory lock's two int4 keys: a hash of the gym id, prefixed to miss other applications' advisory locks. */
 export function advisoryLockKeys(gymStoktId: string): [number, number] {
   const digest = createHash('sha256').update(`mastoc-import:${gymStoktId}`).digest()
   return [digest.readInt32BE(0), digest.readInt32BE(4)]
@@ -42,9 +39,8 @@ export class SqliteLockCandidate implements LockCandidate {
     const current = (await db(IMPORT_LOCKS).where('gym_stokt_id', settings.gymStoktId).first('run_id', 'host', 'pid')) as
       {run_id: string; host: string | null; pid: number | null} | undefined
     const deadRunId = current && current.host === hostname() && current.pid !== null && !processAlive(current.pid) ? current.run_id : ''
-    // One statement, so that two processes cannot both see the lock free: the row is inserted, or
-    // taken over when its holder is known dead or its heartbeat is stale, or left alone — and then
-    // nothing is returned.
+    // One statement, so that two processes cannot both see the lock free: inserted, or taken over from
+    // a dead or stale holder, or left alone (nothing returned).
     const taken = (await db.raw(
       `insert into ${IMPORT_LOCKS} (gym_stokt_id, run_id, holder, host, pid, acquired_at, heartbeat_at) values (?, ?, ?, ?, ?, ?, ?)
         on conflict (gym_stokt_id) do update
@@ -93,10 +89,7 @@ export class PostgresLockCandidate implements LockCandidate {
     this.keys = advisoryLockKeys(settings.gymStoktId)
   }
 
-  /**
-   * A connection of its own rather than one of knex's pool: the import keeps the whole pool, and
-   * knex's destroy() never waits on it.
-   */
+  /** A connection of its own, not one of knex's pool: the import keeps the whole pool, and destroy() never waits on it. */
   static async open(db: Knex, settings: LockSettings): Promise<PostgresLockCandidate> {
     const session = new (loadPg().Client)({...lockSessionConfig(db), application_name: 'mastoc import lock', keepAlive: true})
     // A connection lost later fails the next beat; unhandled, its 'error' event would end the process.

@@ -4,9 +4,8 @@ import type {Dialect} from './target.js'
 import {writtenColumns, type ColumnKind, type TableSpec} from './tables.js'
 
 /**
- * The server's tables as they are in the database, read before a run writes: the server owns them
- * and may have moved on. What the importer cannot write into ends the run before its first write;
- * the rest (widths, precisions, types) shapes how it writes.
+ * The server's tables as they are, read before a run writes (the server may have moved on): what the
+ * importer cannot write ends the run first; widths, precisions and types shape how it writes.
  */
 export interface LiveColumn {
   name: string
@@ -137,11 +136,7 @@ export function schemaProblems(dialect: Dialect, specs: readonly TableSpec[], li
   return problems
 }
 
-/**
- * How many characters `text` has when they are more than `width`, counted in code points as
- * PostgreSQL counts a varchar(n); undefined when it fits. UTF-16 units are never fewer than code
- * points, so only a long text is counted.
- */
+/** How many code points `text` has (as PostgreSQL counts a varchar(n)) when more than `width`; undefined when it fits. */
 export function charactersOver(text: string, width: number): number | undefined {
   if (text.length <= width) return undefined
   const characters = [...text].length

@@ -5,10 +5,9 @@ import {LOCK_TIMEOUT_SETTING, POSTGRES_LOCK_TIMEOUT_MS, sessionPidsOf} from './c
 import {lockSessionConfig} from './importLockCandidates.js'
 
 /**
- * PostgreSQL: the import's sessions waiting for a lock another session holds, watched from a
- * session of its own. A wait longer than a moment is said (else a run looks hung), and remembered
- * to name the table and the holder should lock_timeout end it; once the run is asked to stop, a
- * statement waiting for a lock is cancelled, so that the stop does not wait for the holder.
+ * PostgreSQL: the import's sessions waiting for another session's lock, watched from a session of its
+ * own. A wait is said (else a run looks hung) and remembered for lock_timeout's message; on a stop,
+ * a waiting statement is cancelled, so that the stop does not wait for the holder.
  */
 
 /** A wait this long is said on stderr. */

@@ -5,12 +5,10 @@ import {whileAnotherRunIsAtWork} from './connection.js'
 import {MastocMigrationSource} from './migrationSource.js'
 
 /**
- * Brings the schema up to date. Runs that start at once on a new database (cron, one per gym) would
- * race to create knex's own bookkeeping tables, which its migration lock cannot cover, and could
- * leave two lock rows behind, after which every migration fails "already locked". So: PostgreSQL
- * migrates under an advisory lock, one run at a time; SQLite creates the bookkeeping tables in one
- * write transaction first, and a run that meets knex's lock held (or the file busy) waits and tries
- * again, by which time the other has migrated.
+ * Brings the schema up to date. Runs starting at once on a new database race to create knex's own
+ * tables, which its lock cannot cover (two lock rows: every migration then fails "already locked").
+ * So PostgreSQL migrates under an advisory lock; SQLite makes knex's tables in one transaction
+ * first, and a run meeting knex's lock waits and tries again.
  */
 export async function migrateToLatest(db: Knex): Promise<string[]> {
   if (db.client.config.client === 'pg') return withPostgresMigrationLock(db, () => latestMigrations(db))
@@ -27,10 +25,8 @@ async function latestMigrations(db: Knex): Promise<string[]> {
 }
 
 /**
- * A batch holding a migration that manages its own transaction (20261205000000_server_layout) runs
- * outside knex's, and then knex no longer checks, once it has its lock, that another run did not
- * apply the batch while this one waited: it would run and record them again. Such a run starts
- * over instead (whileAnotherRunIsAtWork), and finds nothing left to do.
+ * A migration managing its own transaction (20261205000000_server_layout) runs outside knex's, and
+ * knex then no longer checks that another run applied it meanwhile: such a run starts over instead.
  */
 async function refuseMigratedMeanwhile(db: Knex, migrations: unknown[]): Promise<void> {
   const recorded: string[] = await db('knex_migrations')
@@ -46,10 +42,7 @@ class MigratedMeanwhile extends Error {
   }
 }
 
-/**
- * A database a later build has migrated (ops rolling back an upgrade) is refused saying so: knex's
- * own refusal blames a "corrupt migration directory", which this build does not even have.
- */
+/** A database a later version migrated is refused saying so: knex blames a "corrupt migration directory". */
 async function refuseNewerSchema(db: Knex): Promise<void> {
   if (!(await db.schema.hasTable('knex_migrations'))) return
   const known = new Set(await new MastocMigrationSource().getMigrations())

@@ -13,10 +13,7 @@ interface Migration {
   config?: {transaction?: boolean}
 }
 
-/**
- * The migrations, imported rather than globbed from a directory: the same names are recorded
- * whether they run from the compiled CLI, from vitest, or from the knex CLI through knexfile.ts.
- */
+/** The migrations, imported, not globbed: the same names recorded from the built CLI, vitest and knexfile.ts. */
 const MIGRATIONS: ReadonlyArray<[name: string, migration: Migration]> = [
   ['20261126000000_initial', initial],
   ['20261126000100_import_locks', importLocks],

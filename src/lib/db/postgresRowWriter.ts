@@ -44,9 +44,8 @@ export class PostgresRowWriter implements RowWriter {
   }
 
   /**
-   * The server compares: each row comes back as its id and whether it is stored exactly as the
-   * import would write it (the values cast as an insert casts them). Only the others are read whole
-   * and decoded, so that a re-run costs the client next to nothing per row.
+   * The server compares: each row comes back as its id and whether it is stored exactly as the import
+   * would write it. Only the others are read whole and decoded: a re-run costs the client next to nothing.
    */
   async find(connection: unknown, spec: TableSpec, sought: readonly SoughtRow[]) {
     const found = new Map<string, ExistingRow>()
@@ -117,11 +116,8 @@ export class PostgresRowWriter implements RowWriter {
   }
 
   /**
-   * `(row->>0)::uuid, (row->>1)::varchar, …`, each to the column's own type: a batch travels as one
-   * JSON array of row arrays, cast back column by column on the server. One native JSON.stringify
-   * costs the client about half of what the driver's escaping of one array per column did, and the
-   * client's CPU is what the import waits on. A canonical instant cast to `timestamp` keeps its UTC
-   * time whatever the session's time zone.
+   * `(row->>0)::uuid, (row->>1)::varchar, …`: a batch travels as one JSON array of row arrays (cheaper
+   * for the client than an array per column), cast back on the server; instants keep their UTC time.
    */
   private castsFromJson(spec: TableSpec, columns: readonly Column[]): string {
     return columns.map((column, index) => `(row->>${index})::${this.typeOf(spec, column)} as ${quote(column.name)}`).join(', ')

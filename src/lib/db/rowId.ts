@@ -3,10 +3,8 @@ import {randomFillSync} from 'node:crypto'
 import {isNumericOnSqlite} from './encodings.js'
 
 /**
- * The id of a new row: a UUIDv7 (RFC 9562) — a millisecond timestamp, then a counter, then random
- * bits. Random (v4) ids land all over the primary-key index, so every batch's commit rewrites
- * pages across the whole index; ids that grow with time are appended at its end (measured: the
- * 100,000-climb import on SQLite spent most of its commits on that index).
+ * The id of a new row: a UUIDv7 (RFC 9562). Random (v4) ids land all over the primary-key index, and
+ * every commit rewrites pages across it; ids that grow with time are appended at its end.
  */
 export function newRowId(): string {
   let id = timeOrderedId()

@@ -8,11 +8,7 @@ import {roundInstant} from '../common/instant.js'
 import {takeWriteLock, whileWriteLockBusy} from './sqliteBusy.js'
 import {SERVER_TABLES, type OwnedValues, type TableSpec} from './tables.js'
 
-/**
- * The server's five tables as the upsert writes them: the schema read and checked before the first
- * write, the values made to fit it, the batch's transaction, and its lookups, inserts and updates
- * (the row writers, rowWriters.ts: the hot path).
- */
+/** The server's tables as the upsert writes them: the schema checked, values fitted, the batch's transaction, its rows. */
 
 /** Opaque to callers: a transaction of the row store's own kind. */
 export type StoreTransaction = {readonly __storeTransaction: unique symbol}
@@ -86,11 +82,7 @@ export class KnexRowStore {
     return undefined
   }
 
-  /**
-   * BEGIN and COMMIT sent straight on a connection of knex's pool, as the batch's statements are:
-   * a knex transaction cost the client about a millisecond each on PostgreSQL, which a small
-   * --batch-size pays once per batch. A failure rolls the whole transaction back, as before.
-   */
+  /** BEGIN and COMMIT straight on a connection of knex's pool: a knex transaction costs a small --batch-size (performance.md). */
   async transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
     const client = this.db.client as {acquireConnection(): Promise<unknown>; releaseConnection(connection: unknown): Promise<unknown>}
     // A file another process is writing: the whole transaction waits its turn (sqliteBusy.ts).

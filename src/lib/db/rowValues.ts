@@ -56,11 +56,7 @@ export function rowIdOf(spec: TableSpec, row: readonly unknown[]): string | numb
   return spec.id === 'uuid' ? dashedUuid(String(row[0])) : Number(row[0])
 }
 
-/**
- * SQLite: the stored row (findColumns order) holds exactly what writing `values` would store, so
- * that nothing is decoded. Any difference, even one of encoding only, leaves the canonical
- * comparison to judge.
- */
+/** SQLite: the stored row holds exactly what writing `values` would, nothing decoded; any difference goes to the canonical comparison. */
 export function storedAsWritten(spec: TableSpec, row: readonly unknown[], values: OwnedValues): boolean {
   const columns = ownedColumns(spec)
   for (let index = 0; index < columns.length; index++) {

@@ -3,11 +3,7 @@ import type {Knex} from 'knex'
 
 import type {Dialect} from './target.js'
 
-/**
- * Plain SQL to read with (`?` placeholders), for `mastoc status`: on knex for PostgreSQL, straight
- * on better-sqlite3 for SQLite, which spares a status on a SQLite file the loading of knex (most
- * of its start-up).
- */
+/** Plain SQL to read with, for `mastoc status`: on knex for PostgreSQL, on better-sqlite3 for SQLite (no knex to load). */
 export interface SqlReader {
   readonly dialect: Dialect
   rows(sql: string, bindings?: readonly unknown[]): Promise<Record<string, unknown>[]>

@@ -4,9 +4,8 @@ import type {Knex} from 'knex'
 
 /**
  * Another process holding a SQLite file's write lock. better-sqlite3 is synchronous: SQLite's own
- * busy wait (busy_timeout) stops the whole process for as long as it lasts — the lock heartbeat,
- * Stokt's sockets (whose idle connections the server closes meanwhile). So SQLite waits only a
- * moment each time, and the rest of the wait is spent between attempts, on a timer.
+ * busy wait stops the whole process (the lock's heartbeat, Stokt's sockets), so it waits only a
+ * moment each time, and the rest of the wait on a timer between attempts.
  */
 
 /** How long a write waits for another process to give the file back (README: 5 s). */
@@ -25,11 +24,7 @@ export class SqliteBusyError extends Error {
   }
 }
 
-/**
- * Statements run on their own (not in a transaction: startRun, the heartbeat, the import lock) are
- * tried again while the file is busy. One in a transaction is not: the transaction is, whole
- * (whileWriteLockBusy).
- */
+/** Statements outside a transaction are tried again while the file is busy; a transaction is, whole (whileWriteLockBusy). */
 export function retryBusyStatements(db: Knex): void {
   const client = db.client as unknown as {_query(connection: {inTransaction: boolean}, query: unknown): Promise<unknown>}
   const query = client._query.bind(client)
@@ -59,11 +54,7 @@ export function whileWriteLockBusy<T>(db: Knex, transaction: () => Promise<T>): 
   return whileBusy(busyClockOf(db), transaction, (error) => error instanceof WriteLockBusy)
 }
 
-/**
- * Since when the file has been busy, every attempt since then refused: shared by the statements of
- * one database handle, so that once a batch has waited its 5 s, recording the failure and giving
- * the import lock back do not wait 5 s more each.
- */
+/** Since when the file has been busy, per database handle: once a batch has waited its 5 s, what follows waits no more. */
 interface BusyClock {
   since?: number
 }

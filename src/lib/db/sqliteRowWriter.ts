@@ -21,10 +21,8 @@ export class SqliteRowWriter implements RowWriter {
   private readonly statements = new WeakMap<BetterSqlite3.Database, Map<string, BetterSqlite3.Statement>>()
 
   /**
-   * BEGIN IMMEDIATE: the transaction takes the database's write lock as it begins. One that read
-   * first and wrote after another connection's commit (another gym's import into the same file)
-   * would fail with SQLITE_BUSY_SNAPSHOT, which no wait can cure; this way it waits its turn
-   * (sqliteBusy.ts).
+   * BEGIN IMMEDIATE takes the write lock as it begins: a transaction that read, then wrote after another
+   * connection's commit, would fail with SQLITE_BUSY_SNAPSHOT, which no wait cures (sqliteBusy.ts).
    */
   async begin(connection: unknown) {
     this.prepare(connection, 'begin immediate').run()

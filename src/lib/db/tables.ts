@@ -1,7 +1,6 @@
 /**
- * The mastoc server's five tables as the importer writes them, column by owner (the server's
- * schema is the contract: test/fixtures/mastoc-server/). Columns not named here belong to the
- * server and are never written; rows the server made (no `stokt_id`) are never looked up.
+ * The mastoc server's five tables as the importer writes them, column by owner. Columns not named
+ * here belong to the server and are never written; rows without `stokt_id` are never looked up.
  */
 export type ColumnKind = 'text' | 'uuid' | 'integer' | 'real' | 'boolean' | 'json' | 'instant'
 
@@ -14,10 +13,8 @@ export type CreateValue = {kind: ColumnKind; value: string | boolean | null} | {
 export type OwnedValues = Record<string, unknown>
 
 /**
- * Each table's Stokt-owned columns in canonical JS values, as mapping makes them and the upsert
- * writes them: dashed UUIDs, instants as `…Z` text with six digits, JSON as parsed. A reference
- * (`gym_id`…) holds the mastoc id it resolves to. Types, not interfaces: a row of any table is
- * also an `OwnedValues`.
+ * Each table's Stokt-owned columns in canonical JS values (dashed UUIDs, `…Z` instants, JSON as
+ * parsed; a reference holds its mastoc id). Types, not interfaces: each is also an `OwnedValues`.
  */
 export type GymValues = {display_name: string; location_string: string | null}
 
@@ -61,10 +58,7 @@ export type ClimbValues = {
   created_at: string
 }
 
-/**
- * One table as the importer writes it. `V`: its Stokt-owned columns, each named once in `columns`
- * and `fields`; code generic over tables takes the base, `TableSpec`.
- */
+/** One table as the importer writes it. `V`: its Stokt-owned columns, each named once in `columns` and `fields`. */
 export interface TableSpec<V extends OwnedValues = OwnedValues> {
   entity: EntityName
   table: string

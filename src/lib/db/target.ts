@@ -12,10 +12,8 @@ export interface DatabaseTarget {
 }
 
 /**
- * `postgres://…` / `postgresql://…` → PostgreSQL; a path, with or without `sqlite:`, → SQLite.
- * A mistyped URL (`postgress://u:pw@host/db`, `mysql://…`, `u:pw@host`) is refused, its password
- * masked, rather than taken for a file name: that would create a file of that name, and show the
- * password in every message naming the database. A value that is no database: a UsageError.
+ * `postgres://…` → PostgreSQL; a path, with or without `sqlite:`, → SQLite. A mistyped URL
+ * (`postgress://u:pw@host/db`) is a UsageError, its password masked, not a file of that name.
  */
 export function parseDatabaseTarget(value: string): DatabaseTarget {
   const trimmed = value.trim()
@@ -48,11 +46,8 @@ function looksLikeUrl(path: string): boolean {
 }
 
 /**
- * A '/', '?' or '#' written raw in a URL's password ends the host part there: pg would take what
- * follows in the password for the host (and name it in its errors: a piece of the password shown)
- * or for the database. The character, when the credentials (as credentialsEnd reads them) reach
- * past where the host part ends, and what comes before that end is not a plain host[:port] (an
- * '@' in the query string of a URL without credentials is no password).
+ * A '/', '?' or '#' raw in a URL's password, which pg would read as ending the host part (and show
+ * the rest of the password in its errors as the host); undefined when there is none.
  */
 function passwordBreakingUrl(url: string): string | undefined {
   const rest = url.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')
@@ -64,9 +59,8 @@ function passwordBreakingUrl(url: string): string | undefined {
 }
 
 /**
- * Where the credentials of a URL (without its scheme) end: at its last '@', as pg reads them (a
- * password may hold a raw '@'); but when every '@' after the host part is in the query string of a
- * URL with a path (`…@db.example.com/mastoc?application_name=mastoc@cron`), at the host part's.
+ * Where a URL's credentials end (without its scheme): at its last '@', as pg reads them, unless
+ * the later ones are in the query of a URL with a path (`…/mastoc?application_name=mastoc@cron`).
  */
 function credentialsEnd(rest: string): number {
   const hostPartEnd = rest.search(/[/?#]/)
@@ -80,10 +74,7 @@ export function sqliteFilePath(target: DatabaseTarget): string | undefined {
   return target.dialect === 'sqlite' && target.location !== ':memory:' && target.location !== '' ? target.location : undefined
 }
 
-/**
- * The URL with its password masked, however it was written: the credentials as credentialsEnd
- * reads them (a password may hold a raw '@'), and `?password=` in the query string.
- */
+/** The URL with its password masked, however written: in the credentials, and `?password=` in the query. */
 export function maskUrlPassword(url: string): string {
   const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url)?.[0] ?? ''
   let rest = url.slice(scheme.length)

@@ -33,11 +33,7 @@ export class ImportInterrupted extends ImportFailure {
   }
 }
 
-/**
- * The failure as runImport throws it: the same kind, message and cause, with what the run had done.
- * A failure is thrown where it happens, before the run's summary can be known; this one is made
- * once the run has ended.
- */
+/** The failure as runImport throws it, once the run has ended: the same kind, message and cause, with what the run had done. */
 export function withSummary(failure: ImportFailure, summary: ImportSummary): ImportFailure {
   const options: ImportFailureOptions = {summary, ...('cause' in failure ? {cause: failure.cause} : {})}
   return failure instanceof ImportInterrupted ? new ImportInterrupted(failure.signal, options) : new ImportFailure(failure.message, options)

@@ -15,9 +15,8 @@ export function cursorInFuture(cursor: string, now: string): boolean {
 }
 
 /**
- * design.md: days since the last completed climbs import + 1, at least 7; everything when there was
- * none, and when it is after now (one of the two machines' clocks is wrong, and by how much is
- * unknown: 7 days could miss climbs).
+ * Days since the last completed climbs import + 1, at least 7; everything when there was none, or
+ * when it is after now (a clock is wrong by an unknown amount: 7 days could miss climbs).
  */
 export function incrementalMaxAge(cursor: string | undefined, now: string): number {
   if (cursor === undefined || cursorInFuture(cursor, now)) return ALL_CLIMBS_MAX_AGE
@@ -25,11 +24,7 @@ export function incrementalMaxAge(cursor: string | undefined, now: string): numb
   return Math.min(ALL_CLIMBS_MAX_AGE, Math.max(MIN_INCREMENTAL_DAYS, days))
 }
 
-/**
- * The cursor to commit with the last batch, when this walk covers everything since the previous
- * one: a full walk, or a window reaching back to the last cursor (an incremental run, or a wide
- * --max-age).
- */
+/** The cursor to commit with the last batch, when this walk covers everything since the last one (full, or reaching back to it). */
 export async function cursorAfterWalk(
   store: ClimbsCursor,
   source: StoktSource,

@@ -4,9 +4,8 @@ import type {FaceSetup, Hold} from '../stokt/schema/setup.js'
 import type {ClimbRow, FaceRow, GymRow, HoldRow, UserRow} from './upsert.js'
 
 /**
- * Stokt → the mastoc server's rows (the Stokt columns of tables.ts). Inputs are already validated;
- * optional fields arrive missing (undefined) or null, and both are stored as null (a stored NULL
- * must compare equal to the fresh value, or every re-run would rewrite the row).
+ * Stokt → the mastoc server's rows (tables.ts). A missing optional field is stored as null, as a null
+ * one: a stored NULL must compare equal to the fresh value, or every re-run would rewrite the row.
  */
 
 export function gymRow(summary: GymSummary, raw?: unknown): GymRow {

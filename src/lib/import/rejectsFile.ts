@@ -6,10 +6,8 @@ import {FileWriteError} from '../common/fileWriteError.js'
 import type {Rejected} from './summary.js'
 
 /**
- * `--rejects FILE`: each rejected record as received, one JSON line with its reason, written as it
- * is rejected, so that a run that fails later still leaves what it rejected for repair. The file
- * is emptied at the run's first reject, or at its end when it completed rejecting nothing: a run
- * that fails before rejecting anything (Stokt down) leaves the file of the run before it as it was.
+ * `--rejects FILE`: each rejected record as received, a JSON line with its reason, written at once (a
+ * run failing later still leaves them). Emptied at the first reject, or at the end of a clean run.
  */
 export class RejectsFile {
   private fd?: number

@@ -1,39 +1,21 @@
+/** What the import asks of the database, one interface per consumer; importer.ts checks that the db/ stores fit. */
 import type {StoreTransaction} from '../db/rowStore.js'
 import type {RunOutcome, RunRecord} from '../db/runHistory.js'
 import type {ChangedRow, ExistingRow, NewRow, SoughtRow, StoktKey} from '../db/rowWriters.js'
 import type {OwnedValues, TableSpec} from '../db/tables.js'
 
-/**
- * What the import asks of the database, one interface per consumer. The database side
- * (db/rowStore.ts, db/runHistory.ts, db/climbsCursor.ts, db/storedClimbs.ts) fits them without
- * knowing them; importer.ts, which puts the two together, is where that is checked.
- */
-
 /** The server's tables as the upsert (upsert.ts), the strategies (strategy.ts) and the phases write them. */
 export interface RowStore {
-  /**
-   * Reads the server's tables as they are (the server owns them and may have moved on); throws
-   * SchemaMismatch, naming each column, where the importer cannot write them.
-   */
+  /** Reads the server's tables as they are; throws SchemaMismatch, naming each column, where the importer cannot write them. */
   inspectSchema(): Promise<void>
-  /**
-   * The values as the database keeps them, in place: an instant rounded to its column's precision
-   * (a `timestamp(3)`), so that a re-run compares like with like and writes nothing.
-   */
+  /** The values as the database keeps them (an instant rounded to a `timestamp(3)`), so that a re-run writes nothing. */
   keptValues(spec: TableSpec, values: OwnedValues): OwnedValues
-  /**
-   * Why the database cannot keep this record as the server reads it, naming the Stokt field: a value
-   * longer than its column (the server's `VARCHAR(n)`), a Stokt id SQLite would turn into a number;
-   * undefined when it can.
-   */
+  /** Why the database cannot keep this record as the server reads it (a value past its `VARCHAR(n)`…), naming the field. */
   storageProblem(spec: TableSpec, stoktId: StoktKey, values: OwnedValues): string | undefined
   transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T>
   /** Those of these tables that hold no row at all. */
   emptyTables(specs: readonly TableSpec[]): Promise<Set<TableSpec>>
-  /**
-   * The rows of these Stokt ids that exist, keyed by `String(stoktId)`: each with its stored values,
-   * unless it is stored exactly as `values` would be written (nothing to compare).
-   */
+  /** The rows of these Stokt ids that exist, by `String(stoktId)`; without values when stored exactly as they would be written. */
   findByStoktIds(tx: StoreTransaction, spec: TableSpec, rows: readonly SoughtRow[]): Promise<Map<string, ExistingRow>>
   insertRows(tx: StoreTransaction, spec: TableSpec, rows: readonly NewRow[], now: string): Promise<void>
   updateRows(tx: StoreTransaction, spec: TableSpec, rows: readonly ChangedRow[], now: string): Promise<void>
@@ -49,10 +31,8 @@ export interface RunHistory {
   /** A waiting run that now holds its gym's lock. */
   markRunning(runId: string): Promise<void>
   /**
-   * Called by `runId` once it holds the gym's lock: marks abandoned the runs of this gym whose
-   * process died (SIGKILL, a crash, a lost machine): those still marked running (under the lock,
-   * no other can be), and those still marked waiting past the end of their wait (`waitLock` in
-   * their options) and a minute more. One still within its wait may be alive.
+   * Under the gym's lock: marks abandoned the runs of this gym whose process died: those still
+   * running (none can be), and those waiting a minute past their `waitLock` (one within it may live).
    */
   abandonDeadRuns(gymStoktId: string, runId: string, now: string): Promise<number>
 }
@@ -65,7 +45,7 @@ export interface ClimbsCursor {
   writeClimbsCursor(tx: StoreTransaction, cursor: {gymStoktId: string; climbsStartedAt: string; runId: string; now: string}): Promise<void>
 }
 
-/** A gym's climbs as stored: for the climbs Stokt no longer serves (gymImporter.ts). */
+/** A gym's climbs as stored: for the climbs Stokt no longer serves (missingClimbs.ts). */
 export interface StoredClimbs {
   /** The Stokt ids of the climbs from Stokt on this gym's faces. */
   climbStoktIdsOfGym(gymStoktId: string): Promise<string[]>
@@ -75,7 +55,7 @@ export interface StoredClimbs {
   describeClimbs(stoktIds: string[]): Promise<Map<string, {name: string; faceStoktId: string | null}>>
 }
 
-/** What a run's phases (gymImporter.ts) use. */
+/** What a run's phases (gymImporter.ts and the phases it runs) use. */
 export interface PhaseStores {
   rows: RowStore
   cursor: ClimbsCursor

@@ -42,10 +42,8 @@ export class BatchStrategy implements WriteStrategy {
     } catch (error) {
       this.context.ids.discard()
       if (!isRecordLevelError(error) && !isTransientConflict(error)) throw error
-      // The database refused something in this batch, or gave it up to another writer: it was
-      // rolled back whole; redo it record by record so that only an offending record is rejected.
-      // The refusal may be of a row taken as new that exists after all (another run wrote it):
-      // from now on, every batch looks its rows up.
+      // Refused or given up, the batch was rolled back whole: redo it record by record, so that only
+      // an offending record is rejected. A row taken as new may exist after all: look up from now on.
       this.context.firstImport.lookUpFromNowOn()
       await this.fallback.write(groups, onOutcome, finalize)
       return

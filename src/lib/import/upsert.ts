@@ -1,3 +1,4 @@
+/** The shared upsert: a batch's rows resolved, looked up, compared, and inserted or updated; the ids it learns. */
 import type {StoreTransaction} from '../db/rowStore.js'
 import type {ChangedRow, ExistingRow, NewRow, StoktKey} from '../db/rowWriters.js'
 import {newRowId} from '../db/rowId.js'
@@ -34,11 +35,7 @@ export interface SourceRow {
   raw?: unknown
 }
 
-/**
- * A record of the table whose values are `V`, as mapping makes it: its reference columns `R` in
- * `refs`, every other column in `values`. A column left out, misnamed or of the wrong type fails
- * to typecheck.
- */
+/** A record of the table whose values are `V`: its reference columns `R` in `refs`, the others in `values`, all typechecked. */
 export type RowOf<V extends OwnedValues, R extends keyof V & string = never> = {
   stoktId: StoktKey
   values: Omit<V, R>
@@ -70,10 +67,7 @@ interface Group<V extends OwnedValues, Row> {
   rows: Row[]
 }
 
-/**
- * Stokt id → mastoc id of what this run has written or found, so references resolve without a
- * query. Ids learned inside a transaction are staged and only kept once it commits.
- */
+/** Stokt id → mastoc id of what this run wrote or found; ids learnt in a transaction are kept once it commits. */
 export class IdRegistry {
   private readonly committed = new Map<EntityName, Map<string, string>>()
   private staged: [EntityName, string, string][] = []
@@ -118,11 +112,9 @@ export interface UpsertContext {
 }
 
 /**
- * Tables that held no row when the run began (read under the gym's lock): a batch writes its rows
- * there as new without looking them up, as the lookup could find none. Should one exist after all
- * (another gym's import wrote a setter they share, or Stokt served an id twice), the insert fails
- * on the Stokt id's unique index, the batch is redone record by record with lookups, and every
- * later batch looks up. A first import thus saves its every lookup.
+ * Tables empty as the run began (read under the lock): their rows are written as new, unlooked-up.
+ * One that existed after all (a setter another gym's import wrote) fails the unique index: the batch
+ * is redone record by record with lookups, and every later batch looks up.
  */
 export class FirstImportTables {
   private readonly empty: Set<TableSpec>
@@ -143,10 +135,8 @@ export class FirstImportTables {
 }
 
 /**
- * The shared upsert: one lookup of the rows' Stokt ids, then one multi-row insert of the new ones
- * and an update of only those whose owned columns changed. Both strategies call it — the batch
- * with a whole batch, row-by-row with one record — so they cannot disagree. Without `lookUp`,
- * every row is taken as new (see UpsertContext.emptyAtStart).
+ * One lookup of the rows' Stokt ids, one insert of the new ones, an update of those that changed.
+ * Both strategies call it, so they cannot disagree. Without `lookUp`, every row is new (FirstImportTables).
  */
 export async function upsertRows(context: UpsertContext, tx: StoreTransaction, group: TableRows, lookUp = true): Promise<Outcome[]> {
   const {spec} = group
@@ -200,11 +190,7 @@ export async function upsertRows(context: UpsertContext, tx: StoreTransaction, g
   return outcomes
 }
 
-/**
- * The row's values with its references as mastoc ids, or why one cannot be. Written into the row's
- * own values: every reference column is set again on every call, so a batch redone after a
- * rollback resolves afresh.
- */
+/** The row's values with its references as mastoc ids (set again each call: a redone batch resolves afresh), or why not. */
 function resolveReferences(ids: IdRegistry, row: SourceRow): OwnedValues | string {
   const {refs, values} = row
   if (!refs) return values

@@ -18,9 +18,8 @@ export interface LineSink {
 }
 
 /**
- * Bars when a person watches a terminal; timestamped lines for cron and logs. --json: no progress,
- * warnings and notices only, on stderr. --quiet: warnings only, so that cron mails only when a
- * person is needed (a run waiting for a lock it then gets needs no one).
+ * Bars on a terminal; timestamped lines for cron and logs. --json: warnings and notices only, on
+ * stderr. --quiet: warnings only, so that cron mails only when a person is needed.
  */
 export function createReporter(mode: ReporterMode, stream: NodeJS.WriteStream = process.stderr): Reporter {
   if (mode === 'bars') return new BarReporter(stream, localeIsUtf8() ? cliProgress.Presets.shades_grey : cliProgress.Presets.legacy)
@@ -34,10 +33,8 @@ export function createLineReporter(mode: Exclude<ReporterMode, 'bars'>, sink: Li
 }
 
 /**
- * Whether the terminal's locale (LC_ALL, else LC_CTYPE, else LANG, as the C library picks it)
- * says UTF-8. A terminal in another charset (Latin-1, or C/POSIX: unset included) shows each of
- * the bars' '█' as three characters: every bar is wider than the screen, wraps, and each redraw
- * piles up copies; it gets ASCII bars ('=' and '-') instead.
+ * Whether the terminal's locale (LC_ALL, else LC_CTYPE, else LANG) says UTF-8: elsewhere each '█'
+ * shows as three characters, the bars wrap and every redraw piles up copies; ASCII bars instead.
  */
 export function localeIsUtf8(env: NodeJS.ProcessEnv = process.env): boolean {
   const locale = env.LC_ALL || env.LC_CTYPE || env.LANG || ''
@@ -69,10 +66,7 @@ class QuietReporter implements Reporter {
 /** Between phase lines, a long phase shows it is alive this often. */
 const HEARTBEAT_MS = 30_000
 
-/**
- * One line per phase; before the next phase (and at the end, and every 30 s in a long phase) one
- * line of where each entity stands. Writes end after their phase began: the counts catch up there.
- */
+/** One line per phase; before the next (and at the end, and every 30 s) one line of where each entity stands. */
 class LineReporter extends QuietReporter {
   private readonly latest = new Map<SummaryEntity, {done: number; total: number | undefined}>()
   private readonly printed = new Map<SummaryEntity, string>()
@@ -133,15 +127,13 @@ class BarReporter extends QuietReporter {
     this.multibar = new cliProgress.MultiBar(
       {
         stream,
-        // Drawn here: cli-progress's ETA averages its last updates, which a batch brings all at
-        // once (it said 0s with 7 s to go), and it has no rate.
+        // Drawn here: cli-progress's ETA averages its last updates, which a batch brings all at once.
         format: (options, _params, payload: BarState) => barLine(payload, options, Date.now()),
         barsize: 30,
         hideCursor: true,
         clearOnComplete: false,
         stopOnComplete: false,
-        // A bar whose text had not changed was not redrawn after a line printed above the bars
-        // pushed it down: it vanished from the screen.
+        // Else a bar whose text had not changed vanished when a line printed above pushed it down.
         forceRedraw: true,
       },
       preset,
@@ -180,11 +172,7 @@ class BarReporter extends QuietReporter {
     this.multibar.stop()
   }
 
-  /**
-   * A line above the bars, where it stays, written now. cli-progress's own log() only buffers the
-   * line until its next redraw, which never comes when the run ends first (a signal's warning, the
-   * phase lines of a short run were lost so) and not before the first bar exists.
-   */
+  /** A line above the bars, written now: cli-progress's log() waits for a redraw, which a run ending first never gets. */
   private printAboveBars(line: string): void {
     if (!this.multibar.isActive) {
       this.stream.write(`${line}\n`)
@@ -209,10 +197,7 @@ export function barLine(state: BarState, options: cliProgress.Options, nowMs: nu
   return parts.join(' ')
 }
 
-/**
- * The rate from the bar's start to its last move, and the time left at that rate, counted down
- * from that move: between batches the ETA ticks down instead of climbing as the rate would sag.
- */
+/** The rate up to the bar's last move, and the time left counted down from it: between batches the ETA ticks down. */
 export function rateAndEta(state: Omit<BarState, 'entity'>, nowMs: number): {rate?: number; etaMs?: number} {
   const elapsedMs = state.updatedMs - state.startedMs
   if (state.done <= 0 || elapsedMs <= 0) return {}

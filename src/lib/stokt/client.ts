@@ -19,10 +19,7 @@ export interface StoktClientOptions extends TransportOptions {
   concurrency?: number
   /** Climbs read ahead of the one being imported (the importer's batch); default none beyond `concurrency` pages. */
   climbsAhead?: number
-  /**
-   * Climbs asked for per page of the climbs list (`page_size`, as Stokt's own app sends it); none
-   * by default. Stokt may serve fewer, or ignore it: the pages are followed as served either way.
-   */
+  /** `page_size` asked of the climbs list, as Stokt's app sends it; none by default. The pages are followed as served. */
   pageSize?: number
   /** The most climb pages one walk reads, whatever the links and counts say; default 50,000. */
   maxPages?: number
@@ -114,10 +111,8 @@ export class StoktClient implements StoktSource {
   }
 
   /**
-   * A page's `next`, if it may receive the token. Only Stokt's own host may: a link to it with
-   * another scheme or port (a proxy in front of Django builds `http://` links) is taken onto the
-   * configured origin, path and query kept; a link to any other host is refused. A relative link
-   * (`?page=2`) is relative to the page it came from, `fromPage`.
+   * A page's `next`, if it may receive the token: only on Stokt's own host, taken onto the configured
+   * origin (a proxy in front of Django builds `http://` links); any other host is refused.
    */
   private checkedNextUrl(next: string, fromPage: string, call: string): string {
     let nextUrl: URL

@@ -1,11 +1,7 @@
 import {ClimbsPageSchema, type ClimbsPageEnvelope} from './schema/climbsPage.js'
 import {StoktError, type ClimbsPage} from './source.js'
 
-/**
- * Pages in a row that bring no climb the walk has not read yet, after which a list that still
- * links on is not a list. Climbs created while paging repeat at most part of a page, rarely
- * several pages in a row.
- */
+/** Pages in a row with no climb not read yet, after which a list still linking on is not a list (paging repeats far less). */
 const PAGES_WITHOUT_NEW_CLIMBS = 10
 
 /** Pages fetched ahead at most, whatever the batch: a few MB of climbs. */
@@ -19,10 +15,7 @@ export interface PagerOptions {
   pageSize?: number
   /** Requests in flight at most. */
   concurrency: number
-  /**
-   * Climbs read ahead of the one being imported (the importer's batch): pages of them are fetched,
-   * `concurrency` at a time, while the importer works on a batch, so that Stokt is not left idle.
-   */
+  /** Climbs read ahead of the one being imported (the importer's batch), so that Stokt is not left idle. */
   climbsAhead?: number
   /** The most pages one walk reads. */
   maxPages: number
@@ -35,19 +28,12 @@ export class ClimbsPager {
   constructor(private readonly options: PagerOptions) {}
 
   /**
-   * Every page, in order, following `next`. The pages ahead are fetched while the caller works on
-   * the current one (up to `concurrency`): their URLs are the first `next` link with another `page`
-   * number, and each page's own `next` is still checked against the one guessed, so a list that
-   * does not number its pages that way is simply followed link by link.
+   * Every page, in order, following `next`. Pages ahead are guessed from the first `next` link's
+   * `page` number, and each page's own `next` is still checked against the guess.
    *
-   * Climbs created meanwhile push the list down. Read in order, that only repeats climbs (the
-   * importer skips them); but a page fetched ahead, before the change, can miss the climbs pushed
-   * onto it. So when `count` changed during a walk that read ahead, the list is read once more,
-   * link by link, and the pages of both walks are served.
-   *
-   * Climbs deleted meanwhile shrink the list, and its last page can vanish: the page a `next` link
-   * pointed to answers 404. The list is then read once more from page 1, link by link, too; a page
-   * that vanishes during that walk as well fails the run.
+   * A page fetched ahead can miss climbs that climbs created meanwhile pushed onto it: when `count`
+   * changed during a walk that read ahead, the list is read once more, link by link. So it is when a
+   * linked page vanished (404: climbs deleted meanwhile); a page vanishing again fails the run.
    */
   async *climbPages(gymId: string, maxAge: number): AsyncGenerator<ClimbsPage> {
     const walk: WalkState = {pagesServed: 0, counts: new Set(), readAhead: false}
@@ -80,13 +66,11 @@ export class ClimbsPager {
     const ahead = new PagesAhead(fetchPage, this.options.concurrency)
     let pagesAhead = readAhead ? this.options.concurrency : 0
     try {
-      // Only the first URL is ours: every later one is the `next` link Stokt serves, whatever it
-      // made of the page size asked for.
+      // Only the first URL is ours: every later one is the `next` link Stokt serves.
       const pageSizeParam = this.options.pageSize === undefined ? '' : `&page_size=${this.options.pageSize}`
       let url: string | null = `${this.options.baseUrl}${path}?max_age=${encodeURIComponent(String(maxAge))}${pageSizeParam}`
       const visitedUrls = new Set<string>()
-      // A numbered list is recognised by its page numbers too: a link back to an earlier page may
-      // differ from the first in its query string (a cache-buster on every link, say).
+      // By page number too: a link back to an earlier page may differ in its query (a cache-buster).
       const visitedPageNumbers = new Set<string>()
       let listNumbered = false
       let numbered: URL | undefined
@@ -102,11 +86,8 @@ export class ClimbsPager {
         if (visitedUrls.has(url) || (listNumbered && visitedPageNumbers.has(pageNumberKey))) {
           throw new StoktError(`${call}: the previous page's next link repeats an earlier page; stopping`, call)
         }
-        // Whatever its links, no walk goes on for ever: a list that grows while it is read shows it
-        // in its count, so the largest count seen, at page 1's size, says how many pages a walk can
-        // need; twice that, plus 10, leaves room for later pages smaller than the first. The count
-        // is trusted up to twice page 1's (no gym gains that many climbs during one walk), so that
-        // a count growing with every page cannot move the bound ahead of the walk.
+        // No walk goes on for ever: twice the pages the largest count needs at page 1's size, plus 10,
+        // the count trusted up to twice page 1's so that one growing with every page cannot move the bound.
         if (page > 1) {
           const pagesNeeded = Math.ceil(Math.min(largestCount, 2 * firstCount) / pageSize)
           if (page > 2 * pagesNeeded + 10) {
@@ -131,8 +112,7 @@ export class ClimbsPager {
         try {
           envelope = await ahead.take(page, url)
         } catch (error) {
-          // DRF's "Invalid page.": the list has shrunk below a page a previous page linked to.
-          // (Page 1's 404 means there is no such gym, and says so.)
+          // DRF's "Invalid page.": the list shrank below a linked page (page 1's 404: no such gym).
           if (page > 1 && error instanceof StoktError && error.status === 404) return {vanishedPage: error}
           throw error
         }
@@ -168,8 +148,7 @@ export class ClimbsPager {
           }
         }
         walk.pagesServed += 1
-        // A turn of the event loop: the answers that came in meanwhile start the next requests, even
-        // while the pages ahead keep the importer from waiting on any.
+        // A turn of the event loop: the answers that came in meanwhile start the next requests.
         await new Promise((resolve) => setImmediate(resolve))
         yield {page: walk.pagesServed, count: envelope.count, results: envelope.results}
         if (refusedNext !== undefined) throw refusedNext
@@ -220,9 +199,8 @@ interface WalkState {
 }
 
 /**
- * Pages requested ahead of need, `inFlight` at a time: the others wait their turn, in page order.
- * A page is only ever used when the page before it pointed to it; one fetched past the end (a 404)
- * or no longer wanted is dropped without a word.
+ * Pages requested ahead of need, `inFlight` at a time, in page order. A page is used only when the
+ * page before it pointed to it; one past the end (a 404) or no longer wanted is dropped silently.
  */
 class PagesAhead {
   private readonly pending = new Map<number, {url: string; envelope: Promise<ClimbsPageEnvelope>}>()

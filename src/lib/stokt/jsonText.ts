@@ -1,8 +1,4 @@
-/**
- * JSON.stringify, except that it does not overflow the stack. JSON.parse reads a value nested
- * thousands deep (Stokt could serve one) without recursing, but JSON.stringify recurses and throws
- * "Maximum call stack size exceeded": such a value is then written with a stack of its own.
- */
+/** JSON.stringify without overflowing the stack on a value nested thousands deep, which JSON.parse reads without recursing. */
 export function jsonText(value: unknown): string {
   try {
     return JSON.stringify(value) ?? 'null'

@@ -1,7 +1,6 @@
 /**
- * Where the importer reads a gym from: Stokt itself (StoktClient) or a snapshot directory
- * (SnapshotSource). Payloads are returned as received (`unknown`): the importer validates every
- * record itself, so one malformed record can be rejected without losing its neighbours.
+ * Where the importer reads a gym from: Stokt (StoktClient) or a snapshot (SnapshotSource). Payloads
+ * come as received: the importer validates each record, so a malformed one costs only itself.
  */
 /** Stokt's `max_age` meaning "every climb". */
 export const ALL_CLIMBS_MAX_AGE = 9999
@@ -26,10 +25,7 @@ export interface StoktSource {
   faceSetup(faceId: string): Promise<unknown>
   /** `GET /api/gyms/{gymId}/climbs?max_age={maxAge}`, every page, following `next`, as they arrive. */
   climbPages(gymId: string, maxAge: number): AsyncIterable<ClimbsPage>
-  /**
-   * When the climbs served were read from Stokt, where that is not now (a snapshot: when the run
-   * that saved it began reading them); undefined when unknown or now.
-   */
+  /** When the climbs served were read from Stokt, when not now (a snapshot's); undefined when unknown or now. */
   climbsReadAt?(): Promise<string | undefined>
   /** Releases sockets and files; writes a snapshot's closing manifest. */
   close(): Promise<void>

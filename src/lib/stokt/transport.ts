@@ -226,9 +226,8 @@ export function redactedClip(text: string): string {
 }
 
 /**
- * `Retry-After` as delay-seconds or an HTTP date, in ms; undefined when absent or invalid (a
- * negative number, say), so that the client's own backoff applies. Date.parse reads almost
- * anything ("-5" is a year), so a date must look like one: every HTTP date starts with its weekday.
+ * `Retry-After` as seconds or an HTTP date, in ms; undefined when absent or invalid (backoff applies).
+ * Date.parse reads almost anything ("-5" is a year): an HTTP date must start with its weekday.
  */
 function parseRetryAfter(header: string | string[] | undefined): number | undefined {
   const value = (Array.isArray(header) ? header[0] : header)?.trim()

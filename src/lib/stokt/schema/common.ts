@@ -1,3 +1,4 @@
+/** What every resource's schema is made of: ids, counts, instants, text, decimals, and reading a record. */
 import {z} from 'zod'
 
 import {invalidInstantReason, toCanonicalInstant} from '../../common/instant.js'
@@ -9,11 +10,7 @@ export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 /** A Stokt UUID id, kept as received. */
 export const stoktUuid = z.string({error: 'expected a UUID string'}).regex(UUID, {error: 'not a UUID'})
 
-/**
- * A zod check from a function that names the value's problem, if any. Not superRefine: that one
- * makes a closure and grows the payload object on every call, and these checks run on every text
- * field and count of every record (measured: a tenth of a cold import's validation).
- */
+/** A zod check from a function naming the value's problem, if any: cheaper than superRefine, on every field of every record. */
 export function problemCheck<T>(problemOf: (value: T) => string | undefined): (payload: z.core.ParsePayload<T>) => void {
   return (payload) => {
     const problem = problemOf(payload.value)
@@ -45,11 +42,8 @@ export const stoktInstant = z.string({error: 'expected a date-time string'}).tra
 })
 
 /**
- * Any text Stokt sends. PostgreSQL cannot store a NUL character in text; SQLite can: reject it
- * here, so that both databases accept the same records. A lone surrogate (JSON can escape one,
- * `"\ud800"`) is not Unicode: the drivers would store U+FFFD instead, and every re-run would then
- * find the record changed. `problemOf` adds the field's own rule; all of it runs as one check,
- * since this is the check every text field of every record pays.
+ * Any text Stokt sends, refusing what a database cannot store as sent: a NUL (PostgreSQL), a lone
+ * surrogate (stored as U+FFFD, a re-run would find it changed). `problemOf`: the field's own rule.
  */
 export const stoktText = (error = 'expected a string', problemOf?: (text: string) => string | undefined) =>
   z.string({error}).check(problemCheck((text: string) => unstorable(text) ?? problemOf?.(text)))
@@ -63,10 +57,7 @@ function unstorable(text: string): string | undefined {
 /** String.prototype.isWellFormed: in Node 20, not yet in TypeScript's ES2023 lib. */
 type WellFormedString = string & {isWellFormed(): boolean}
 
-/**
- * Optional text: missing, null or a string. The mapping turns missing into null: a transform here
- * would cost a pipe per field of every record (a third of a climb's validation, measured).
- */
+/** Optional text: missing, null or a string. The mapping turns missing into null: a transform here costs a pipe a field. */
 export const optionalText = stoktText().nullish()
 
 /** A decimal Stokt sends as a string ("2226.00") or a number. */
@@ -77,10 +68,7 @@ export const stoktDecimal = z.union([z.number(), z.string()], {error: DECIMAL_EX
   return z.NEVER
 })
 
-/**
- * A number read from digits, which could be too many for a double: Infinity would be stored as
- * Infinity by SQLite and as NULL by PostgreSQL's JSON, so the two databases would disagree.
- */
+/** A number read from digits, refused when too many for a double: SQLite and PostgreSQL would store Infinity differently. */
 export function finiteNumber(text: string, ctx: z.core.$RefinementCtx): number {
   const value = Number(text)
   if (Number.isFinite(value)) return value
@@ -90,11 +78,7 @@ export function finiteNumber(text: string, ctx: z.core.$RefinementCtx): number {
 
 export type ParseResult<T> = {ok: true; value: T} | {ok: false; reason: string}
 
-/**
- * How deep a record may nest (Stokt's nest 3 deep). JSON.parse reads any depth without recursing,
- * but much downstream recurses (JSON.stringify, for the snapshot and the rejects file, overflows
- * the stack some thousands deep): a deeper record is rejected here, before anything else sees it.
- */
+/** How deep a record may nest (Stokt's nest 3 deep): JSON.stringify, downstream, overflows the stack some thousands deep. */
 export const MAX_NESTING = 32
 
 /**
@@ -128,19 +112,13 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[], raw?: unknow
 
 const OUT_OF_RANGE = 'out of range: too large a number'
 
-/**
- * A number JSON.parse read as ±Infinity (`1e400`): refused by every numeric schema as if it were
- * not a number at all. Its digits are gone, so the reason can only say it was out of range.
- */
+/** A number JSON.parse read as ±Infinity (`1e400`), which zod calls not a number: its digits are gone. */
 function outOfRange(issue: z.core.$ZodIssue, value: unknown): boolean {
   if (typeof value !== 'number' || Number.isFinite(value) || Number.isNaN(value)) return false
   return issue.code === 'invalid_union' || (issue.code === 'invalid_type' && issue.expected === 'number')
 }
 
-/**
- * The top-level field (or "record") under which `raw` nests deeper than MAX_NESTING; walked without
- * recursion, and without allocating per field: every record of a run goes through it.
- */
+/** The top-level field (or "record") under which `raw` nests deeper than MAX_NESTING; walked without recursion. */
 function fieldNestedTooDeep(raw: unknown, validatedApart: readonly string[]): string | undefined {
   if (raw === null || typeof raw !== 'object') return undefined
   const values: object[] = []

@@ -6,10 +6,8 @@ const NEWLINE = 0x0a
 const CHUNK_BYTES = 1 << 16
 
 /**
- * The records of a climbs file (a JSON array), in order, a batch per 64 KiB read: one record per
- * line (`[`, `{…},` lines, `]`) is parsed as it streams in, so a large gym is never held whole;
- * any other layout (pretty-printed, one line) is recognised before a record is served and parsed
- * whole. Refuses a file cut short, text after its `]`, and a line that is not a record.
+ * The records of a climbs file (a JSON array), a batch per 64 KiB read: one record a line streams, so a
+ * large gym is never held whole; any other layout is parsed whole. Refuses a file cut short or malformed.
  */
 export async function* readClimbsFile(file: string): AsyncGenerator<unknown[]> {
   const call = `read ${file}`

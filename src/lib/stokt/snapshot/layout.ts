@@ -1,16 +1,9 @@
 /**
- * A snapshot: what Stokt served for one gym, saved to a directory and read back instead of Stokt.
- *
- * - `summary.json`, `walls.json`, `setup-<faceId>.json`: the payloads as served.
- * - `climbs.json`: a JSON array of every climb record in page order, one record per line so it
- *   can be streamed and is still plain JSON; any other JSON array (pretty-printed, one line) reads too.
- * - `manifest.json` (see manifest.ts), written last. Optional when reading, so a directory laid
- *   out by hand reads as a snapshot.
- *
- * A save is made in `.saving/` inside the directory and replaces the directory's snapshot files
- * only once finished, manifest last: an interrupted save never reads as complete, and never costs
- * the snapshot already there. A directory with `.saving/` (or an older writer's
- * `climbs.json.partial`) and no manifest is refused as interrupted.
+ * A snapshot: what Stokt served for one gym, in a directory: `summary.json`, `walls.json`,
+ * `setup-<faceId>.json` as served; `climbs.json`, a JSON array one record a line (streamed, still
+ * JSON); `manifest.json` (manifest.ts), optional when reading. A save is made in `.saving/` and
+ * replaces the files only once finished, manifest last: an interrupted save never reads as complete
+ * nor costs the snapshot already there, and one left behind is refused as interrupted.
  */
 export const SNAPSHOT_FORMAT = 'mastoc-stokt-snapshot'
 export const SNAPSHOT_VERSION = 1
@@ -24,11 +17,7 @@ export const CLIMBS_PARTIAL = 'climbs.json.partial'
 /** Where a save in progress writes, inside the snapshot directory (the same file system: renames). */
 export const SAVING = '.saving'
 
-/**
- * Exactly the names a snapshot's files have (a face's setup is named by its UUID): a writer
- * replaces these. Anything else (`setup-instructions.json`, an editor's `walls.json.tmp`) is
- * someone else's, and stays.
- */
+/** Exactly the names a snapshot's files have, which a writer replaces: anything else is someone else's, and stays. */
 const SNAPSHOT_FILE = /^(manifest|summary|walls|climbs)\.json$|^setup-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.json$/i
 
 export function isSnapshotFile(name: string): boolean {

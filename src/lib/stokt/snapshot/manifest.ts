@@ -12,11 +12,7 @@ const dateText = (error: string) => z.string({error}).refine((text) => !Number.i
 const NO_PAGES_OR_CLIMBS = 'has no pages or climbs count'
 const NOT_WHOLE_COUNT = 'has a count that is not a whole number'
 
-/**
- * manifest.json. Fields are checked in this order, and the first problem is the one told. Fields
- * it does not know are dropped, and `complete` is lenient: only `{"climbs": false}` says the climbs
- * were not read.
- */
+/** manifest.json, checked in this order (the first problem is told); only `{"climbs": false}` says the climbs were not read. */
 const SnapshotManifestSchema = z.object(
   {
     format: z.literal(SNAPSHOT_FORMAT, {error: `is not a ${SNAPSHOT_FORMAT} manifest`}),
@@ -32,24 +28,14 @@ const SnapshotManifestSchema = z.object(
     pages: jsonNumber(NO_PAGES_OR_CLIMBS),
     /** Climb records in climbs.json. */
     climbs: jsonNumber(NO_PAGES_OR_CLIMBS),
-    /**
-     * The `count` Stokt announced on the last page read; absent when the run never read the
-     * climbs, and in snapshots older than the field. Not `climbs`: climbs.json keeps a climb Stokt served twice (the list
-     * moving while paged, or read twice) twice.
-     */
+    /** The `count` Stokt announced on the last page (absent in older snapshots): climbs.json keeps a climb served twice twice. */
     count: z
       .number({error: NOT_WHOLE_COUNT})
       .refine((count) => Number.isInteger(count) && count >= 0, {error: NOT_WHOLE_COUNT})
       .optional(),
-    /**
-     * When the saving run began reading the climbs (ISO 8601, UTC): the snapshot holds Stokt's list
-     * as of then. Absent in snapshots older than the field: `savedAt` stands for it.
-     */
+    /** When the saving run began reading the climbs, the list's date (ISO 8601, UTC); older snapshots: `savedAt`. */
     climbsReadAt: dateText('has a climbsReadAt that is not a date').optional(),
-    /**
-     * `climbs` false when the run that saved it never read the climbs (`import holds`): climbs.json
-     * is then empty, and reading it is refused rather than served as "this gym has no climbs".
-     */
+    /** `climbs` false: never read (`import holds`); its empty climbs.json is refused, not served as "no climbs". */
     complete: z
       .unknown()
       .optional()

@@ -188,11 +188,7 @@ export class SnapshotSource implements StoktSource {
   }
 }
 
-/**
- * True when the record's `dateCreated` is a date-time (read as validation reads it: `+03`, a space
- * before the offset, which Date.parse refuses) older than the cutoff; an unreadable date is kept,
- * for validation to reject it by name.
- */
+/** Whether `dateCreated`, read as validation reads it, is older than the cutoff; an unreadable one is kept, for validation to name. */
 function createdBefore(record: unknown, cutoffMs: number): boolean {
   if (!isRecord(record) || typeof record.dateCreated !== 'string') return false
   const created = toCanonicalInstant(record.dateCreated)

@@ -107,9 +107,8 @@ export class SnapshotWriter {
   }
 
   /**
-   * The finished save replaces the directory's snapshot files (a previous snapshot's, never
-   * anything else). The old manifest goes first and the new one comes last: a crash in between
-   * leaves a directory without manifest beside `.saving/`, which reads as interrupted.
+   * The finished save replaces the previous snapshot's files, never anything else: old manifest first,
+   * new one last, so that a crash in between reads as interrupted.
    */
   private async publish(): Promise<void> {
     await fs.rm(path.join(this.dir, MANIFEST), {force: true})
