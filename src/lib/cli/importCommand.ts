@@ -98,10 +98,7 @@ function withStoktHint(error: Error, flags: {'stokt-url': string; 'from-snapshot
 const SIGNAL_EXIT_CODES: Record<string, number> = {SIGHUP: 129, SIGINT: 130, SIGTERM: 143}
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
 
-/**
- * SIGINT, SIGTERM and SIGHUP (a terminal closing) stop the run between batches, recorded as
- * interrupted; a second signal quits at once, which the transactions make just as safe.
- */
+/** SIGINT, SIGTERM, SIGHUP: stop between batches, recorded as interrupted; a second quits at once, as safe by transactions. */
 function stopOnSignals(onFirst: (signal: NodeJS.Signals) => void): {signal: AbortSignal; dispose(): void} {
   const controller = new AbortController()
   const handler = (signal: NodeJS.Signals) => {
@@ -118,10 +115,7 @@ function stopOnSignals(onFirst: (signal: NodeJS.Signals) => void): {signal: Abor
   }
 }
 
-/**
- * Output nobody reads (a pipe closed, a terminal gone) is not the import's failure: unhandled, the
- * write error would end the process mid-run, its run left "running". The exit code still tells.
- */
+/** Output nobody reads (a pipe closed) is not the run's failure: unhandled, it would end the process mid-run, left "running". */
 function ignoreClosedOutput(): void {
   // Kept to the process's end: a write's error arrives after it, the summary's last of all.
   const handler = (error: NodeJS.ErrnoException) => {

@@ -144,10 +144,7 @@ function offsetMinutes(offset: string): number | undefined {
   return sign * (hours * 60 + minutes)
 }
 
-/**
- * A canonical instant as a PostgreSQL `timestamp(digits)` column keeps it: the fraction rounded to
- * `digits` (0–5), a tie away from 2000-01-01 — PostgreSQL's epoch — as PostgreSQL rounds it.
- */
+/** An instant as a `timestamp(digits)` keeps it: the fraction rounded, a tie away from 2000-01-01 (PostgreSQL's epoch). */
 export function roundInstant(canonical: string, digits: number): string {
   const unit = 10 ** (6 - digits) // microseconds
   const micros = digitsAt(canonical, 20, 6)

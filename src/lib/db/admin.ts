@@ -40,10 +40,7 @@ export interface StatusQuery {
   gym?: string
 }
 
-/**
- * `mastoc status`: row counts and the latest runs, reading only. A SQLite file not there fails, not
- * created: the path is more likely mistyped (cron's working directory) than never imported into.
- */
+/** `mastoc status`, reading only. A SQLite file not there fails, not created: more likely mistyped (cron's working directory). */
 export async function readStatus(
   databaseValue: string,
   query: StatusQuery = {},

@@ -11,10 +11,7 @@ import {MastocMigrationSource} from './migrationSource.js'
 import {retryBusyStatements, SQLITE_BUSY_TIMEOUT_MS} from './sqliteBusy.js'
 import type {DatabaseTarget} from './target.js'
 
-/**
- * pg 8 takes `sslmode` prefer, require and verify-ca as verify-full, and warns so on stderr every run
- * (cron would mail it): written as verify-full, they connect the same, silently. Not with `uselibpqcompat`.
- */
+/** pg 8 reads sslmode prefer/require/verify-ca as verify-full, warning on stderr each run (cron mails it): written so, it is silent. */
 function pgConnectionString(url: string): string {
   if (/[?&]uselibpqcompat=true(&|#|$)/i.test(url)) return url
   return url.replace(/([?&]sslmode=)(prefer|require|verify-ca)(?=&|#|$)/gi, '$1verify-full')
@@ -29,10 +26,7 @@ const TIMESTAMPTZ_OID = 1184
 const TIMESTAMP_OID = 1114
 const INT8_OID = 20
 
-/**
- * pg parses timestamptz into a Date, losing microseconds: keep the text. A `timestamp` holds the UTC
- * time the importer wrote: its text, marked UTC. int8 ids fit a number.
- */
+/** pg parses timestamptz into a Date, losing microseconds: keep the text; a naive `timestamp` is UTC; int8 ids fit a number. */
 const pgTypes = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
     if (oid === TIMESTAMPTZ_OID) return (text: string) => text
@@ -120,10 +114,7 @@ export function openSqliteToRead(target: DatabaseTarget): BetterSqlite3.Database
   return database
 }
 
-/**
- * A WAL file with no `-shm`, in a folder that cannot be written, cannot be opened even read-only: with
- * no `-wal` either, it is read from a copy in memory marked as a rollback-journal file.
- */
+/** A WAL file with no -shm, in a folder not writable, cannot open even read-only: read from a copy marked rollback-journal. */
 function sqliteCopyToRead(file: string): Buffer | undefined {
   if (file === ':memory:' || file === '' || !existsSync(file) || existsSync(`${file}-shm`)) return undefined
   if ((statSync(`${file}-wal`, {throwIfNoEntry: false})?.size ?? 0) > 0 || folderWritable(dirname(file))) return undefined
@@ -142,10 +133,7 @@ function folderWritable(folder: string): boolean {
   }
 }
 
-/**
- * How long a statement waits for another session's lock before PostgreSQL gives up (55P03): a batch
- * holds its locks for under a second, so a minute is a stuck session. The variable is for the tests.
- */
+/** How long a statement waits for another session's lock (55P03): a batch holds its locks for under a second. Env: tests only. */
 export const POSTGRES_LOCK_TIMEOUT_MS = Number(process.env.MASTOC_TEST_LOCK_TIMEOUT_MS) || 60_000
 export const LOCK_TIMEOUT_SETTING = `SET lock_timeout TO ${POSTGRES_LOCK_TIMEOUT_MS}`
 
@@ -158,10 +146,7 @@ export function sessionPidsOf(db: Knex): Set<number> {
   return pids
 }
 
-/**
- * Per PostgreSQL database, why the server last ended one of its sessions, in its words (a
- * pg_terminate_backend, a timeout, a shutdown): the next query is told only "Connection terminated".
- */
+/** Per database, why the server last ended a session, in its words: the next query is told only "Connection terminated". */
 const sessionsEnded = new WeakMap<Knex, Error>()
 
 export function sessionEndedBy(db: Knex): Error | undefined {
@@ -175,20 +160,14 @@ interface SqliteConnection {
   pragma(sql: string): unknown
 }
 
-/**
- * Switching a new file to WAL needs it to itself for a moment, and SQLite answers SQLITE_BUSY at
- * once, without waiting, while another run is creating it: by the next try, it is WAL.
- */
+/** Switching a new file to WAL answers SQLITE_BUSY at once, unwaited, while another run creates it: by the next try, it is WAL. */
 function useWal(connection: SqliteConnection): Promise<void> {
   return whileAnotherRunIsAtWork(async () => {
     connection.pragma('journal_mode = WAL')
   })
 }
 
-/**
- * SQLite, a new file: `work` again while another run holds what it needs (the file, knex's migration
- * lock), for 10 s at most: creating and migrating a file takes well under a second.
- */
+/** SQLite, a new file: `work` again while another run holds the file or knex's migration lock, for 10 s at most. */
 export async function whileAnotherRunIsAtWork<T>(work: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + 10_000
   for (;;) {

@@ -2,10 +2,7 @@ import {toCanonicalInstant} from '../common/instant.js'
 import type {Dialect} from './target.js'
 import type {ColumnKind} from './tables.js'
 
-/**
- * Values as the mastoc server reads them. On SQLite the server (SQLAlchemy) keeps UUIDs as 32 hex
- * digits and instants as naive UTC text, and finds no row written otherwise; PostgreSQL casts.
- */
+/** Values as the mastoc server reads them: on SQLite, SQLAlchemy finds only UUIDs as 32 hex digits and naive UTC instants. */
 export function toDatabaseValue(dialect: Dialect, kind: ColumnKind, value: unknown): unknown {
   if (value === null || value === undefined) return null
   switch (kind) {
@@ -47,10 +44,7 @@ export function hexUuid(uuid: string): string {
   return uuid.replaceAll('-', '').toLowerCase()
 }
 
-/**
- * Hex SQLite takes for a number in a NUMERIC column, as the server's `UUID` columns are (all decimal
- * digits, or one `e` between them): stored as a rounded REAL, never found again.
- */
+/** Hex SQLite takes for a number in a NUMERIC column (as `UUID` columns are): stored as a rounded REAL, never found again. */
 export function isNumericOnSqlite(hex: string): boolean {
   return /^\d+(e\d+)?$/.test(hex)
 }
@@ -67,10 +61,7 @@ export function sqliteInstant(canonical: string): string {
   return `${canonical.slice(0, 10)} ${canonical.slice(11, 26)}`
 }
 
-/**
- * A stored instant in the canonical form: a naive one (SQLite's text, PostgreSQL's `timestamp`) is
- * UTC; one with an offset (a `timestamptz` column) is converted.
- */
+/** A stored instant in the canonical form: a naive one is UTC; one with an offset (`timestamptz`) is converted. */
 export function canonicalFromStored(text: string): string {
   // The bulk of a re-run's comparisons: SQLite's `YYYY-MM-DD HH:MM:SS.ffffff`, PostgreSQL's with `Z`.
   const naiveOrZ = text.length === 26 || (text.length === 27 && text[26] === 'Z')

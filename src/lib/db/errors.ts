@@ -2,10 +2,7 @@ import {dirname} from 'node:path'
 
 import type {DatabaseTarget} from './target.js'
 
-/**
- * Database errors, told apart: a record the database refuses (a constraint, a value it will not
- * store) costs only that record; anything else (connection lost, disk full, read-only) fails the run.
- */
+/** Database errors told apart: a record refused costs only that record; anything else (connection, disk) fails the run. */
 export function isRecordLevelError(error: unknown): boolean {
   const code = (error as {code?: unknown})?.code
   if (typeof code !== 'string') return false
@@ -14,10 +11,7 @@ export function isRecordLevelError(error: unknown): boolean {
   return code.startsWith('SQLITE_CONSTRAINT') || code === 'SQLITE_MISMATCH' || code === 'SQLITE_TOOBIG'
 }
 
-/**
- * PostgreSQL gave up the transaction (deadlock, serialization failure): done again, it goes through.
- * Two gyms' imports into one database can deadlock on the setters they share.
- */
+/** PostgreSQL gave up the transaction (deadlock: two gyms' imports sharing setters): done again, it goes through. */
 export function isTransientConflict(error: unknown): boolean {
   const code = (error as {code?: unknown})?.code
   return code === '40P01' || code === '40001'
@@ -29,10 +23,7 @@ export function isUniqueViolation(error: unknown): boolean {
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE'
 }
 
-/**
- * A database error in a sentence: the driver's message without the SQL knex prepends (every value
- * inlined). `sessionEnded`: why the server ended a session, when pg's words do not say.
- */
+/** A database error in a sentence: without the SQL knex prepends; `sessionEnded`: why, when pg's words do not say. */
 export function describeDatabaseError(error: unknown, sessionEnded?: Error, target?: DatabaseTarget): string {
   const text = describeOne(error)
   if (!PG_CONNECTION_LOST.some((words) => text.startsWith(words))) {

@@ -3,10 +3,7 @@ import type {Knex} from 'knex'
 import type {Dialect} from './target.js'
 import {writtenColumns, type ColumnKind, type TableSpec} from './tables.js'
 
-/**
- * The server's tables as they are, read before a run writes (the server may have moved on): what the
- * importer cannot write ends the run first; widths, precisions and types shape how it writes.
- */
+/** The server's tables as they are, read before a run writes (the server may have moved on), to check and shape its writes. */
 export interface LiveColumn {
   name: string
   /** PostgreSQL's `udt_name` (`uuid`, `varchar`, `timestamp`…); SQLite's declared type, upper-case, without its size. */
@@ -99,10 +96,7 @@ const WRITABLE: Record<Dialect, Record<ColumnKind, readonly string[]>> = {
   },
 }
 
-/**
- * What keeps the importer from writing these tables, one line each, naming the table, the column
- * and what to do; none when it can. Extra columns the database fills (nullable or defaulted) are fine.
- */
+/** What keeps the importer from writing these tables, a line each, naming table, column and what to do; none when it can. */
 export function schemaProblems(dialect: Dialect, specs: readonly TableSpec[], live: ReadonlyMap<string, LiveTable>): string[] {
   const problems: string[] = []
   for (const spec of specs) {

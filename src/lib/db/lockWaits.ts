@@ -104,10 +104,7 @@ function toLockWait(row: WaitRow): LockWait {
   return {what, holder}
 }
 
-/**
- * The import's sessions waiting for a lock: what they wait for (a row lock waits for the holder's
- * transaction, the table being in the tuple lock the waiter holds), and the first session in the way.
- */
+/** The import's sessions waiting for a lock: what they wait for (a row lock: the holder's transaction) and who is in the way. */
 const LOCK_WAITS = `
   select w.pid, w.query_start::text as query_start,
          floor(extract(epoch from clock_timestamp() - w.query_start))::int as waited_s,

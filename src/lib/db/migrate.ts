@@ -24,10 +24,7 @@ async function latestMigrations(db: Knex): Promise<string[]> {
   return applied
 }
 
-/**
- * A migration managing its own transaction (20261205000000_server_layout) runs outside knex's, and
- * knex then no longer checks that another run applied it meanwhile: such a run starts over instead.
- */
+/** A migration managing its own transaction runs outside knex's, which then skips checking another run applied it: start over. */
 async function refuseMigratedMeanwhile(db: Knex, migrations: unknown[]): Promise<void> {
   const recorded: string[] = await db('knex_migrations')
     .whereIn('name', migrations as string[])

@@ -124,10 +124,7 @@ export class PostgresRowWriter implements RowWriter {
   }
 }
 
-/**
- * Lookups and updates are planned afresh each time: the tables grow from nothing during an import,
- * and a cached generic plan made while they were empty scans them whole for every batch.
- */
+/** Planned afresh each time: a generic plan cached while the tables were empty scans them whole for every batch. */
 async function query<Row = Record<string, unknown>>(
   connection: unknown,
   text: string,

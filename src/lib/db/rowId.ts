@@ -2,10 +2,7 @@ import {randomFillSync} from 'node:crypto'
 
 import {isNumericOnSqlite} from './encodings.js'
 
-/**
- * The id of a new row: a UUIDv7 (RFC 9562). Random (v4) ids land all over the primary-key index, and
- * every commit rewrites pages across it; ids that grow with time are appended at its end.
- */
+/** A new row's id: a UUIDv7 (RFC 9562), appended at the index's end, where random ids made every commit rewrite it all over. */
 export function newRowId(): string {
   let id = timeOrderedId()
   // A UUID of decimal digits only would be stored as a number by SQLite (encodings.ts): drawn again.

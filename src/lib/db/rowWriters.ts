@@ -11,10 +11,7 @@ import {SqliteRowWriter} from './sqliteRowWriter.js'
 
 export type StoktKey = string | number
 
-/**
- * A row the lookup found. `values`: the stored values in canonical form, to compare; undefined
- * when the row is stored exactly as the import would write it, which is a re-run's every row.
- */
+/** A row the lookup found; `values` (canonical, to compare) undefined when stored exactly as the import would write it. */
 export interface ExistingRow {
   id: string | number
   values?: OwnedValues

@@ -7,10 +7,7 @@ export const SERVER_TABLES = ['gyms', 'users', 'faces', 'holds', 'climbs'] as co
 
 export type ServerTable = (typeof SERVER_TABLES)[number]
 
-/**
- * Per dialect and table: its CREATE TABLE, then its indexes. Byte for byte the server's, the space
- * after each comma too: SQLite keeps a table's statement as written (sqlite_master.sql).
- */
+/** Per dialect and table: CREATE TABLE, then indexes, byte for byte the server's: SQLite keeps the statement as written. */
 export const SERVER_DDL: Record<Dialect, Record<ServerTable, readonly string[]>> = {
   postgres: {
     gyms: [

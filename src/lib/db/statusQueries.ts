@@ -4,10 +4,7 @@ import type {SqlReader} from './sqlReader.js'
 
 export type TableCounts = Record<'gyms' | 'faces' | 'holds' | 'users' | 'climbs', number>
 
-/**
- * What `mastoc status` reads: row counts and the run history. Reads only, and answers on a
- * database never imported into (tables not there yet count as empty, their runs as none).
- */
+/** What `mastoc status` reads: row counts and the run history; a database never imported into answers too, as empty. */
 export class StatusQueries {
   constructor(private readonly db: SqlReader) {}
 

@@ -1,7 +1,4 @@
-/**
- * The mastoc server's five tables as the importer writes them, column by owner. Columns not named
- * here belong to the server and are never written; rows without `stokt_id` are never looked up.
- */
+/** The mastoc server's five tables as the importer writes them, column by owner: columns not named here are the server's. */
 export type ColumnKind = 'text' | 'uuid' | 'integer' | 'real' | 'boolean' | 'json' | 'instant'
 
 export type EntityName = 'gym' | 'face' | 'hold' | 'user' | 'climb'
@@ -12,10 +9,7 @@ export type CreateValue = {kind: ColumnKind; value: string | boolean | null} | {
 /** A row as the importer compares it: Stokt-owned columns in canonical JS values. */
 export type OwnedValues = Record<string, unknown>
 
-/**
- * Each table's Stokt-owned columns in canonical JS values (dashed UUIDs, `…Z` instants, JSON as
- * parsed; a reference holds its mastoc id). Types, not interfaces: each is also an `OwnedValues`.
- */
+/** Each table's Stokt-owned columns, canonical (a reference: its mastoc id). Types, not interfaces: each is an `OwnedValues`. */
 export type GymValues = {display_name: string; location_string: string | null}
 
 export type FaceValues = {

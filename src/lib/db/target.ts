@@ -11,10 +11,7 @@ export interface DatabaseTarget {
   display: string
 }
 
-/**
- * `postgres://…` → PostgreSQL; a path, with or without `sqlite:`, → SQLite. A mistyped URL
- * (`postgress://u:pw@host/db`) is a UsageError, its password masked, not a file of that name.
- */
+/** `postgres://…` → PostgreSQL; a path → SQLite; a mistyped URL, a UsageError (its password masked), never a file of that name. */
 export function parseDatabaseTarget(value: string): DatabaseTarget {
   const trimmed = value.trim()
   if (/^postgres(ql)?:\/\//i.test(trimmed)) {
@@ -45,10 +42,7 @@ function looksLikeUrl(path: string): boolean {
   return /^[a-z][a-z0-9+.-]+:/i.test(path) || /^[^/@]*:[^/]*@/.test(path)
 }
 
-/**
- * A '/', '?' or '#' raw in a URL's password, which pg would read as ending the host part (and show
- * the rest of the password in its errors as the host); undefined when there is none.
- */
+/** A '/', '?' or '#' raw in a URL's password, which pg would take for the host part's end (showing the rest in errors). */
 function passwordBreakingUrl(url: string): string | undefined {
   const rest = url.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')
   const hostPartEnd = rest.search(/[/?#]/)
@@ -58,10 +52,7 @@ function passwordBreakingUrl(url: string): string | undefined {
   return rest[hostPartEnd]
 }
 
-/**
- * Where a URL's credentials end (without its scheme): at its last '@', as pg reads them, unless
- * the later ones are in the query of a URL with a path (`…/mastoc?application_name=mastoc@cron`).
- */
+/** Where a URL's credentials end: at its last '@', as pg reads them, unless the later ones are in the query of a URL with a path. */
 function credentialsEnd(rest: string): number {
   const hostPartEnd = rest.search(/[/?#]/)
   const inHostPart = hostPartEnd > 0 ? rest.lastIndexOf('@', hostPartEnd) : -1

@@ -1,7 +1,4 @@
-/**
- * Items fetched ahead of need, at most `limit` at once, and handed out in their order: the caller
- * works on one while the next ones arrive, and never holds more than `limit` of them.
- */
+/** Items fetched ahead, at most `limit` at once, handed out in order: the caller never holds more than `limit` of them. */
 export class FetchedAhead<K, V> {
   private readonly pending: Promise<V>[] = []
   private started = 0

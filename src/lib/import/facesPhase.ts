@@ -16,10 +16,7 @@ import type {HoldRow, RowGroup} from './upsert.js'
 export interface FacesImported {
   /** The hold ids of each face imported. */
   holds: Map<string, Set<number>>
-  /**
-   * `${faceId} ${holdId}` → why that face's hold was rejected: a climb using it is rejected naming
-   * that reason, not as if Stokt had no such hold on the face (where a person would look in vain).
-   */
+  /** `${faceId} ${holdId}` → why that hold was rejected: a climb using it is rejected for that, not for a hold not on the face. */
   rejectedHolds: Map<string, string>
 }
 

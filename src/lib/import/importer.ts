@@ -24,10 +24,7 @@ import {silentReporter, type ImportOptions, type ImportReporter, type ImportResu
 import {RejectsFile} from './rejectsFile.js'
 import type {ClimbsCursor, RowStore, RunHistory, StoredClimbs} from './stores.js'
 
-/**
- * A run from start to end: the database prepared and checked, the run recorded, the gym's lock
- * taken, the phases (gymImporter.ts), and the run's end recorded however it ends.
- */
+/** A run from start to end: the database checked, the run recorded, the lock taken, the phases run, the end recorded. */
 
 /** Opens the database, migrates it, runs the import and records the run. */
 export async function runImport(options: ImportOptions, reporter: ImportReporter = silentReporter): Promise<ImportResult> {
@@ -150,10 +147,7 @@ function sqliteFileIdentity(target: DatabaseTarget): {stillThere(): boolean} | u
   return {stillThere: () => opened === undefined || identity() === opened}
 }
 
-/**
- * PostgreSQL: a statement waiting for a lock another session holds is said on stderr, and cancelled
- * by a stop. Without the watch (its session refused), the run goes on: lock_timeout still ends a wait.
- */
+/** PostgreSQL: a lock wait is said, and cancelled by a stop. Without the watch the run goes on: lock_timeout still ends a wait. */
 async function watchDatabaseLocks(db: Knex, options: ImportOptions, reporter: ImportReporter): Promise<LockWaitWatch | undefined> {
   if (options.database.dialect !== 'postgres') return undefined
   return watchLockWaits(db, {

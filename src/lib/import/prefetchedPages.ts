@@ -17,10 +17,7 @@ export class PrefetchedPages {
     return first ?? this.iterator.next()
   }
 
-  /**
-   * Ends the walk (early on a failure or a signal): the source stops paging. Not awaited: an async
-   * generator answers return() only after its pending request, and a stop must not wait for Stokt.
-   */
+  /** Ends the walk early (a failure, a signal). Not awaited: a generator's return() waits for its pending request, a stop must not. */
   close(): void {
     this.iterator.return?.(undefined).catch(() => {})
   }

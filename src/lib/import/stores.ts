@@ -30,10 +30,7 @@ export interface RunHistory {
   finishRun(id: string, outcome: RunOutcome): Promise<void>
   /** A waiting run that now holds its gym's lock. */
   markRunning(runId: string): Promise<void>
-  /**
-   * Under the gym's lock: marks abandoned the runs of this gym whose process died: those still
-   * running (none can be), and those waiting a minute past their `waitLock` (one within it may live).
-   */
+  /** Under the lock: marks abandoned this gym's dead runs: those running, those waiting a minute past their `waitLock`. */
   abandonDeadRuns(gymStoktId: string, runId: string, now: string): Promise<number>
 }
 

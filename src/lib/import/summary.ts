@@ -40,19 +40,13 @@ export const SUMMARY_ENTITY: Partial<Record<EntityName, SummaryEntity>> = {
 /** What a dry run's diff names: the summary's entities, and the gym. */
 export type ChangedEntity = SummaryEntity | 'gym'
 
-/**
- * What a person recognises a record by, beside its id: a climb's name and face (its wall's name),
- * a setter's or the gym's name, a face's or a hold's wall.
- */
+/** What a person knows a record by beside its id: a name, and a face's wall. */
 export interface RecordLabel {
   name?: string
   face?: string
 }
 
-/**
- * A dry run's diff: what would be created, and each update field by field. `labels`: by Stokt id,
- * for each record listed (added beside the ids, whose shape scripts rely on).
- */
+/** A dry run's diff: what would be created, and each update field by field; `labels` by Stokt id, beside the ids scripts read. */
 export type EntityChanges = {create: string[]; update: {stoktId: string; fields: FieldChange[]}[]; labels?: Record<string, RecordLabel>}
 
 /** Climbs stored from Stokt that Stokt no longer serves; `labels` by Stokt id, as in the diff. */

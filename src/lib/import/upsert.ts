@@ -134,10 +134,7 @@ export class FirstImportTables {
   }
 }
 
-/**
- * One lookup of the rows' Stokt ids, one insert of the new ones, an update of those that changed.
- * Both strategies call it, so they cannot disagree. Without `lookUp`, every row is new (FirstImportTables).
- */
+/** One lookup, one insert of the new rows, an update of the changed: both strategies call it, so they cannot disagree. */
 export async function upsertRows(context: UpsertContext, tx: StoreTransaction, group: TableRows, lookUp = true): Promise<Outcome[]> {
   const {spec} = group
   const outcomes: Outcome[] = new Array(group.rows.length)

@@ -17,10 +17,7 @@ export interface LineSink {
   write(text: string): unknown
 }
 
-/**
- * Bars on a terminal; timestamped lines for cron and logs. --json: warnings and notices only, on
- * stderr. --quiet: warnings only, so that cron mails only when a person is needed.
- */
+/** Bars on a terminal, timestamped lines elsewhere; --json: warnings and notices; --quiet: warnings only, so that cron mails rarely. */
 export function createReporter(mode: ReporterMode, stream: NodeJS.WriteStream = process.stderr): Reporter {
   if (mode === 'bars') return new BarReporter(stream, localeIsUtf8() ? cliProgress.Presets.shades_grey : cliProgress.Presets.legacy)
   return createLineReporter(mode, stream)
@@ -32,10 +29,7 @@ export function createLineReporter(mode: Exclude<ReporterMode, 'bars'>, sink: Li
   return new QuietReporter(sink, {notices: mode === 'json'})
 }
 
-/**
- * Whether the terminal's locale (LC_ALL, else LC_CTYPE, else LANG) says UTF-8: elsewhere each '█'
- * shows as three characters, the bars wrap and every redraw piles up copies; ASCII bars instead.
- */
+/** Whether the locale (LC_ALL, LC_CTYPE, LANG) says UTF-8: elsewhere '█' is three characters and the bars wrap; ASCII bars instead. */
 export function localeIsUtf8(env: NodeJS.ProcessEnv = process.env): boolean {
   const locale = env.LC_ALL || env.LC_CTYPE || env.LANG || ''
   return /utf-?8/i.test(locale)

@@ -3,10 +3,7 @@ import {dirname} from 'node:path'
 
 import {secrets} from '../common/secrets.js'
 
-/**
- * `--log-file FILE`: every run appends its lines to FILE, each with the time it was written, masked
- * as all output is. Written synchronously: the last lines of a run that exits at once are kept.
- */
+/** `--log-file FILE`: each line appended, timestamped, masked; synchronously, so that a run exiting at once keeps its last lines. */
 export class RunLog {
   private fd: number | undefined
 

@@ -39,10 +39,7 @@ export function formatStatus(status: DatabaseStatus, options: {gym?: string} = {
 
 type Align = 'left' | 'right'
 
-/**
- * One aligned row per run, its error wrapped below it. A run whose counts would not fit in the
- * width (very large ones) has them on a line of their own under it, its count cells left empty.
- */
+/** One aligned row per run, its error wrapped below; counts too wide for the width go on a line of their own under it. */
 function runsTable(runs: RunRow[]): string[] {
   const short = shortGymIds(runs.map((run) => run.gymStoktId))
   const head: [string, Align][] = [

@@ -5,10 +5,7 @@ const COLUMNS = ['created', 'updated', 'unchanged', 'errors', 'total'] as const
 /** Lines listed per list in the human summary; --json has them all. */
 const MAX_LISTED = 20
 
-/**
- * The summary as a person reads it at the end of a run. `database`: the target as shown, its
- * password masked (DatabaseTarget.display): which database a run wrote to is the first question.
- */
+/** The summary a person reads at the end of a run; `database` (masked) first: which database a run wrote to is the first question. */
 export function formatSummary(summary: ImportSummary, database?: string): string {
   const lines: string[] = []
   const seconds = (summary.durationMs / 1000).toFixed(1)
@@ -89,10 +86,7 @@ function formatChanges(changes: NonNullable<ImportSummary['changes']>): string[]
   return lines
 }
 
-/**
- * `  "Crimp city" on Mur Ōsaka` after a climb's id (a hold: its wall; a setter or the gym: its
- * name; a face: its wall), as the record is now; empty when nothing is known of it.
- */
+/** `  "Crimp city" on Mur Ōsaka` after a record's id: its name and wall, as the record is now; empty when none is known. */
 function labelText(entity: ChangedEntity, label: RecordLabel | undefined): string {
   if (label === undefined) return ''
   const face = label.face === undefined ? undefined : printable(label.face)

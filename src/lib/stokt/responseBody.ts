@@ -6,10 +6,7 @@ import {redactedClip, type RequestSpec, type StoktResponse} from './transport.js
 
 const BYTE_ORDER_MARK = 0xfeff
 
-/**
- * The body as text, in the charset its Content-Type declares (UTF-8 when none), or undefined when
- * that charset is unknown here. UTF-8, what Stokt sends, is decoded once, as got itself would.
- */
+/** The body as text in its Content-Type's charset (UTF-8 when none, decoded once), or undefined for a charset unknown here. */
 export function decodedBody(response: {headers: IncomingHttpHeaders; body: Buffer}): string | undefined {
   const charset = declaredCharset(response.headers['content-type'])
   if (charset === undefined || charset === 'utf-8' || charset === 'utf8') return response.body.toString('utf8')

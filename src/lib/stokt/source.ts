@@ -1,7 +1,4 @@
-/**
- * Where the importer reads a gym from: Stokt (StoktClient) or a snapshot (SnapshotSource). Payloads
- * come as received: the importer validates each record, so a malformed one costs only itself.
- */
+/** Where the importer reads a gym from: Stokt or a snapshot, as received: a malformed record, validated later, costs only itself. */
 /** Stokt's `max_age` meaning "every climb". */
 export const ALL_CLIMBS_MAX_AGE = 9999
 

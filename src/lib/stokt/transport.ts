@@ -117,10 +117,7 @@ export class StoktTransport {
     this.httpsAgent.destroy()
   }
 
-  /**
-   * Sends until a response that is not worth retrying (anything but 429 and 5xx) or until
-   * attempts run out, then throws a StoktError naming the call and the last problem.
-   */
+  /** Sends until a response not worth retrying (all but 429 and 5xx) or the last attempt, then throws naming the last problem. */
   async send(spec: RequestSpec, token: string | undefined): Promise<StoktResponse> {
     const attempts = 1 + Math.max(0, this.retries)
     for (let attempt = 1; ; attempt++) {

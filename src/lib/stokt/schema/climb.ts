@@ -55,10 +55,7 @@ export function splitHoldsList(text: string): string[] {
   return text.split(/\s+/).filter((token) => token.length > 0)
 }
 
-/**
- * The first hold id a (validated) holds list names that is not among `holdIds`; undefined if none.
- * Each token's one run of digits is its hold id, read digit by digit: no token strings, no slices.
- */
+/** The first hold id a validated holds list names that is not in `holdIds`, read digit by digit, without slicing tokens. */
 export function firstHoldNotIn(text: string, holdIds: ReadonlySet<number>): number | undefined {
   let holdId = -1 // no digit read yet
   for (let index = 0; index <= text.length; index++) {

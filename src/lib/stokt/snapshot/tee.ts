@@ -63,10 +63,7 @@ export class TeeSource implements StoktSource {
     this.climbs = 'complete'
   }
 
-  /**
-   * Finishes the snapshot when everything asked was served: climbs read to the end, or never
-   * asked for (then marked so in the manifest). Otherwise leaves it marked as interrupted.
-   */
+  /** Finishes the snapshot when all asked was served (climbs to the end, or never asked); else leaves it marked interrupted. */
   async close(): Promise<void> {
     try {
       const finishable = !this.failed && this.gymId !== undefined && this.climbs !== 'reading'

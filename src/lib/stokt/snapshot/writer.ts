@@ -120,10 +120,7 @@ export class SnapshotWriter {
     await fs.rmdir(this.saving)
   }
 
-  /**
-   * Once, before the first write: makes the directory and a fresh `.saving/` in it (what an
-   * interrupted save left there goes), and opens climbs.json.partial there.
-   */
+  /** Once, before the first write: the directory, a fresh `.saving/` in it (an interrupted save's goes), climbs.json.partial. */
   private prepare(): Promise<fs.FileHandle> {
     if (this.finished) return Promise.reject(new Error(`snapshot ${this.dir} is already finished`))
     this.prepared ??= (async () => {
