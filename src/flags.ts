@@ -112,7 +112,7 @@ export const importFlags = {
   database: databaseFlag,
   'batch-size': Flags.integer({
     helpGroup: 'DATABASE',
-    summary: 'Records per batch transaction (1000: the fastest of the measured curve, README "Performance").',
+    summary: 'Records per batch transaction (1000: among the fastest measured, docs/performance.md).',
     default: DEFAULT_BATCH_SIZE,
     min: 1,
     max: 10_000,

@@ -31,7 +31,7 @@ import {withScratchDatabase} from './scratch.js'
 
 export const BATCH_WRITE_STRATEGIES = ['values', 'unnest', 'json', 'copy'] as const
 export type BatchWriteStrategy = (typeof BATCH_WRITE_STRATEGIES)[number]
-/** How PostgresRowWriter (src/lib/db/rowWriters.ts) writes its batches. */
+/** How PostgresRowWriter (src/lib/db/postgresRowWriter.ts) writes its batches. */
 export const IMPORTER_BATCH_WRITE: BatchWriteStrategy = 'json'
 
 export interface BatchWritePass {
