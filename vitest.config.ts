@@ -10,9 +10,10 @@ export default defineConfig({
     server: {deps: {external: [/\/dist\//]}},
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    // Every file brings its own databases and Stokt server; two cores.
+    // Every file brings its own databases and Stokt server. Three workers on two cores: the tests
+    // also wait on child processes and PostgreSQL, and a third keeps both cores busy meanwhile.
     fileParallelism: true,
-    maxWorkers: 2,
+    maxWorkers: 3,
     minWorkers: 1,
   },
 })
