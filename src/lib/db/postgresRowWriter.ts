@@ -3,10 +3,9 @@ import {createHash} from 'node:crypto'
 
 import type pg from 'pg'
 
-import {toDatabaseValue} from './encodings.js'
-import {existingRow, findColumns, insertValues, quote, rowIdOf, stoktKeyOf, updateColumns, updateValues} from './rowValues.js'
+import {existingRow, findColumns, insertValues, quote, stoktKeyOf, updateColumns, updateValues} from './rowValues.js'
 import type {ChangedRow, ExistingRow, NewRow, PostgresTypeOf, RowWriter, SoughtRow} from './rowWriters.js'
-import {insertedColumns, ownedColumns, type Column, type ColumnKind, type TableSpec} from './tables.js'
+import {insertedColumns, type Column, type ColumnKind, type TableSpec} from './tables.js'
 
 /** The mastoc server's PostgreSQL types, where the database says nothing else. */
 const POSTGRES_TYPES: Record<ColumnKind, string> = {
@@ -44,49 +43,20 @@ export class PostgresRowWriter implements RowWriter {
   }
 
   /**
-   * The server compares: each row comes back as its id and whether it is stored exactly as the import
-   * would write it. Only the others are read whole and decoded: a re-run costs the client next to nothing.
+   * The rows whole, compared by the client. Comparing in the server instead (the batch as one JSON
+   * parameter, each value cast as an insert casts it, only ids back) took longer: docs/performance.md.
    */
   async find(connection: unknown, spec: TableSpec, sought: readonly SoughtRow[]) {
     const found = new Map<string, ExistingRow>()
     if (sought.length === 0) return found
-    const columns = ownedColumns(spec)
-    const stoktIdType = this.typeOf(spec, {name: 'stokt_id', kind: spec.stoktId})
-    const compared = sought.map(({stoktId, values}) => {
-      const row: unknown[] = [stoktId]
-      for (const {name, kind} of columns) row.push(toDatabaseValue('postgres', kind, values[name]))
-      return row
-    })
-    const sameAsStored = columns.map((column, index) => this.storedIs(spec, column, `row->>${index + 1}`)).join(' and ')
     const {rows} = await query<unknown[]>(
       connection,
-      `select target.id, target.stokt_id, ${sameAsStored || 'true'}
-       from jsonb_array_elements($1::jsonb) as row join ${quote(spec.table)} as target on target.stokt_id = (row->>0)::${stoktIdType}`,
-      [JSON.stringify(compared)],
+      `select ${findColumns(spec)} from ${quote(spec.table)} where stokt_id = any($1::${this.typeOf(spec, {name: 'stokt_id', kind: spec.stoktId})}[])`,
+      [sought.map((row) => row.stoktId)],
       'array',
     )
-    const differing: unknown[] = []
-    for (const row of rows) {
-      if (row[2] === true) found.set(stoktKeyOf(spec, row[1]), {id: rowIdOf(spec, row)})
-      else differing.push(row[1])
-    }
-    if (differing.length === 0) return found
-    const whole = await query<unknown[]>(
-      connection,
-      `select ${findColumns(spec)} from ${quote(spec.table)} where stokt_id = any($1::${stoktIdType}[])`,
-      [differing],
-      'array',
-    )
-    for (const row of whole.rows) found.set(stoktKeyOf(spec, row[1]), existingRow(spec, row))
+    for (const row of rows) found.set(stoktKeyOf(spec, row[1]), existingRow(spec, row))
     return found
-  }
-
-  /** SQL: the stored column holds what writing the JSON text `text` into it would store. */
-  private storedIs(spec: TableSpec, column: Column, text: string): string {
-    const type = this.typeOf(spec, column)
-    // `json` keeps its input text as given and has no equality: the text is what an insert stores.
-    if (type === 'json') return `target.${quote(column.name)}::text is not distinct from (${text})`
-    return `target.${quote(column.name)} is not distinct from (${text})::${type}`
   }
 
   async insert(connection: unknown, spec: TableSpec, rows: readonly NewRow[], now: string) {

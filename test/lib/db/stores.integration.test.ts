@@ -82,7 +82,9 @@ describe.each(DATABASE_KINDS)('the import stores on %s', (kind) => {
         })
         await expect(rolledBack).rejects.toThrow('the batch failed')
 
-        // A row stored as it would be written comes back without its values: nothing to compare.
+        // SQLite: a row stored as it would be written comes back without its values (nothing to
+        // compare); PostgreSQL reads every row whole.
+        const unchanged = (values: GymValues) => (kind === 'sqlite' ? {id: gymId} : {id: gymId, values})
         const renamed: GymValues = {display_name: 'Bloc du Quai (Lyon)', location_string: 'Lyon'}
         const find = (values: GymValues) =>
           rows.transaction((tx) =>
@@ -91,11 +93,11 @@ describe.each(DATABASE_KINDS)('the import stores on %s', (kind) => {
               {stoktId: OTHER_GYM, values},
             ]),
           )
-        expect(await find(gym)).toEqual(new Map([[GYM, {id: gymId}]]))
+        expect(await find(gym)).toEqual(new Map([[GYM, unchanged(gym)]]))
         expect(await find(renamed)).toEqual(new Map([[GYM, {id: gymId, values: gym}]]))
 
         await rows.transaction((tx) => rows.updateRows(tx, GYMS, [{id: gymId, values: renamed}], nowInstant()))
-        expect(await find(renamed)).toEqual(new Map([[GYM, {id: gymId}]]))
+        expect(await find(renamed)).toEqual(new Map([[GYM, unchanged(renamed)]]))
         expect(await find(gym)).toEqual(new Map([[GYM, {id: gymId, values: renamed}]]))
         expect(await rows.emptyTables([GYMS, FACES])).toEqual(new Set([FACES]))
         await rows.checkpoint()
