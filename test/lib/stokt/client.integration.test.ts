@@ -634,60 +634,52 @@ describe('StoktClient walks bounded by what they receive', () => {
 describe('StoktClient pages ahead', () => {
   const climbIds = (pages: ClimbsPage[]) => pages.flatMap((page) => page.results.map((climb) => (climb as {id: unknown}).id))
 
-  it.each([1, 4])('keeps at most %i climb pages in flight, and serves every page once, in order', async (concurrency) => {
-    let inFlight = 0
-    let mostInFlight = 0
+  /** A server of pages of 10 climbs, each answered after `delayMs`, counting the climbs requests in flight. */
+  async function countingServer(delayMs: number) {
+    const counts = {inFlight: 0, mostInFlight: 0, answered: 0}
     const server = await serve({
       pageSize: 10,
       intercept: async (request, res) => {
         if (!isClimbs(request)) return false
-        inFlight += 1
-        mostInFlight = Math.max(mostInFlight, inFlight)
-        res.on('close', () => (inFlight -= 1))
-        await new Promise((resolve) => setTimeout(resolve, 20))
+        counts.inFlight += 1
+        counts.mostInFlight = Math.max(counts.mostInFlight, counts.inFlight)
+        res.on('close', () => {
+          counts.inFlight -= 1
+          counts.answered += 1
+        })
+        await new Promise((resolve) => setTimeout(resolve, delayMs))
         return false
       },
     })
+    return {server, counts}
+  }
+
+  it.each([1, 4])('keeps at most %i climb pages in flight, and serves every page once, in order', async (concurrency) => {
+    const {server, counts} = await countingServer(20)
     const pages = await allPages(clientFor(server, {concurrency}).climbPages(gym.gymId, 9999))
 
     expect(pages.map((page) => page.page)).toEqual(pages.map((_, index) => index + 1))
     expect(climbIds(pages)).toEqual(gym.climbs.map((climb) => climb.id))
-    expect(mostInFlight).toBe(concurrency)
+    expect(counts.mostInFlight).toBe(concurrency)
     // Nothing fetched past the last page: the count bounds how far ahead it reads.
     expect(server.requests.filter(isClimbs)).toHaveLength(pages.length)
   })
 
   it("reads a batch's worth of climbs ahead while the importer works, still 2 pages in flight at most", async () => {
-    let inFlight = 0
-    let mostInFlight = 0
-    let answered = 0
-    const server = await serve({
-      pageSize: 10,
-      intercept: async (request, res) => {
-        if (!isClimbs(request)) return false
-        inFlight += 1
-        mostInFlight = Math.max(mostInFlight, inFlight)
-        res.on('close', () => {
-          inFlight -= 1
-          answered += 1
-        })
-        await new Promise((resolve) => setTimeout(resolve, 5))
-        return false
-      },
-    })
+    const {server, counts} = await countingServer(5)
     const walk = clientFor(server, {concurrency: 2, climbsAhead: 50}).climbPages(gym.gymId, 9999)[Symbol.asyncIterator]()
     const first = await walk.next()
 
     // The importer holds page 1: the five pages of its 50 climbs ahead come in, two at a time, and no more.
-    await vi.waitFor(() => expect(answered).toBe(6), {timeout: 10_000})
+    await vi.waitFor(() => expect(counts.answered).toBe(6), {timeout: 10_000})
     expect(server.requests.filter(isClimbs)).toHaveLength(6)
-    expect(mostInFlight).toBe(2)
+    expect(counts.mostInFlight).toBe(2)
 
     const pages = [first.value as ClimbsPage]
     for (let next = await walk.next(); !next.done; next = await walk.next()) pages.push(next.value)
     expect(climbIds(pages)).toEqual(gym.climbs.map((climb) => climb.id))
     expect(server.requests.filter(isClimbs)).toHaveLength(pages.length)
-    expect(mostInFlight).toBe(2)
+    expect(counts.mostInFlight).toBe(2)
   })
 
   it('follows next link by link when the pages are not numbered', async () => {
