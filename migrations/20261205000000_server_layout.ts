@@ -41,7 +41,7 @@ export async function up(knex: Knex): Promise<void> {
 
 /**
  * Back to the layout `20261126000000_initial` makes, for the tables the importer made, so that an
- * earlier build works again. What only the server's layout holds (its users' logins, a climb's
+ * earlier version works again. What only the server's layout holds (its users' logins, a climb's
  * personal notes) is lost; rows made in mastoc, without a Stokt id, cannot go back and are refused.
  */
 export async function down(knex: Knex): Promise<void> {

@@ -10,7 +10,7 @@ import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
 import {DEFAULT_TOKEN, startStoktServer, type StoktServer} from '../support/stoktServer.js'
 
 /**
- * Upgrading the importer on a box whose database an earlier build migrated (the migrations it
+ * Upgrading the importer on a box whose database an earlier version migrated (the migrations it
  * recorded are not run again, so the database keeps the shapes they had then), and rolling an
  * upgrade back (a database a later build migrated).
  */
@@ -66,7 +66,7 @@ describe.each(DATABASE_KINDS)('the current build on a database another build mig
   })
 
   it.skipIf(skip)(
-    "converts the earlier build's own layout to the server's, keeping every row and the run history; the next import writes nothing",
+    "converts the earlier version's own layout to the server's, keeping every row and the run history; the next import writes nothing",
     async () => {
       const database = await databases.fresh()
       const knex = database.knex()

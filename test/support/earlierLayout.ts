@@ -180,7 +180,7 @@ function rowsOfGym(gym: GeneratedGym, now = new Date().toISOString()): TableRows
   return [gyms, faces, holds, users, climbs]
 }
 
-/** Writes the gym into a database migrated by the earlier build, as that build's import left it. */
+/** Writes the gym into a database migrated by the earlier version, as that version's import left it. */
 export async function writeEarlierLayoutGym(db: Knex, gym: GeneratedGym): Promise<void> {
   for (const {table, columns, rows} of rowsOfGym(gym)) {
     const records = rows.map((row) => Object.fromEntries(columns.map((column, index) => [column, row[index]])))

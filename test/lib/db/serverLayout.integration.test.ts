@@ -13,7 +13,7 @@ const IMPORTER_TABLES = ['import_runs', 'import_locks', 'import_cursors', 'impor
 /** The last migration of the build before the server's layout. */
 const EARLIER_BUILD_LAST = '20261126000300_import_locks_host'
 
-// Instants as the earlier build kept them: canonical ISO text, UTC (PostgreSQL's text drops a fraction's trailing zeros).
+// Instants as the earlier version kept them: canonical ISO text, UTC (PostgreSQL's text drops a fraction's trailing zeros).
 const CREATED = '2026-11-20T10:00:00.123456Z'
 const SYNCED = '2026-11-26T14:41:22.481273Z'
 const LATER = '2026-11-27T08:00:00.000001Z'
@@ -59,7 +59,7 @@ describe.each(DATABASE_KINDS)('the mastoc server layout on %s', (kind) => {
     return knex
   }
 
-  /** A gym as the earlier build wrote it, in its layout and encodings (dashed UUIDs, ISO instants). */
+  /** A gym as the earlier version wrote it, in its layout and encodings (dashed UUIDs, ISO instants). */
   async function writeEarlierGym(knex: Knex): Promise<void> {
     await knex('gyms').insert({
       id: GYM.id,
@@ -253,7 +253,7 @@ describe.each(DATABASE_KINDS)('the mastoc server layout on %s', (kind) => {
   )
 
   it.skipIf(unavailable(kind))(
-    "an earlier build's database is rebuilt into the server's layout, every row, id and reference kept",
+    "an earlier version's database is rebuilt into the server's layout, every row, id and reference kept",
     async () => {
       const knex = await earlierBuildDatabase()
       await writeEarlierGym(knex)
@@ -468,7 +468,7 @@ describe.each(DATABASE_KINDS)('the mastoc server layout on %s', (kind) => {
     expect(await knex('knex_migrations').orderBy('id').pluck('name')).not.toContain('20261205000000_server_layout')
   })
 
-  it.skipIf(unavailable(kind))('rolled back, gives the earlier build its layout again, rows and ids kept', async () => {
+  it.skipIf(unavailable(kind))('rolled back, gives the earlier version its layout again, rows and ids kept', async () => {
     const knex = await earlierBuildDatabase()
     await writeEarlierGym(knex)
     const earlier = await rowsOf(knex, SERVER_TABLES)
