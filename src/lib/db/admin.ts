@@ -2,12 +2,12 @@ import {existsSync} from 'node:fs'
 import {dirname, resolve} from 'node:path'
 
 import {migrateToLatest} from './migrate.js'
-import {openDatabase, openSqliteToRead, sessionEndedBy} from './connection.js'
+import {openDatabase, sessionEndedBy} from './connection.js'
 import {parseDatabaseTarget, sqliteFilePath, type DatabaseTarget} from './target.js'
 import {describeDatabaseError} from './errors.js'
 import {currentLockHolders, type LockHolder} from './importLock.js'
 import type {RunRow} from './runHistory.js'
-import {knexReader, sqliteReader, type SqlReader} from './sqlReader.js'
+import {openReader} from './sqlReader.js'
 import {StatusQueries, type TableCounts} from './statusQueries.js'
 
 /** The database's answer, or why it could not give one. A --database value that is no database throws a UsageError. */
@@ -15,8 +15,14 @@ export type AdminResult<T> = ({ok: true} & T) | {ok: false; message: string}
 
 /** `mastoc db migrate`: the schema brought up to date, and what was applied. */
 export async function migrateDatabase(databaseValue: string): Promise<AdminResult<{message: string}>> {
-  return withDatabase(parseDatabaseTarget(databaseValue), {}, async (db, display) => {
+  const target = parseDatabaseTarget(databaseValue)
+  const open = () => {
+    const db = openDatabase(target)
+    return {db, close: () => db.destroy(), sessionEnded: () => sessionEndedBy(db)}
+  }
+  return answer(target, open, async ({db}) => {
     const applied = await migrateToLatest(db)
+    const {display} = target
     return {
       message: applied.length === 0 ? `${display} is up to date.` : `${display}: applied ${applied.join(', ')}.`,
     }
@@ -57,41 +63,37 @@ export async function readStatus(
         'an import or `mastoc db migrate` creates it (status does not)',
     }
   }
-  const read = async (reader: SqlReader) => {
-    const queries = new StatusQueries(reader)
-    return {
-      status: {
-        counts: await queries.counts(),
-        runs: await queries.latestRuns(limit, gym),
-        lastCompleted: await queries.lastCompletedRuns(gym),
-        locks: (await currentLockHolders(reader)).filter((lock) => gym === undefined || lock.gymStoktId.startsWith(gym.toLowerCase())),
-      },
-    }
-  }
-  if (target.dialect === 'postgres') return withDatabase(target, {readOnly: true}, (db) => read(knexReader(db, 'postgres')))
-  let database: ReturnType<typeof openSqliteToRead> | undefined
-  try {
-    database = openSqliteToRead(target)
-    return {ok: true, ...(await read(sqliteReader(database)))}
-  } catch (error) {
-    return {ok: false, message: `the database ${target.display} failed: ${describeDatabaseError(error, undefined, target)}`}
-  } finally {
-    database?.close()
-  }
+  return answer(
+    target,
+    () => openReader(target),
+    async (reader) => {
+      const queries = new StatusQueries(reader)
+      return {
+        status: {
+          counts: await queries.counts(),
+          runs: await queries.latestRuns(limit, gym),
+          lastCompleted: await queries.lastCompletedRuns(gym),
+          locks: (await currentLockHolders(reader)).filter((lock) => gym === undefined || lock.gymStoktId.startsWith(gym.toLowerCase())),
+        },
+      }
+    },
+  )
 }
 
-async function withDatabase<T>(
+/** `work` on what `open` opens, closed after; a failure is the answer, naming the database. */
+async function answer<D extends {close(): Promise<void>; sessionEnded(): Error | undefined}, T>(
   target: DatabaseTarget,
-  options: {readOnly?: boolean},
-  work: (db: ReturnType<typeof openDatabase>, display: string, dialect: 'sqlite' | 'postgres') => Promise<T>,
+  open: () => D,
+  work: (opened: D) => Promise<T>,
 ): Promise<AdminResult<T>> {
-  const db = openDatabase(target, options)
+  let opened: D | undefined
   try {
-    return {ok: true, ...(await work(db, target.display, target.dialect))}
+    opened = open()
+    return {ok: true, ...(await work(opened))}
   } catch (error) {
-    return {ok: false, message: `the database ${target.display} failed: ${describeDatabaseError(error, sessionEndedBy(db), target)}`}
+    return {ok: false, message: `the database ${target.display} failed: ${describeDatabaseError(error, opened?.sessionEnded(), target)}`}
   } finally {
-    await db.destroy()
+    await opened?.close()
   }
 }
 

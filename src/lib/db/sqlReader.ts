@@ -1,7 +1,8 @@
 import type BetterSqlite3 from 'better-sqlite3'
 import type {Knex} from 'knex'
 
-import type {Dialect} from './target.js'
+import {openDatabase, openSqliteToRead, sessionEndedBy} from './connection.js'
+import type {DatabaseTarget, Dialect} from './target.js'
 
 /** Plain SQL to read with, for `mastoc status`: on knex for PostgreSQL, on better-sqlite3 for SQLite (no knex to load). */
 export interface SqlReader {
@@ -31,4 +32,20 @@ export function sqliteReader(database: BetterSqlite3.Database): SqlReader {
       return database.prepare(`select 1 from sqlite_master where type = 'table' and name = ?`).get(table) !== undefined
     },
   }
+}
+
+/** A reader on the database `target` names, to read only, and how to close it. */
+export interface OpenReader extends SqlReader {
+  close(): Promise<void>
+  /** PostgreSQL's reason for ending the session, which a failed query no longer gives. */
+  sessionEnded(): Error | undefined
+}
+
+export function openReader(target: DatabaseTarget): OpenReader {
+  if (target.dialect === 'postgres') {
+    const db = openDatabase(target, {readOnly: true})
+    return {...knexReader(db, 'postgres'), close: () => db.destroy(), sessionEnded: () => sessionEndedBy(db)}
+  }
+  const database = openSqliteToRead(target)
+  return {...sqliteReader(database), close: async () => void database.close(), sessionEnded: () => undefined}
 }

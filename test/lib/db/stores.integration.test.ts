@@ -51,7 +51,7 @@ describe.each(DATABASE_KINDS)('the import stores on %s', (kind) => {
   })
 
   afterAll(async () => {
-    reader?.close()
+    await reader?.close()
     await databases.dropAll()
   })
 
@@ -186,7 +186,7 @@ describe.each(DATABASE_KINDS)('the import stores on %s', (kind) => {
         expect(await never.latestRuns(10)).toEqual([])
         expect(await never.lastCompletedRuns()).toEqual([])
       } finally {
-        neverReader.close()
+        await neverReader.close()
       }
     })
   })
