@@ -25,7 +25,7 @@ export interface StoktServerOptions {
   username?: string
   /** Default 'correct horse'. */
   password?: string
-  /** The token login returns and the server accepts; default 'test-token-0123456789abcdef'. */
+  /** The token login returns and the server accepts; default DEFAULT_TOKEN. */
   token?: string
   /** Climbs per page, default 25. */
   pageSize?: number
@@ -65,7 +65,8 @@ export interface StoktServer {
 
 export const DEFAULT_USERNAME = 'setter@example.com'
 export const DEFAULT_PASSWORD = 'correct horse'
-export const DEFAULT_TOKEN = 'test-token-0123456789abcdef'
+/** Its head and tail (what the masker masks when a cut leaves them) hold a '-' and so never match a temporary path's random part. */
+export const DEFAULT_TOKEN = 'Tk9-stokt-session-0123456789-zq'
 export const DEFAULT_PAGE_SIZE = 25
 
 /** `max_age` value that means "every climb". */

@@ -6,11 +6,10 @@ import {afterEach, describe, expect, it, vi} from 'vitest'
 import {StoktClient, type RetryInfo, type StoktClientOptions} from '../../../src/lib/stokt/client.js'
 import {StoktError, type ClimbsPage} from '../../../src/lib/stokt/source.js'
 import {generateGym} from '../../support/gymGenerator.js'
-import {startStoktServer, type RecordedRequest, type StoktServer} from '../../support/stoktServer.js'
+import {DEFAULT_TOKEN, startStoktServer, type RecordedRequest, type StoktServer} from '../../support/stoktServer.js'
 
 const USERNAME = 'setter@example.com'
 const PASSWORD = 'correct horse'
-const TOKEN = 'test-token-0123456789abcdef'
 
 const gym = generateGym({seed: 7, faces: 2, holdsPerFace: 20, climbs: 60, setters: 5})
 
@@ -81,7 +80,7 @@ describe('StoktClient authentication', () => {
     expect(Object.fromEntries(new URLSearchParams(login.body))).toEqual({username: USERNAME, password: PASSWORD})
     expect(apiCalls(server)).toHaveLength(2)
     for (const request of apiCalls(server)) {
-      expect(request.headers.authorization).toBe(`Token ${TOKEN}`)
+      expect(request.headers.authorization).toBe(`Token ${DEFAULT_TOKEN}`)
       expect(request.headers.accept).toBe('application/json')
       expect(request.headers['user-agent']).toBe('mastoc-importer')
     }
@@ -100,12 +99,12 @@ describe('StoktClient authentication', () => {
 
   it('uses a bare token as is, without logging in', async () => {
     const server = await serve()
-    const client = clientFor(server, {token: TOKEN, username: undefined, password: undefined})
+    const client = clientFor(server, {token: DEFAULT_TOKEN, username: undefined, password: undefined})
 
     await client.gymSummary(gym.gymId)
 
     expect(logins(server)).toHaveLength(0)
-    expect(server.requests.map((request) => request.headers.authorization)).toEqual([`Token ${TOKEN}`])
+    expect(server.requests.map((request) => request.headers.authorization)).toEqual([`Token ${DEFAULT_TOKEN}`])
   })
 
   it('says the credentials were refused, naming the user but never the password', async () => {
@@ -149,7 +148,7 @@ describe('StoktClient authentication', () => {
 
     expect(error.message).toContain('Stokt refused the token (HTTP 401)')
     expect(error.message).toContain(`GET /api/gyms/${gym.gymId}/walls`)
-    expect(error.message).not.toContain(TOKEN)
+    expect(error.message).not.toContain(DEFAULT_TOKEN)
     expect(error.message).not.toContain(PASSWORD)
     expect(error.status).toBe(401)
     expect(logins(server)).toHaveLength(2)
@@ -172,7 +171,7 @@ describe('StoktClient authentication', () => {
   })
 
   it('refuses a base URL carrying a user name or password, without showing it', () => {
-    const build = () => new StoktClient({baseUrl: 'http://someone:s3cret@127.0.0.1:1', token: TOKEN})
+    const build = () => new StoktClient({baseUrl: 'http://someone:s3cret@127.0.0.1:1', token: DEFAULT_TOKEN})
     expect(build).toThrow('Stokt URL carries a user name or password; give them as username and password instead')
   })
 })
@@ -784,7 +783,7 @@ describe('StoktClient responses too large', () => {
         return true
       },
     })
-    const client = clientFor(server, {token: TOKEN, maxResponseBytes: 8 * 1024 * 1024})
+    const client = clientFor(server, {token: DEFAULT_TOKEN, maxResponseBytes: 8 * 1024 * 1024})
     const peakBefore = process.resourceUsage().maxRSS
 
     const error = await failure(client.gymSummary(gym.gymId))
@@ -808,7 +807,7 @@ describe('StoktClient responses too large', () => {
       },
     })
 
-    const error = await failure(clientFor(server, {token: TOKEN, maxResponseBytes: 1024 * 1024}).walls(gym.gymId))
+    const error = await failure(clientFor(server, {token: DEFAULT_TOKEN, maxResponseBytes: 1024 * 1024}).walls(gym.gymId))
 
     expect(error.message).toContain('is larger than 1 MiB, the most the client reads')
   })

@@ -9,11 +9,10 @@ import {TeeSource} from '../../../src/lib/stokt/snapshot/tee.js'
 import {SnapshotWriter} from '../../../src/lib/stokt/snapshot/writer.js'
 import {StoktError, type ClimbsPage, type StoktSource} from '../../../src/lib/stokt/source.js'
 import {generateGym, type GeneratedGym} from '../../support/gymGenerator.js'
-import {startStoktServer, type StoktServer} from '../../support/stoktServer.js'
+import {DEFAULT_TOKEN, startStoktServer, type StoktServer} from '../../support/stoktServer.js'
 
 const USERNAME = 'setter@example.com'
 const PASSWORD = 'correct horse'
-const TOKEN = 'test-token-0123456789abcdef'
 const NOW = new Date('2026-11-01T12:00:00Z')
 const DAY_MS = 86_400_000
 
@@ -131,7 +130,7 @@ describe('snapshot round trip', () => {
     )
     for (const file of files) {
       const text = await fs.readFile(path.join(dir, file), 'utf8')
-      expect(text).not.toContain(TOKEN)
+      expect(text).not.toContain(DEFAULT_TOKEN)
       expect(text).not.toContain(PASSWORD)
     }
   })
