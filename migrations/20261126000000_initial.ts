@@ -11,11 +11,7 @@ import type {Knex} from 'knex'
  */
 export async function up(knex: Knex): Promise<void> {
   // Kept if there (a database whose migration history was lost): its list still holds.
-  if (!(await knex.schema.hasTable(CREATED_TABLES))) {
-    await knex.schema.createTable(CREATED_TABLES, (table) => {
-      table.string('table_name', 64).primary()
-    })
-  }
+  if (!(await knex.schema.hasTable(CREATED_TABLES))) await createCreatedTablesList(knex)
   const createTable = async (name: string, build: (table: Knex.CreateTableBuilder) => void) => {
     if (await knex.schema.hasTable(name)) return
     await knex.schema.createTable(name, build)
@@ -134,4 +130,11 @@ export async function down(knex: Knex): Promise<void> {
 }
 
 /** The tables `up` created, by name. */
-const CREATED_TABLES = 'import_created_tables'
+export const CREATED_TABLES = 'import_created_tables'
+
+/** The list of the tables the importer made, empty. */
+export async function createCreatedTablesList(knex: Knex): Promise<void> {
+  await knex.schema.createTable(CREATED_TABLES, (table) => {
+    table.string('table_name', 64).primary()
+  })
+}

@@ -1,5 +1,7 @@
 import type {Knex} from 'knex'
 
+import {columnNames} from '../src/lib/db/liveSchema.js'
+
 /**
  * `import_locks.host` and `.pid`, on a database whose `import_locks` an early build made without
  * them: those columns were added to 20261126000100_import_locks after it had shipped, and knex never
@@ -7,9 +9,9 @@ import type {Knex} from 'knex'
  * migrated since has them already, and is left as it is.
  */
 export async function up(knex: Knex): Promise<void> {
-  const missing = async (column: string) => !(await knex.schema.hasColumn('import_locks', column))
-  const addHost = await missing('host')
-  const addPid = await missing('pid')
+  const columns = await columnNames(knex, knex.client.config.client === 'pg' ? 'postgres' : 'sqlite', 'import_locks')
+  const addHost = !columns.includes('host')
+  const addPid = !columns.includes('pid')
   if (!addHost && !addPid) return
   await knex.schema.alterTable('import_locks', (table) => {
     if (addHost) table.string('host', 255)

@@ -1,6 +1,7 @@
 import type {Knex} from 'knex'
 
 import type {Dialect} from '../src/lib/db/target.js'
+import {columnNames} from '../src/lib/db/liveSchema.js'
 import {SERVER_DDL, SERVER_TABLES, type ServerTable} from '../src/lib/db/serverSchema.js'
 import * as initial from './20261126000000_initial.js'
 
@@ -19,11 +20,7 @@ export async function up(knex: Knex): Promise<void> {
   const dialect = dialectOf(knex)
   await inOneTransaction(knex, dialect, async (trx) => {
     const importerMade = await importerMadeTables(trx)
-    for (const table of SERVER_TABLES) {
-      if (await trx.schema.hasTable(table)) continue
-      await createServerTable(trx, dialect, table)
-      await trx(CREATED_TABLES).insert({table_name: table}).onConflict('table_name').ignore()
-    }
+    await createMissingServerTables(trx, dialect)
     const earlier: ServerTable[] = []
     for (const table of SERVER_TABLES) {
       if (importerMade.has(table) && !(await inServerLayout(trx, table))) earlier.push(table)
@@ -63,7 +60,16 @@ export async function down(knex: Knex): Promise<void> {
 }
 
 /** The tables the importer made (`initial` keeps the list): the only ones it may rebuild. */
-const CREATED_TABLES = 'import_created_tables'
+const {CREATED_TABLES} = initial
+
+/** Makes each of the five tables missing with the server's DDL, and lists it as one the importer made. */
+export async function createMissingServerTables(trx: Knex | Knex.Transaction, dialect: Dialect): Promise<void> {
+  for (const table of SERVER_TABLES) {
+    if (await trx.schema.hasTable(table)) continue
+    await createServerTable(trx, dialect, table)
+    await trx(CREATED_TABLES).insert({table_name: table}).onConflict('table_name').ignore()
+  }
+}
 
 function dialectOf(knex: Knex): Dialect {
   return knex.client.config.client === 'pg' ? 'postgres' : 'sqlite'
@@ -98,13 +104,13 @@ async function importerMadeTables(trx: Knex.Transaction): Promise<Set<string>> {
   return new Set(rows.map((row) => row.table_name))
 }
 
-async function createServerTable(trx: Knex.Transaction, dialect: Dialect, table: ServerTable): Promise<void> {
+async function createServerTable(trx: Knex | Knex.Transaction, dialect: Dialect, table: ServerTable): Promise<void> {
   for (const statement of SERVER_DDL[dialect][table]) await trx.raw(statement)
 }
 
 /** Whether the table has the server's columns, by name. */
 async function inServerLayout(trx: Knex.Transaction, table: ServerTable): Promise<boolean> {
-  const columns = Object.keys(await trx(table).columnInfo()).sort()
+  const columns = (await columnNames(trx, dialectOf(trx), table)).sort()
   const server = serverColumns(table)
     .map(({name}) => name)
     .sort()
@@ -127,7 +133,7 @@ function serverColumns(table: ServerTable): {name: string; width?: number}[] {
  */
 async function refuseValuesTheServerCannotHold(trx: Knex.Transaction, tables: readonly ServerTable[]): Promise<void> {
   for (const table of tables) {
-    const present = new Set(Object.keys(await trx(table).columnInfo()))
+    const present = new Set(await columnNames(trx, dialectOf(trx), table))
     for (const {name, width} of serverColumns(table)) {
       if (width === undefined || !present.has(name)) continue
       const row: {stokt_id: unknown; length: number} | undefined = await trx(table)

@@ -21,6 +21,23 @@ export type LiveTable = ReadonlyMap<string, LiveColumn>
 
 export class SchemaMismatch extends Error {}
 
+/**
+ * The names of `table`'s columns, none if there is no such table. PostgreSQL's are read from its
+ * catalog: information_schema (knex's columnInfo, hasColumn) took ~10 ms a table, most of migrating.
+ */
+export async function columnNames(db: Knex, dialect: Dialect, table: string): Promise<string[]> {
+  if (dialect === 'postgres') {
+    const {rows} = await db.raw<{rows: {name: string}[]}>(
+      `select attname as name from pg_attribute
+       where attrelid = to_regclass(quote_ident(current_schema()) || '.' || quote_ident(?)) and attnum > 0 and not attisdropped`,
+      [table],
+    )
+    return rows.map((row) => row.name)
+  }
+  const rows: {name: string}[] = await db.raw(`pragma table_info(${quoteName(table)})`)
+  return rows.map((row) => row.name)
+}
+
 export async function readLiveTables(db: Knex, dialect: Dialect, tables: readonly string[]): Promise<Map<string, LiveTable>> {
   return dialect === 'postgres' ? readPostgres(db, tables) : readSqlite(db, tables)
 }

@@ -1,8 +1,12 @@
 import type {Knex} from 'knex'
 import type pg from 'pg'
 
+import {CREATED_TABLES, createCreatedTablesList} from '../../../migrations/20261126000000_initial.js'
+import {createMissingServerTables} from '../../../migrations/20261205000000_server_layout.js'
 import {whileAnotherRunIsAtWork} from './connection.js'
 import {MastocMigrationSource} from './migrationSource.js'
+import {SERVER_TABLES} from './serverSchema.js'
+import type {Dialect} from './target.js'
 
 /**
  * Brings the schema up to date. Runs starting at once on a new database race to create knex's own
@@ -11,11 +15,37 @@ import {MastocMigrationSource} from './migrationSource.js'
  * first, and a run meeting knex's lock waits and tries again.
  */
 export async function migrateToLatest(db: Knex): Promise<string[]> {
-  if (db.client.config.client === 'pg') return withPostgresMigrationLock(db, () => latestMigrations(db))
+  if (db.client.config.client === 'pg') {
+    return withPostgresMigrationLock(db, async () => {
+      await db.transaction((trx) => createServerTablesOnNewDatabase(trx, 'postgres'))
+      return latestMigrations(db)
+    })
+  }
   return whileAnotherRunIsAtWork(async () => {
     await createSqliteMigrationTables(db)
     return latestMigrations(db)
   })
+}
+
+/**
+ * A database that holds none of mastoc's tables gets the five in the server's layout at once, listed
+ * as the importer's, as 20261205000000_server_layout leaves them: `initial` then makes only its own
+ * tables, and server_layout has nothing to rebuild. Making them in the earlier layout and rebuilding
+ * them was most of what migrating a new database cost.
+ */
+async function createServerTablesOnNewDatabase(trx: Knex.Transaction, dialect: Dialect): Promise<void> {
+  const tables = [...SERVER_TABLES, CREATED_TABLES, 'knex_migrations']
+  const found: string[] =
+    dialect === 'postgres'
+      ? await trx('information_schema.tables')
+          .where('table_schema', trx.raw('current_schema()'))
+          .whereIn('table_name', tables)
+          .pluck('table_name')
+      : await trx('sqlite_master').where('type', 'table').whereIn('name', tables).pluck('name')
+  if (found.some((table) => table !== 'knex_migrations')) return
+  if (found.includes('knex_migrations') && (await trx('knex_migrations').first('id'))) return
+  await createCreatedTablesList(trx)
+  await createMissingServerTables(trx, dialect)
 }
 
 async function latestMigrations(db: Knex): Promise<string[]> {
@@ -70,7 +100,10 @@ async function withPostgresMigrationLock<T>(db: Knex, work: () => Promise<T>): P
   }
 }
 
-/** knex's tables as knex makes them, and their one lock row, made at once: the first write takes the file's write lock. */
+/**
+ * knex's tables as knex makes them, and their one lock row, made at once (the first write takes the
+ * file's write lock), and on a new database the server's five tables with them.
+ */
 async function createSqliteMigrationTables(db: Knex): Promise<void> {
   await db.transaction(async (trx) => {
     await trx.raw(
@@ -80,5 +113,6 @@ async function createSqliteMigrationTables(db: Knex): Promise<void> {
       'create table if not exists `knex_migrations_lock` (`index` integer not null primary key autoincrement, `is_locked` integer)',
     )
     await trx.raw('insert into `knex_migrations_lock` (`is_locked`) select 0 where not exists (select 1 from `knex_migrations_lock`)')
+    await createServerTablesOnNewDatabase(trx, 'sqlite')
   })
 }

@@ -222,6 +222,25 @@ describe.each(DATABASE_KINDS)('the mastoc server layout on %s', (kind) => {
     expect(await readCatalogue(migrated, SERVER_TABLES)).toEqual(await readCatalogue(await databaseMadeByTheServer(), SERVER_TABLES))
   })
 
+  it.skipIf(unavailable(kind))(
+    'a new database, its tables made at once, ends as its migrations run as written leave one: every table, the list of those it made, its history',
+    async () => {
+      const atOnce = (await databases.fresh()).knex()
+      await migrateToLatest(atOnce)
+      // knex's own migrator, as each migration is written: `initial` makes the five, server_layout rebuilds them.
+      const asWritten = (await databases.fresh()).knex()
+      await asWritten.migrate.latest()
+
+      const tables = [...SERVER_TABLES, ...IMPORTER_TABLES, 'knex_migrations', 'knex_migrations_lock']
+      expect(await readCatalogue(atOnce, tables)).toEqual(await readCatalogue(asWritten, tables))
+      const made = (knex: Knex) => knex('import_created_tables').orderBy('table_name').pluck('table_name')
+      expect(await made(atOnce)).toEqual([...SERVER_TABLES, 'import_runs'].sort())
+      expect(await made(atOnce)).toEqual(await made(asWritten))
+      const history = (knex: Knex) => knex('knex_migrations').orderBy('id').select('name', 'batch')
+      expect(await history(atOnce)).toEqual(await history(asWritten))
+    },
+  )
+
   it.skipIf(unavailable(kind))("the statements it makes them with are the server's, byte for byte", () => {
     const fixture = sqlStatements(serverDdl(kind))
     const ours = SERVER_TABLES.flatMap((table) => SERVER_DDL[kind][table])
