@@ -20,7 +20,9 @@ function pgConnectionString(url: string): string {
 // knex and the URL's driver load when a database is opened: `--help` or a usage error need neither.
 const require = createRequire(import.meta.url)
 const knexFactory = (config: Knex.Config): Knex => (require('knex') as typeof import('knex')).knex(config)
-export const loadPg = (): typeof pg => require('pg') as typeof pg
+let pgModule: typeof pg | undefined
+/** Kept once loaded: pg asks for a type parser per column of every result, and each require() resolves the path again. */
+export const loadPg = (): typeof pg => (pgModule ??= require('pg') as typeof pg)
 
 const TIMESTAMPTZ_OID = 1184
 const TIMESTAMP_OID = 1114
