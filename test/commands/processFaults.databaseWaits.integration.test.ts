@@ -5,6 +5,7 @@ import {fileURLToPath} from 'node:url'
 import {describe, expect, it} from 'vitest'
 
 import {expectJsonError, importArgs, runCli, startCli, waitFor, type ChildHandle} from '../support/cli.js'
+import {runCommand} from '../support/runCommand.js'
 import {createTestDatabase, unavailable, type TestDatabase} from '../support/databases.js'
 import {expectedGymData, readGymData} from '../support/gymData.js'
 import {generateGym, type GeneratedGym} from '../support/gymGenerator.js'
@@ -53,7 +54,7 @@ describe('SQLite: another process holding the write lock mid-run', () => {
           await releaseSqliteWriteLock(holder)
         }
 
-        const rerun = await runCli(importArgs(env.server, gym, database, ['--json']), {STOKT_TOKEN: DEFAULT_TOKEN})
+        const rerun = await runCommand(importArgs(env.server, gym, database, ['--json']), {STOKT_TOKEN: DEFAULT_TOKEN})
         expect(rerun.stderr).toBe('')
         expect(rerun.code).toBe(0)
         expect(await readGymData(database.knex())).toEqual(expectedGymData(gym))
@@ -70,7 +71,7 @@ describe('PostgreSQL: another session holding rows the import writes, idle in it
         const {gym, server, database} = env
         const db = database.knex()
         env.releasePage3()
-        expect((await runCli(importArgs(server, gym, database, ['--json']), {STOKT_TOKEN: DEFAULT_TOKEN})).code).toBe(0)
+        expect((await runCommand(importArgs(server, gym, database, ['--json']), {STOKT_TOKEN: DEFAULT_TOKEN})).code).toBe(0)
         // Stokt a day later: every climb has one more like, so the re-run updates every climb.
         const later = {...gym, climbs: gym.climbs.map((climb) => ({...climb, totalLikes: (climb.totalLikes as number) + 1}))}
         server.setGym(later)
@@ -92,13 +93,13 @@ describe('PostgreSQL: another session holding rows the import writes, idle in it
             `Error: the database ${database.url} failed: gave up waiting for a lock on a row of table climbs, held by pid ${rows[0].pid} (idle in transaction), after 3 s (lock_timeout): run the import again once that session has finished or been ended`,
           )
           expect(await latestRun(db)).toEqual({status: 'failed', error: error!.slice('Error: '.length)})
-          const status = await runCli(['status', '--json', '--database', database.url])
+          const status = await runCommand(['status', '--json', '--database', database.url])
           expect(JSON.parse(status.stdout).locks).toEqual([])
         } finally {
           await blocker.rollback().catch(() => {})
         }
 
-        const rerun = await runCli(importArgs(server, later, database, ['--json']), {STOKT_TOKEN: DEFAULT_TOKEN})
+        const rerun = await runCommand(importArgs(server, later, database, ['--json']), {STOKT_TOKEN: DEFAULT_TOKEN})
         expect(rerun.stderr).toBe('')
         expect(rerun.code).toBe(0)
         expect(await readGymData(db)).toEqual(expectedGymData(later))

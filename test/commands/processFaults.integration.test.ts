@@ -4,7 +4,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import type {Knex} from 'knex'
 import {describe, expect, it} from 'vitest'
 
-import {BIN, type ChildHandle, expectJsonError, importArgs, runCli, startCli, waitFor} from '../support/cli.js'
+import {BIN, type ChildHandle, expectJsonError, importArgs, startCli, waitFor} from '../support/cli.js'
 import {runCommand} from '../support/runCommand.js'
 import {createTestDatabase, DATABASE_KINDS, unavailable, type DatabaseKind, type TestDatabase} from '../support/databases.js'
 import {expectedGymData, readGymData, type GymData} from '../support/gymData.js'
@@ -117,14 +117,14 @@ describe.each(DATABASE_KINDS)('the import process killed or stopped, on %s', (ki
           // The dead run's lock: PostgreSQL frees it with the session; SQLite sees that the process
           // that held it, on this host, is gone. Neither lists it, nor blocks the next run.
           if (kind === 'postgres') await waitForNoAdvisoryLock(db)
-          const status = await runCli(['status', '--json', '--database', database.url])
+          const status = await runCommand(['status', '--json', '--database', database.url])
           expect(status.code).toBe(0)
           const {locks, runs: statusRuns} = JSON.parse(status.stdout)
           expect(statusRuns[0]).toMatchObject({id: killedRun.id, status: 'running'})
           expect(locks).toEqual([])
 
           // The re-run, not killed: it creates what is missing, and the data is the whole gym.
-          const rerun = await runCli(importArgs(server, gym, database, ['--json']), {STOKT_TOKEN: DEFAULT_TOKEN})
+          const rerun = await runCommand(importArgs(server, gym, database, ['--json']), {STOKT_TOKEN: DEFAULT_TOKEN})
           expect(rerun.stderr).toBe('')
           expect(rerun.code).toBe(0)
           const summary = JSON.parse(rerun.stdout)
@@ -175,7 +175,7 @@ describe.each(DATABASE_KINDS)('the import process killed or stopped, on %s', (ki
         expect(['interrupted', 'running']).toContain(run.status)
 
         if (kind === 'postgres') await waitForNoAdvisoryLock(db)
-        const rerun = await runCli(importArgs(server, gym, database, ['--json']), {STOKT_TOKEN: DEFAULT_TOKEN})
+        const rerun = await runCommand(importArgs(server, gym, database, ['--json']), {STOKT_TOKEN: DEFAULT_TOKEN})
         expect(rerun.stderr).toBe('')
         expect(rerun.code).toBe(0)
         expect(await readGymData(db)).toEqual(expectedGymData(gym))

@@ -14,7 +14,8 @@ import {BIN, type CliResult} from './cli.js'
 const DIST_SECRETS = fileURLToPath(new URL('../../dist/src/lib/common/secrets.js', import.meta.url))
 const {secrets} = (await import(pathToFileURL(DIST_SECRETS).href)) as {secrets: SecretMasker}
 
-let running = false
+/** The run in progress: one command has the process at a time. */
+let running: Promise<unknown> = Promise.resolve()
 
 /**
  * Runs the CLI in this process, as `bin/run.js` would in a child of its own (`runCli`): the same
@@ -25,13 +26,18 @@ let running = false
  *
  * Not for what only a process has: signals, its pid, its exit (`--log-file`'s last line is
  * written as the process would write it), a working directory, settings read once at start-up
- * (MASTOC_TEST_*), or two runs at once: those use `runCli` / `startCli`.
+ * (MASTOC_TEST_*), or two runs at once: those use `runCli` / `startCli`. A run asked for while
+ * another is under way (concurrent tests) waits for it to end.
  */
 export async function runCommand(args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
-  if (running) throw new Error('runCommand runs one command at a time: start concurrent runs as child processes (startCli)')
   const startupSettings = Object.keys(env).filter((key) => key.startsWith('MASTOC_TEST_'))
   if (startupSettings.length > 0) throw new Error(`${startupSettings.join(', ')} is read once per process: use runCli`)
-  running = true
+  const run = running.then(() => runAlone(args, env))
+  running = run.catch(() => undefined)
+  return run
+}
+
+async function runAlone(args: string[], env: Record<string, string | undefined>): Promise<CliResult> {
   const output = {stdout: '', stderr: ''}
   const restore = takeOverProcess(args, env, output)
   let exitCode: number | undefined
@@ -55,7 +61,6 @@ export async function runCommand(args: string[], env: Record<string, string | un
     Exit.exit = exit
     secrets.clear()
     restore.all()
-    running = false
   }
 }
 
