@@ -33,13 +33,15 @@ export async function watchLockWaits(
 ): Promise<LockWaitWatch> {
   const session = new pg.Client({...lockSessionConfig(db), application_name: 'mastoc import watch'})
   session.on('error', () => {}) // a lost watch costs only its messages
-  await session.connect()
-  await session.query(LOCK_TIMEOUT_SETTING)
+  // Opened at the first check: a run that ends within a poll never needs the session.
+  let opened: Promise<unknown> | undefined
+  const open = () => (opened ??= session.connect().then(() => session.query(LOCK_TIMEOUT_SETTING)))
   let last: LockWait | undefined
   const said = new Set<string>()
   let inFlight: Promise<void> | undefined
   const check = () => {
     inFlight ??= (async () => {
+      await open()
       const pids = [...sessionPidsOf(db)]
       if (options.signal?.aborted) await session.query(CANCEL_LOCK_WAITS, [pids])
       const {rows} = await session.query<WaitRow>(LOCK_WAITS, [pids])
@@ -64,7 +66,7 @@ export async function watchLockWaits(
       clearInterval(timer)
       options.signal?.removeEventListener('abort', check)
       await inFlight
-      await session.end().catch(() => {})
+      if (opened) await session.end().catch(() => {})
     },
   }
 }
