@@ -312,15 +312,13 @@ describe('generateGym', () => {
     expect(Date.parse(later.climbs[0].dateCreated as string)).toBeGreaterThan(Date.parse(gym.climbs[0].dateCreated as string))
   })
 
-  it('scales to 50 faces × 800 holds and 100,000 climbs in a few seconds', () => {
-    const started = performance.now()
+  // How long it takes is the bench's to show (it generates this gym): no test asserts a time.
+  it("generates the bench's largest gym, 50 faces × 800 holds and 100,000 climbs, every climb id its own", () => {
     const big = generateGym({faces: 50, holdsPerFace: 800, climbs: 100_000})
-    const elapsedMs = performance.now() - started
     expect(big.climbs).toHaveLength(100_000)
     expect(big.setups.size).toBe(50)
     expect(allHolds(big)).toHaveLength(40_000)
     expect(new Set(big.climbs.map((climb) => climb.id)).size).toBe(100_000)
-    expect(elapsedMs).toBeLessThan(10_000)
   }, 30_000)
 })
 
