@@ -1,4 +1,5 @@
 import {execFileSync} from 'node:child_process'
+import {createRequire} from 'node:module'
 import {fileURLToPath} from 'node:url'
 
 /**
@@ -6,6 +7,8 @@ import {fileURLToPath} from 'node:url'
  * from oclif.manifest.json: build both once, as `npm run build` does.
  */
 export default function setup(): void {
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], {stdio: 'inherit'})
+  // Incremental (tsconfig.build.json): after `npm ci`, which built dist/, this only checks it.
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
+  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], {stdio: 'inherit'})
   execFileSync(process.execPath, [fileURLToPath(new URL('../../scripts/writeManifest.js', import.meta.url))], {stdio: 'inherit'})
 }
