@@ -72,9 +72,10 @@ describe('the database unreachable or unusable', () => {
   })
 
   describe.each([
-    {migrated: true, refused: 'cannot execute UPDATE in a read-only transaction'},
-    {migrated: false, refused: 'cannot execute CREATE TABLE in a read-only transaction (25006)'},
-  ])('PostgreSQL read-only (default_transaction_read_only), migrated before: $migrated', ({migrated, refused}) => {
+    // Migrated already, the run does not migrate: recording it is its first write.
+    {migrated: true, refused: 'cannot record the run in', reason: 'cannot execute INSERT in a read-only transaction (25006)'},
+    {migrated: false, refused: 'cannot use', reason: 'cannot execute CREATE TABLE in a read-only transaction (25006)'},
+  ])('PostgreSQL read-only (default_transaction_read_only), migrated before: $migrated', ({migrated, refused, reason}) => {
     it.skipIf(unavailable('postgres'))('exit 1 naming the database, nothing fetched, nothing written', async () => {
       const database = await databases.fresh()
       const name = new URL(database.url).pathname.slice(1)
@@ -89,7 +90,7 @@ describe('the database unreachable or unusable', () => {
 
       expect(result.code).toBe(1)
       expect(JSON.parse(result.stdout).error.exitCode).toBe(1)
-      expect(result.stderr).toBe(`Error: cannot use the database ${withPassword(database.url, '***')}: ${refused}\n`)
+      expect(result.stderr).toBe(`Error: ${refused} the database ${withPassword(database.url, '***')}: ${reason}\n`)
       expect(result.stderr).not.toContain(DB_PASSWORD)
       expect(server.requests.length).toBe(requestsBefore)
       expect(await db.schema.hasTable('import_runs')).toBe(migrated)

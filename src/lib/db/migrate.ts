@@ -15,6 +15,8 @@ import type {Dialect} from './target.js'
  * first, and a run meeting knex's lock waits and tries again.
  */
 export async function migrateToLatest(db: Knex): Promise<string[]> {
+  // Every run after the first: no lock to take (on SQLite, the file's write lock), no knex migrator.
+  if (await migratedByThisVersion(db)) return []
   if (db.client.config.client === 'pg') {
     return withPostgresMigrationLock(db, async () => {
       await db.transaction((trx) => createServerTablesOnNewDatabase(trx, 'postgres'))
@@ -46,6 +48,25 @@ async function createServerTablesOnNewDatabase(trx: Knex.Transaction, dialect: D
   if (found.includes('knex_migrations') && (await trx('knex_migrations').first('id'))) return
   await createCreatedTablesList(trx)
   await createMissingServerTables(trx, dialect)
+}
+
+/** Whether the database records exactly this version's migrations, in order. */
+async function migratedByThisVersion(db: Knex): Promise<boolean> {
+  let recorded: string[]
+  try {
+    recorded = await db('knex_migrations').orderBy('id').pluck('name')
+  } catch (error) {
+    if (isMissingTable(error)) return false // a new database: the whole path migrates it
+    throw error
+  }
+  const known = await new MastocMigrationSource().getMigrations()
+  return recorded.length === known.length && recorded.every((name, index) => name === known[index])
+}
+
+/** PostgreSQL's undefined_table, or SQLite's "no such table". */
+function isMissingTable(error: unknown): boolean {
+  const {code, message} = error as {code?: unknown; message?: unknown}
+  return code === '42P01' || (typeof message === 'string' && message.includes('no such table'))
 }
 
 async function latestMigrations(db: Knex): Promise<string[]> {
