@@ -9,7 +9,7 @@ import {columnNames} from '../src/lib/db/liveSchema.js'
  * migrated since has them already, and is left as it is.
  */
 export async function up(knex: Knex): Promise<void> {
-  const columns = await columnNames(knex, knex.client.config.client === 'pg' ? 'postgres' : 'sqlite', 'import_locks')
+  const columns = await columnNames(knex, 'import_locks')
   const addHost = !columns.includes('host')
   const addPid = !columns.includes('pid')
   if (!addHost && !addPid) return

@@ -1,6 +1,6 @@
 import type {Knex} from 'knex'
 
-import type {Dialect} from '../src/lib/db/target.js'
+import {dialectOf, type Dialect} from '../src/lib/db/target.js'
 import {columnNames} from '../src/lib/db/liveSchema.js'
 import {SERVER_DDL, SERVER_TABLES, type ServerTable} from '../src/lib/db/serverSchema.js'
 import * as initial from './20261126000000_initial.js'
@@ -71,10 +71,6 @@ export async function createMissingServerTables(trx: Knex | Knex.Transaction, di
   }
 }
 
-function dialectOf(knex: Knex): Dialect {
-  return knex.client.config.client === 'pg' ? 'postgres' : 'sqlite'
-}
-
 /**
  * `work` in one transaction. On SQLite with foreign keys off (SQLite's table rebuild: dropping a
  * table other tables reference), on one connection, restored after.
@@ -110,7 +106,7 @@ async function createServerTable(trx: Knex | Knex.Transaction, dialect: Dialect,
 
 /** Whether the table has the server's columns, by name. */
 async function inServerLayout(trx: Knex.Transaction, table: ServerTable): Promise<boolean> {
-  const columns = (await columnNames(trx, dialectOf(trx), table)).sort()
+  const columns = (await columnNames(trx, table)).sort()
   const server = serverColumns(table)
     .map(({name}) => name)
     .sort()
@@ -133,7 +129,7 @@ function serverColumns(table: ServerTable): {name: string; width?: number}[] {
  */
 async function refuseValuesTheServerCannotHold(trx: Knex.Transaction, tables: readonly ServerTable[]): Promise<void> {
   for (const table of tables) {
-    const present = new Set(await columnNames(trx, dialectOf(trx), table))
+    const present = new Set(await columnNames(trx, table))
     for (const {name, width} of serverColumns(table)) {
       if (width === undefined || !present.has(name)) continue
       const row: {stokt_id: unknown; length: number} | undefined = await trx(table)

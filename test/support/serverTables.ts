@@ -3,6 +3,7 @@ import {readFileSync} from 'node:fs'
 import type {Knex} from 'knex'
 
 import {hexUuid, sqliteInstant} from '../../src/lib/db/encodings.js'
+import {dialectOf} from '../../src/lib/db/target.js'
 import {sqlStatements} from './catalogue.js'
 
 /** The mastoc server's DDL as it emits it (test/fixtures/mastoc-server/, with where it comes from). */
@@ -19,7 +20,7 @@ export interface ServerTablesOptions {
 
 /** Makes the server's tables, as the server does at start-up, in a database with none. */
 export async function makeServerTables(db: Knex, options: ServerTablesOptions = {}): Promise<void> {
-  const kind = db.client.config.client === 'pg' ? 'postgres' : 'sqlite'
+  const kind = dialectOf(db)
   let ddl = serverDdl(kind)
   if (options.production) {
     ddl = ddl

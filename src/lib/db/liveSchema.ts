@@ -1,6 +1,6 @@
 import type {Knex} from 'knex'
 
-import type {Dialect} from './target.js'
+import {dialectOf, type Dialect} from './target.js'
 import {writtenColumns, type ColumnKind, type TableSpec} from './tables.js'
 
 /** The server's tables as they are, read before a run writes (the server may have moved on), to check and shape its writes. */
@@ -25,8 +25,8 @@ export class SchemaMismatch extends Error {}
  * The names of `table`'s columns, none if there is no such table. PostgreSQL's are read from its
  * catalog: information_schema (knex's columnInfo, hasColumn) took ~10 ms a table, most of migrating.
  */
-export async function columnNames(db: Knex, dialect: Dialect, table: string): Promise<string[]> {
-  if (dialect === 'postgres') {
+export async function columnNames(db: Knex, table: string): Promise<string[]> {
+  if (dialectOf(db) === 'postgres') {
     const {rows} = await db.raw<{rows: {name: string}[]}>(
       `select attname as name from pg_attribute
        where attrelid = to_regclass(quote_ident(current_schema()) || '.' || quote_ident(?)) and attnum > 0 and not attisdropped`,

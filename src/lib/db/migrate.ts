@@ -6,7 +6,7 @@ import {createMissingServerTables} from '../../../migrations/20261205000000_serv
 import {whileAnotherRunIsAtWork} from './connection.js'
 import {MastocMigrationSource} from './migrationSource.js'
 import {SERVER_TABLES} from './serverSchema.js'
-import type {Dialect} from './target.js'
+import {dialectOf, type Dialect} from './target.js'
 
 /**
  * Brings the schema up to date. Runs starting at once on a new database race to create knex's own
@@ -17,7 +17,7 @@ import type {Dialect} from './target.js'
 export async function migrateToLatest(db: Knex): Promise<string[]> {
   // Every run after the first: no lock to take (on SQLite, the file's write lock), no knex migrator.
   if (await migratedByThisVersion(db)) return []
-  if (db.client.config.client === 'pg') {
+  if (dialectOf(db) === 'postgres') {
     return withPostgresMigrationLock(db, async () => {
       await db.transaction((trx) => createServerTablesOnNewDatabase(trx, 'postgres'))
       return latestMigrations(db)

@@ -3,6 +3,11 @@ import {UsageError} from '../common/usageError.js'
 /** Which database a run writes to, parsed from `--database` / `DATABASE_URL`, and how it is shown. */
 export type Dialect = 'sqlite' | 'postgres'
 
+/** The dialect of a knex instance (or transaction) opened on a target. */
+export function dialectOf(knex: {client: {config: {client?: unknown}}}): Dialect {
+  return knex.client.config.client === 'pg' ? 'postgres' : 'sqlite'
+}
+
 export interface DatabaseTarget {
   dialect: Dialect
   /** A postgres URL, or a SQLite file path (':memory:' allowed). */
