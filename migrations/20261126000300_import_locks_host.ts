@@ -21,6 +21,6 @@ export async function up(knex: Knex): Promise<void> {
 
 /**
  * Nothing: the columns are import_locks' own as 20261126000100 makes it today (dropping them would
- * break that table for this build); rolled back past that migration, the table goes with them.
+ * break that table for this version); rolled back past that migration, the table goes with them.
  */
 export async function down(): Promise<void> {}
