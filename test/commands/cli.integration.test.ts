@@ -2,11 +2,13 @@ import {randomUUID} from 'node:crypto'
 import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {migrateToLatest} from '../../src/lib/db/migrate.js'
 import {acquireImportLock} from '../../src/lib/db/importLock.js'
+import {runCli} from '../support/cli.js'
 import {runCommand} from '../support/runCommand.js'
 import {DATABASE_KINDS, testDatabases, unavailable} from '../support/databases.js'
 
@@ -16,6 +18,7 @@ import {DATABASE_KINDS, testDatabases, unavailable} from '../support/databases.j
  */
 
 const SAMPLE = 'test/fixtures/sample-gym'
+const LOADED_PACKAGES = fileURLToPath(new URL('../support/printLoadedPackages.mjs', import.meta.url))
 const SAMPLE_GYM = (JSON.parse(readFileSync(join(SAMPLE, 'manifest.json'), 'utf8')) as {gymId: string}).gymId
 const DB_PASSWORD = 'db-secret-4711'
 const STOKT_PASSWORD = 'hunter2-Qx9!zz'
@@ -149,6 +152,23 @@ describe('mastoc, as oclif users expect it', () => {
       const result = await runCommand(argv)
       expect(result.code).toBe(0)
       expect(result.stdout).toMatch(new RegExp(`^mastoc/${version.replaceAll('.', '\\.')} \\S+ node-v\\d+`))
+    }
+  })
+
+  // In a process of its own: what loads is the point.
+  it('loads, for an import from a snapshot into SQLite, neither pg nor anything PostgreSQL needs', async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'mastoc-cli-'))
+    try {
+      const result = await runCli(['import', 'all', '--from-snapshot', SAMPLE, '--database', join(scratch, 'mastoc.db'), '--quiet'], {
+        NODE_OPTIONS: `--import ${LOADED_PACKAGES}`,
+      })
+      expect(result.code).toBe(0)
+      const loaded = result.stderr.trim().split('\n').at(-1)!.replace('loaded packages: ', '').split(' ')
+      expect(loaded).toEqual(expect.arrayContaining(['better-sqlite3', 'knex']))
+      // pg-connection-string is knex's own, whatever the database.
+      expect(loaded.filter((name) => name.startsWith('pg') && name !== 'pg-connection-string')).toEqual([])
+    } finally {
+      rmSync(scratch, {recursive: true, force: true})
     }
   })
 })

@@ -1,7 +1,6 @@
 import type {Knex} from 'knex'
-import pg from 'pg'
 
-import {LOCK_TIMEOUT_SETTING, POSTGRES_LOCK_TIMEOUT_MS, sessionPidsOf} from './connection.js'
+import {loadPg, LOCK_TIMEOUT_SETTING, POSTGRES_LOCK_TIMEOUT_MS, sessionPidsOf} from './connection.js'
 import {lockSessionConfig} from './importLockCandidates.js'
 
 /**
@@ -31,7 +30,7 @@ export async function watchLockWaits(
   db: Knex,
   options: {signal?: AbortSignal; onWait: (wait: LockWait, timeoutSeconds: number) => void},
 ): Promise<LockWaitWatch> {
-  const session = new pg.Client({...lockSessionConfig(db), application_name: 'mastoc import watch'})
+  const session = new (loadPg().Client)({...lockSessionConfig(db), application_name: 'mastoc import watch'})
   session.on('error', () => {}) // a lost watch costs only its messages
   // Opened at the first check: a run that ends within a poll never needs the session.
   let opened: Promise<unknown> | undefined
