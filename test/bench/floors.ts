@@ -2,10 +2,13 @@
  * The floors an import is compared with: what the network and the databases allow at best, measured
  * on the same gym in the same run.
  * - fetch: plain fetch + JSON.parse of the same pages from the same server (fetchFloor.ts).
- * - fetch, importer's client: the importer's StoktClient fetching the same pages at concurrency 4,
- *   no validation, no writes (clientFetch.ts): the bound of a re-run, which fetches everything again.
+ * - the importer's source: its StoktClient fetching the same pages at concurrency 4, or its
+ *   SnapshotSource reading the snapshot, without and with its validation, no writes (sourceRead.ts):
+ *   what a re-run, which reads and checks everything again, cannot go below.
  * - insert, SQLite: the same rows with better-sqlite3 prepared statements, one transaction.
  * - insert, PostgreSQL: the same rows with `COPY … FROM STDIN` (pg-copy-streams), one transaction.
+ * - read back: after the insert, every row of the same database looked up again by its Stokt id, a
+ *   batch's worth at a time, as a re-run must before it can compare (no comparing).
  * The databases are fresh and migrated by the project's migrations (migrateToLatest), as an import
  * migrates its own; migrating is not timed. The rows are the import's, in each database's encodings (rows.ts).
  */
@@ -17,6 +20,7 @@ import Database from 'better-sqlite3'
 import pg from 'pg'
 import {from as copyFrom} from 'pg-copy-streams'
 
+import {DEFAULT_BATCH_SIZE} from '../../src/flags.js'
 import {migrateToLatest} from '../../src/lib/db/migrate.js'
 import type {DatabaseKind} from '../support/databases.js'
 import {cliEnv, runNode} from './cli.js'
@@ -38,47 +42,55 @@ export interface InsertFloor {
   totalMs: number
   /** Per table: rows and the time of its inserts (commit not included; it is in totalMs). */
   tables: Record<string, {rows: number; ms: number}>
+  /** Every row read again by Stokt id after the insert, READ_BACK_BATCH ids a query: wall and this process's CPU. */
+  readBackMs: number
+  readBackCpuMs: number
 }
 
-/** What clientFetch.ts prints: the fetch floor's timings and counts. */
-export type ClientFetch = FetchFloor
+/** What sourceRead.ts prints: the fetch floor's timings and counts, and the records its validation refused (none should be). */
+export interface SourceRead extends FetchFloor {
+  rejected: number
+}
+
+/** Ids a read-back query asks for: the importer's default batch size. */
+const READ_BACK_BATCH = DEFAULT_BATCH_SIZE
 
 const FETCH_FLOOR_SCRIPT = fileURLToPath(new URL('./fetchFloor.ts', import.meta.url))
-const CLIENT_FETCH_SCRIPT = fileURLToPath(new URL('./clientFetch.ts', import.meta.url))
+const SOURCE_READ_SCRIPT = fileURLToPath(new URL('./sourceRead.ts', import.meta.url))
 
 export function measureFetchFloor(stoktUrl: string, gymId: string): Promise<FetchFloor> {
-  return runFetchScript('fetch floor', FETCH_FLOOR_SCRIPT, stoktUrl, gymId)
+  return runFetchScript('fetch floor', FETCH_FLOOR_SCRIPT, [stoktUrl, gymId])
 }
 
 /** The same walk through node:http: what the cheapest HTTP client costs (reported beside the floor, not a goal's). */
 export function measureHttpFetchFloor(stoktUrl: string, gymId: string): Promise<FetchFloor> {
-  return runFetchScript('fetch floor, node:http', FETCH_FLOOR_SCRIPT, stoktUrl, gymId, ['--http'])
+  return runFetchScript('fetch floor, node:http', FETCH_FLOOR_SCRIPT, [stoktUrl, gymId, '--http'])
 }
 
-export function measureClientFetch(stoktUrl: string, gymId: string): Promise<ClientFetch> {
-  return runFetchScript("fetch, importer's client", CLIENT_FETCH_SCRIPT, stoktUrl, gymId)
+/** The importer's StoktClient fetching the gym, with its validation or without. */
+export function measureClientFetch(stoktUrl: string, gymId: string, validate: boolean): Promise<SourceRead> {
+  return runFetchScript("fetch, importer's client", SOURCE_READ_SCRIPT, [stoktUrl, gymId, ...(validate ? ['--validate'] : [])])
 }
 
-async function runFetchScript(
-  name: string,
-  script: string,
-  stoktUrl: string,
-  gymId: string,
-  extraArgs: string[] = [],
-): Promise<FetchFloor> {
-  const run = await runNode(['--import', 'tsx', script, stoktUrl, gymId, ...extraArgs], cliEnv(true))
+/** The importer's SnapshotSource reading the snapshot, with its validation or without. */
+export function measureSnapshotRead(snapshotDir: string, gymId: string, validate: boolean): Promise<SourceRead> {
+  return runFetchScript('snapshot read', SOURCE_READ_SCRIPT, ['--snapshot', snapshotDir, gymId, ...(validate ? ['--validate'] : [])])
+}
+
+async function runFetchScript<T extends FetchFloor>(name: string, script: string, args: string[]): Promise<T> {
+  const run = await runNode(['--import', 'tsx', script, ...args], cliEnv(true))
   if (run.exitCode !== 0) throw new Error(`${name} exited ${run.exitCode}: ${run.stderr.trim().slice(-400)}`)
-  return JSON.parse(run.stdout) as FetchFloor
+  return JSON.parse(run.stdout) as T
 }
 
 export async function measureInsertFloor(kind: DatabaseKind, tables: readonly TableRows[]): Promise<InsertFloor> {
   return withScratchDatabase(kind, async (database) => {
     await migrateToLatest(database.knex())
-    return kind === 'sqlite' ? insertWithSqlite(database.url, tables) : await copyIntoPostgres(database.url, tables)
+    return kind === 'sqlite' ? await insertWithSqlite(database.url, tables) : await copyIntoPostgres(database.url, tables)
   })
 }
 
-function insertWithSqlite(file: string, tables: readonly TableRows[]): InsertFloor {
+async function insertWithSqlite(file: string, tables: readonly TableRows[]): Promise<InsertFloor> {
   const db = new Database(file)
   try {
     // The importer's connection settings (src/lib/db/connection.ts).
@@ -95,7 +107,17 @@ function insertWithSqlite(file: string, tables: readonly TableRows[]): InsertFlo
         timings[table] = {rows: rows.length, ms: performance.now() - tableStarted}
       }
     })()
-    return {totalMs: performance.now() - started, tables: timings}
+    const totalMs = performance.now() - started
+    const readBack = timeReadBack(() => {
+      for (const {table, columns, rows} of tables) {
+        for (const ids of idBatches(columns, rows)) {
+          db.prepare(`select ${columns.join(', ')} from ${table} where stokt_id in (${ids.map(() => '?').join(', ')})`)
+            .raw(true)
+            .all(ids)
+        }
+      }
+    })
+    return {totalMs, tables: timings, ...(await readBack)}
   } finally {
     db.close()
   }
@@ -117,10 +139,32 @@ async function copyIntoPostgres(url: string, tables: readonly TableRows[]): Prom
       timings[table] = {rows: rows.length, ms: performance.now() - tableStarted}
     }
     await client.query('COMMIT')
-    return {totalMs: performance.now() - started, tables: timings}
+    const totalMs = performance.now() - started
+    const readBack = await timeReadBack(async () => {
+      for (const {table, columns, rows} of tables) {
+        const text = `select ${columns.join(', ')} from ${table} where stokt_id = any($1)`
+        for (const ids of idBatches(columns, rows)) await client.query({text, values: [ids], rowMode: 'array'})
+      }
+    })
+    return {totalMs, tables: timings, ...readBack}
   } finally {
     await client.end()
   }
+}
+
+/** The rows' Stokt ids, READ_BACK_BATCH at a time. */
+function* idBatches(columns: readonly string[], rows: readonly Value[][]): Generator<Value[]> {
+  const column = columns.indexOf('stokt_id')
+  for (let start = 0; start < rows.length; start += READ_BACK_BATCH)
+    yield rows.slice(start, start + READ_BACK_BATCH).map((row) => row[column])
+}
+
+async function timeReadBack(read: () => unknown): Promise<{readBackMs: number; readBackCpuMs: number}> {
+  const started = performance.now()
+  const cpuAtStart = process.cpuUsage()
+  await read()
+  const cpu = process.cpuUsage(cpuAtStart)
+  return {readBackMs: performance.now() - started, readBackCpuMs: (cpu.user + cpu.system) / 1000}
 }
 
 /** CSV in chunks of rows: an unquoted empty field is NULL, a quoted one the empty string. */

@@ -1,7 +1,7 @@
 import type {DatabaseKind} from '../support/databases.js'
 import type {BatchWrite, BatchWriteStrategy} from './batchWrites.js'
-import type {ClientFetch, FetchFloor, InsertFloor} from './floors.js'
-import type {SizePreset} from './options.js'
+import type {FetchFloor, InsertFloor, SourceRead} from './floors.js'
+import type {BenchOptions, SizePreset} from './options.js'
 import {DEFAULT_BATCH_SIZE} from '../../src/flags.js'
 
 /** What the bench measured; results.json is this, plus the goals. */
@@ -49,8 +49,13 @@ export interface SizeResult {
   fetchFloor: FetchFloor[]
   /** The same walk through node:http (fetchFloor.ts --http): reported beside the floor, not used by a goal. */
   httpFetchFloor: FetchFloor[]
-  /** The importer's StoktClient fetching the same pages (clientFetch.ts): the bound of a re-run. */
-  clientFetch: ClientFetch[]
+  /** The importer's StoktClient fetching the same pages (sourceRead.ts): the bound of a re-run. */
+  clientFetch: SourceRead[]
+  /** The same, each record also through the importer's schemas: what a live re-run cannot go below. */
+  clientValidate: SourceRead[]
+  /** The importer's SnapshotSource reading the gym's snapshot, without and with the importer's schemas. */
+  snapshotRead: SourceRead[]
+  snapshotValidate: SourceRead[]
   insertFloor: Partial<Record<DatabaseKind, InsertFloor[]>>
   /** PostgreSQL upserts in batches, per strategy (batchWrites.ts); the reference gym only. */
   batchWrites: Partial<Record<BatchWriteStrategy, BatchWrite[]>>
@@ -61,6 +66,20 @@ export interface SizeResult {
 export interface StartupSeries {
   label: string
   samplesMs: number[]
+}
+
+/** What the report is made of: everything a bench run measured. */
+export interface ReportInput {
+  date: string
+  machine: Machine
+  build: {start: Build; end: Build}
+  options: BenchOptions
+  databases: DatabaseKind[]
+  planNotes: string[]
+  results: SizeResult[]
+  startup: StartupSeries[]
+  failures: Failure[]
+  benchWallMs: number
 }
 
 export interface Machine {
@@ -130,6 +149,20 @@ export function medianHttpFetchFloor(result: SizeResult | undefined): number | u
 
 export function medianClientFetch(result: SizeResult | undefined): number | undefined {
   return median(result?.clientFetch.map((fetch) => fetch.totalMs) ?? [])
+}
+
+/** The median time of these reads by the importer's source (sourceRead.ts). */
+export function medianRead(reads: readonly SourceRead[] | undefined): number | undefined {
+  return median(reads?.map((read) => read.totalMs) ?? [])
+}
+
+export function medianReadBack(result: SizeResult | undefined, db: DatabaseKind): number | undefined {
+  return median(result?.insertFloor[db]?.map((floor) => floor.readBackMs) ?? [])
+}
+
+/** The reading process's own CPU time of the read back: on PostgreSQL the server's share runs beside it, in its own process. */
+export function medianReadBackCpu(result: SizeResult | undefined, db: DatabaseKind): number | undefined {
+  return median(result?.insertFloor[db]?.map((floor) => floor.readBackCpuMs) ?? [])
 }
 
 /** The median CPU time of these fetches (fetch floor or the importer's client). */

@@ -23,7 +23,15 @@ import {startStoktServer, type StoktServer} from '../support/stoktServer.js'
 import {writeGymSnapshot} from '../support/writeSampleGym.js'
 import {BATCH_WRITE_STRATEGIES, measureBatchWrite, type BatchWritePass, type BatchWriteStrategy} from './batchWrites.js'
 import {CLI_BIN, runImport, rowsRejected, summaryRows, SUMMARY_ENTITIES, type ImportRun, type ImportSummary} from './cli.js'
-import {measureClientFetch, measureFetchFloor, measureHttpFetchFloor, measureInsertFloor, type FetchFloor} from './floors.js'
+import {
+  measureClientFetch,
+  measureFetchFloor,
+  measureHttpFetchFloor,
+  measureInsertFloor,
+  measureSnapshotRead,
+  type FetchFloor,
+  type SourceRead,
+} from './floors.js'
 import {describeBuild, describeMachine, loadAverage} from './machine.js'
 import {parseBenchOptions, USAGE, type BenchOptions, type SizePreset} from './options.js'
 import {buildReport} from './report.js'
@@ -66,6 +74,9 @@ const PLAN_NOTES = [
     `Measured beside the fetch floor (same gyms, same runs, a process of its own): the built StoktClient at --concurrency ${CONCURRENCY} (the default) reads the summary, the walls, ` +
     `every face setup (up to ${CONCURRENCY} at once, in order, as the importer does) and every climbs page with max_age 9999 (reading up to ${CONCURRENCY} pages ahead); no validation, no writes. ` +
     'The re-run goals show it as their bound. ' +
+    "Beside it, the same walk with every record also through the importer's schemas (parseRecord, each setter once), and the importer's SnapshotSource reading the gym's snapshot without and with them: " +
+    'what a re-run, which reads and checks everything again, cannot go below (no cache may skip checking what Stokt served). ' +
+    "After each insert floor, every row is read back by its Stokt id, a batch of ids a query, as a re-run looks rows up before comparing: that is the lookup part of the re-runs' floor. " +
     "Both fetch rows also give the fetching process's CPU time (user + system, whole and per request): what the HTTP client and JSON.parse cost the one thread that, in an import, also validates and writes.",
   `PostgreSQL batch writes (20k only, --runs times, in-process like the floors): the insert floor's rows in batches of ${DEFAULT_BATCH_SIZE} rows per table, each batch its own transaction, ` +
     'every statement an upsert (ON CONFLICT (stokt_id) DO UPDATE of the owned columns and stamps), four ways: multi-row VALUES (chunked under 65,535 parameters), ' +
@@ -179,6 +190,9 @@ async function benchSize(
     fetchFloor: [],
     httpFetchFloor: [],
     clientFetch: [],
+    clientValidate: [],
+    snapshotRead: [],
+    snapshotValidate: [],
     insertFloor: {},
     batchWrites: {},
     imports: [],
@@ -197,7 +211,8 @@ async function benchSize(
   const tasks: Task[] = [
     {label: 'fetch floor', runs: repeat, run: () => measure.fetchFloor()},
     {label: 'fetch floor, node:http', runs: repeat, run: () => measure.httpFetchFloor()},
-    {label: "fetch, importer's client", runs: repeat, run: () => measure.clientFetch()},
+    {label: "fetch, importer's client", runs: repeat, run: () => measure.clientFetch(false)},
+    {label: "fetch + validation, importer's client", runs: repeat, run: () => measure.clientFetch(true)},
     ...databases.map((db) => ({label: `insert floor ${db}`, runs: repeat, run: () => measure.insertFloor(db, tables[db])})),
     ...databases.map((db) => ({
       label: `live ${db} batch ${DEFAULT_BATCH_SIZE}${size.large ? '' : ' + re-run'}`,
@@ -209,6 +224,8 @@ async function benchSize(
     // At least 5 runs but in a one-run (--quick) bench: the goal compares medians, on a machine that moves by ±15%.
     const snapshotRuns = size.reference && repeat > 1 ? Math.max(repeat, SNAPSHOT_RUNS) : repeat
     tasks.push(
+      {label: 'snapshot read', runs: repeat, run: () => measure.snapshotRead(snapshotDir, false)},
+      {label: 'snapshot read + validation', runs: repeat, run: () => measure.snapshotRead(snapshotDir, true)},
       ...databases.map((db) => ({
         label: `snapshot ${db} batch ${DEFAULT_BATCH_SIZE} + re-run`,
         runs: snapshotRuns,
@@ -311,16 +328,22 @@ class SizeMeasurements {
     return `${seconds(floor.totalMs)} (${floor.requests} requests)`
   }
 
-  async clientFetch(): Promise<string> {
-    const fetched = this.checkFetched(await measureClientFetch(this.server.url, this.gym.gymId))
-    this.result.clientFetch.push(fetched)
+  async clientFetch(validate: boolean): Promise<string> {
+    const fetched = this.checkRead(await measureClientFetch(this.server.url, this.gym.gymId, validate))
+    ;(validate ? this.result.clientValidate : this.result.clientFetch).push(fetched)
     return `${seconds(fetched.totalMs)} (${fetched.requests} requests)`
+  }
+
+  async snapshotRead(snapshotDir: string, validate: boolean): Promise<string> {
+    const read = this.checkRead(await measureSnapshotRead(snapshotDir, this.gym.gymId, validate))
+    ;(validate ? this.result.snapshotValidate : this.result.snapshotRead).push(read)
+    return seconds(read.totalMs)
   }
 
   async insertFloor(db: DatabaseKind, tables: Parameters<typeof measureInsertFloor>[1]): Promise<string> {
     const floor = await measureInsertFloor(db, tables)
     ;(this.result.insertFloor[db] ??= []).push(floor)
-    return seconds(floor.totalMs)
+    return `${seconds(floor.totalMs)}; read back ${seconds(floor.readBackMs)}`
   }
 
   async batchWrite(strategy: BatchWriteStrategy, tables: Parameters<typeof measureBatchWrite>[1]): Promise<string> {
@@ -431,7 +454,13 @@ class SizeMeasurements {
   }
 
   /** A fetch only counts if it read the whole gym. */
-  private checkFetched(fetched: FetchFloor): FetchFloor {
+  /** The importer's source read everything, and its validation refused nothing. */
+  private checkRead(read: SourceRead): SourceRead {
+    if (read.rejected > 0) throw new Error(`the importer's schemas refused ${read.rejected} record(s) of the generated gym`)
+    return this.checkFetched(read)
+  }
+
+  private checkFetched<T extends FetchFloor>(fetched: T): T {
     if (fetched.climbs !== this.expected.climbs || fetched.holds !== this.expected.holds) {
       throw new Error(
         `fetched ${fetched.climbs} climbs and ${fetched.holds} holds, expected ${this.expected.climbs} and ${this.expected.holds}`,
