@@ -10,6 +10,8 @@
  */
 import http from 'node:http'
 
+import {printFetched} from './fetchTimings.js'
+
 const [baseUrl, gymId, clientFlag] = process.argv.slice(2)
 const token = process.env.STOKT_TOKEN
 if (!baseUrl || !gymId || !token) {
@@ -72,15 +74,5 @@ while (next !== null) {
 const done = performance.now()
 const cpu = process.cpuUsage(cpuAtStart)
 
-console.log(
-  JSON.stringify({
-    setupsMs: setupsDone - started,
-    climbsMs: done - setupsDone,
-    totalMs: done - started,
-    cpuMs: (cpu.user + cpu.system) / 1000,
-    holds,
-    climbs,
-    requests,
-  }),
-)
+printFetched({started, setupsDone, done, cpu}, {holds, climbs, requests})
 agent.destroy()

@@ -17,6 +17,8 @@
  */
 import {parseArgs} from 'node:util'
 
+import {printFetched} from './fetchTimings.js'
+
 const {values, positionals} = parseArgs({
   options: {snapshot: {type: 'string'}, validate: {type: 'boolean', default: false}},
   allowPositionals: true,
@@ -100,18 +102,7 @@ try {
 
   // The client reads ahead no further than the pages' count announces: one request per page.
   const requests = values.snapshot === undefined ? 2 + faceIds.length + pages : 0
-  console.log(
-    JSON.stringify({
-      setupsMs: setupsDone - started,
-      climbsMs: done - setupsDone,
-      totalMs: done - started,
-      cpuMs: (cpu.user + cpu.system) / 1000,
-      holds,
-      climbs,
-      requests,
-      rejected,
-    }),
-  )
+  printFetched({started, setupsDone, done, cpu}, {holds, climbs, requests, rejected})
 } finally {
   await source.close()
 }
