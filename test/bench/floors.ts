@@ -110,11 +110,14 @@ async function insertWithSqlite(file: string, tables: readonly TableRows[]): Pro
     const totalMs = performance.now() - started
     const readBack = timeReadBack(() => {
       for (const {table, columns, rows} of tables) {
+        let found = 0
         for (const ids of idBatches(columns, rows)) {
-          db.prepare(`select ${columns.join(', ')} from ${table} where stokt_id in (${ids.map(() => '?').join(', ')})`)
+          found += db
+            .prepare(`select ${columns.join(', ')} from ${table} where stokt_id in (${ids.map(() => '?').join(', ')})`)
             .raw(true)
-            .all(ids)
+            .all(ids).length
         }
+        checkReadBack(table, found, rows.length)
       }
     })
     return {totalMs, tables: timings, ...(await readBack)}
@@ -143,7 +146,9 @@ async function copyIntoPostgres(url: string, tables: readonly TableRows[]): Prom
     const readBack = await timeReadBack(async () => {
       for (const {table, columns, rows} of tables) {
         const text = `select ${columns.join(', ')} from ${table} where stokt_id = any($1)`
-        for (const ids of idBatches(columns, rows)) await client.query({text, values: [ids], rowMode: 'array'})
+        let found = 0
+        for (const ids of idBatches(columns, rows)) found += (await client.query({text, values: [ids], rowMode: 'array'})).rowCount ?? 0
+        checkReadBack(table, found, rows.length)
       }
     })
     return {totalMs, tables: timings, ...readBack}
@@ -157,6 +162,11 @@ function* idBatches(columns: readonly string[], rows: readonly Value[][]): Gener
   const column = columns.indexOf('stokt_id')
   for (let start = 0; start < rows.length; start += READ_BACK_BATCH)
     yield rows.slice(start, start + READ_BACK_BATCH).map((row) => row[column])
+}
+
+/** A read back that missed rows would make the floor look cheaper than it is. */
+function checkReadBack(table: string, found: number, inserted: number): void {
+  if (found !== inserted) throw new Error(`read back ${found} rows of ${table} by Stokt id, ${inserted} inserted`)
 }
 
 async function timeReadBack(read: () => unknown): Promise<{readBackMs: number; readBackCpuMs: number}> {
