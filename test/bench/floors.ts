@@ -3,7 +3,8 @@
  * on the same gym in the same run.
  * - fetch: plain fetch + JSON.parse of the same pages from the same server (fetchFloor.ts).
  * - the importer's source: its StoktClient fetching the same pages at concurrency 4, or its
- *   SnapshotSource reading the snapshot, without and with its validation, no writes (sourceRead.ts):
+ *   SnapshotSource reading the snapshot, without and with its validation and mapping to rows, no
+ *   database (sourceRead.ts):
  *   what a re-run, which reads and checks everything again, cannot go below.
  * - insert, SQLite: the same rows with better-sqlite3 prepared statements, one transaction.
  * - insert, PostgreSQL: the same rows with `COPY … FROM STDIN` (pg-copy-streams), one transaction.
@@ -67,12 +68,12 @@ export function measureHttpFetchFloor(stoktUrl: string, gymId: string): Promise<
   return runFetchScript('fetch floor, node:http', FETCH_FLOOR_SCRIPT, [stoktUrl, gymId, '--http'])
 }
 
-/** The importer's StoktClient fetching the gym, with its validation or without. */
+/** The importer's StoktClient fetching the gym, with its validation and mapping or without. */
 export function measureClientFetch(stoktUrl: string, gymId: string, validate: boolean): Promise<SourceRead> {
   return runFetchScript("fetch, importer's client", SOURCE_READ_SCRIPT, [stoktUrl, gymId, ...(validate ? ['--validate'] : [])])
 }
 
-/** The importer's SnapshotSource reading the snapshot, with its validation or without. */
+/** The importer's SnapshotSource reading the snapshot, with its validation and mapping or without. */
 export function measureSnapshotRead(snapshotDir: string, gymId: string, validate: boolean): Promise<SourceRead> {
   return runFetchScript('snapshot read', SOURCE_READ_SCRIPT, ['--snapshot', snapshotDir, gymId, ...(validate ? ['--validate'] : [])])
 }

@@ -96,13 +96,11 @@ export function checkGoals({results, databases, startup}: ReportInput): Goal[] {
           snapshot,
           // PostgreSQL inserts in its own process, beside the importer's thread: only SQLite's insert adds to the thread's work.
           [
-            ["the importer's snapshot source reading and validating every record, no database", validated],
+            ["the importer's snapshot source reading, validating and mapping every record, no database", validated],
             ...(db === 'sqlite' ? [['the bare insert', insert] as [string, number | undefined]] : []),
           ],
           insert && limit * insert,
-          db === 'sqlite'
-            ? 'the mapping, the lookups and the upserts'
-            : 'the mapping, the lookups and the upserts (the database working beside)',
+          db === 'sqlite' ? 'the lookups and the upserts' : 'the lookups and the upserts (the database working beside)',
         ),
     )
     const rerunSeries = findSeries(reference, db, 'snapshot-rerun')
@@ -118,11 +116,11 @@ export function checkGoals({results, databases, startup}: ReportInput): Goal[] {
         floorNote(
           rerun,
           [
-            ["the importer's snapshot source reading and validating every record", validated],
+            ["the importer's snapshot source reading, validating and mapping every record", validated],
             ["reading every row back by Stokt id (the reader's CPU)", medianReadBackCpu(reference, db)],
           ],
           snapshot && 0.8 * snapshot,
-          'the mapping and the comparing',
+          'the comparing',
         ),
       clean === samples.length,
     )
@@ -150,11 +148,11 @@ export function checkGoals({results, databases, startup}: ReportInput): Goal[] {
         floorNote(
           rerun,
           [
-            ["the importer's client fetching and validating every record, no database", medianRead(reference?.clientValidate)],
+            ["the importer's client fetching, validating and mapping every record, no database", medianRead(reference?.clientValidate)],
             ["reading every row back by Stokt id (the reader's CPU)", medianReadBackCpu(reference, db)],
           ],
           limit,
-          'the mapping and the comparing',
+          'the comparing',
         ),
       clean === samples.length,
     )

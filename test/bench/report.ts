@@ -120,14 +120,14 @@ function markdown(input: ReportInput, goals: Goal[]): string {
       '; the bound of a re-run',
     )
     fetchRow(
-      `fetch + validation, importer's client: the same, each record through the importer's schemas`,
+      `fetch + validation, importer's client: the same, each record through the importer's schemas and mapping`,
       result.clientValidate,
       medianRead(result.clientValidate),
       '; the floor of a live re-run',
     )
     fetchRow("snapshot read, importer's SnapshotSource: no validation, no writes", result.snapshotRead, medianRead(result.snapshotRead))
     fetchRow(
-      "snapshot read + validation: the same, each record through the importer's schemas",
+      "snapshot read + validation: the same, each record through the importer's schemas and mapping",
       result.snapshotValidate,
       medianRead(result.snapshotValidate),
       '; the floor of a snapshot import and re-run',

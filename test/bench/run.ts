@@ -74,7 +74,7 @@ const PLAN_NOTES = [
     `Measured beside the fetch floor (same gyms, same runs, a process of its own): the built StoktClient at --concurrency ${CONCURRENCY} (the default) reads the summary, the walls, ` +
     `every face setup (up to ${CONCURRENCY} at once, in order, as the importer does) and every climbs page with max_age 9999 (reading up to ${CONCURRENCY} pages ahead); no validation, no writes. ` +
     'The re-run goals show it as their bound. ' +
-    "Beside it, the same walk with every record also through the importer's schemas (parseRecord, each setter once), and the importer's SnapshotSource reading the gym's snapshot without and with them: " +
+    "Beside it, the same walk with every record also through the importer's schemas (parseRecord, each setter and climb once), each climb's holds checked to be on its face and each record mapped to its row, and the importer's SnapshotSource reading the gym's snapshot without and with all that: " +
     'what a re-run, which reads and checks everything again, cannot go below (no cache may skip checking what Stokt served). ' +
     "After each insert floor, every row is read back by its Stokt id, a batch of ids a query, as a re-run looks rows up before comparing: that is the lookup part of the re-runs' floor. " +
     "Both fetch rows also give the fetching process's CPU time (user + system, whole and per request): what the HTTP client and JSON.parse cost the one thread that, in an import, also validates and writes.",

@@ -2,11 +2,12 @@
  * The importer's own source reading what an `import all` reads, and nothing else: the built
  * StoktClient (at concurrency 4, the CLI's default) or the built SnapshotSource; with `--validate`,
  * every record also goes through the importer's own schemas (parseRecord, as the faces and climbs
- * phases call it: each setter once). No mapping, no database. Run as its own process like the CLI
+ * phases call it: each setter once, each climb once), each climb's holds are checked to be on its
+ * face, and each record is mapped to its row (import/mapping.ts). No database. Run as its own process like the CLI
  * (so that, like the CLI, it does not share the Stokt test server's thread).
  *
  * What a re-run cannot go below: it must read everything again (Stokt has no conditional requests)
- * and, with no cache that skips checking what Stokt served, validate it all again.
+ * and, with no cache that skips checking what Stokt served, validate and map it all again.
  *
  * Order as the importer's: the gym summary, its walls, every face setup (up to 4 at once, taken in
  * order, as its FetchedAhead does), then every climbs page with max_age 9999. Prints one JSON line,
@@ -16,6 +17,8 @@
  *   node --import tsx test/bench/sourceRead.ts --snapshot <dir> <gym-id> [--validate]
  */
 import {parseArgs} from 'node:util'
+
+import type {z} from 'zod'
 
 import {printFetched} from './fetchTimings.js'
 
@@ -42,9 +45,13 @@ const {parseRecord, receivedId} = (await import(dist('stokt/schema/common.js')))
 const {GymSummarySchema} = (await import(dist('stokt/schema/gym.js'))) as typeof import('../../src/lib/stokt/schema/gym.js')
 const {WallsSchema} = (await import(dist('stokt/schema/walls.js'))) as typeof import('../../src/lib/stokt/schema/walls.js')
 const {FaceSetupSchema, HoldSchema} = (await import(dist('stokt/schema/setup.js'))) as typeof import('../../src/lib/stokt/schema/setup.js')
-const {ClimbSchema, ClimbSetterSchema} = (await import(
+const {ClimbSchema, ClimbSetterSchema, firstHoldNotIn} = (await import(
   dist('stokt/schema/climb.js')
 )) as typeof import('../../src/lib/stokt/schema/climb.js')
+const {climbRow, faceRow, gymRow, holdRow, userRow} = (await import(
+  dist('import/mapping.js')
+)) as typeof import('../../src/lib/import/mapping.js')
+const {DEFAULT_BATCH_SIZE} = (await import(new URL('../../dist/src/flags.js', import.meta.url).href)) as typeof import('../../src/flags.js')
 
 /** The CLI's default --concurrency. */
 const CONCURRENCY = 4
@@ -53,9 +60,18 @@ type Walls = {faces: {id: string}[]}[]
 type Setup = {holds: unknown[]}
 
 let rejected = 0
-/** parseRecord as the importer calls it, when validating; a record it refuses is counted (none should be). */
-const check = (schema: Parameters<typeof parseRecord>[0], raw: unknown, validatedApart?: readonly string[]) => {
-  if (values.validate && !parseRecord(schema, raw, validatedApart).ok) rejected += 1
+/** Rows made and let go a batch at a time, as the importer does: kept until then, so that none is optimised away. */
+let rows: unknown[] = []
+const keep = (row: unknown) => {
+  rows.push(row)
+  if (rows.length >= DEFAULT_BATCH_SIZE) rows = []
+}
+/** parseRecord as the importer calls it: the value, or undefined (counted: none should be refused). */
+function validated<S extends Parameters<typeof parseRecord>[0]>(schema: S, raw: unknown, validatedApart?: readonly string[]) {
+  const parsed = parseRecord(schema, raw, validatedApart)
+  if (parsed.ok) return parsed.value as z.output<S>
+  rejected += 1
+  return undefined
 }
 
 const source =
@@ -65,18 +81,30 @@ const source =
 try {
   const started = performance.now()
   const cpuAtStart = process.cpuUsage()
-  check(GymSummarySchema, await source.gymSummary(gymId))
+  const summaryRaw = await source.gymSummary(gymId)
+  const summary = values.validate ? validated(GymSummarySchema, summaryRaw) : undefined
+  if (summary) keep(gymRow(summary, summaryRaw))
   const walls = (await source.walls(gymId)) as Walls
-  check(WallsSchema, walls)
+  if (values.validate) validated(WallsSchema, walls)
   // Each face once, as the importer asks for them.
   const faceIds = [...new Set(walls.flatMap((wall) => wall.faces.map((face) => face.id)))]
   const setups = new FetchedAhead(faceIds, CONCURRENCY, (faceId) => source.faceSetup(faceId) as Promise<Setup>)
+  const holdIdsOfFace = new Map<string, Set<number>>()
   let holds = 0
-  for (let face = 0; face < faceIds.length; face++) {
-    const setup = await setups.next()
-    check(FaceSetupSchema, setup, ['holds'])
-    for (const hold of setup.holds) check(HoldSchema, hold)
-    holds += setup.holds.length
+  for (const faceId of faceIds) {
+    const raw = await setups.next()
+    holds += raw.holds.length
+    const setup = values.validate ? validated(FaceSetupSchema, raw, ['holds']) : undefined
+    if (!setup) continue
+    keep(faceRow(gymId, setup, raw))
+    const holdIds = new Set<number>()
+    for (const rawHold of setup.holds) {
+      const hold = validated(HoldSchema, rawHold)
+      if (!hold) continue
+      holdIds.add(hold.id)
+      keep(holdRow(faceId, hold, rawHold))
+    }
+    holdIdsOfFace.set(faceId, holdIds)
   }
   const setupsDone = performance.now()
 
@@ -85,17 +113,33 @@ try {
   let climbs = 0
   let pages = 0
   const seenSetters = new Set<string>()
+  const seenClimbs = new Set<string>()
   for await (const page of source.climbPages(gymId, ALL_CLIMBS_MAX_AGE)) {
-    for (const raw of page.results) {
-      const setter = (raw as {climbSetters?: unknown}).climbSetters ?? null
-      if (setter !== null && !seenSetters.has(String(receivedId(setter)))) {
-        seenSetters.add(String(receivedId(setter)))
-        check(ClimbSetterSchema, setter)
-      }
-      check(ClimbSchema, raw)
-    }
     climbs += page.results.length
     pages += 1
+    if (!values.validate) continue
+    for (const raw of page.results) {
+      const setterRaw = (raw as {climbSetters?: unknown}).climbSetters ?? null
+      if (setterRaw !== null && !seenSetters.has(String(receivedId(setterRaw)))) {
+        seenSetters.add(String(receivedId(setterRaw)))
+        const setter = validated(ClimbSetterSchema, setterRaw)
+        if (setter) keep(userRow(setter, setterRaw))
+      }
+      const climb = validated(ClimbSchema, raw)
+      if (!climb || seenClimbs.has(climb.id)) continue
+      seenClimbs.add(climb.id)
+      // Every hold a climb names is on its face, as the importer checks.
+      const holdIds = holdIdsOfFace.get(climb.faceId)
+      if (
+        !holdIds ||
+        firstHoldNotIn(climb.holdsList, holdIds) !== undefined ||
+        firstHoldNotIn(climb.mirrorHoldsList ?? '', holdIds) !== undefined
+      ) {
+        rejected += 1
+        continue
+      }
+      keep(climbRow(climb, raw))
+    }
   }
   const done = performance.now()
   const cpu = process.cpuUsage(cpuAtStart)
