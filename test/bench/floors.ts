@@ -148,7 +148,8 @@ async function copyIntoPostgres(url: string, tables: readonly TableRows[]): Prom
       for (const {table, columns, rows} of tables) {
         const text = `select ${columns.join(', ')} from ${table} where stokt_id = any($1)`
         let found = 0
-        for (const ids of idBatches(columns, rows)) found += (await client.query({text, values: [ids], rowMode: 'array'})).rowCount ?? 0
+        for (const ids of idBatches(columns, rows))
+          found += (await client.query({text, values: [ids], rowMode: 'array', types: AS_TEXT})).rowCount ?? 0
         checkReadBack(table, found, rows.length)
       }
     })
@@ -164,6 +165,9 @@ function* idBatches(columns: readonly string[], rows: readonly Value[][]): Gener
   for (let start = 0; start < rows.length; start += READ_BACK_BATCH)
     yield rows.slice(start, start + READ_BACK_BATCH).map((row) => row[column])
 }
+
+/** Every column as the text PostgreSQL sends: the least a client can do with a row. */
+const AS_TEXT = {getTypeParser: () => (text: string) => text} as unknown as pg.CustomTypesConfig
 
 /** A read back that missed rows would make the floor look cheaper than it is. */
 function checkReadBack(table: string, found: number, inserted: number): void {
