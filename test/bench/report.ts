@@ -141,7 +141,7 @@ function markdown(input: ReportInput, goals: Goal[]): string {
       lines.push(
         `| ${label} | insert ${DB_NAME[db]}: ${how} | ${floors.length} | ${s(total)} | ${rate(result.rows.holds, perTable('holds'))} | ` +
           `${rate(result.rows.climbs, perTable('climbs'))} | ${rate(totalRows(result), total)} | ` +
-          `then every row read back by Stokt id, ${DEFAULT_BATCH_SIZE} a query: ${s(medianReadBack(result, db))} (CPU here ${s(median(floors.map((floor) => floor.readBackCpuMs)))}) |`,
+          `then every row read back by Stokt id, ${DEFAULT_BATCH_SIZE} a query: ${s(medianReadBack(result, db))} (the reading thread busy ${s(median(floors.map((floor) => floor.readBackBusyMs)))}) |`,
       )
     }
   }

@@ -160,9 +160,9 @@ export function medianReadBack(result: SizeResult | undefined, db: DatabaseKind)
   return median(result?.insertFloor[db]?.map((floor) => floor.readBackMs) ?? [])
 }
 
-/** The reading process's own CPU time of the read back: on PostgreSQL the server's share runs beside it, in its own process. */
-export function medianReadBackCpu(result: SizeResult | undefined, db: DatabaseKind): number | undefined {
-  return median(result?.insertFloor[db]?.map((floor) => floor.readBackCpuMs) ?? [])
+/** The reading thread's busy time of the read back: on PostgreSQL the server's share runs beside it, in its own process. */
+export function medianReadBackBusy(result: SizeResult | undefined, db: DatabaseKind): number | undefined {
+  return median(result?.insertFloor[db]?.map((floor) => floor.readBackBusyMs) ?? [])
 }
 
 /** The median CPU time of these fetches (fetch floor or the importer's client). */
