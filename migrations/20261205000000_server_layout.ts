@@ -71,9 +71,15 @@ export async function down(knex: Knex): Promise<void> {
 const {CREATED_TABLES} = initial
 
 /** Makes each of the five tables missing with the server's DDL, and lists it as one the importer made. */
-export async function createMissingServerTables(trx: Knex | Knex.Transaction, dialect: Dialect): Promise<void> {
-  for (const table of SERVER_TABLES) {
-    if (await trx.schema.hasTable(table)) continue
+async function createMissingServerTables(trx: Knex.Transaction, dialect: Dialect): Promise<void> {
+  const missing: ServerTable[] = []
+  for (const table of SERVER_TABLES) if (!(await trx.schema.hasTable(table))) missing.push(table)
+  await createServerTables(trx, dialect, missing)
+}
+
+/** Makes `tables`, none of which exists, with the server's DDL, and lists them as tables the importer made. */
+export async function createServerTables(trx: Knex | Knex.Transaction, dialect: Dialect, tables: readonly ServerTable[]): Promise<void> {
+  for (const table of tables) {
     await createServerTable(trx, dialect, table)
     await trx(CREATED_TABLES).insert({table_name: table}).onConflict('table_name').ignore()
   }

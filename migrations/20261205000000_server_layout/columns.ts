@@ -66,14 +66,7 @@ export const EARLIER_NOW: Record<Dialect, string> = {
  */
 export function toServerLayout(e: Encoding): Columns {
   return {
-    gyms: {
-      id: e.uuid('id'),
-      stokt_id: e.uuid('stokt_id'),
-      display_name: 'display_name',
-      location_string: 'location_string',
-      source: 'source',
-      created_at: e.instant('created_at'),
-    },
+    gyms: sameGymColumns(e),
     users: {
       id: e.uuid('id'),
       stokt_id: e.uuid('stokt_id'),
@@ -126,15 +119,7 @@ export function toServerLayout(e: Encoding): Columns {
  */
 export function toEarlierLayout(e: Encoding, now: string): Columns {
   return {
-    gyms: {
-      id: e.uuid('id'),
-      stokt_id: e.uuid('stokt_id'),
-      display_name: 'display_name',
-      location_string: 'location_string',
-      source: 'source',
-      created_at: e.instant('created_at'),
-      updated_at: e.instant('created_at'),
-    },
+    gyms: {...sameGymColumns(e), updated_at: e.instant('created_at')},
     users: {
       id: e.uuid('id'),
       stokt_id: e.uuid('stokt_id'),
@@ -179,6 +164,18 @@ export function toEarlierLayout(e: Encoding, now: string): Columns {
       synced_at: e.instant('coalesce(synced_at, created_at)'),
       updated_at: e.instant('coalesce(synced_at, created_at)'),
     },
+  }
+}
+
+/** A gym's columns both layouts have, converted alike both ways. */
+function sameGymColumns(e: Encoding): Record<string, string> {
+  return {
+    id: e.uuid('id'),
+    stokt_id: e.uuid('stokt_id'),
+    display_name: 'display_name',
+    location_string: 'location_string',
+    source: 'source',
+    created_at: e.instant('created_at'),
   }
 }
 

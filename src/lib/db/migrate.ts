@@ -2,7 +2,7 @@ import type {Knex} from 'knex'
 import type pg from 'pg'
 
 import {CREATED_TABLES, createCreatedTablesList} from '../../../migrations/20261126000000_initial.js'
-import {createMissingServerTables} from '../../../migrations/20261205000000_server_layout.js'
+import {createServerTables} from '../../../migrations/20261205000000_server_layout.js'
 import {whileAnotherRunIsAtWork} from './connection.js'
 import {MastocMigrationSource} from './migrationSource.js'
 import {SERVER_TABLES} from './serverSchema.js'
@@ -47,7 +47,7 @@ async function createServerTablesOnNewDatabase(trx: Knex.Transaction, dialect: D
   if (found.some((table) => table !== 'knex_migrations')) return
   if (found.includes('knex_migrations') && (await trx('knex_migrations').first('id'))) return
   await createCreatedTablesList(trx)
-  await createMissingServerTables(trx, dialect)
+  await createServerTables(trx, dialect, SERVER_TABLES)
 }
 
 /** Whether the database records exactly this version's migrations, in order. */
