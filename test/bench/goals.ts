@@ -384,7 +384,11 @@ function floorNote(
   if (measured === undefined || limit === undefined || parts.some(([, ms]) => ms === undefined)) return ''
   const floor = parts.reduce((sum, [, ms]) => sum + ms!, 0)
   const sum = `${parts.map(([what, ms]) => `${what} ${s(ms)}`).join(' + ')} = ${s(floor)}`
-  const spent = `; the import spent ${s(Math.max(0, measured - floor))} on ${rest}`
+  // An import under its floor means a part of the floor measured more than the import does: said, not hidden.
+  const spent =
+    measured >= floor
+      ? `; the import spent ${s(measured - floor)} on ${rest}`
+      : `; the import took ${s(floor - measured)} less than this floor, so the floor overstates what it must do`
   return floor > limit
     ? `. **Out of reach:** its floor, ${sum}, is already over the limit of ${s(limit)} (${ratio(floor, limit)})${spent}`
     : `. Its floor, ${sum}, leaves ${s(limit - floor)} of the ${s(limit)} for ${rest}${spent}`

@@ -51,9 +51,9 @@ export interface SizeResult {
   httpFetchFloor: FetchFloor[]
   /** The importer's StoktClient fetching the same pages (sourceRead.ts): the bound of a re-run. */
   clientFetch: SourceRead[]
-  /** The same, each record also through the importer's schemas: what a live re-run cannot go below. */
+  /** The same, each record also validated and mapped to its row as the importer does: what a live re-run cannot go below. */
   clientValidate: SourceRead[]
-  /** The importer's SnapshotSource reading the gym's snapshot, without and with the importer's schemas. */
+  /** The importer's SnapshotSource reading the gym's snapshot, without and with that validation and mapping. */
   snapshotRead: SourceRead[]
   snapshotValidate: SourceRead[]
   insertFloor: Partial<Record<DatabaseKind, InsertFloor[]>>

@@ -453,13 +453,13 @@ class SizeMeasurements {
     return {run, requests: server.requests.length - before}
   }
 
-  /** A fetch only counts if it read the whole gym. */
   /** The importer's source read everything, and its validation refused nothing. */
   private checkRead(read: SourceRead): SourceRead {
     if (read.rejected > 0) throw new Error(`the importer's schemas refused ${read.rejected} record(s) of the generated gym`)
     return this.checkFetched(read)
   }
 
+  /** A fetch only counts if it read the whole gym. */
   private checkFetched<T extends FetchFloor>(fetched: T): T {
     if (fetched.climbs !== this.expected.climbs || fetched.holds !== this.expected.holds) {
       throw new Error(

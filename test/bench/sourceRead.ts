@@ -3,8 +3,8 @@
  * StoktClient (at concurrency 4, the CLI's default) or the built SnapshotSource; with `--validate`,
  * every record also goes through the importer's own schemas (parseRecord, as the faces and climbs
  * phases call it: each setter once, each climb once), each climb's holds are checked to be on its
- * face, and each record is mapped to its row (import/mapping.ts). No database. Run as its own process like the CLI
- * (so that, like the CLI, it does not share the Stokt test server's thread).
+ * face, and each record is mapped to its row (import/mapping.ts). No database. Run as its own
+ * process like the CLI (so that, like the CLI, it does not share the Stokt test server's thread).
  *
  * What a re-run cannot go below: it must read everything again (Stokt has no conditional requests)
  * and, with no cache that skips checking what Stokt served, validate and map it all again.
@@ -120,8 +120,9 @@ try {
     if (!values.validate) continue
     for (const raw of page.results) {
       const setterRaw = (raw as {climbSetters?: unknown}).climbSetters ?? null
-      if (setterRaw !== null && !seenSetters.has(String(receivedId(setterRaw)))) {
-        seenSetters.add(String(receivedId(setterRaw)))
+      const setterId = String(receivedId(setterRaw))
+      if (setterRaw !== null && !seenSetters.has(setterId)) {
+        seenSetters.add(setterId)
         const setter = validated(ClimbSetterSchema, setterRaw)
         if (setter) keep(userRow(setter, setterRaw))
       }
