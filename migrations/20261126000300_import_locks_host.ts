@@ -3,7 +3,7 @@ import type {Knex} from 'knex'
 import {columnNames} from '../src/lib/db/liveSchema.js'
 
 /**
- * `import_locks.host` and `.pid`, on a database whose `import_locks` an early build made without
+ * `import_locks.host` and `.pid`, on a database whose `import_locks` an early version made without
  * them: those columns were added to 20261126000100_import_locks after it had shipped, and knex never
  * runs a recorded migration again, so every import there failed "no such column: host". A database
  * migrated since has them already, and is left as it is.

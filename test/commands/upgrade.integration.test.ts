@@ -12,7 +12,7 @@ import {DEFAULT_TOKEN, startStoktServer, type StoktServer} from '../support/stok
 /**
  * Upgrading the importer on a box whose database an earlier version migrated (the migrations it
  * recorded are not run again, so the database keeps the shapes they had then), and rolling an
- * upgrade back (a database a later build migrated).
+ * upgrade back (a database a later version migrated).
  */
 describe.each(DATABASE_KINDS)('the current build on a database another build migrated, on %s', (kind) => {
   const skip = unavailable(kind)
@@ -102,7 +102,7 @@ describe.each(DATABASE_KINDS)('the current build on a database another build mig
     },
   )
 
-  it.skipIf(skip)('refuses, saying so and writing nothing, a database a later build has migrated (an upgrade rolled back)', async () => {
+  it.skipIf(skip)('refuses, saying so and writing nothing, a database a later version has migrated (an upgrade rolled back)', async () => {
     const database = await databases.fresh()
     const knex = database.knex()
     expect((await importAll(database)).code).toBe(0)
@@ -111,7 +111,7 @@ describe.each(DATABASE_KINDS)('the current build on a database another build mig
     const stamps = await writeCounts(knex)
     const runs = await knex('import_runs').count({count: '*'})
 
-    const refusal = `it was migrated by a later build of mastoc (migration ${later}, unknown to this one): use that build, or roll those migrations back with it first`
+    const refusal = `it was migrated by a later version of mastoc (migration ${later}, unknown to this one): use that version, or roll those migrations back with it first`
     const result = await importAll(database)
     expect(result.code).toBe(1)
     expect(result.stderr.replace(/\s*›\s*/g, ' ')).toContain(refusal)

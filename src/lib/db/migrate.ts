@@ -98,8 +98,8 @@ async function refuseNewerSchema(db: Knex): Promise<void> {
   const unknown = recorded.filter((name) => !known.has(name))
   if (unknown.length === 0) return
   throw new Error(
-    `it was migrated by a later build of mastoc (migration${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')}, unknown to this one): ` +
-      'use that build, or roll those migrations back with it first',
+    `it was migrated by a later version of mastoc (migration${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')}, unknown to this one): ` +
+      'use that version, or roll those migrations back with it first',
   )
 }
 
