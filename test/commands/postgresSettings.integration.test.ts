@@ -9,13 +9,17 @@ import {startStoktServer, DEFAULT_TOKEN, type StoktServer} from '../support/stok
 const GYM_SPEC = {seed: 31, faces: 2, holdsPerFace: 30, climbs: 40, setters: 5}
 const CANONICAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/
 
+/** Names as a person may write them: quotes and backslashes, alone, doubled and together. */
+const QUOTE_AND_BACKSLASH = " '\\"
+const QUOTED_NAMES = ["L'arête d'O'Neil", `C:\\Stokt\\n'\\'' "ok"`, "''", '\\']
+
 /**
  * A PostgreSQL database, or the role the importer logs in as, with settings of its own that change
- * how the server writes values out as text: the importer reads its instants and numbers back the
- * same way whatever they are.
+ * how the server reads string constants and writes values out as text, and the isolation of its
+ * transactions: the importer writes and reads back the same values whatever they are.
  */
 describe.skipIf(unavailable('postgres'))(
-  'on postgres, a database whose DateStyle, TimeZone and extra_float_digits are not the defaults',
+  'on postgres, a database whose DateStyle, TimeZone, extra_float_digits, standard_conforming_strings and isolation are not the defaults',
   () => {
     let gym: GeneratedGym
     let server: StoktServer
@@ -32,6 +36,8 @@ describe.skipIf(unavailable('postgres'))(
       await db.raw(`alter database ${name} set datestyle = 'SQL, DMY'`)
       await db.raw(`alter database ${name} set timezone = 'America/New_York'`)
       await db.raw(`alter database ${name} set extra_float_digits = -10`)
+      await db.raw(`alter database ${name} set standard_conforming_strings = off`)
+      await db.raw(`alter database ${name} set default_transaction_isolation = 'serializable'`)
       return database
     }
 
@@ -67,6 +73,44 @@ describe.skipIf(unavailable('postgres'))(
       const expected = new Map(gym.climbs.map((climb) => [climb.id as string, toCanonicalInstant(climb.dateCreated as string)]))
       expect(stored).toHaveLength(gym.climbs.length)
       for (const row of stored) expect(row.created).toBe(expected.get(row.stokt_id))
+    })
+
+    it.each([
+      ['batch', []],
+      ['row-by-row', ['--no-batch']],
+    ])('keeps quotes and backslashes in names exactly, created and updated (%s)', async (_, strategy) => {
+      const database = await unusualDatabase()
+      const named = gym.climbs.slice(0, QUOTED_NAMES.length)
+      const served = (suffix: string) => {
+        const climbs = gym.climbs.map((climb) => ({...climb}))
+        QUOTED_NAMES.forEach((name, index) => (climbs[index].name = `${name}${suffix}`))
+        server.setGym({...gym, climbs})
+      }
+      const storedNames = async () => {
+        const rows: {stokt_id: string; name: string}[] = await database
+          .knex()('climbs')
+          .whereIn(
+            'stokt_id',
+            named.map((climb) => climb.id as string),
+          )
+          .select('stokt_id', 'name')
+        return new Map(rows.map((row) => [row.stokt_id, row.name]))
+      }
+      try {
+        served('')
+        expect((await mastoc(database, ['import', 'all', '--json', ...strategy])).code).toBe(0)
+        expect(await storedNames()).toEqual(new Map(named.map((climb, index) => [climb.id, QUOTED_NAMES[index]])))
+
+        served(QUOTE_AND_BACKSLASH)
+        const changed = await mastoc(database, ['import', 'all', '--json', ...strategy])
+        expect(changed.code).toBe(0)
+        expect(JSON.parse(changed.stdout).climbs).toMatchObject({created: 0, updated: QUOTED_NAMES.length, errors: 0})
+        expect(await storedNames()).toEqual(
+          new Map(named.map((climb, index) => [climb.id, `${QUOTED_NAMES[index]}${QUOTE_AND_BACKSLASH}`])),
+        )
+      } finally {
+        server.setGym(gym)
+      }
     })
 
     it('runs --incremental from the last import (max_age=7) and shows ISO UTC times in mastoc status', async () => {

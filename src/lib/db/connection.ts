@@ -58,11 +58,12 @@ export function openDatabase(target: DatabaseTarget, options: {readOnly?: boolea
             if (typeof error.code === 'string' || !sessionsEnded.has(db)) sessionsEnded.set(db, error)
           })
           // synchronous_commit off, this session only: a commit skips its WAL fsync; a crash loses only
-          // the last whole commits, which the next run imports again. The rest fixes the text read back
-          // and compared, whatever the role sets: ISO instants in UTC, floats with every digit (3 is
-          // exact before PostgreSQL 12 too).
+          // the last whole commits, which the next run imports again. The rest holds whatever the role
+          // sets: ISO instants in UTC and floats with every digit (3 is exact before PostgreSQL 12 too),
+          // read back and compared; READ COMMITTED, which the row writer's lookups rely on
+          // (postgresRowWriter.ts).
           connection.query(
-            `SET TIME ZONE 'UTC'; SET DateStyle TO ISO; SET extra_float_digits TO 3; SET synchronous_commit TO off; ${LOCK_TIMEOUT_SETTING}`,
+            `SET TIME ZONE 'UTC'; SET DateStyle TO ISO; SET extra_float_digits TO 3; SET default_transaction_isolation TO 'read committed'; SET synchronous_commit TO off; ${LOCK_TIMEOUT_SETTING}`,
             (error) => done(error, connection),
           )
         },

@@ -18,6 +18,24 @@ const POSTGRES_TYPES: Record<ColumnKind, string> = {
   instant: 'timestamp',
 }
 
+/** A statement held back, as pg takes it; `name`: prepared once per connection. */
+type Statement = pg.QueryConfig
+
+/**
+ * A transaction's writes, held per connection until a lookup needs them sent or COMMIT: a batch that
+ * writes one statement (most batches: a first import's climbs, a re-run's changed rows) sends it alone,
+ * a transaction of its own, in one round trip instead of three; one that writes nothing sends nothing
+ * but its lookups (docs/performance.md, "Small batches"). Kept by connection, not by writer: the
+ * cursor's writer runs its statement in the same transaction.
+ */
+interface Held {
+  /** BEGIN was sent: the writes held since go after it, and a failure is rolled back. */
+  begun: boolean
+  statements: Statement[]
+}
+
+const heldOf = new WeakMap<pg.Client, Held>()
+
 export class PostgresRowWriter implements RowWriter {
   constructor(private readonly liveType: PostgresTypeOf) {}
 
@@ -25,21 +43,38 @@ export class PostgresRowWriter implements RowWriter {
     return this.liveType(spec, column) ?? POSTGRES_TYPES[column.kind]
   }
 
-  /** Rows are locked as they are written; a batch never meets a stale snapshot (READ COMMITTED). */
+  /**
+   * Rows are locked as they are written; a batch never meets a stale snapshot: under READ COMMITTED (the
+   * session's, connection.ts) each statement sees the database as of its own start, so a lookup before
+   * the batch's first write sees the same whether BEGIN went before it or not.
+   */
   async begin(connection: unknown) {
-    await (connection as pg.Client).query('begin')
+    heldOf.set(connection as pg.Client, {begun: false, statements: []})
   }
 
   async commit(connection: unknown) {
-    await (connection as pg.Client).query('commit')
+    const client = connection as pg.Client
+    const held = heldOf.get(client) ?? {begun: true, statements: []}
+    if (!held.begun && held.statements.length <= 1) {
+      // One statement is atomic by itself, without BEGIN and COMMIT; no statement, nothing to send.
+      const [statement] = held.statements
+      held.statements = []
+      if (statement) await client.query(statement)
+    } else {
+      await sendHeld(client, held)
+      await client.query('commit')
+    }
+    heldOf.delete(client)
   }
 
   async rollback(connection: unknown) {
-    await (connection as pg.Client).query('rollback')
+    const held = heldOf.get(connection as pg.Client)
+    heldOf.delete(connection as pg.Client)
+    if (held === undefined || held.begun) await (connection as pg.Client).query('rollback')
   }
 
   async run(connection: unknown, sql: string, bindings: readonly unknown[]) {
-    await (connection as pg.Client).query(sql, bindings as unknown[])
+    await write(connection, {text: sql, values: bindings as unknown[]})
   }
 
   /**
@@ -49,6 +84,9 @@ export class PostgresRowWriter implements RowWriter {
   async find(connection: unknown, spec: TableSpec, sought: readonly SoughtRow[]) {
     const found = new Map<string, ExistingRow>()
     if (sought.length === 0) return found
+    // The batch's writes so far go first, so that the lookup sees them.
+    const held = heldOf.get(connection as pg.Client)
+    if (held?.statements.length) await sendHeld(connection as pg.Client, held)
     const {rows} = await query<unknown[]>(
       connection,
       `select ${findColumns(spec)} from ${quote(spec.table)} where stokt_id = any($1::${this.typeOf(spec, {name: 'stokt_id', kind: spec.stoktId})}[])`,
@@ -63,12 +101,14 @@ export class PostgresRowWriter implements RowWriter {
     if (rows.length === 0) return
     const columns = insertedColumns(spec)
     const values = rows.map((row) => insertValues(spec, row, now, 'postgres'))
-    await preparedQuery(
-      connection,
-      `insert into ${quote(spec.table)} (${columns.map((column) => quote(column.name)).join(', ')})
-       select ${this.castsFromJson(spec, columns)} from jsonb_array_elements($1::jsonb) as row`,
-      [JSON.stringify(values)],
-    )
+    const text = `insert into ${quote(spec.table)} (${columns.map((column) => quote(column.name)).join(', ')})
+       select ${this.castsFromJson(spec, columns)} from jsonb_array_elements($1::jsonb) as row`
+    // Inserts have no plan to go stale: a named (server-side prepared) statement, parsed once per connection.
+    await write(connection, {
+      name: `mastoc_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`,
+      text,
+      values: [JSON.stringify(values)],
+    })
   }
 
   async update(connection: unknown, spec: TableSpec, rows: readonly ChangedRow[], now: string) {
@@ -76,13 +116,12 @@ export class PostgresRowWriter implements RowWriter {
     const columns: Column[] = [{name: 'id', kind: spec.id === 'uuid' ? 'uuid' : 'integer'}, ...updateColumns(spec)]
     const values = rows.map((row) => [row.id, ...updateValues(spec, row, now, 'postgres')])
     const assignments = columns.slice(1).map((column) => `${quote(column.name)} = changed.${quote(column.name)}`)
-    await query(
-      connection,
-      `update ${quote(spec.table)} as target set ${assignments.join(', ')}
+    await write(connection, {
+      text: `update ${quote(spec.table)} as target set ${assignments.join(', ')}
        from (select ${this.castsFromJson(spec, columns)} from jsonb_array_elements($1::jsonb) as row) as changed
        where target.id = changed.id`,
-      [JSON.stringify(values)],
-    )
+      values: [JSON.stringify(values)],
+    })
   }
 
   /**
@@ -104,8 +143,20 @@ async function query<Row = Record<string, unknown>>(
   return (connection as pg.Client).query({text, values, ...(rowMode ? {rowMode} : {})})
 }
 
-/** Inserts have no plan to go stale: a named (server-side prepared) statement, parsed once per connection. */
-async function preparedQuery(connection: unknown, text: string, values: unknown[]): Promise<pg.QueryResult<Record<string, unknown>>> {
-  const name = `mastoc_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`
-  return (connection as pg.Client).query({name, text, values})
+/** Held with the transaction's other writes when one is open, else sent at once. */
+async function write(connection: unknown, statement: Statement): Promise<void> {
+  const held = heldOf.get(connection as pg.Client)
+  if (held) held.statements.push(statement)
+  else await (connection as pg.Client).query(statement)
+}
+
+/** BEGIN, when not sent yet, then the writes held, in order; later ones are held again. */
+async function sendHeld(client: pg.Client, held: Held): Promise<void> {
+  if (!held.begun) {
+    await client.query('begin')
+    held.begun = true
+  }
+  const statements = held.statements
+  held.statements = []
+  for (const statement of statements) await client.query(statement)
 }
