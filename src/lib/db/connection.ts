@@ -7,6 +7,7 @@ import type BetterSqlite3 from 'better-sqlite3'
 import type {Knex} from 'knex'
 import type pg from 'pg'
 
+import {instantFromPostgres} from './encodings.js'
 import {MastocMigrationSource} from './migrationSource.js'
 import {retryBusyStatements, SQLITE_BUSY_TIMEOUT_MS} from './sqliteBusy.js'
 import type {DatabaseTarget} from './target.js'
@@ -28,11 +29,14 @@ const TIMESTAMPTZ_OID = 1184
 const TIMESTAMP_OID = 1114
 const INT8_OID = 20
 
-/** pg parses timestamptz into a Date, losing microseconds: keep the text; a naive `timestamp` is UTC; int8 ids fit a number. */
+/**
+ * pg parses timestamptz into a Date, losing microseconds: keep the text; a naive `timestamp` is UTC, read
+ * in the canonical form the import compares with (the re-run's fast path, rowValues.ts); int8 ids fit a number.
+ */
 const pgTypes = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
     if (oid === TIMESTAMPTZ_OID) return (text: string) => text
-    if (oid === TIMESTAMP_OID) return (text: string) => `${text}Z`
+    if (oid === TIMESTAMP_OID) return instantFromPostgres
     if (oid === INT8_OID) return (text: string) => Number(text)
     return loadPg().types.getTypeParser(oid, format as 'text')
   },

@@ -61,9 +61,24 @@ export function sqliteInstant(canonical: string): string {
   return `${canonical.slice(0, 10)} ${canonical.slice(11, 26)}`
 }
 
+/**
+ * PostgreSQL's text of a naive `timestamp` (DateStyle ISO, as the session sets it: `2025-12-17 15:56:38.4919`)
+ * as the canonical UTC instant, the form the import writes and compares; any other form (a BC date) keeps
+ * its text, with `Z`, for canonicalFromStored.
+ */
+export function instantFromPostgres(text: string): string {
+  const length = text.length
+  if (length >= 19 && length <= 26 && length !== 20 && text[10] === ' ' && (length === 19 || text[19] === '.')) {
+    return `${text.slice(0, 10)}T${text.slice(11, 19)}.${length === 19 ? '000000' : text.slice(20).padEnd(6, '0')}Z`
+  }
+  return `${text}Z`
+}
+
 /** A stored instant in the canonical form: a naive one is UTC; one with an offset (`timestamptz`) is converted. */
 export function canonicalFromStored(text: string): string {
-  // The bulk of a re-run's comparisons: SQLite's `YYYY-MM-DD HH:MM:SS.ffffff`, PostgreSQL's with `Z`.
+  // The bulk of a re-run's comparisons: PostgreSQL's, already canonical (instantFromPostgres); SQLite's
+  // `YYYY-MM-DD HH:MM:SS.ffffff`; either with `Z`.
+  if (text.length === 27 && text[10] === 'T' && text[19] === '.' && text[26] === 'Z' && SIX_DIGITS.test(text.slice(20, 26))) return text
   const naiveOrZ = text.length === 26 || (text.length === 27 && text[26] === 'Z')
   if (naiveOrZ && text[10] === ' ' && text[19] === '.' && SIX_DIGITS.test(text.slice(20, 26))) {
     return `${text.slice(0, 10)}T${text.slice(11, 26)}Z`

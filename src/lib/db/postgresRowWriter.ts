@@ -3,7 +3,7 @@ import {createHash} from 'node:crypto'
 
 import type pg from 'pg'
 
-import {existingRow, findColumns, insertValues, quote, stoktKeyOf, updateColumns, updateValues} from './rowValues.js'
+import {existingRows, findColumns, insertValues, quote, soughtByStoredId, updateColumns, updateValues} from './rowValues.js'
 import type {ChangedRow, ExistingRow, NewRow, PostgresTypeOf, RowWriter, SoughtRow} from './rowWriters.js'
 import {insertedColumns, type Column, type ColumnKind, type TableSpec} from './tables.js'
 
@@ -81,20 +81,19 @@ export class PostgresRowWriter implements RowWriter {
    * The rows whole, compared by the client. Comparing in the server instead (the batch as one JSON
    * parameter, each value cast as an insert casts it, only ids back) took longer: docs/performance.md.
    */
-  async find(connection: unknown, spec: TableSpec, sought: readonly SoughtRow[]) {
-    const found = new Map<string, ExistingRow>()
-    if (sought.length === 0) return found
+  async find(connection: unknown, spec: TableSpec, rows: readonly SoughtRow[]) {
+    if (rows.length === 0) return new Map<string, ExistingRow>()
     // The batch's writes so far go first, so that the lookup sees them.
     const held = heldOf.get(connection as pg.Client)
     if (held?.statements.length) await sendHeld(connection as pg.Client, held)
-    const {rows} = await query<unknown[]>(
+    const sought = soughtByStoredId(spec, 'postgres', rows)
+    const {rows: found} = await query<unknown[]>(
       connection,
       `select ${findColumns(spec)} from ${quote(spec.table)} where stokt_id = any($1::${this.typeOf(spec, {name: 'stokt_id', kind: spec.stoktId})}[])`,
-      [sought.map((row) => row.stoktId)],
+      [[...sought.keys()]],
       'array',
     )
-    for (const row of rows) found.set(stoktKeyOf(spec, row[1]), existingRow(spec, row))
-    return found
+    return existingRows(spec, 'postgres', sought, found)
   }
 
   async insert(connection: unknown, spec: TableSpec, rows: readonly NewRow[], now: string) {

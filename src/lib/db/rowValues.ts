@@ -3,7 +3,7 @@ import type {Dialect} from './target.js'
 import {dashedUuid, fromDatabaseValue, toDatabaseValue} from './encodings.js'
 import {newRowId} from './rowId.js'
 import {ownedColumns, type Column, type OwnedValues, type TableSpec} from './tables.js'
-import type {ChangedRow, ExistingRow, NewRow} from './rowWriters.js'
+import type {ChangedRow, ExistingRow, NewRow, SoughtRow} from './rowWriters.js'
 
 /** The values of a new row, in insertedColumns order, as the database takes them. */
 export function insertValues(spec: TableSpec, row: NewRow, now: string, dialect: Dialect): unknown[] {
@@ -56,12 +56,47 @@ export function rowIdOf(spec: TableSpec, row: readonly unknown[]): string | numb
   return spec.id === 'uuid' ? dashedUuid(String(row[0])) : Number(row[0])
 }
 
-/** SQLite: the stored row holds exactly what writing `values` would, nothing decoded; any difference goes to the canonical comparison. */
-export function storedAsWritten(spec: TableSpec, row: readonly unknown[], values: OwnedValues): boolean {
+/**
+ * Each Stokt id sought, as the lookup gets it back (the stored form), with the values it would be written
+ * with; undefined for an id sought twice (with values that may differ): it gets the whole comparison.
+ */
+export function soughtByStoredId(spec: TableSpec, dialect: Dialect, rows: readonly SoughtRow[]): Map<unknown, OwnedValues | undefined> {
+  const sought = new Map<unknown, OwnedValues | undefined>()
+  for (const {stoktId, values} of rows) {
+    const key = toDatabaseValue(dialect, spec.stoktId, stoktId)
+    sought.set(key, sought.has(key) ? undefined : values)
+  }
+  return sought
+}
+
+/**
+ * The lookup's rows (arrays in findColumns order) by Stokt id. A row stored exactly as its sought values
+ * would be written, compared as the driver returns it, comes without values: decoding every row was most
+ * of a re-run's comparing. Any other is decoded for the canonical comparison, which decides (a value
+ * the server stored in another form of the same thing is still unchanged).
+ */
+export function existingRows(
+  spec: TableSpec,
+  dialect: Dialect,
+  sought: ReadonlyMap<unknown, OwnedValues | undefined>,
+  rows: readonly unknown[][],
+): Map<string, ExistingRow> {
+  const found = new Map<string, ExistingRow>()
+  for (const row of rows) {
+    const values = sought.get(row[1])
+    const asWritten = values !== undefined && storedAsWritten(spec, dialect, row, values)
+    found.set(stoktKeyOf(spec, row[1]), asWritten ? {id: rowIdOf(spec, row)} : existingRow(spec, row))
+  }
+  return found
+}
+
+/** The stored row holds exactly what writing `values` would, as the driver returns it (pg: JSON parsed, so never). */
+function storedAsWritten(spec: TableSpec, dialect: Dialect, row: readonly unknown[], values: OwnedValues): boolean {
   const columns = ownedColumns(spec)
   for (let index = 0; index < columns.length; index++) {
     const {name, kind} = columns[index]
-    if (row[index + 2] !== toDatabaseValue('sqlite', kind, values[name])) return false
+    if (kind === 'json' && dialect === 'postgres') return false
+    if (row[index + 2] !== toDatabaseValue(dialect, kind, values[name])) return false
   }
   return true
 }

@@ -2,19 +2,9 @@
 import type BetterSqlite3 from 'better-sqlite3'
 
 import {toDatabaseValue} from './encodings.js'
-import {
-  existingRow,
-  findColumns,
-  insertValues,
-  quote,
-  rowIdOf,
-  storedAsWritten,
-  stoktKeyOf,
-  updateColumns,
-  updateValues,
-} from './rowValues.js'
+import {existingRows, findColumns, insertValues, quote, soughtByStoredId, updateColumns, updateValues} from './rowValues.js'
 import type {ChangedRow, ExistingRow, NewRow, RowWriter, SoughtRow} from './rowWriters.js'
-import {insertedColumns, type OwnedValues, type TableSpec} from './tables.js'
+import {insertedColumns, type TableSpec} from './tables.js'
 
 export class SqliteRowWriter implements RowWriter {
   /** Prepared statements per connection: preparing is a third of a naive import's time. */
@@ -43,25 +33,14 @@ export class SqliteRowWriter implements RowWriter {
   }
 
   async find(connection: unknown, spec: TableSpec, rows: readonly SoughtRow[]) {
-    const found = new Map<string, ExistingRow>()
-    if (rows.length === 0) return found
+    if (rows.length === 0) return new Map<string, ExistingRow>()
     // One statement for any number of ids: the ids travel as one JSON array.
     const statement = this.prepare(
       connection,
       `select ${findColumns(spec)} from ${quote(spec.table)} where stokt_id in (select value from json_each(?))`,
     )
-    // A Stokt id sought twice (with values that may differ) gets the whole comparison: undefined.
-    const sought = new Map<unknown, OwnedValues | undefined>()
-    for (const {stoktId, values} of rows) {
-      const key = toDatabaseValue('sqlite', spec.stoktId, stoktId)
-      sought.set(key, sought.has(key) ? undefined : values)
-    }
-    for (const row of statement.raw(true).all(JSON.stringify([...sought.keys()])) as unknown[][]) {
-      const values = sought.get(row[1])
-      const asWritten = values !== undefined && storedAsWritten(spec, row, values)
-      found.set(stoktKeyOf(spec, row[1]), asWritten ? {id: rowIdOf(spec, row)} : existingRow(spec, row))
-    }
-    return found
+    const sought = soughtByStoredId(spec, 'sqlite', rows)
+    return existingRows(spec, 'sqlite', sought, statement.raw(true).all(JSON.stringify([...sought.keys()])) as unknown[][])
   }
 
   async insert(connection: unknown, spec: TableSpec, rows: readonly NewRow[], now: string) {

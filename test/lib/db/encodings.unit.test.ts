@@ -5,6 +5,7 @@ import {
   dashedUuid,
   fromDatabaseValue,
   hexUuid,
+  instantFromPostgres,
   isNumericOnSqlite,
   sqliteInstant,
   toDatabaseValue,
@@ -33,6 +34,17 @@ describe("the server's encodings", () => {
     // A timestamptz(3) column's text is as long as a naive instant's.
     expect(canonicalFromStored('2024-03-30 03:38:22.647+02')).toBe('2024-03-30T01:38:22.647000Z')
     expect(fromDatabaseValue('instant', '2025-12-17 15:56:38.491973')).toBe(canonical)
+  })
+
+  it("reads PostgreSQL's text of a timestamp as the canonical instant, whatever digits it shows", () => {
+    expect(instantFromPostgres('2025-12-17 15:56:38.491973')).toBe('2025-12-17T15:56:38.491973Z')
+    expect(instantFromPostgres('2025-12-17 15:56:38.49')).toBe('2025-12-17T15:56:38.490000Z')
+    expect(instantFromPostgres('2025-12-17 15:56:38.4')).toBe('2025-12-17T15:56:38.400000Z')
+    expect(instantFromPostgres('2025-12-17 15:56:38')).toBe('2025-12-17T15:56:38.000000Z')
+    // Another form (a BC date) is kept, for canonicalFromStored to make of it what it can.
+    expect(instantFromPostgres('0044-03-15 12:00:00 BC')).toBe('0044-03-15 12:00:00 BCZ')
+    expect(canonicalFromStored('2025-12-17T15:56:38.491973Z')).toBe('2025-12-17T15:56:38.491973Z')
+    expect(fromDatabaseValue('instant', instantFromPostgres('2024-03-30 01:38:22.64666'))).toBe('2024-03-30T01:38:22.646660Z')
   })
 
   it('tells the UUIDs SQLite would store as a number', () => {

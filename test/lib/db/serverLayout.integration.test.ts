@@ -35,8 +35,8 @@ describe.each(DATABASE_KINDS)('the mastoc server layout on %s', (kind) => {
   /** Values as this dialect holds them in the server's layout, read back through the importer's connection. */
   const server = {
     uuid: (uuid: string | null) => (uuid === null || kind === 'postgres' ? uuid : uuid.replaceAll('-', '')),
-    // The importer's connection reads a PostgreSQL `timestamp` as UTC, marking it 'Z'.
-    instant: (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 26)}${kind === 'postgres' ? 'Z' : ''}`,
+    // The importer's connection reads a PostgreSQL `timestamp` as the canonical UTC instant.
+    instant: (iso: string) => (kind === 'postgres' ? iso : `${iso.slice(0, 10)} ${iso.slice(11, 26)}`),
     boolean: (value: boolean) => (kind === 'sqlite' ? Number(value) : value),
     json: (text: string) => (kind === 'sqlite' ? text : JSON.parse(text)),
   }
