@@ -6,7 +6,8 @@
  *   SnapshotSource reading the snapshot, without and with its validation and mapping to rows, no
  *   database (sourceRead.ts):
  *   what a re-run, which reads and checks everything again, cannot go below.
- * - insert, SQLite: the same rows with better-sqlite3 prepared statements, one transaction.
+ * - insert, SQLite: the same rows with better-sqlite3 prepared statements, one transaction; and,
+ *   for the batch-size curve, a transaction every N rows of each table: what SQLite's commits cost.
  * - insert, PostgreSQL: the same rows with `COPY … FROM STDIN` (pg-copy-streams), one transaction.
  * - read back: after the insert, every row of the same database looked up again by its Stokt id, a
  *   batch's worth at a time, as a re-run must before it can compare (no comparing).
@@ -22,6 +23,7 @@ import pg from 'pg'
 import {from as copyFrom} from 'pg-copy-streams'
 
 import {DEFAULT_BATCH_SIZE} from '../../src/flags.js'
+import {WAL_CHECKPOINT_PAGES} from '../../src/lib/db/connection.js'
 import {migrateToLatest} from '../../src/lib/db/migrate.js'
 import type {DatabaseKind} from '../support/databases.js'
 import {cliEnv, runNode} from './cli.js'
@@ -95,13 +97,42 @@ export async function measureInsertFloor(kind: DatabaseKind, tables: readonly Ta
   })
 }
 
-async function insertWithSqlite(file: string, tables: readonly TableRows[]): Promise<InsertFloor> {
+/** The same bare insert into SQLite, a transaction every `rowsPerCommit` rows of each table: its total time. */
+export async function measureSqliteCommitFloor(tables: readonly TableRows[], rowsPerCommit: number): Promise<number> {
+  return withScratchDatabase('sqlite', async (database) => {
+    await migrateToLatest(database.knex())
+    const db = openAsTheImporter(database.url)
+    // As the importer checkpoints: every WAL_CHECKPOINT_PAGES of WAL, and once at the end.
+    db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`)
+    try {
+      const started = performance.now()
+      for (const {table, columns, rows} of tables) {
+        const insert = db.prepare(`insert into ${table} (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})`)
+        const commitEvery = db.transaction((chunk: readonly Value[][]) => {
+          for (const row of chunk) insert.run(row)
+        })
+        for (let start = 0; start < rows.length; start += rowsPerCommit) commitEvery(rows.slice(start, start + rowsPerCommit))
+      }
+      db.pragma('wal_checkpoint(PASSIVE)')
+      return performance.now() - started
+    } finally {
+      db.close()
+    }
+  })
+}
+
+/** better-sqlite3 with the importer's connection settings (src/lib/db/connection.ts). */
+function openAsTheImporter(file: string): Database.Database {
   const db = new Database(file)
+  db.pragma('journal_mode = WAL')
+  db.pragma('synchronous = NORMAL')
+  db.pragma('foreign_keys = ON')
+  return db
+}
+
+async function insertWithSqlite(file: string, tables: readonly TableRows[]): Promise<InsertFloor> {
+  const db = openAsTheImporter(file)
   try {
-    // The importer's connection settings (src/lib/db/connection.ts).
-    db.pragma('journal_mode = WAL')
-    db.pragma('synchronous = NORMAL')
-    db.pragma('foreign_keys = ON')
     const timings: InsertFloor['tables'] = {}
     const started = performance.now()
     db.transaction(() => {

@@ -21,6 +21,7 @@ import {
   medianInsertFloor,
   medianRead,
   medianReadBackBusy,
+  medianSqliteCommitFloor,
   medianWall,
   type ReportInput,
   type SizeResult,
@@ -202,7 +203,8 @@ export function checkGoals({results, databases, startup}: ReportInput): Goal[] {
         wall,
         best && USERS_BATCH_LIMIT * best,
         () =>
-          `wall ${s(wall)} vs the fastest, --batch-size ${curve.fastest[db]}, ${s(best)}: ${ratio(wall, best)}; import's own time ${s(cli)} vs the curve's best ${s(bestCli)}: ${ratio(cli, bestCli)}`,
+          `wall ${s(wall)} vs the fastest, --batch-size ${curve.fastest[db]}, ${s(best)}: ${ratio(wall, best)}; import's own time ${s(cli)} vs the curve's best ${s(bestCli)}: ${ratio(cli, bestCli)}` +
+          (db === 'sqlite' ? sqliteCommitsNote(reference, curve.fastest[db], best) : ''),
       )
     }
   }
@@ -375,6 +377,18 @@ export function batchSizeCurve(result: SizeResult | undefined, databases: Databa
  * work done alone, each on one thread as the importer does it (so they add up), beside the goal's
  * limit: out of reach when they come to more.
  */
+/** What SQLite's own commits take of the batch-size goal's allowance: its bare insert committing every 100 rows, against every `fastest` rows. */
+function sqliteCommitsNote(result: SizeResult | undefined, fastest: number | undefined, bestWall: number | undefined): string {
+  const users = medianSqliteCommitFloor(result, USERS_BATCH_SIZE)
+  const atFastest = fastest === undefined ? undefined : medianSqliteCommitFloor(result, fastest)
+  if (users === undefined || atFastest === undefined || bestWall === undefined) return ''
+  const allowance = (USERS_BATCH_LIMIT - 1) * bestWall
+  const commits = `SQLite's bare insert committing every ${USERS_BATCH_SIZE} rows takes ${s(users)}, every ${fastest} rows ${s(atFastest)}: ${s(users - atFastest)} more`
+  return users - atFastest > allowance
+    ? `. **Out of reach:** ${commits}, over the allowance of ${s(allowance)} (${(USERS_BATCH_LIMIT - 1).toFixed(2)} × the fastest)`
+    : `. Of the allowance of ${s(allowance)} (${(USERS_BATCH_LIMIT - 1).toFixed(2)} × the fastest), ${commits}`
+}
+
 function floorNote(
   measured: number | undefined,
   parts: [what: string, ms: number | undefined][],

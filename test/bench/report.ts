@@ -20,6 +20,7 @@ import {
   medianInsertFloor,
   medianRead,
   medianReadBack,
+  medianSqliteCommitFloor,
   medianWall,
   type Build,
   type ImportSeries,
@@ -170,11 +171,12 @@ function markdown(input: ReportInput, goals: Goal[]): string {
   const reference = results.find((result) => result.size.label === REFERENCE)
   if (reference) {
     const curve = batchSizeCurve(reference, databases)
+    const commitFloors = Object.keys(reference.sqliteCommitFloor).length > 0
     lines.push(`## Batch-size curve (${REFERENCE} gym, live)`, '')
     lines.push(
-      `| --batch-size | ${databases.map((db) => `${DB_NAME[db]} wall | ${DB_NAME[db]} import's own time | ${DB_NAME[db]} rows/s`).join(' | ')} | score |`,
+      `| --batch-size | ${databases.map((db) => `${DB_NAME[db]} wall | ${DB_NAME[db]} import's own time | ${DB_NAME[db]} rows/s`).join(' | ')} | score |${commitFloors ? ' SQLite bare insert, a commit every N rows |' : ''}`,
     )
-    lines.push(`|---:|${databases.map(() => '---:|---:|---:').join('|')}|---:|`)
+    lines.push(`|---:|${databases.map(() => '---:|---:|---:').join('|')}|---:|${commitFloors ? '---:|' : ''}`)
     for (const row of curve.rows) {
       const cells = databases.map((db) => {
         const wall = row.wallMs[db]
@@ -183,9 +185,17 @@ function markdown(input: ReportInput, goals: Goal[]): string {
         return `${s(wall)}${runs} | ${s(row.cliMs[db])} | ${rate(row.rows[db]!, wall)}`
       })
       const mark = (row.batchSize === curve.best ? ' **best**' : '') + (row.batchSize === USERS_BATCH_SIZE ? " (users' own)" : '')
-      lines.push(`| ${row.batchSize}${mark} | ${cells.join(' | ')} | ${row.score === undefined ? '–' : row.score.toFixed(2)} |`)
+      const commitFloor = commitFloors ? ` ${s(medianSqliteCommitFloor(reference, row.batchSize))} |` : ''
+      lines.push(
+        `| ${row.batchSize}${mark} | ${cells.join(' | ')} | ${row.score === undefined ? '–' : row.score.toFixed(2)} |${commitFloor}`,
+      )
     }
     lines.push('', "score: mean over the databases of wall ÷ that database's fastest wall (1.00 = fastest on both).", '')
+    if (commitFloors)
+      lines.push(
+        "SQLite bare insert: the insert floor's rows with prepared statements, a transaction every N rows of each table, checkpointed as the importer does; medians of the runs. What SQLite's commits cost at each size, before any of the importer's own work.",
+        '',
+      )
   }
 
   lines.push('## How it was measured', '')

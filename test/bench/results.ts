@@ -57,6 +57,8 @@ export interface SizeResult {
   snapshotRead: SourceRead[]
   snapshotValidate: SourceRead[]
   insertFloor: Partial<Record<DatabaseKind, InsertFloor[]>>
+  /** The reference gym: SQLite's bare insert with a transaction every N rows of each table (N of the batch-size curve), its total time per run. */
+  sqliteCommitFloor: Record<number, number[]>
   /** PostgreSQL upserts in batches, per strategy (batchWrites.ts); the reference gym only. */
   batchWrites: Partial<Record<BatchWriteStrategy, BatchWrite[]>>
   imports: ImportSeries[]
@@ -172,6 +174,11 @@ export function medianFetchCpu(fetches: readonly FetchFloor[] | undefined): numb
 
 export function medianInsertFloor(result: SizeResult | undefined, db: DatabaseKind): number | undefined {
   return median(result?.insertFloor[db]?.map((floor) => floor.totalMs) ?? [])
+}
+
+/** SQLite's bare insert committing every `rowsPerCommit` rows. */
+export function medianSqliteCommitFloor(result: SizeResult | undefined, rowsPerCommit: number): number | undefined {
+  return median(result?.sqliteCommitFloor[rowsPerCommit] ?? [])
 }
 
 export function medianBatchWrite(result: SizeResult | undefined, strategy: BatchWriteStrategy, pass: keyof BatchWrite): number | undefined {

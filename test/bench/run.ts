@@ -28,6 +28,7 @@ import {
   measureFetchFloor,
   measureHttpFetchFloor,
   measureInsertFloor,
+  measureSqliteCommitFloor,
   measureSnapshotRead,
   type FetchFloor,
   type SourceRead,
@@ -67,7 +68,7 @@ const PLAN_NOTES = [
     `twice: by a Stokt that ignores page_size (pages of ${PAGE_SIZE}, as it served before) and by one that honours it (the default --page-size ${DEFAULT_PAGE_SIZE}); ` +
     `on 20k, also --page-size ${CURVE_PAGE_SIZES.filter((size) => size !== DEFAULT_PAGE_SIZE).join(', ')} against the one that honours it.`,
   'Start-up: whole processes, spawn to exit, interleaved, 5 × --runs runs each (at least 10) after one unmeasured round: node -e 0, node loading @oclif/core alone, and mastoc --version, --help, import all --help, status on a SQLite file holding the sample gym.',
-  `Batch-size curve: the 20k gym, live, SQLite and PostgreSQL; every size --runs times, interleaved in the rounds like the rest, all sizes one after the other (batch ${DEFAULT_BATCH_SIZE} too, apart from the live runs): single runs here differ by more than the sizes do.`,
+  `Batch-size curve: the 20k gym, live, SQLite and PostgreSQL; every size --runs times, interleaved in the rounds like the rest, all sizes one after the other (batch ${DEFAULT_BATCH_SIZE} too, apart from the live runs): single runs here differ by more than the sizes do. Beside each size, SQLite's bare insert of the same rows with a transaction every N rows of each table (--runs times): what SQLite's own commits cost at that size.`,
   'Wall = the CLI process from spawn to exit (node start-up and migrating the fresh database included); CLI = its own durationMs, the import itself. The goals compare the CLI time with the floors, which are timed in-process too. Peak RSS = /usr/bin/time %M of the CLI process alone (max over runs).',
   "Floors: fetch = plain fetch + JSON.parse, one request at a time, in a process of its own (and, beside it, the same walk through node:http with a keep-alive agent: Node's cheapest HTTP client, reported only); insert = the rows and columns a first import writes, encoded as each database stores them, with better-sqlite3 prepared statements in one transaction / PostgreSQL COPY (CSV) in one transaction, into a database freshly migrated by the project migrations (migration not timed).",
   `Fetch, importer's client: a re-run must fetch every page again (Stokt has no conditional requests), so it can never be faster than the importer's own client fetching everything. ` +
@@ -194,6 +195,7 @@ async function benchSize(
     snapshotRead: [],
     snapshotValidate: [],
     insertFloor: {},
+    sqliteCommitFloor: {},
     batchWrites: {},
     imports: [],
   }
@@ -270,6 +272,12 @@ async function benchSize(
     // Every size of the curve, the default's too, one after the other: the machine's load changes
     // from one part of a round to the next, and the sizes are compared with one another.
     for (const batchSize of CURVE_BATCH_SIZES) {
+      if (databases.includes('sqlite'))
+        tasks.push({
+          label: `curve: SQLite bare insert, a commit every ${batchSize} rows`,
+          runs: repeat,
+          run: () => measure.sqliteCommitFloor(tables.sqlite, batchSize),
+        })
       tasks.push(
         ...databases.map((db) => ({
           label: `curve: live ${db} batch ${batchSize}`,
@@ -344,6 +352,12 @@ class SizeMeasurements {
     const floor = await measureInsertFloor(db, tables)
     ;(this.result.insertFloor[db] ??= []).push(floor)
     return `${seconds(floor.totalMs)}; read back ${seconds(floor.readBackMs)}`
+  }
+
+  async sqliteCommitFloor(tables: Parameters<typeof measureSqliteCommitFloor>[0], rowsPerCommit: number): Promise<string> {
+    const ms = await measureSqliteCommitFloor(tables, rowsPerCommit)
+    ;(this.result.sqliteCommitFloor[rowsPerCommit] ??= []).push(ms)
+    return seconds(ms)
   }
 
   async batchWrite(strategy: BatchWriteStrategy, tables: Parameters<typeof measureBatchWrite>[1]): Promise<string> {

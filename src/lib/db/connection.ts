@@ -161,7 +161,7 @@ export function sessionEndedBy(db: Knex): Error | undefined {
 }
 
 /** Pages of 4 KiB. */
-const WAL_CHECKPOINT_PAGES = 10_000
+export const WAL_CHECKPOINT_PAGES = 10_000
 
 interface SqliteConnection {
   pragma(sql: string): unknown
