@@ -30,7 +30,8 @@ export interface BenchOptions {
 export const USAGE = `npm run bench -- [--quick] [--sizes 1k,20k,100k] [--runs N] [--out DIR]
 
   --quick        1k and 20k only, 1 run each (for trying it; ~2 minutes)
-  --sizes LIST   gym sizes among ${SIZE_PRESETS.map((size) => size.label).join(', ')} (default: all)
+  --sizes LIST   gym sizes among ${SIZE_PRESETS.map((size) => size.label).join(', ')} (default: all; only a run of all
+                 of them, not --quick, rewrites docs/performance.md)
   --runs N       runs per measurement on 1k and 20k, medians reported (default 3); 100k always runs once
   --out DIR      where results.json and results.md go (default bench-results/)`
 

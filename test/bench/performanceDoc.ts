@@ -1,6 +1,6 @@
 /**
  * docs/performance.md: the prose is written by hand; the section between the two markers is the
- * latest full bench run's report, replaced by each `npm run bench` (not `--quick`).
+ * latest full bench run's report, replaced by each `npm run bench` of every size (not `--quick`).
  */
 import {readFile, writeFile} from 'node:fs/promises'
 import {fileURLToPath} from 'node:url'

@@ -34,7 +34,7 @@ import {
   type SourceRead,
 } from './floors.js'
 import {describeBuild, describeMachine, loadAverage} from './machine.js'
-import {parseBenchOptions, USAGE, type BenchOptions, type SizePreset} from './options.js'
+import {parseBenchOptions, SIZE_PRESETS, USAGE, type BenchOptions, type SizePreset} from './options.js'
 import {buildReport} from './report.js'
 import {
   CONCURRENCY,
@@ -152,8 +152,9 @@ async function main(): Promise<void> {
   await writeFile(join(outDir, 'results.md'), report.markdown)
   console.log(report.markdown)
   log(`wrote ${join(outDir, 'results.md')} and results.json; bench wall time ${(benchWallMs / 60_000).toFixed(1)} min`)
-  // A --quick run is for trying the bench: it does not replace the published figures.
-  if (!options.quick) log(`refreshed ${await refreshPerformanceDoc(report.markdown)}`)
+  // A --quick run, or one of some sizes, is for trying the bench: it does not replace the published figures.
+  if (!options.quick && options.sizes.length === SIZE_PRESETS.length) log(`refreshed ${await refreshPerformanceDoc(report.markdown)}`)
+  else log('docs/performance.md left as it was: only a full run (every size, not --quick) replaces its figures')
 }
 
 async function benchStartup(runs: number, failures: Failure[]): Promise<StartupSeries[]> {
