@@ -107,7 +107,7 @@ export async function measureSqliteCommitFloor(tables: readonly TableRows[], row
     try {
       const started = performance.now()
       for (const {table, columns, rows} of tables) {
-        const insert = db.prepare(`insert into ${table} (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})`)
+        const insert = prepareInsert(db, table, columns)
         const commitEvery = db.transaction((chunk: readonly Value[][]) => {
           for (const row of chunk) insert.run(row)
         })
@@ -130,6 +130,10 @@ function openAsTheImporter(file: string): Database.Database {
   return db
 }
 
+function prepareInsert(db: Database.Database, table: string, columns: readonly string[]): Database.Statement {
+  return db.prepare(`insert into ${table} (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})`)
+}
+
 async function insertWithSqlite(file: string, tables: readonly TableRows[]): Promise<InsertFloor> {
   const db = openAsTheImporter(file)
   try {
@@ -138,7 +142,7 @@ async function insertWithSqlite(file: string, tables: readonly TableRows[]): Pro
     db.transaction(() => {
       for (const {table, columns, rows} of tables) {
         const tableStarted = performance.now()
-        const insert = db.prepare(`insert into ${table} (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})`)
+        const insert = prepareInsert(db, table, columns)
         for (const row of rows) insert.run(row)
         timings[table] = {rows: rows.length, ms: performance.now() - tableStarted}
       }

@@ -90,12 +90,11 @@ export function existingRows(
   return found
 }
 
-/** The stored row holds exactly what writing `values` would, as the driver returns it (pg: JSON parsed, so never). */
+/** The stored row holds exactly what writing `values` would, as the driver returns it (pg parses JSON: never equal but NULL). */
 function storedAsWritten(spec: TableSpec, dialect: Dialect, row: readonly unknown[], values: OwnedValues): boolean {
   const columns = ownedColumns(spec)
   for (let index = 0; index < columns.length; index++) {
     const {name, kind} = columns[index]
-    if (kind === 'json' && dialect === 'postgres') return false
     if (row[index + 2] !== toDatabaseValue(dialect, kind, values[name])) return false
   }
   return true
