@@ -19,6 +19,44 @@ export function toDatabaseValue(dialect: Dialect, kind: ColumnKind, value: unkno
   }
 }
 
+/**
+ * `stored`, as the driver returns it, is what writing `value` would store (toDatabaseValue's result),
+ * compared without making that form: a re-run compares every column of every row it reads.
+ */
+export function isStoredForm(dialect: Dialect, kind: ColumnKind, stored: unknown, value: unknown): boolean {
+  if (value === null || value === undefined) return stored === null
+  if (dialect === 'sqlite' && typeof stored === 'string' && typeof value === 'string') {
+    if (kind === 'uuid') return isHexUuidOf(stored, value)
+    if (kind === 'instant' && value.length >= 26) return isSqliteInstantOf(stored, value)
+  }
+  return stored === toDatabaseValue(dialect, kind, value)
+}
+
+/** `hex === hexUuid(uuid)`, for an ASCII `uuid`. */
+function isHexUuidOf(hex: string, uuid: string): boolean {
+  let at = 0
+  for (let index = 0; index < uuid.length; index++) {
+    let code = uuid.charCodeAt(index)
+    if (code === DASH) continue
+    if (code > 0x7f) return hex === hexUuid(uuid)
+    if (code >= UPPER_A && code <= UPPER_Z) code += 0x20
+    if (hex.charCodeAt(at++) !== code) return false
+  }
+  return at === hex.length
+}
+
+/** `stored === sqliteInstant(canonical)`, for a canonical instant of 26 characters or more. */
+function isSqliteInstantOf(stored: string, canonical: string): boolean {
+  if (stored.length !== 26 || stored.charCodeAt(10) !== SPACE) return false
+  for (let index = 0; index < 26; index++) if (index !== 10 && stored.charCodeAt(index) !== canonical.charCodeAt(index)) return false
+  return true
+}
+
+const DASH = 0x2d
+const SPACE = 0x20
+const UPPER_A = 0x41
+const UPPER_Z = 0x5a
+
 /** A stored value back in the canonical form the importer compares. */
 export function fromDatabaseValue(kind: ColumnKind, value: unknown): unknown {
   if (value === null || value === undefined) return null

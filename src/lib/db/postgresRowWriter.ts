@@ -3,8 +3,8 @@ import {createHash} from 'node:crypto'
 
 import type pg from 'pg'
 
-import {existingRows, findColumns, insertValues, quote, soughtByStoredId, updateColumns, updateValues} from './rowValues.js'
-import type {ChangedRow, ExistingRow, NewRow, PostgresTypeOf, RowWriter, SoughtRow} from './rowWriters.js'
+import {existingRows, foundColumns, insertValues, quote, storedColumns, storedStoktIds, updateColumns, updateValues} from './rowValues.js'
+import type {ChangedRow, NewRow, PostgresTypeOf, RowWriter, SoughtRow} from './rowWriters.js'
 import {insertedColumns, type Column, type ColumnKind, type TableSpec} from './tables.js'
 
 /** The mastoc server's PostgreSQL types, where the database says nothing else. */
@@ -82,18 +82,21 @@ export class PostgresRowWriter implements RowWriter {
    * parameter, each value cast as an insert casts it, only ids back) took longer: docs/performance.md.
    */
   async find(connection: unknown, spec: TableSpec, rows: readonly SoughtRow[]) {
-    if (rows.length === 0) return new Map<string, ExistingRow>()
+    if (rows.length === 0) return []
     // The batch's writes so far go first, so that the lookup sees them.
     const held = heldOf.get(connection as pg.Client)
     if (held?.statements.length) await sendHeld(connection as pg.Client, held)
-    const sought = soughtByStoredId(spec, 'postgres', rows)
+    // Each row found comes with its id's position in the array. The lateral subquery (OFFSET 0 keeps it
+    // from being flattened) makes it one index search per id; a join of the two planned a hash of the whole table.
     const {rows: found} = await query<unknown[]>(
       connection,
-      `select ${findColumns(spec)} from ${quote(spec.table)} where stokt_id = any($1::${this.typeOf(spec, {name: 'stokt_id', kind: spec.stoktId})}[])`,
-      [[...sought.keys()]],
+      `select ${foundColumns(spec, '(sought.position - 1)::int4')}
+       from unnest($1::${this.typeOf(spec, {name: 'stokt_id', kind: spec.stoktId})}[]) with ordinality as sought (stokt_id, position)
+       cross join lateral (select ${storedColumns(spec)} from ${quote(spec.table)} where stokt_id = sought.stokt_id offset 0) as stored`,
+      [storedStoktIds(spec, 'postgres', rows)],
       'array',
     )
-    return existingRows(spec, 'postgres', sought, found)
+    return existingRows(spec, 'postgres', rows, found)
   }
 
   async insert(connection: unknown, spec: TableSpec, rows: readonly NewRow[], now: string) {

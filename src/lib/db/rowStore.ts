@@ -112,7 +112,7 @@ export class KnexRowStore {
     return empty
   }
 
-  async findByStoktIds(tx: StoreTransaction, spec: TableSpec, rows: readonly SoughtRow[]): Promise<Map<string, ExistingRow>> {
+  async findByStoktIds(tx: StoreTransaction, spec: TableSpec, rows: readonly SoughtRow[]): Promise<(ExistingRow | undefined)[]> {
     return this.rows.find(connectionOf(tx), spec, rows)
   }
 

@@ -1,6 +1,6 @@
 /** A row's columns and values as both row writers send them, and a looked-up row as they read it back. */
 import type {Dialect} from './target.js'
-import {dashedUuid, fromDatabaseValue, toDatabaseValue} from './encodings.js'
+import {dashedUuid, fromDatabaseValue, isStoredForm, toDatabaseValue} from './encodings.js'
 import {newRowId} from './rowId.js'
 import {ownedColumns, type Column, type OwnedValues, type TableSpec} from './tables.js'
 import type {ChangedRow, ExistingRow, NewRow, SoughtRow} from './rowWriters.js'
@@ -36,58 +36,64 @@ export function stampColumns(spec: TableSpec): string[] {
   return [...spec.stampOnWrite, ...spec.stampOnUpdate]
 }
 
-/** The lookup's columns: id, stokt_id, then the owned ones in ownedColumns order (rows come back as arrays). */
-export function findColumns(spec: TableSpec): string {
-  return ['id', 'stokt_id', ...ownedColumns(spec).map((column) => column.name)].map(quote).join(', ')
-}
-
-/** A row of the lookup, as an array in findColumns order: arrays cost a third of what row objects do. */
-export function existingRow(spec: TableSpec, row: readonly unknown[]): ExistingRow {
-  const values: OwnedValues = {}
-  const columns = ownedColumns(spec)
-  for (let index = 0; index < columns.length; index++) {
-    const {name, kind} = columns[index]
-    values[name] = fromDatabaseValue(kind, row[index + 2])
-  }
-  return {id: rowIdOf(spec, row), values}
-}
-
-export function rowIdOf(spec: TableSpec, row: readonly unknown[]): string | number {
-  return spec.id === 'uuid' ? dashedUuid(String(row[0])) : Number(row[0])
-}
-
 /**
- * Each Stokt id sought, as the lookup gets it back (the stored form), with the values it would be written
- * with; undefined for an id sought twice (with values that may differ): it gets the whole comparison.
+ * The lookup's columns, of the table aliased `stored`: the sought row's position (`position`, the
+ * query's expression of it), id, then the owned ones in ownedColumns order. Rows come back as arrays:
+ * they cost a third of what row objects do.
  */
-export function soughtByStoredId(spec: TableSpec, dialect: Dialect, rows: readonly SoughtRow[]): Map<unknown, OwnedValues | undefined> {
-  const sought = new Map<unknown, OwnedValues | undefined>()
-  for (const {stoktId, values} of rows) {
-    const key = toDatabaseValue(dialect, spec.stoktId, stoktId)
-    sought.set(key, sought.has(key) ? undefined : values)
-  }
-  return sought
+export function foundColumns(spec: TableSpec, position: string): string {
+  return [position, 'stored.id', ...ownedColumns(spec).map((column) => `stored.${quote(column.name)}`)].join(', ')
+}
+
+/** The stored columns foundColumns reads: id and the owned ones. */
+export function storedColumns(spec: TableSpec): string {
+  return ['id', ...ownedColumns(spec).map((column) => column.name)].map(quote).join(', ')
+}
+
+/** Where a found row's columns start: its sought row's position, its id, then the owned columns. */
+const ID = 1
+const FIRST_OWNED = 2
+
+/** The Stokt ids sought, in their order, as the table stores them: what the lookup joins on. */
+export function storedStoktIds(spec: TableSpec, dialect: Dialect, rows: readonly SoughtRow[]): unknown[] {
+  return rows.map(({stoktId}) => toDatabaseValue(dialect, spec.stoktId, stoktId))
 }
 
 /**
- * The lookup's rows (arrays in findColumns order) by Stokt id. A row stored exactly as its sought values
- * would be written, compared as the driver returns it, comes without values: decoding every row was most
- * of a re-run's comparing. Any other is decoded for the canonical comparison, which decides (a value
- * the server stored in another form of the same thing is still unchanged).
+ * The row stored for each sought row, in their order (foundColumns arrays, each naming its sought row's
+ * position: no stored id is decoded or hashed to pair them). A row stored exactly as its sought values
+ * would be written comes without values: decoding every row was most of a re-run's comparing. Any other
+ * is decoded for the canonical comparison, which decides (a value the server stored in another form of
+ * the same thing is still unchanged).
  */
 export function existingRows(
   spec: TableSpec,
   dialect: Dialect,
-  sought: ReadonlyMap<unknown, OwnedValues | undefined>,
-  rows: readonly unknown[][],
-): Map<string, ExistingRow> {
-  const found = new Map<string, ExistingRow>()
-  for (const row of rows) {
-    const values = sought.get(row[1])
-    const asWritten = values !== undefined && storedAsWritten(spec, dialect, row, values)
-    found.set(stoktKeyOf(spec, row[1]), asWritten ? {id: rowIdOf(spec, row)} : existingRow(spec, row))
+  sought: readonly SoughtRow[],
+  found: readonly unknown[][],
+): (ExistingRow | undefined)[] {
+  const existing = new Array<ExistingRow | undefined>(sought.length).fill(undefined)
+  for (const row of found) {
+    const position = Number(row[0])
+    const id = rowIdOf(spec, row[ID])
+    existing[position] = storedAsWritten(spec, dialect, row, sought[position].values) ? {id} : {id, values: storedValues(spec, row)}
   }
-  return found
+  return existing
+}
+
+/** A found row's owned values, canonical. */
+function storedValues(spec: TableSpec, row: readonly unknown[]): OwnedValues {
+  const values: OwnedValues = {}
+  const columns = ownedColumns(spec)
+  for (let index = 0; index < columns.length; index++) {
+    const {name, kind} = columns[index]
+    values[name] = fromDatabaseValue(kind, row[index + FIRST_OWNED])
+  }
+  return values
+}
+
+function rowIdOf(spec: TableSpec, stored: unknown): string | number {
+  return spec.id === 'uuid' ? dashedUuid(String(stored)) : Number(stored)
 }
 
 /** The stored row holds exactly what writing `values` would, as the driver returns it (pg parses JSON: never equal but NULL). */
@@ -95,14 +101,9 @@ function storedAsWritten(spec: TableSpec, dialect: Dialect, row: readonly unknow
   const columns = ownedColumns(spec)
   for (let index = 0; index < columns.length; index++) {
     const {name, kind} = columns[index]
-    if (row[index + 2] !== toDatabaseValue(dialect, kind, values[name])) return false
+    if (!isStoredForm(dialect, kind, row[index + FIRST_OWNED], values[name])) return false
   }
   return true
-}
-
-/** A stored Stokt id as the key the import uses: the dashed UUID, or the number's text. */
-export function stoktKeyOf(spec: TableSpec, stored: unknown): string {
-  return spec.stoktId === 'uuid' ? dashedUuid(String(stored)) : String(stored)
 }
 
 export function quote(identifier: string): string {

@@ -38,8 +38,8 @@ export interface RowWriter {
   rollback(connection: unknown): Promise<void>
   /** A statement in the driver's own placeholders (knex's toNative()). */
   run(connection: unknown, sql: string, bindings: readonly unknown[]): Promise<void>
-  /** The rows of these Stokt ids that exist, keyed by `String(stoktId)`. */
-  find(connection: unknown, spec: TableSpec, rows: readonly SoughtRow[]): Promise<Map<string, ExistingRow>>
+  /** The row stored for each sought row, in their order; undefined where none is. */
+  find(connection: unknown, spec: TableSpec, rows: readonly SoughtRow[]): Promise<(ExistingRow | undefined)[]>
   insert(connection: unknown, spec: TableSpec, rows: readonly NewRow[], now: string): Promise<void>
   update(connection: unknown, spec: TableSpec, rows: readonly ChangedRow[], now: string): Promise<void>
 }

@@ -2,8 +2,8 @@
 import type BetterSqlite3 from 'better-sqlite3'
 
 import {toDatabaseValue} from './encodings.js'
-import {existingRows, findColumns, insertValues, quote, soughtByStoredId, updateColumns, updateValues} from './rowValues.js'
-import type {ChangedRow, ExistingRow, NewRow, RowWriter, SoughtRow} from './rowWriters.js'
+import {existingRows, foundColumns, insertValues, quote, storedStoktIds, updateColumns, updateValues} from './rowValues.js'
+import type {ChangedRow, NewRow, RowWriter, SoughtRow} from './rowWriters.js'
 import {insertedColumns, type TableSpec} from './tables.js'
 
 export class SqliteRowWriter implements RowWriter {
@@ -33,14 +33,15 @@ export class SqliteRowWriter implements RowWriter {
   }
 
   async find(connection: unknown, spec: TableSpec, rows: readonly SoughtRow[]) {
-    if (rows.length === 0) return new Map<string, ExistingRow>()
-    // One statement for any number of ids: the ids travel as one JSON array.
+    if (rows.length === 0) return []
+    // One statement for any number of ids: they travel as one JSON array, and each row found comes with
+    // its id's position in it. CROSS JOIN keeps json_each the outer loop: one index search per id.
     const statement = this.prepare(
       connection,
-      `select ${findColumns(spec)} from ${quote(spec.table)} where stokt_id in (select value from json_each(?))`,
+      `select ${foundColumns(spec, 'sought.key')} from json_each(?) as sought cross join ${quote(spec.table)} as stored on stored.stokt_id = sought.value`,
     )
-    const sought = soughtByStoredId(spec, 'sqlite', rows)
-    return existingRows(spec, 'sqlite', sought, statement.raw(true).all(JSON.stringify([...sought.keys()])) as unknown[][])
+    const found = statement.raw(true).all(JSON.stringify(storedStoktIds(spec, 'sqlite', rows))) as unknown[][]
+    return existingRows(spec, 'sqlite', rows, found)
   }
 
   async insert(connection: unknown, spec: TableSpec, rows: readonly NewRow[], now: string) {

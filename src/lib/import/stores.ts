@@ -16,7 +16,7 @@ export interface RowStore {
   /** Those of these tables that hold no row at all. */
   emptyTables(specs: readonly TableSpec[]): Promise<Set<TableSpec>>
   /** The rows of these Stokt ids that exist, by `String(stoktId)`; without values when stored exactly as they would be written. */
-  findByStoktIds(tx: StoreTransaction, spec: TableSpec, rows: readonly SoughtRow[]): Promise<Map<string, ExistingRow>>
+  findByStoktIds(tx: StoreTransaction, spec: TableSpec, rows: readonly SoughtRow[]): Promise<(ExistingRow | undefined)[]>
   insertRows(tx: StoreTransaction, spec: TableSpec, rows: readonly NewRow[], now: string): Promise<void>
   updateRows(tx: StoreTransaction, spec: TableSpec, rows: readonly ChangedRow[], now: string): Promise<void>
   /** After the last batch: what the import wrote moved into the database file proper (SQLite's WAL). */

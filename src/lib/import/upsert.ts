@@ -152,12 +152,13 @@ export async function upsertRows(context: UpsertContext, tx: StoreTransaction, g
         spec,
         resolved.map(({row, values}) => ({stoktId: row.stoktId, values})),
       )
-    : new Map<string, ExistingRow>()
+    : []
   const inserts: NewRow[] = []
   const updates: ChangedRow[] = []
-  for (const {index, row, values} of resolved) {
+  for (let at = 0; at < resolved.length; at++) {
+    const {index, row, values} = resolved[at]
     const key = String(row.stoktId)
-    const current: ExistingRow | undefined = existing.get(key)
+    const current: ExistingRow | undefined = existing[at]
     if (current === undefined) {
       const id = spec.id === 'uuid' ? newRowId() : undefined
       inserts.push({id, stoktId: row.stoktId, values})

@@ -7,6 +7,7 @@ import {
   hexUuid,
   instantFromPostgres,
   isNumericOnSqlite,
+  isStoredForm,
   sqliteInstant,
   toDatabaseValue,
 } from '../../../src/lib/db/encodings.js'
@@ -52,5 +53,42 @@ describe("the server's encodings", () => {
     expect(isNumericOnSqlite('1234567890124345e789012345678901')).toBe(true)
     expect(isNumericOnSqlite('1234567890e24345e789012345678901')).toBe(false)
     expect(isNumericOnSqlite('0190a5e2000070008000000000000c10')).toBe(false)
+  })
+
+  it('tells a stored value from what writing a value would store, as toDatabaseValue makes it', () => {
+    const cases: [Parameters<typeof toDatabaseValue>[1], unknown][] = [
+      ['uuid', '0190a5e2-0000-7000-8000-0000000000c1'],
+      ['uuid', '0190A5E2-0000-7000-8000-0000000000C1'],
+      ['uuid', 'not-a-uuid-É'],
+      ['instant', '2025-12-17T15:56:38.491973Z'],
+      ['instant', '2025-12-17T15:56:38Z'],
+      ['boolean', true],
+      ['json', ['Tous pieds']],
+      ['text', 'Réglette'],
+      ['real', 19.5],
+      ['integer', 0],
+      ['text', null],
+    ]
+    const stored = [
+      '0190a5e20000700080000000000000c1',
+      '0190a5e20000700080000000000000c2',
+      '0190a5e20000700080000000000000c',
+      '2025-12-17 15:56:38.491973',
+      '2025-12-17 15:56:38.491974',
+      '2025-12-17T15:56:38.491973',
+      1,
+      0,
+      '["Tous pieds"]',
+      'Réglette',
+      19.5,
+      0,
+      null,
+    ]
+    for (const dialect of ['sqlite', 'postgres'] as const)
+      for (const [kind, value] of cases)
+        for (const candidate of [...stored, toDatabaseValue(dialect, kind, value)])
+          expect(isStoredForm(dialect, kind, candidate, value), `${dialect} ${kind} ${String(value)} as ${String(candidate)}`).toBe(
+            candidate === toDatabaseValue(dialect, kind, value),
+          )
   })
 })

@@ -92,12 +92,12 @@ describe.each(DATABASE_KINDS)('the import stores on %s', (kind) => {
               {stoktId: OTHER_GYM, values},
             ]),
           )
-        expect(await find(gym)).toEqual(new Map([[GYM, unchanged]]))
-        expect(await find(renamed)).toEqual(new Map([[GYM, {id: gymId, values: gym}]]))
+        expect(await find(gym)).toEqual([unchanged, undefined])
+        expect(await find(renamed)).toEqual([{id: gymId, values: gym}, undefined])
 
         await rows.transaction((tx) => rows.updateRows(tx, GYMS, [{id: gymId, values: renamed}], nowInstant()))
-        expect(await find(renamed)).toEqual(new Map([[GYM, unchanged]]))
-        expect(await find(gym)).toEqual(new Map([[GYM, {id: gymId, values: renamed}]]))
+        expect(await find(renamed)).toEqual([unchanged, undefined])
+        expect(await find(gym)).toEqual([{id: gymId, values: renamed}, undefined])
         expect(await rows.emptyTables([GYMS, FACES])).toEqual(new Set([FACES]))
         await rows.checkpoint()
       },
