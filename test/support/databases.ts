@@ -25,18 +25,32 @@ const REQUIRED = process.env.MASTOC_TEST_POSTGRES === 'required'
  * tests' databases: a new session costs the server ~15 ms of CPU here, and every test took two.
  * Idle, it never keeps the process alive.
  */
-const admin = new pg.Pool({connectionString: ADMIN_URL, max: 1, idleTimeoutMillis: 0, allowExitOnIdle: true, connectionTimeoutMillis: 3000})
+const admin = new pg.Pool({
+  connectionString: ADMIN_URL,
+  max: 1,
+  idleTimeoutMillis: 0,
+  allowExitOnIdle: true,
+  connectionTimeoutMillis: 30_000,
+})
 admin.on('error', () => {}) // a session lost while idle: the pool opens another when next asked
 
+/**
+ * Whether PostgreSQL answers, within 3 s. The pool itself waits longer: its one session may be busy
+ * dropping a database whose sessions a killed import left (DROP … WITH (FORCE) waits for them to end).
+ */
 async function probePostgres(): Promise<boolean> {
+  const probe = new pg.Client({connectionString: ADMIN_URL, connectionTimeoutMillis: 3000})
   try {
-    await admin.query('select 1')
+    await probe.connect()
+    await probe.query('select 1')
     return true
   } catch (error) {
     if (REQUIRED)
       throw new Error(`PostgreSQL is required (MASTOC_TEST_POSTGRES=required) but ${ADMIN_URL} did not answer: ${(error as Error).message}`)
     console.warn(`\n[notice] PostgreSQL at ${ADMIN_URL} is not reachable: the PostgreSQL suites are SKIPPED.\n`)
     return false
+  } finally {
+    await probe.end().catch(() => {})
   }
 }
 
