@@ -87,6 +87,18 @@ export function isNumericOnSqlite(hex: string): boolean {
   return /^\d+(e\d+)?$/.test(hex)
 }
 
+/** isNumericOnSqlite(hexUuid(uuid)), checked for every row: a letter other than e, as nearly every UUID has, settles it without making the hex. */
+export function isUuidNumericOnSqlite(uuid: string): boolean {
+  for (let index = 0; index < uuid.length; index++) {
+    const lowered = uuid.charCodeAt(index) | 0x20
+    if (lowered >= LOWER_A && lowered !== LOWER_E) return false
+  }
+  return isNumericOnSqlite(hexUuid(uuid))
+}
+
+const LOWER_A = 0x61
+const LOWER_E = 0x65
+
 /** 32 hex digits (or an already dashed UUID) → the dashed lower-case form. */
 export function dashedUuid(text: string): string {
   if (text.length !== 32) return text.toLowerCase()

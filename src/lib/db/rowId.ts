@@ -1,12 +1,12 @@
 import {randomFillSync} from 'node:crypto'
 
-import {isNumericOnSqlite} from './encodings.js'
+import {isUuidNumericOnSqlite} from './encodings.js'
 
 /** A new row's id: a UUIDv7 (RFC 9562), appended at the index's end, where random ids made every commit rewrite it all over. */
 export function newRowId(): string {
   let id = timeOrderedId()
   // A UUID of decimal digits only would be stored as a number by SQLite (encodings.ts): drawn again.
-  while (isNumericOnSqlite(id.replaceAll('-', ''))) id = timeOrderedId()
+  while (isUuidNumericOnSqlite(id)) id = timeOrderedId()
   return id
 }
 

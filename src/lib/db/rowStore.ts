@@ -1,7 +1,7 @@
 import type {Knex} from 'knex'
 
 import type {Dialect} from './target.js'
-import {hexUuid, isNumericOnSqlite} from './encodings.js'
+import {isUuidNumericOnSqlite} from './encodings.js'
 import {charactersOver, readLiveTables, schemaProblems, SchemaMismatch, type LiveTable} from './liveSchema.js'
 import {rowWriterFor, type ChangedRow, type ExistingRow, type NewRow, type RowWriter, type SoughtRow, type StoktKey} from './rowWriters.js'
 import {roundInstant} from '../common/instant.js'
@@ -67,7 +67,7 @@ export class KnexRowStore {
   }
 
   storageProblem(spec: TableSpec, stoktId: StoktKey, values: OwnedValues): string | undefined {
-    if (this.dialect === 'sqlite' && spec.stoktId === 'uuid' && isNumericOnSqlite(hexUuid(String(stoktId)))) {
+    if (this.dialect === 'sqlite' && spec.stoktId === 'uuid' && isUuidNumericOnSqlite(String(stoktId))) {
       return `id: ${stoktId} cannot be kept in SQLite as the mastoc server stores UUIDs (its 32 hex digits read as a number, which SQLite stores rounded); PostgreSQL keeps it`
     }
     const widths = this.limits.get(spec.table)?.widths

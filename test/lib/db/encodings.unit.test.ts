@@ -8,6 +8,7 @@ import {
   instantFromPostgres,
   isNumericOnSqlite,
   isStoredForm,
+  isUuidNumericOnSqlite,
   sqliteInstant,
   toDatabaseValue,
 } from '../../../src/lib/db/encodings.js'
@@ -53,6 +54,16 @@ describe("the server's encodings", () => {
     expect(isNumericOnSqlite('1234567890124345e789012345678901')).toBe(true)
     expect(isNumericOnSqlite('1234567890e24345e789012345678901')).toBe(false)
     expect(isNumericOnSqlite('0190a5e2000070008000000000000c10')).toBe(false)
+    for (const uuid of [
+      '12345678-9012-4345-8789-012345678901',
+      '12345678-9012-4345-E789-012345678901',
+      '12345678-9012-4345-e789-0123456e8901',
+      '0190a5e2-0000-7000-8000-0000000000c1',
+      '12345678-9012-4345-8789-01234567890!',
+      '12345678-9012-4345-8789-01234567890É',
+    ])
+      expect(isUuidNumericOnSqlite(uuid), uuid).toBe(isNumericOnSqlite(hexUuid(uuid)))
+    expect(isUuidNumericOnSqlite('12345678-9012-4345-E789-012345678901')).toBe(true)
   })
 
   it('tells a stored value from what writing a value would store, as toDatabaseValue makes it', () => {
