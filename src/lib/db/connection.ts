@@ -98,9 +98,6 @@ export function openDatabase(target: DatabaseTarget, options: {readOnly?: boolea
             connection.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`)
           }
           connection.pragma('synchronous = NORMAL')
-          // Pages read straight from the system's file cache, not copied in by a read() each: a re-run's
-          // lookups read every page of the tables once (docs/performance.md, "Re-runs").
-          connection.pragma(`mmap_size = ${SQLITE_MMAP_BYTES}`)
           connection.pragma('foreign_keys = ON')
           connection.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`)
         }
@@ -165,9 +162,6 @@ export function sessionEndedBy(db: Knex): Error | undefined {
 
 /** Pages of 4 KiB. */
 export const WAL_CHECKPOINT_PAGES = 10_000
-
-/** A file larger than this is mapped for its first 128 MiB and read as usual beyond: mapped pages count in the process's memory. */
-const SQLITE_MMAP_BYTES = 128 * 1024 * 1024
 
 interface SqliteConnection {
   pragma(sql: string): unknown
