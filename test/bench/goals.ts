@@ -372,23 +372,24 @@ export function batchSizeCurve(result: SizeResult | undefined, databases: Databa
   return {rows, fastest, fastestWall, best, bestScore}
 }
 
-/**
- * What a goal's import cannot go below, from floors measured in the same run: parts of the import's
- * work done alone, each on one thread as the importer does it (so they add up), beside the goal's
- * limit: out of reach when they come to more.
- */
 /** What SQLite's own commits take of the batch-size goal's allowance: its bare insert committing every 100 rows, against every `fastest` rows. */
 function sqliteCommitsNote(result: SizeResult | undefined, fastest: number | undefined, bestWall: number | undefined): string {
   const users = medianSqliteCommitFloor(result, USERS_BATCH_SIZE)
   const atFastest = fastest === undefined ? undefined : medianSqliteCommitFloor(result, fastest)
   if (users === undefined || atFastest === undefined || bestWall === undefined) return ''
-  const allowance = (USERS_BATCH_LIMIT - 1) * bestWall
+  const share = USERS_BATCH_LIMIT - 1
+  const allowance = share * bestWall
   const commits = `SQLite's bare insert committing every ${USERS_BATCH_SIZE} rows takes ${s(users)}, every ${fastest} rows ${s(atFastest)}: ${s(users - atFastest)} more`
   return users - atFastest > allowance
-    ? `. **Out of reach:** ${commits}, over the allowance of ${s(allowance)} (${(USERS_BATCH_LIMIT - 1).toFixed(2)} × the fastest)`
-    : `. Of the allowance of ${s(allowance)} (${(USERS_BATCH_LIMIT - 1).toFixed(2)} × the fastest), ${commits}`
+    ? `. **Out of reach:** ${commits}, over the allowance of ${s(allowance)} (${share.toFixed(2)} × the fastest)`
+    : `. Of the allowance of ${s(allowance)} (${share.toFixed(2)} × the fastest), ${commits}`
 }
 
+/**
+ * What a goal's import cannot go below, from floors measured in the same run: parts of the import's
+ * work done alone, each on one thread as the importer does it (so they add up), beside the goal's
+ * limit: out of reach when they come to more.
+ */
 function floorNote(
   measured: number | undefined,
   parts: [what: string, ms: number | undefined][],

@@ -56,6 +56,8 @@ const DASH = 0x2d
 const SPACE = 0x20
 const UPPER_A = 0x41
 const UPPER_Z = 0x5a
+const LOWER_A = 0x61
+const LOWER_E = 0x65
 
 /** A stored value back in the canonical form the importer compares. */
 export function fromDatabaseValue(kind: ColumnKind, value: unknown): unknown {
@@ -95,9 +97,6 @@ export function isUuidNumericOnSqlite(uuid: string): boolean {
   }
   return isNumericOnSqlite(hexUuid(uuid))
 }
-
-const LOWER_A = 0x61
-const LOWER_E = 0x65
 
 /** 32 hex digits (or an already dashed UUID) → the dashed lower-case form. */
 export function dashedUuid(text: string): string {

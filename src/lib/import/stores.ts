@@ -15,7 +15,7 @@ export interface RowStore {
   transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T>
   /** Those of these tables that hold no row at all. */
   emptyTables(specs: readonly TableSpec[]): Promise<Set<TableSpec>>
-  /** The rows of these Stokt ids that exist, by `String(stoktId)`; without values when stored exactly as they would be written. */
+  /** The row stored for each sought row, in their order (undefined where none is); without values when stored exactly as it would be written. */
   findByStoktIds(tx: StoreTransaction, spec: TableSpec, rows: readonly SoughtRow[]): Promise<(ExistingRow | undefined)[]>
   insertRows(tx: StoreTransaction, spec: TableSpec, rows: readonly NewRow[], now: string): Promise<void>
   updateRows(tx: StoreTransaction, spec: TableSpec, rows: readonly ChangedRow[], now: string): Promise<void>
