@@ -76,6 +76,38 @@ describe('mastoc, as oclif users expect it', () => {
     expect(result.stderr.trim().split('\n').length).toBeLessThanOrEqual(3)
   })
 
+  it('a mistyped flag with --log-file: the log has the run, its error and its exit code too; no secret in it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mastoc-usage-log-'))
+    try {
+      const logFile = join(dir, 'log', 'import.log')
+      const result = await runCli(['import', 'all', '--log-file', logFile, '--batchsize', '100', '--password', STOKT_PASSWORD])
+      expect(result.code).toBe(2)
+      expect(result.stderr.replace(/\s*›\s*/g, ' ')).toContain('Nonexistent flag: --batchsize. Did you mean --batch-size?')
+      const lines = readFileSync(logFile, 'utf8').trimEnd().split('\n')
+      expect(lines.map((line) => line.replace(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ /, ''))).toEqual([
+        expect.stringMatching(/^mastoc import all: started \(pid \d+\)$/),
+        'Error: Nonexistent flag: --batchsize. Did you mean --batch-size? See mastoc import all --help',
+        'mastoc import all: exit 2',
+      ])
+      expect(readFileSync(logFile, 'utf8')).not.toContain(STOKT_PASSWORD)
+
+      // Given twice, which oclif refuses: neither file is the log.
+      const other = join(dir, 'other.log')
+      const twice = await runCli(['import', 'all', `--log-file=${other}`, '--log-file', logFile, '--batchsize', '100'])
+      expect(twice.code).toBe(2)
+      expect(existsSync(other)).toBe(false)
+      expect(readFileSync(logFile, 'utf8').trimEnd().split('\n')).toHaveLength(3)
+
+      // A log that cannot be written does not change what the usage error says.
+      const unwritable = await runCli(['import', 'all', '--log-file', join(logFile, 'import.log'), '--batchsize', '100'])
+      expect(unwritable.code).toBe(2)
+      expect(unwritable.stderr).toContain('Nonexistent flag: --batchsize')
+      expect(unwritable.stderr).not.toContain('log file')
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
+  })
+
   it('a mistyped flag with --json: the JSON error object on stdout, exit 2; no secret given is shown', async () => {
     const result = await runCommand(['import', 'all', '--json', '--no-bacth', `--password=${STOKT_PASSWORD}`], {
       DATABASE_URL: `postgres://u:${DB_PASSWORD}@db/x`,

@@ -53,11 +53,17 @@ export abstract class MastocCommand extends Command {
       const message = stripAnsi(shown.message).replace(/\nSee more help with --help$/, '')
       this.log(JSON.stringify({error: {message, exitCode}}, null, 2))
     }
-    if (!(shown instanceof CommandFailure)) throw shown // oclif's own layout, as for any oclif CLI
+    if (!(shown instanceof CommandFailure)) {
+      this.noteFailure(stripAnsi(shown.message))
+      throw shown // oclif's own layout, as for any oclif CLI
+    }
     // One unwrapped line: readable in a cron log; no stack trace.
     this.logToStderr(`Error: ${shown.message}`)
     this.exit(exitCode)
   }
+
+  /** A failure oclif prints in its own layout (a usage error, an unexpected one): for a command that keeps a log. */
+  protected noteFailure(_message: string): void {}
 
   /** A mistyped flag: the nearest one, in two lines, rather than the whole usage after it. */
   private unknownFlag(error: UnknownFlagError): Errors.CLIError {
@@ -97,12 +103,16 @@ function isUnknownFlag(error: Error): error is UnknownFlagError {
 
 /** The secrets on the command line and in the environment, masked before anything is printed. */
 function registerGivenSecrets(argv: string[]): void {
-  const given = (flag: string) =>
-    argv.flatMap((word, at) => (word === flag ? [argv[at + 1]] : word.startsWith(`${flag}=`) ? [word.slice(flag.length + 1)] : []))
+  const given = (flag: string) => flagValuesGiven(argv, flag)
   for (const token of [...given('--token'), process.env.STOKT_TOKEN]) secrets.add(token)
   const username = given('--username').at(-1) ?? process.env.STOKT_USERNAME
   for (const password of [...given('--password'), process.env.STOKT_PASSWORD]) secrets.add(password, {username})
   for (const database of [...given('--database'), process.env.DATABASE_URL]) secrets.addDatabasePasswords(database)
+}
+
+/** What the command line gives `flag` (`--flag VALUE` or `--flag=VALUE`), each time it is given, before oclif has parsed it. */
+export function flagValuesGiven(argv: readonly string[], flag: string): (string | undefined)[] {
+  return argv.flatMap((word, at) => (word === flag ? [argv[at + 1]] : word.startsWith(`${flag}=`) ? [word.slice(flag.length + 1)] : []))
 }
 
 function stripAnsi(text: string): string {

@@ -6,7 +6,7 @@ import {StoktError} from '../stokt/source.js'
 import {createLineReporter, createReporter, reporterMode} from '../output/progress.js'
 import {RunLog} from '../output/runLog.js'
 import {formatRejected, formatSummary} from '../output/summaryText.js'
-import {EXIT, importExitCode, MastocCommand} from './command.js'
+import {EXIT, flagValuesGiven, importExitCode, MastocCommand} from './command.js'
 
 /** What the four `import` commands share: flags into one `runImport` call, the summary printed; exit codes in MastocCommand. */
 export abstract class ImportBaseCommand extends MastocCommand {
@@ -15,6 +15,7 @@ export abstract class ImportBaseCommand extends MastocCommand {
   protected abstract readonly what: ImportCommand
   /** `--log-file`: the run's lines go there; stdout and stderr get only what a failed run says. */
   private runLog?: RunLog
+  private runLogTried = false
 
   async run(): Promise<void> {
     const {flags, metadata} = await this.parse(this.constructor as typeof ImportBaseCommand)
@@ -65,17 +66,32 @@ export abstract class ImportBaseCommand extends MastocCommand {
     }
   }
 
+  /** A usage error, found before run() had its flags: with --log-file on the command line, the log has the run too. */
+  override async catch(error: Error & {oclif?: {exit?: number}}): Promise<never> {
+    if (!this.runLogTried) {
+      const path = logFileGiven(this.argv)
+      if (path !== undefined) this.openRunLog(path, {quietly: true})
+    }
+    return super.catch(error)
+  }
+
+  protected override noteFailure(message: string): void {
+    this.runLog?.write(`Error: ${message}`)
+  }
+
   /** With --log-file, what the run prints (a failure's error) is in the log too. */
   override logToStderr(message = '', ...args: unknown[]): void {
     super.logToStderr(message, ...args)
     this.runLog?.write(format(message, ...args))
   }
 
-  /** Cron's line: every run in the log, from its start to its exit code. */
-  private openRunLog(path: string): void {
+  /** Cron's line: every run in the log, from its start to its exit code. Quietly: a log that cannot be is left out. */
+  private openRunLog(path: string, {quietly = false} = {}): void {
+    this.runLogTried = true
     try {
       this.runLog = new RunLog(path)
     } catch (error) {
+      if (quietly) return
       this.fail((error as Error).message, EXIT.failed)
     }
     const runLog = this.runLog
@@ -85,6 +101,14 @@ export abstract class ImportBaseCommand extends MastocCommand {
       runLog.close()
     })
   }
+}
+
+/** The `--log-file` on the command line (before any `--`), as oclif reads it; undefined when none has a value, or when given twice (refused). */
+function logFileGiven(argv: readonly string[]): string | undefined {
+  const end = argv.indexOf('--')
+  const given = flagValuesGiven(end === -1 ? argv : argv.slice(0, end), '--log-file')
+  const [path] = given
+  return given.length === 1 && path !== undefined && path !== '' && !path.startsWith('-') ? path : undefined
 }
 
 /** Stokt never answered (refused, reset, timed out, no such host): where the run looked for it. */
