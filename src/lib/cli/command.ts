@@ -104,9 +104,9 @@ function isUnknownFlag(error: Error): error is UnknownFlagError {
 /** The secrets on the command line and in the environment, masked before anything is printed. */
 function registerGivenSecrets(argv: string[]): void {
   const given = (flag: string) => flagValuesGiven(argv, flag)
-  for (const token of [...given('--token'), process.env.STOKT_TOKEN]) secrets.add(token)
+  for (const token of [...given('--token'), process.env.STOKT_TOKEN]) secrets.add(token, {stokt: true})
   const username = given('--username').at(-1) ?? process.env.STOKT_USERNAME
-  for (const password of [...given('--password'), process.env.STOKT_PASSWORD]) secrets.add(password, {username})
+  for (const password of [...given('--password'), process.env.STOKT_PASSWORD]) secrets.add(password, {username, stokt: true})
   for (const database of [...given('--database'), process.env.DATABASE_URL]) secrets.addDatabasePasswords(database)
 }
 

@@ -134,8 +134,8 @@ async function liveSource(flags: ImportFlagValues, onRetry?: (info: RetryInfo) =
 
 /** Before anything can fail: a message about the flags themselves must not show them either. */
 function registerSecrets(flags: ImportFlagValues, databaseUrl: string): void {
-  secrets.add(flags.token)
-  secrets.add(flags.password, {username: flags.username})
+  secrets.add(flags.token, {stokt: true})
+  secrets.add(flags.password, {username: flags.username, stokt: true})
   secrets.addDatabasePasswords(databaseUrl)
 }
 

@@ -10,29 +10,43 @@ const MASK = '***'
 export class SecretMasker {
   /** Every form of every secret, longest first. */
   private forms: string[] = []
+  /** Every form of Stokt's token and password: what Stokt serves is checked for them (holdsStoktSecret). */
+  private stoktForms: string[] = []
 
-  /** Masks `secret` from now on; `username`: the one it is sent with, for the Basic auth form. */
-  add(secret: string | undefined, options: {username?: string} = {}): void {
+  /**
+   * Masks `secret` from now on; `username`: the one it is sent with, for the Basic auth form;
+   * `stokt`: a Stokt token or password, which a snapshot of what Stokt served must not hold.
+   */
+  add(secret: string | undefined, options: {username?: string; stokt?: boolean} = {}): void {
     if (!secret) return
-    const forms = new Set([...this.forms, ...formsOf(secret, options.username)])
-    this.forms = [...forms].filter((form) => form !== '').sort((a, b) => b.length - a.length)
+    const added = formsOf(secret, options.username).filter((form) => form !== '')
+    this.forms = longestFirst([...this.forms, ...added])
+    if (options.stokt) this.stoktForms = longestFirst([...this.stoktForms, ...added])
   }
 
   /** Masks nothing from now on: a process that runs one command after another starts each afresh. */
   clear(): void {
     this.forms = []
+    this.stoktForms = []
   }
 
-  /** A database URL's password, in its credentials or as `?password=`, and PostgreSQL's PGPASSWORD. */
+  /** A PostgreSQL URL's password, in its credentials or as `?password=`, and PGPASSWORD, which only PostgreSQL reads. */
   addDatabasePasswords(databaseUrl: string | undefined): void {
-    this.add(process.env.PGPASSWORD)
+    let url: URL
     try {
-      const url = new URL(databaseUrl ?? '')
-      this.add(decodeURIComponent(url.password))
-      this.add(url.searchParams.get('password') ?? undefined)
+      url = new URL(databaseUrl ?? '')
     } catch {
-      // a SQLite path, or not a URL at all: no password
+      return // a SQLite path, or not a URL at all: no password
     }
+    if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') return
+    this.add(process.env.PGPASSWORD)
+    this.add(decodeURIComponent(url.password))
+    this.add(url.searchParams.get('password') ?? undefined)
+  }
+
+  /** Whether `text` holds a Stokt token or password whole, in any form: Stokt's data is kept as served, never masked. */
+  holdsStoktSecret(text: string): boolean {
+    return this.stoktForms.some((form) => text.includes(form))
   }
 
   mask(text: string): string {
@@ -58,6 +72,10 @@ export function maskWrites(stream: NodeJS.WriteStream, masker: SecretMasker = se
   const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean
   stream.write = ((chunk: unknown, ...rest: unknown[]) =>
     write(typeof chunk === 'string' ? masker.mask(chunk) : chunk, ...rest)) as typeof stream.write
+}
+
+function longestFirst(forms: string[]): string[] {
+  return [...new Set(forms)].sort((a, b) => b.length - a.length)
 }
 
 /** As typed, URL-encoded (both ways of a space, either case of hex), JSON-escaped and in Basic auth. */

@@ -29,7 +29,7 @@ import type {ClimbsCursor, RowStore, RunHistory, StoredClimbs} from './stores.js
 /** Opens the database, migrates it, runs the import and records the run. */
 export async function runImport(options: ImportOptions, reporter: ImportReporter = silentReporter): Promise<ImportResult> {
   let sourceClosed: Promise<void> | undefined
-  const closeSource = () => (sourceClosed ??= options.source.close())
+  const closeSource = (runSucceeded = false) => (sourceClosed ??= options.source.close({runSucceeded}))
   const db = openDatabase(options.database)
   try {
     // The composition root: the database's stores, each checked here against the interface the import asks for.
@@ -95,7 +95,7 @@ export async function runImport(options: ImportOptions, reporter: ImportReporter
         )
       }
       // The snapshot saved (--save-snapshot) is part of a run's success: one that cannot be finished fails it.
-      await closeSource()
+      await closeSource(true)
       rejects?.complete()
       await history.finishRun(run.id, {
         status: options.dryRun ? 'dry-run' : result.summary.rejected.length === 0 ? 'succeeded' : 'partial',

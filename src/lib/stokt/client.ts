@@ -72,8 +72,8 @@ export class StoktClient implements StoktSource {
     this.token = options.token || undefined
     this.username = options.username
     this.password = options.password
-    secrets.add(this.token)
-    secrets.add(this.password, {username: this.username})
+    secrets.add(this.token, {stokt: true})
+    secrets.add(this.password, {username: this.username, stokt: true})
     this.transport = new StoktTransport(options)
     this.pager = new ClimbsPager({
       request: (spec) => this.request(spec),
@@ -208,7 +208,7 @@ export class StoktClient implements StoktSource {
     if (typeof token !== 'string' || token === '') {
       throw new StoktError(`${call}: Stokt's answer carries no token`, call, response.statusCode)
     }
-    secrets.add(token)
+    secrets.add(token, {stokt: true})
     this.token = token
     this.logins++
     if (this.logins > 1) this.unprovenLogin = this.logins // only a 401 makes the client log in again

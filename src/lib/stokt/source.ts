@@ -24,8 +24,8 @@ export interface StoktSource {
   climbPages(gymId: string, maxAge: number): AsyncIterable<ClimbsPage>
   /** When the climbs served were read from Stokt, when not now (a snapshot's); undefined when unknown or now. */
   climbsReadAt?(): Promise<string | undefined>
-  /** Releases sockets and files; writes a snapshot's closing manifest. */
-  close(): Promise<void>
+  /** Releases sockets and files; a run that succeeded (`runSucceeded`) has a snapshot it saves finished, any other leaves it unfinished. */
+  close(options?: {runSucceeded?: boolean}): Promise<void>
 }
 
 /** A Stokt call that failed for good (after retries); the message names the call and never a secret. */

@@ -89,7 +89,7 @@ describe('snapshot round trip', () => {
     const tee = new TeeSource(clientFor(server), new SnapshotWriter(dir))
 
     const served = await readWholeGym(tee, gym.gymId)
-    await tee.close()
+    await tee.close({runSucceeded: true})
 
     expect(served.climbs).toEqual(gym.climbs)
     const snapshot = new SnapshotSource(dir, {pageSize: 25, now: NOW})
@@ -317,7 +317,7 @@ describe('interrupted and partial snapshots', () => {
     const dir = await tempDir()
     const first = new TeeSource(clientFor(server), new SnapshotWriter(dir))
     const saved = await readWholeGym(first, gym.gymId)
-    await first.close()
+    await first.close({runSucceeded: true})
     const manifest = await readManifest(dir)
 
     const again = new TeeSource(clientFor(server), new SnapshotWriter(dir))
@@ -337,7 +337,7 @@ describe('interrupted and partial snapshots', () => {
     const dir = await tempDir()
     const first = new TeeSource(clientFor(server), new SnapshotWriter(dir))
     await readWholeGym(first, gym.gymId)
-    await first.close()
+    await first.close({runSucceeded: true})
     // Files of the user's, some named like a snapshot's: none of them is the writer's to replace.
     const foreign = {
       'NOTES.txt': 'saved before the wall was reset\n',
@@ -351,7 +351,7 @@ describe('interrupted and partial snapshots', () => {
     await again.gymSummary(gym.gymId)
     await again.walls(gym.gymId)
     await allClimbs(again, gym.gymId)
-    await again.close()
+    await again.close({runSucceeded: true})
 
     expect((await fs.readdir(dir)).sort()).toEqual([
       'NOTES.txt',
@@ -380,15 +380,50 @@ describe('interrupted and partial snapshots', () => {
     expect((await failure(allClimbs(new SnapshotSource(dir), gym.gymId))).message).toMatch(/interrupted/)
   })
 
-  it('does not finish the snapshot when a call to Stokt failed', async () => {
+  it('does not finish the snapshot of a run that failed, even with all it asked for served', async () => {
     const server = await serve()
     const dir = await tempDir()
     const tee = new TeeSource(clientFor(server), new SnapshotWriter(dir))
     await tee.gymSummary(gym.gymId)
-    await expect(tee.faceSetup('no-such-face')).rejects.toThrow(StoktError)
-    await tee.close()
+    await tee.walls(gym.gymId)
+    const [firstFace] = gym.setups.keys()
+    await tee.faceSetup(firstFace) // …and the run failed (or was stopped) before the next face
+    await tee.close({runSucceeded: false})
 
     await expect(fs.access(path.join(dir, 'manifest.json'))).rejects.toThrow()
+  })
+
+  it('refuses to finish the snapshot of a run that succeeded without all it asked for served', async () => {
+    const server = await serve()
+    const dir = await tempDir()
+    const tee = new TeeSource(clientFor(server), new SnapshotWriter(dir))
+    await tee.gymSummary(gym.gymId)
+    for await (const page of tee.climbPages(gym.gymId, 9999)) if (page.page === 2) break
+
+    await expect(tee.close({runSucceeded: true})).rejects.toThrow(
+      `cannot write the snapshot in ${dir}: the climbs were not read to the end; the folder keeps what it held before`,
+    )
+    await expect(fs.access(path.join(dir, 'manifest.json'))).rejects.toThrow()
+  })
+
+  it('saves a face Stokt has no setup for as no file, which the snapshot serves as the same 404', async () => {
+    const server = await serve()
+    const dir = await tempDir()
+    const tee = new TeeSource(clientFor(server), new SnapshotWriter(dir))
+    const served = await tee.gymSummary(gym.gymId)
+    await tee.walls(gym.gymId)
+    const liveError = await failure(tee.faceSetup('0d5c4a3e-1111-4222-8333-944455556666'))
+    expect(liveError).toBeInstanceOf(StoktError)
+    expect((liveError as StoktError).status).toBe(404)
+    await allClimbs(tee, gym.gymId)
+    await tee.close({runSucceeded: true})
+
+    const snapshot = new SnapshotSource(dir)
+    expect(await snapshot.gymSummary(gym.gymId)).toEqual(served)
+    const replayed = await failure(snapshot.faceSetup('0d5c4a3e-1111-4222-8333-944455556666'))
+    expect(replayed).toBeInstanceOf(StoktError)
+    expect((replayed as StoktError).status).toBe(404)
+    expect(replayed.message).toContain(`snapshot ${dir} has no setup for face 0d5c4a3e-1111-4222-8333-944455556666`)
   })
 
   it('finishes a snapshot whose run never read the climbs, and says so', async () => {
@@ -398,7 +433,7 @@ describe('interrupted and partial snapshots', () => {
     await tee.gymSummary(gym.gymId)
     await tee.walls(gym.gymId)
     for (const faceId of gym.setups.keys()) await tee.faceSetup(faceId)
-    await tee.close()
+    await tee.close({runSucceeded: true})
 
     expect(await readManifest(dir)).toMatchObject({gymId: gym.gymId, maxAge: null, pages: 0, climbs: 0, complete: {climbs: false}})
     const snapshot = new SnapshotSource(dir)

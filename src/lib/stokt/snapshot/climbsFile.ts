@@ -70,6 +70,10 @@ export async function* readClimbsFile(file: string): AsyncGenerator<unknown[]> {
       if (records === false) streamed = false
       else if (records.length > 0) yield records
     }
+  } catch (error) {
+    // Not readable (its permissions, a folder by that name): the snapshot's problem, not the database's.
+    if (error instanceof StoktError) throw error
+    throw new StoktError(`cannot read ${file}: ${(error as Error).message}`, call)
   } finally {
     stream.destroy()
   }
@@ -87,15 +91,21 @@ async function wholeClimbsFile(file: string, call: string): Promise<unknown[]> {
   } catch (error) {
     throw new StoktError(`cannot read ${file}: ${(error as Error).message}`, call)
   }
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(text)
-  } catch (error) {
-    throw new StoktError(`${file} is not valid JSON: ${(error as Error).message}`, call)
-  }
+  const parsed = parseJsonFile(text, file)
   if (!Array.isArray(parsed)) throw new StoktError(`${file} is not a JSON array`, call)
   return parsed
 }
+
+/** A snapshot file's JSON; a byte order mark before it (an editor's) is no part of it. */
+export function parseJsonFile(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text.startsWith(BYTE_ORDER_MARK) ? text.slice(1) : text) as unknown
+  } catch (error) {
+    throw new StoktError(`${file} is not valid JSON: ${(error as Error).message}`, `read ${file}`)
+  }
+}
+
+const BYTE_ORDER_MARK = '\uFEFF'
 
 /** `{value}` for a line of the one-record-per-line form (`{…},` or `{…}`), else undefined. */
 function parseRecordLine(line: string): {value: unknown} | undefined {

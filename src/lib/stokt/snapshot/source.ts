@@ -2,7 +2,7 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import {toCanonicalInstant} from '../../common/instant.js'
 import {ALL_CLIMBS_MAX_AGE, StoktError, type ClimbsPage, type StoktSource} from '../source.js'
-import {readClimbsFile} from './climbsFile.js'
+import {parseJsonFile, readClimbsFile} from './climbsFile.js'
 import {CLIMBS, CLIMBS_PARTIAL, MANIFEST, SAVING, setupFileName, SUMMARY, WALLS} from './layout.js'
 import {parseManifest, type SnapshotManifest} from './manifest.js'
 
@@ -145,7 +145,8 @@ export class SnapshotSource implements StoktSource {
   private async *climbRecords(): AsyncGenerator<unknown[]> {
     if (!(await this.exists(CLIMBS))) {
       const partial = (await this.exists(CLIMBS_PARTIAL)) ? ` (only ${CLIMBS_PARTIAL}: the save was interrupted)` : ''
-      throw await this.missingError(CLIMBS, `${this.description} has no ${CLIMBS}${partial}`)
+      const file = path.join(this.dir, CLIMBS)
+      throw await this.missingError(CLIMBS, new StoktError(`${this.description} has no ${CLIMBS}${partial}`, `read ${file}`))
     }
     yield* readClimbsFile(path.join(this.dir, CLIMBS))
   }
@@ -157,26 +158,22 @@ export class SnapshotSource implements StoktSource {
       text = await fs.readFile(file, 'utf8')
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw await this.missingError(name, whenMissing ? whenMissing().message : `${this.description} has no ${name}`)
+        throw await this.missingError(name, whenMissing?.() ?? new StoktError(`${this.description} has no ${name}`, `read ${file}`))
       }
       throw new StoktError(`${this.description}: cannot read ${file}: ${(error as Error).message}`, `read ${file}`)
     }
-    try {
-      return JSON.parse(text) as unknown
-    } catch (error) {
-      throw new StoktError(`${file} is not valid JSON: ${(error as Error).message}`, `read ${file}`)
-    }
+    return parseJsonFile(text, file)
   }
 
-  /** The error for a missing file, unless the whole directory is missing, which says more. */
-  private async missingError(name: string, message: string): Promise<StoktError> {
+  /** The error for a missing file (its status kept: a setup's is Stokt's 404), unless the whole directory is missing, which says more. */
+  private async missingError(name: string, missing: StoktError): Promise<StoktError> {
     const file = path.join(this.dir, name)
     const dirExists = await fs.stat(this.dir).then(
       (stat) => stat.isDirectory(),
       () => false,
     )
     return dirExists
-      ? new StoktError(`${message} (${file} does not exist)`, `read ${file}`)
+      ? new StoktError(`${missing.message} (${file} does not exist)`, `read ${file}`, missing.status)
       : new StoktError(`${this.description}: no such directory ${this.dir}`, `read ${file}`)
   }
 

@@ -1,4 +1,5 @@
-import type {ClimbsPage, StoktSource} from '../source.js'
+import {FileWriteError} from '../../common/fileWriteError.js'
+import {StoktError, type ClimbsPage, type StoktSource} from '../source.js'
 import type {SnapshotWriter} from './writer.js'
 
 /** Passes every call through to `inner` and saves what was served to a snapshot. */
@@ -36,7 +37,14 @@ export class TeeSource implements StoktSource {
   }
 
   async faceSetup(faceId: string): Promise<unknown> {
-    const setup = await this.passThrough(() => this.inner.faceSetup(faceId))
+    let setup: unknown
+    try {
+      setup = await this.inner.faceSetup(faceId)
+    } catch (error) {
+      // A face Stokt has no setup for is that face's problem (rejected): saved as no file, which the snapshot serves as the same 404.
+      if (!(error instanceof StoktError && error.status === 404)) this.failed = true
+      throw error
+    }
     await this.writer.writeSetup(faceId, setup)
     return setup
   }
@@ -63,11 +71,14 @@ export class TeeSource implements StoktSource {
     this.climbs = 'complete'
   }
 
-  /** Finishes the snapshot when all asked was served (climbs to the end, or never asked); else leaves it marked interrupted. */
-  async close(): Promise<void> {
+  /**
+   * Finishes the snapshot when the run succeeded; else leaves it unfinished (the directory keeps what
+   * it had). A run that succeeded without all it asked for served whole cannot have a snapshot: said.
+   */
+  async close({runSucceeded = false}: {runSucceeded?: boolean} = {}): Promise<void> {
     try {
-      const finishable = !this.failed && this.gymId !== undefined && this.climbs !== 'reading'
-      if (finishable) {
+      const whole = !this.failed && this.gymId !== undefined && this.climbs !== 'reading'
+      if (runSucceeded && whole) {
         await this.writer.finish({
           gymId: this.gymId!,
           maxAge: this.maxAge,
@@ -76,8 +87,12 @@ export class TeeSource implements StoktSource {
           climbsReadAt: this.readingStartedAt,
           climbsComplete: this.climbs === 'complete',
         })
-      } else {
-        await this.writer.abandon()
+        return
+      }
+      await this.writer.abandon()
+      if (runSucceeded) {
+        const lacking = this.climbs === 'reading' ? 'the climbs were not read to the end' : 'a call to Stokt failed'
+        throw new FileWriteError(`the snapshot in ${this.writer.dir}`, `${lacking}; the folder keeps what it held before`)
       }
     } finally {
       await this.inner.close()

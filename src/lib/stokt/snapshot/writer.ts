@@ -61,7 +61,7 @@ export class SnapshotWriter {
       if (records.length === 0) return
       const lines = records.map((record) => jsonText(record))
       const separator = this.climbCount === 0 ? '' : ',\n'
-      await file.write(secrets.mask(separator + lines.join(',\n')))
+      await file.write(this.asServed(separator + lines.join(',\n')))
       this.climbCount += records.length
     })
   }
@@ -154,7 +154,15 @@ export class SnapshotWriter {
   }
 
   private async writeJson(name: string, value: unknown): Promise<void> {
-    await fs.writeFile(path.join(this.saving, name), `${secrets.mask(prettyJsonText(value))}\n`)
+    await fs.writeFile(path.join(this.saving, name), `${this.asServed(prettyJsonText(value))}\n`)
+  }
+
+  /** What Stokt served, kept as it is: masked, a snapshot would no longer be what was served; one that holds a Stokt secret is refused. */
+  private asServed(text: string): string {
+    if (secrets.holdsStoktSecret(text)) {
+      throw new Error('what Stokt served holds the token or password given to this run, which a snapshot never keeps')
+    }
+    return text
   }
 }
 
