@@ -58,6 +58,8 @@ interface BadGymContext {
   /** The face whose setup serves the malformed hold MALFORMED_HOLD_ID, and a good hold of it. */
   malformedHoldFace: string
   goodHoldOfMalformedHoldFace: number
+  /** The setter of a climb served after the first one, well-formed there. */
+  setterOfLaterClimb: Record<string, unknown>
 }
 
 const climbRejected = (reason: string) => (climb: Climb) => [{entity: 'climb' as const, stoktId: String(climb.id), reason}]
@@ -150,6 +152,13 @@ const BAD_CLIMBS: BadClimb[] = [
     ],
   },
   {
+    // The first copy of the setter the walk meets: its other climbs carry it well-formed, and keep it.
+    what: "a malformed copy of a setter, the first served, which the setter's other climbs carry well-formed",
+    index: 0,
+    spoil: (climb, gym) => (climb.climbSetters = {...gym.setterOfLaterClimb, fullName: 42}),
+    rejected: climbRejected('climbSetters.fullName: expected a string'),
+  },
+  {
     what: 'a NUL character (PostgreSQL cannot store it)',
     index: 53,
     spoil: (climb) => (climb.feetRule = 'crimp\u0000then jump'),
@@ -185,6 +194,7 @@ function badGym(): BadGym {
     holdOffFace: (faceId) => setups.find((setup) => setup.id !== faceId)!.holds[0].id as number,
     malformedHoldFace: setups[0].id,
     goodHoldOfMalformedHoldFace: setups[0].holds[0].id as number,
+    setterOfLaterClimb: (gym.climbs as Climb[]).find((climb, index) => index > 0 && climb.climbSetters)!.climbSetters,
   }
   const climbs = gym.climbs as Climb[]
   const rejected: ExpectedRejection[] = []
@@ -221,11 +231,11 @@ function badGym(): BadGym {
   }
 }
 
-/** Every well-formed setter of the climbs as served, whether its climb was imported or not. */
+/** Every setter of the climbs as served, from its first well-formed copy, whether its climb was imported or not. */
 function expectedSetters(climbs: Climb[]): Row[] {
   const users = new Map<string, Row>()
   for (const {climbSetters: setter} of climbs) {
-    if (setter && /^[0-9a-f-]{36}$/.test(setter.id) && !users.has(setter.id)) {
+    if (setter && /^[0-9a-f-]{36}$/.test(setter.id) && typeof setter.fullName === 'string' && !users.has(setter.id)) {
       users.set(setter.id, expectedUserRow(setter))
     }
   }

@@ -38,7 +38,10 @@ export async function importClimbs(pages: PrefetchedPages, parts: ClimbsPhasePar
   const seenClimbs = new Set<string>()
   /** Records without an id (rejected), as served: read twice, one is still one record. */
   const seenWithoutId = new Set<string>()
+  /** Setters imported (or queued) from a valid copy: the first one met is the one written. */
   const seenSetters = new Set<string>()
+  /** Setters whose copies met so far were all malformed: rejected at the end of the walk, unless a valid copy comes first. */
+  const malformedSetters = new Map<string, {setterId: string | null; reason: string; raw: unknown}>()
   let users: UserRow[] = []
   let climbs: ClimbRow[] = []
   const flush = async (finalize?: BatchFinalizer) => {
@@ -73,13 +76,23 @@ export async function importClimbs(pages: PrefetchedPages, parts: ClimbsPhasePar
         seenWithoutId.add(asServed)
       }
 
+      // Each climb carries its own copy of its setter: one malformed copy costs its climb, not the setter's other climbs.
       const setter = setterOf(raw)
       const setterId = receivedId(setter)
-      if (setter !== null && !seenSetters.has(String(setterId))) {
-        seenSetters.add(String(setterId))
+      const setterKey = String(setterId)
+      if (setter !== null && !seenSetters.has(setterKey)) {
         const parsed = parseRecord(ClimbSetterSchema, setter)
-        if (parsed.ok) users.push(userRow(parsed.value, setter))
-        else context.reject('user', setterId, `climbSetters of climb ${climbId ?? '(no id)'}: ${parsed.reason}`, setter)
+        if (parsed.ok) {
+          seenSetters.add(setterKey)
+          malformedSetters.delete(setterKey)
+          users.push(userRow(parsed.value, setter))
+        } else if (!malformedSetters.has(setterKey)) {
+          malformedSetters.set(setterKey, {
+            setterId,
+            reason: `climbSetters of climb ${climbId ?? '(no id)'}: ${parsed.reason}`,
+            raw: setter,
+          })
+        }
       }
       if (withClimbs) {
         const row = climbRowOf(context, faces, raw, climbId)
@@ -89,8 +102,10 @@ export async function importClimbs(pages: PrefetchedPages, parts: ClimbsPhasePar
       if ((withClimbs ? climbs.length : users.length) >= batchSize) await flush()
     }
   }
+  for (const {setterId, reason, raw} of malformedSetters.values()) context.reject('user', setterId, reason, raw)
+  context.checkErrorBudget()
   const served = seenClimbs.size + seenWithoutId.size
-  context.setTotal('users', seenSetters.size)
+  context.setTotal('users', seenSetters.size + malformedSetters.size)
   // Fewer climbs than Stokt announced: pages came back short (or empty) and some were never seen.
   const complete = lastCount === undefined || served >= lastCount
   if (!complete) {
