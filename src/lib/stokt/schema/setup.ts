@@ -26,12 +26,12 @@ export const FaceSetupSchema = z.object({
 
 export type FaceSetup = z.output<typeof FaceSetupSchema>
 
-/** A hold id is a bigint column; past 2^53 a double no longer holds every whole number. */
+/** A hold id is the server's `integer` column `holds.stokt_id`: past its maximum PostgreSQL refuses it, and SQLite would keep it. */
 const holdId = z.number({error: 'expected an integer hold id'}).check(
   problemCheck((id: number) => {
     if (!Number.isInteger(id)) return 'expected an integer hold id'
     if (id <= 0) return 'must be positive'
-    return Number.isSafeInteger(id) ? undefined : `out of range: more than ${Number.MAX_SAFE_INTEGER}`
+    return id > INTEGER_COLUMN_MAX ? `is more than ${INTEGER_COLUMN_MAX}, the most the database keeps` : undefined
   }),
 )
 

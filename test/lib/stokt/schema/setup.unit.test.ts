@@ -200,7 +200,8 @@ describe('HoldSchema', () => {
     ['area 1e400', '{"area": 1e400}', 'area: out of range: too large a number'],
     ['area -1e400', '{"area": -1e400}', 'area: out of range: too large a number'],
     ['id 1e400', '{"id": 1e400}', 'id: out of range: too large a number'],
-    ['id 1e300', '{"id": 1e300}', 'id: out of range: more than 9007199254740991'],
+    ['id 1e300', '{"id": 1e300}', 'id: is more than 2147483647, the most the database keeps'],
+    ['id 2^31', '{"id": 2147483648}', 'id: is more than 2147483647, the most the database keeps'],
     ['picture width 1e400', '{"picture": {"name": "p.jpg", "width": 1e400}}', 'picture.width: out of range: too large a number'],
   ])('says %s is out of range', (_, json, reason) => {
     const changes = JSON.parse(json) as Record<string, unknown>
