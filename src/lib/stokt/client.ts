@@ -61,6 +61,19 @@ export class StoktClient implements StoktSource {
     if (parsed.username !== '' || parsed.password !== '') {
       throw new StoktError('Stokt URL carries a user name or password; give them as username and password instead', 'configure')
     }
+    // Each call's path is added to the URL as given: a query would end up before it, and /api twice.
+    if (parsed.search !== '' || parsed.hash !== '') {
+      throw new StoktError(
+        "Stokt URL has a query or a fragment (?…, #…); give the site's address alone, as https://www.sostokt.com",
+        'configure',
+      )
+    }
+    if (/\/api\/*$/i.test(parsed.pathname)) {
+      throw new StoktError(
+        `Stokt URL "${options.baseUrl}" ends in /api; give the site's address without it, as https://www.sostokt.com: the calls add /api/…`,
+        'configure',
+      )
+    }
     const hasCredentials = options.username !== undefined && options.password !== undefined
     if (!options.token && !hasCredentials) {
       throw new StoktError('Stokt needs a token, or a username and a password', 'configure')

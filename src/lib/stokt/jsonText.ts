@@ -1,3 +1,8 @@
+/** JSON.parse refuses a byte order mark, which some servers put before a UTF-8 body, and some editors before a file. */
+export function withoutByteOrderMark(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
+}
+
 /** JSON.stringify without overflowing the stack on a value nested thousands deep, which JSON.parse reads without recursing. */
 export function jsonText(value: unknown): string {
   try {

@@ -1,10 +1,9 @@
 /** A Stokt answer's body: its bytes as text in the charset it declares, then its JSON or the error it says. */
 import type {IncomingHttpHeaders} from 'node:http'
 import {TextDecoder} from 'node:util'
+import {withoutByteOrderMark} from './jsonText.js'
 import {StoktError} from './source.js'
 import {redactedClip, type RequestSpec, type StoktResponse} from './transport.js'
-
-const BYTE_ORDER_MARK = 0xfeff
 
 /** The body as text in its Content-Type's charset (UTF-8 when none, decoded once), or undefined for a charset unknown here. */
 export function decodedBody(response: {headers: IncomingHttpHeaders; body: Buffer}): string | undefined {
@@ -35,11 +34,6 @@ function declaredCharset(contentType: string | undefined): string | undefined {
   // The usual `application/json` has no parameter to look for.
   if (contentType === undefined || !contentType.includes(';')) return undefined
   return /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType)?.[1]?.toLowerCase()
-}
-
-/** JSON.parse refuses a byte order mark, which some servers put before a UTF-8 body. */
-export function withoutByteOrderMark(text: string): string {
-  return text.charCodeAt(0) === BYTE_ORDER_MARK ? text.slice(1) : text
 }
 
 /** The JSON body of a final response, or a StoktError saying what the response was instead. */
@@ -75,13 +69,17 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-/** DRF's `{"detail": "…"}` or `{"non_field_errors": […]}`, when the body has one. */
+/** DRF's `{"detail": "…"}`, `{"non_field_errors": […]}` or its field errors (`{"max_age": ["…"]}`), when the body has one. */
 function errorDetail(body: string): string | undefined {
   try {
     const parsed = JSON.parse(withoutByteOrderMark(body)) as unknown
     if (isRecord(parsed)) {
       if (typeof parsed.detail === 'string') return parsed.detail
       if (Array.isArray(parsed.non_field_errors)) return parsed.non_field_errors.join(' ')
+      const fields = Object.entries(parsed).filter(
+        ([, messages]) => Array.isArray(messages) && messages.every((m) => typeof m === 'string'),
+      )
+      if (fields.length > 0) return fields.map(([field, messages]) => `${field}: ${(messages as string[]).join(' ')}`).join('; ')
     }
   } catch {
     // not JSON: an HTML error page says nothing useful beyond the status

@@ -174,6 +174,18 @@ describe('StoktClient authentication', () => {
     const build = () => new StoktClient({baseUrl: 'http://someone:s3cret@127.0.0.1:1', token: DEFAULT_TOKEN})
     expect(build).toThrow('Stokt URL carries a user name or password; give them as username and password instead')
   })
+
+  it.each([
+    ['a query', 'http://127.0.0.1:1/?token=abc', "Stokt URL has a query or a fragment (?…, #…); give the site's address alone"],
+    ['a fragment', 'http://127.0.0.1:1#api', "Stokt URL has a query or a fragment (?…, #…); give the site's address alone"],
+    [
+      '/api, as every call begins',
+      'http://127.0.0.1:1/api/',
+      'Stokt URL "http://127.0.0.1:1/api/" ends in /api; give the site\'s address without it',
+    ],
+  ])('refuses a base URL with %s, which the calls would be added after', (_, baseUrl, says) => {
+    expect(() => new StoktClient({baseUrl, token: DEFAULT_TOKEN})).toThrow(says)
+  })
 })
 
 describe('StoktClient calls', () => {
@@ -744,6 +756,19 @@ describe('StoktClient pages that vanish', () => {
       expect(climbIds(pages)).toEqual([...before.slice(0, 50), ...before.slice(10)])
     },
   )
+
+  it('says what Stokt found wrong with a field, as Django REST framework answers it', async () => {
+    const server = await serve({
+      intercept: (request, res) =>
+        isClimbs(request) && json(res, 400, {max_age: ['A valid integer is required.'], page_size: ['Too large.', 'At most 100.']}),
+    })
+
+    const error = await failure(allPages(clientFor(server).climbPages(gym.gymId, 9999)))
+
+    expect(error.message).toBe(
+      `GET /api/gyms/${gym.gymId}/climbs page 1 failed: HTTP 400 (max_age: A valid integer is required.; page_size: Too large. At most 100.)`,
+    )
+  })
 
   it('fails, naming the page, when the page vanishes again in the second walk', async () => {
     const server = await serve({

@@ -1,5 +1,6 @@
 import {createReadStream} from 'node:fs'
 import fs from 'node:fs/promises'
+import {withoutByteOrderMark} from '../jsonText.js'
 import {StoktError} from '../source.js'
 
 const NEWLINE = 0x0a
@@ -99,13 +100,11 @@ async function wholeClimbsFile(file: string, call: string): Promise<unknown[]> {
 /** A snapshot file's JSON; a byte order mark before it (an editor's) is no part of it. */
 export function parseJsonFile(text: string, file: string): unknown {
   try {
-    return JSON.parse(text.startsWith(BYTE_ORDER_MARK) ? text.slice(1) : text) as unknown
+    return JSON.parse(withoutByteOrderMark(text)) as unknown
   } catch (error) {
     throw new StoktError(`${file} is not valid JSON: ${(error as Error).message}`, `read ${file}`)
   }
 }
-
-const BYTE_ORDER_MARK = '\uFEFF'
 
 /** `{value}` for a line of the one-record-per-line form (`{…},` or `{…}`), else undefined. */
 function parseRecordLine(line: string): {value: unknown} | undefined {
