@@ -224,26 +224,34 @@ describe('mastoc (the CLI), whatever the database', () => {
     expect(result.stderr).not.toMatch(/\n\s+at /)
   })
 
-  it('exits 2, before asking Stokt anything, when --save-snapshot names a file', async () => {
+  it('exits 2, before asking Stokt anything, when --save-snapshot names a file, or a folder under one', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mastoc-cli-'))
     try {
       const file = join(dir, 'snapshot')
       writeFileSync(file, 'not a directory\n')
-      const result = await runCommand([
-        'import',
-        'all',
-        '--database',
-        ':memory:',
-        '--token',
-        'unused',
-        '--stokt-url',
-        'http://127.0.0.1:9',
-        '--save-snapshot',
-        file,
-      ])
+      const saveInto = (folder: string) =>
+        runCommand([
+          'import',
+          'all',
+          '--database',
+          ':memory:',
+          '--token',
+          'unused',
+          '--stokt-url',
+          'http://127.0.0.1:9',
+          '--save-snapshot',
+          folder,
+        ])
+      const result = await saveInto(file)
       expect(result.code).toBe(2)
       expect(result.stderr).toContain(`--save-snapshot: ${file} is a file, not a directory`)
       expect(readFileSync(file, 'utf8')).toBe('not a directory\n')
+
+      const under = await saveInto(join(file, 'today'))
+      expect(under.code).toBe(2)
+      expect(under.stderr).toBe(
+        `Error: --save-snapshot: ${join(file, 'today')} cannot be a folder: ENOTDIR: not a directory, stat '${join(file, 'today')}'\n`,
+      )
     } finally {
       rmSync(dir, {recursive: true, force: true})
     }

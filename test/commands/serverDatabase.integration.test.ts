@@ -210,7 +210,7 @@ describe.each(DATABASE_KINDS)("into the mastoc server's own tables, on %s", (kin
         'climbs.total_likes is of type varchar, where the importer writes an integer',
       ],
     ])(
-      'with %s: ends the run (exit 1) before writing anything, naming the table and column and what to do',
+      'with %s: ends the run (exit 1) before writing anything, naming the table and column; db migrate does not call it ready',
       async (_case, edit, problem) => {
         const database = await serverDatabase({edit})
         const result = await importAll(database)
@@ -219,6 +219,13 @@ describe.each(DATABASE_KINDS)("into the mastoc server's own tables, on %s", (kin
         expect(result.stderr.replace(/\s*›\s*/g, ' ')).toContain(problem)
         expect(Number((await database.knex()('gyms').count({n: '*'}))[0].n)).toBe(0)
         expect(Number((await database.knex()('import_runs').count({n: '*'}))[0].n)).toBe(0)
+
+        // Prepared ahead of time, the same database is not called ready.
+        const migrated = await runCommand(['db', 'migrate', '--database', database.url])
+        expect(migrated.code).toBe(1)
+        expect(migrated.stderr.replace(/\s*›\s*/g, ' ')).toMatch(
+          new RegExp(`; but an import cannot write into it: .*${problem.replace(/[.*()]/g, '\\$&')}`),
+        )
       },
     )
 

@@ -2,6 +2,7 @@ import {randomUUID} from 'node:crypto'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {acquireImportLock} from '../../src/lib/db/importLock.js'
 import {migrateToLatest} from '../../src/lib/db/migrate.js'
 import {KnexRunHistory} from '../../src/lib/db/runHistory.js'
 import {runCommand} from '../support/runCommand.js'
@@ -189,18 +190,49 @@ describe.each(DATABASE_KINDS)('mastoc status on %s', (kind) => {
     for (const line of runsOfC) expect(line).toContain(' 7e62b4bf ')
 
     expect(table(await status(['--limit', '12'])).filter((line) => /^ {2}\d{4}-/.test(line))).toHaveLength(12)
-    const running = table(await status(['--limit', '20'])).find((line) => line.includes('running'))
-    expect(running?.split(/\s{2,}/).filter(Boolean)).toEqual([
+    // Recorded running, long ago, and holding no lock: its process died.
+    const all = await status(['--limit', '20'])
+    const dead = runLine(table(all), '2026-06-01 10:00:00 CEST')!
+    expect(dead.split(/\s{2,}/).filter(Boolean)).toEqual([
       '2026-06-01 10:00:00 CEST',
       '-',
       '7e62b4bf',
       'users',
-      'running',
+      'abandoned',
       '-',
       '-',
       '-',
       '-',
     ])
+    expect(below(all, dead).join(' ')).toContain('the run holds no lock: its process was killed or lost')
+  })
+
+  it.skipIf(skip)('shows a run recorded running as running while it holds its lock or has only just started, else abandoned', async () => {
+    const own = await databases.fresh()
+    const knex = own.knex()
+    await migrateToLatest(knex)
+    const history = new KnexRunHistory(knex, kind)
+    const start = async (gymStoktId: string, startedAt: string) => {
+      const id = randomUUID()
+      await history.startRun({id, command: 'import all', strategy: 'batch', gymStoktId, dryRun: false, options: {}, startedAt}, 'running')
+      return id
+    }
+    const longAgo = new Date(Date.now() - 600_000).toISOString()
+    const holding = await start(GYM_A, longAgo)
+    const lock = await acquireImportLock(knex, kind, {gymStoktId: GYM_A, runId: holding, holder: 'a test', waitSeconds: 0})
+    await start(GYM_B, new Date().toISOString())
+    await start(GYM_C, longAgo)
+    try {
+      const result = await runCommand(['status', '--json', '--database', own.url])
+      const {runs} = JSON.parse(result.stdout) as {runs: {gymStoktId: string; status: string}[]}
+      expect(Object.fromEntries(runs.map((run) => [run.gymStoktId, run.status]))).toEqual({
+        [GYM_A]: 'running',
+        [GYM_B]: 'running',
+        [GYM_C]: 'abandoned',
+      })
+    } finally {
+      await lock.release()
+    }
   })
 
   it.skipIf(skip)('refuses a --gym that is no gym id, as a usage error', async () => {

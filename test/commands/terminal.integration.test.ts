@@ -73,6 +73,38 @@ describe.each(DATABASE_KINDS)('on a terminal, on %s', (kind) => {
     }
   })
 
+  it.skipIf(skip)('on a narrow terminal, a warning shown above the bars keeps its end, on lines that fit, as do the bars', async () => {
+    const database = await databases.fresh()
+    let refused = false
+    beforeAnswer = async (request) => {
+      if (refused || !isClimbsPage(request, gym, 5)) return
+      refused = true
+      throw new Error('busy') // the test server answers 500 for it: Stokt failing once
+    }
+    // Small batches read few pages ahead: page 5 is asked for while the bars are drawn.
+    const args = importArgs(server, gym, database, ['--concurrency', '1', '--batch-size', '10'])
+    const terminal = startCliOnTerminal(args, {STOKT_TOKEN: DEFAULT_TOKEN}, {columns: 60})
+    try {
+      const {code, output} = await terminal.result
+      expect(code, output).toBe(0)
+      const screen = terminalScreen(output)
+      const shown = screen.join('\n')
+      const warning = screen.findIndex((line) => line.startsWith('warning: '))
+      expect(warning, shown).toBeGreaterThan(-1)
+      const warningLines = screen.slice(
+        warning,
+        screen.findIndex((line, at) => at > warning && !line.startsWith('  ')),
+      )
+      for (const line of warningLines) expect([...line].length, shown).toBeLessThanOrEqual(60)
+      expect(warningLines.map((line) => line.trim()).join(' '), shown).toMatch(/climbs page 5: HTTP 500; retrying in \d+\.\d s$/)
+      const bars = screen.filter((line) => /^ ?\w+ +\|/.test(line))
+      expect(bars.length, shown).toBeGreaterThan(0)
+      for (const bar of bars) expect([...bar].length, shown).toBeLessThanOrEqual(60)
+    } finally {
+      beforeAnswer = undefined
+    }
+  })
+
   it.skipIf(skip)("draws the climbs bar at x/N from its first frame, N Stokt's count, with a rate and the time left", async () => {
     const database = await databases.fresh()
     const climbsBars = (raw: string) => [...raw.matchAll(/climbs +\|[^\r\n\x1b]*/g)]

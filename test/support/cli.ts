@@ -103,10 +103,16 @@ export interface TerminalHandle {
  * Starts the real CLI under util-linux's `script`, which gives it a pseudo-terminal for stdin,
  * stdout and stderr (so it draws progress bars) and passes through its exit code.
  */
-export function startCliOnTerminal(args: string[], env: Record<string, string | undefined> = {}): TerminalHandle {
+export function startCliOnTerminal(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  options: {columns?: number} = {},
+): TerminalHandle {
   const childEnv: Record<string, string> = {PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', TERM: 'xterm'}
   for (const [key, value] of Object.entries(env)) if (value !== undefined) childEnv[key] = value
-  const command = [process.execPath, BIN, ...args].map(shellQuote).join(' ')
+  // The terminal's size, as a window of that many columns gives it.
+  const size = options.columns === undefined ? '' : `stty cols ${options.columns} rows 40; `
+  const command = size + [process.execPath, BIN, ...args].map(shellQuote).join(' ')
   const child = spawn('script', ['--quiet', '--flush', '--return', '--command', command, '/dev/null'], {
     env: childEnv,
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -44,20 +44,21 @@ export abstract class ImportBaseCommand extends MastocCommand {
       )
       const result = await runImport({...options, signal: stop.signal}, reporter)
       reporter.stop()
+      const listing = {rejectsFile: flags.rejects}
       if (runLog) {
-        runLog.write(formatSummary(result.summary, options.database.display))
+        runLog.write(formatSummary(result.summary, options.database.display, listing))
         // Printed, so that cron mails them; the log has them in its summary.
-        if (result.summary.rejected.length > 0) super.logToStderr(formatRejected(result.summary))
+        if (result.summary.rejected.length > 0) super.logToStderr(formatRejected(result.summary, listing))
       } else if (flags.json) this.log(JSON.stringify(result.summary, null, 2))
-      else if (!flags.quiet) this.log(formatSummary(result.summary, options.database.display))
-      else if (result.summary.rejected.length > 0) this.logToStderr(formatRejected(result.summary))
+      else if (!flags.quiet) this.log(formatSummary(result.summary, options.database.display, listing))
+      else if (result.summary.rejected.length > 0) this.logToStderr(formatRejected(result.summary, listing))
       // Partial failure: the summary is printed, and the exit code says a person should look.
       process.exitCode = importExitCode(result.summary)
     } catch (error) {
       reporter.stop()
       // A run that stops prints no summary: the records it had rejected are listed here.
       const rejectedSoFar = error instanceof ImportFailure ? error.summary : undefined
-      if (rejectedSoFar && rejectedSoFar.rejected.length > 0) this.logToStderr(formatRejected(rejectedSoFar))
+      if (rejectedSoFar && rejectedSoFar.rejected.length > 0) this.logToStderr(formatRejected(rejectedSoFar, {rejectsFile: flags.rejects}))
       if (error instanceof ImportInterrupted) this.fail(error.message, SIGNAL_EXIT_CODES[error.signal] ?? EXIT.failed)
       if (error instanceof ImportFailure || error instanceof StoktError) this.fail(withStoktHint(error, flags), EXIT.failed)
       throw error

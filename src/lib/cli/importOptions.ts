@@ -126,10 +126,17 @@ async function liveSource(flags: ImportFlagValues, onRetry?: (info: RetryInfo) =
   }
   const saveDir = flags['save-snapshot']
   // Said now, not after the whole fetch: the save would only fail when it first writes.
-  if (saveDir !== undefined && statSync(saveDir, {throwIfNoEntry: false})?.isDirectory() === false) {
-    throw new UsageError(`--save-snapshot: ${saveDir} is a file, not a directory`)
-  }
+  if (saveDir !== undefined && folderProblem(saveDir) !== undefined) throw new UsageError(`--save-snapshot: ${folderProblem(saveDir)}`)
   return saveDir ? new TeeSource(client, new SnapshotWriter(saveDir)) : client
+}
+
+/** Why `dir` cannot be the snapshot's folder (a file, or under one); undefined when it is one or can be made. */
+function folderProblem(dir: string): string | undefined {
+  try {
+    return statSync(dir, {throwIfNoEntry: false})?.isDirectory() === false ? `${dir} is a file, not a directory` : undefined
+  } catch (error) {
+    return `${dir} cannot be a folder: ${(error as Error).message}`
+  }
 }
 
 /** Before anything can fail: a message about the flags themselves must not show them either. */

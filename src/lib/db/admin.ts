@@ -6,6 +6,8 @@ import {openDatabase, sessionEndedBy} from './connection.js'
 import {parseDatabaseTarget, sqliteFilePath, type DatabaseTarget} from './target.js'
 import {describeDatabaseError} from './errors.js'
 import {currentLockHolders, type LockHolder} from './importLock.js'
+import {SchemaMismatch} from './liveSchema.js'
+import {KnexRowStore} from './rowStore.js'
 import type {RunRow} from './runHistory.js'
 import {openReader} from './sqlReader.js'
 import {StatusQueries, type TableCounts} from './statusQueries.js'
@@ -20,13 +22,20 @@ export async function migrateDatabase(databaseValue: string): Promise<AdminResul
     const db = openDatabase(target)
     return {db, close: () => db.destroy(), sessionEnded: () => sessionEndedBy(db)}
   }
-  return answer(target, open, async ({db}) => {
+  const result = await answer(target, open, async ({db}) => {
     const applied = await migrateToLatest(db)
     const {display} = target
-    return {
-      message: applied.length === 0 ? `${display} is up to date.` : `${display}: applied ${applied.join(', ')}.`,
+    const migrated = applied.length === 0 ? `${display} is up to date` : `${display}: applied ${applied.join(', ')}`
+    // The import's own check of the server's tables: "ready" must mean an import can write into it.
+    try {
+      await new KnexRowStore(db, target.dialect).inspectSchema()
+    } catch (error) {
+      if (!(error instanceof SchemaMismatch)) throw error
+      return {message: `${migrated}; but an import cannot write into it: ${error.message}`, ready: false}
     }
+    return {message: `${migrated}.`, ready: true}
   })
+  return result.ok && !result.ready ? {ok: false, message: result.message} : result
 }
 
 export interface DatabaseStatus {
@@ -68,17 +77,37 @@ export async function readStatus(
     () => openReader(target),
     async (reader) => {
       const queries = new StatusQueries(reader)
+      const locks = await currentLockHolders(reader)
+      const runs = (await queries.latestRuns(limit, gym)).map((run) => asSeenNow(run, locks, Date.now()))
       return {
         status: {
           counts: await queries.counts(),
-          runs: await queries.latestRuns(limit, gym),
+          runs,
           lastCompleted: await queries.lastCompletedRuns(gym),
-          locks: (await currentLockHolders(reader)).filter((lock) => gym === undefined || lock.gymStoktId.startsWith(gym.toLowerCase())),
+          locks: locks.filter((lock) => gym === undefined || lock.gymStoktId.startsWith(gym.toLowerCase())),
         },
       }
     },
   )
 }
+
+/**
+ * A run recorded `running` that holds no lock, a while after it started, is a run whose process died: it
+ * says `abandoned`, as the next import of its gym will record it. (A live run takes its gym's lock as it
+ * starts, or waits for it as `waiting`.)
+ */
+function asSeenNow(run: RunRow, locks: readonly LockHolder[], nowMs: number): RunRow {
+  if (run.status !== 'running' || locks.some((lock) => lock.runId === run.id)) return run
+  if (nowMs - Date.parse(run.startedAt) < LOCKLESS_START_MS) return run
+  return {
+    ...run,
+    status: 'abandoned',
+    error: run.error ?? 'the run holds no lock: its process was killed or lost before it could record how it ended',
+  }
+}
+
+/** Long enough for a run that has just started to take its gym's lock. */
+const LOCKLESS_START_MS = 30_000
 
 /** `work` on what `open` opens, closed after; a failure is the answer, naming the database. */
 async function answer<D extends {close(): Promise<void>; sessionEnded(): Error | undefined}, T>(

@@ -116,14 +116,17 @@ class BarReporter extends QuietReporter {
   private readonly multibar: cliProgress.MultiBar
   private readonly bars = new Map<SummaryEntity, {bar: cliProgress.SingleBar; state: BarState}>()
 
-  constructor(stream: NodeJS.WriteStream, preset: cliProgress.Preset) {
-    super(stream)
+  constructor(
+    private readonly terminal: NodeJS.WriteStream,
+    preset: cliProgress.Preset,
+  ) {
+    super(terminal)
     this.multibar = new cliProgress.MultiBar(
       {
-        stream,
+        stream: terminal,
         // Drawn here: cli-progress's ETA averages its last updates, which a batch brings all at once.
         format: (options, _params, payload: BarState) => barLine(payload, options, Date.now()),
-        barsize: 30,
+        barsize: barSize(terminal.columns),
         hideCursor: true,
         clearOnComplete: false,
         stopOnComplete: false,
@@ -172,9 +175,37 @@ class BarReporter extends QuietReporter {
       this.stream.write(`${line}\n`)
       return
     }
-    this.multibar.log(`${line}\n`)
+    // The bars turn the terminal's own wrapping off: a longer line would lose its end. Each line
+    // written over a bar's is erased to its end (ESC [K): cli-progress clears only the first.
+    this.multibar.log(`${wrapped(line, this.terminal.columns).replaceAll('\n', `${ERASE_TO_END}\n`)}${ERASE_TO_END}\n`)
     this.multibar.update()
   }
+}
+
+const ERASE_TO_END = '\x1b[K'
+
+/** The bar's width: 30, less on a terminal too narrow for it and the counts, rate and ETA beside it. */
+export function barSize(columns: number | undefined): number {
+  return columns ? Math.max(10, Math.min(30, columns - BESIDE_THE_BAR)) : 30
+}
+
+/** " climbs |", "| 20000/20000 12345/s ETA 10m30s": what a bar line holds besides the bar. */
+const BESIDE_THE_BAR = 42
+
+/** `text` in lines of at most `columns` characters, cut at a space where one is near; the rest indented. */
+export function wrapped(text: string, columns: number | undefined): string {
+  if (!columns || columns < 20) return text
+  const lines: string[] = []
+  let rest = text
+  while ([...rest].length > columns) {
+    const head = [...rest].slice(0, columns).join('')
+    const space = head.lastIndexOf(' ')
+    const cut = space > columns / 2 ? space : head.length
+    lines.push(rest.slice(0, cut).trimEnd())
+    rest = `  ${rest.slice(cut).trimStart()}`
+  }
+  lines.push(rest)
+  return lines.join('\n')
 }
 
 /** " climbs |████░░░░| 340/400 512/s ETA 1s": the bar, where it stands, its rate and time left. */

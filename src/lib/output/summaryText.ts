@@ -6,7 +6,7 @@ const COLUMNS = ['created', 'updated', 'unchanged', 'errors', 'total'] as const
 const MAX_LISTED = 20
 
 /** The summary a person reads at the end of a run; `database` (masked) first: which database a run wrote to is the first question. */
-export function formatSummary(summary: ImportSummary, database?: string): string {
+export function formatSummary(summary: ImportSummary, database?: string, options: RejectedListOptions = {}): string {
   const lines: string[] = []
   const seconds = (summary.durationMs / 1000).toFixed(1)
   const how = summary.strategy === 'batch' ? `batches of ${summary.batchSize}` : 'row by row'
@@ -37,22 +37,28 @@ export function formatSummary(summary: ImportSummary, database?: string): string
     lines.push(
       ...capped(
         summary.missing.ids.map((id) => `  ${id}${labelText('climbs', labels?.[id])}`),
-        'missing',
+        jsonLists('missing'),
       ),
     )
   }
-  if (summary.rejected.length > 0) lines.push('', formatRejected(summary))
+  if (summary.rejected.length > 0) lines.push('', formatRejected(summary, options))
   return lines.join('\n')
 }
 
+export interface RejectedListOptions {
+  /** The --rejects file, which holds every rejected record: where a capped list sends a person. */
+  rejectsFile?: string
+}
+
 /** The rejected records, one line each (capped): for the summary, and alone under --quiet. */
-export function formatRejected(summary: ImportSummary): string {
+export function formatRejected(summary: ImportSummary, {rejectsFile}: RejectedListOptions = {}): string {
   const count = summary.rejected.length
   const lines = [`${count} record${count === 1 ? ' was' : 's were'} rejected:`]
   lines.push(
     ...capped(
       summary.rejected.map((rejected) => `  ${rejected.entity} ${rejected.stoktId ?? '(no id)'}: ${rejected.reason}`),
-      'rejected',
+      // --json is refused beside --log-file (cron): the file that has them all is the one to name.
+      rejectsFile === undefined ? '--rejects FILE writes them all; --json lists them under rejected' : `all of them are in ${rejectsFile}`,
     ),
   )
   return lines.join('\n')
@@ -70,7 +76,7 @@ function formatChanges(changes: NonNullable<ImportSummary['changes']>): string[]
       lines.push(
         ...capped(
           create.map((id) => `  ${id}${labelText(entity, labels?.[id])}`),
-          `changes.${entity}.create`,
+          jsonLists(`changes.${entity}.create`),
         ),
       )
     }
@@ -80,7 +86,7 @@ function formatChanges(changes: NonNullable<ImportSummary['changes']>): string[]
         ({stoktId, fields}) =>
           `  ${stoktId}${labelText(entity, labels?.[stoktId])}: ${fields.map(({field, from, to}) => `${field} ${show(from)} → ${show(to)}`).join(', ')}`,
       )
-      lines.push(...capped(updates, `changes.${entity}.update`))
+      lines.push(...capped(updates, jsonLists(`changes.${entity}.update`)))
     }
   }
   return lines
@@ -102,10 +108,13 @@ function printable(text: string): string {
   return plain.length > 60 ? `${plain.slice(0, 60)}…` : plain
 }
 
-function capped(lines: string[], jsonKey: string): string[] {
+/** At most MAX_LISTED lines, then how many more and where they all are. */
+function capped(lines: string[], whereAll: string): string[] {
   if (lines.length <= MAX_LISTED) return lines
-  return [...lines.slice(0, MAX_LISTED), `  … and ${lines.length - MAX_LISTED} more (--json lists them all under ${jsonKey})`]
+  return [...lines.slice(0, MAX_LISTED), `  … and ${lines.length - MAX_LISTED} more (${whereAll})`]
 }
+
+const jsonLists = (key: string) => `--json lists them all under ${key}`
 
 function show(value: unknown, width = 80): string {
   const text = JSON.stringify(value) ?? 'null'

@@ -209,8 +209,18 @@ describe('formatSummary', () => {
     expect(text).not.toContain('climb-21')
     const more = text.split('\n').filter((line) => line.includes('… and'))
     expect(more).toHaveLength(1)
-    expect(more[0]).toContain('… and 3 more')
+    expect(more[0]).toBe('  … and 3 more (--rejects FILE writes them all; --json lists them under rejected)')
     expect(text.trimEnd().split('\n').at(-1)).toBe(more[0])
+
+    // With --rejects (cron, where --json is refused beside --log-file), the file that holds them all.
+    const withFile = formatSummary(
+      summaryOf({climbs: {created: 994, updated: 0, unchanged: 0, errors: 23, total: 1017}, rejected}),
+      undefined,
+      {
+        rejectsFile: '/var/log/mastoc/rejects-2026-12-06.jsonl',
+      },
+    )
+    expect(withFile.trimEnd().split('\n').at(-1)).toBe('  … and 3 more (all of them are in /var/log/mastoc/rejects-2026-12-06.jsonl)')
   })
 
   it('lists exactly 20 rejected records without a "more" line', () => {

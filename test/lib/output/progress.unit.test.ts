@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {rateAndEta} from '../../../src/lib/output/progress.js'
+import {barSize, rateAndEta, wrapped} from '../../../src/lib/output/progress.js'
 import {formatSeconds} from '../../../src/lib/output/time.js'
 
 describe('a progress bar’s rate and time left', () => {
@@ -24,5 +24,30 @@ describe('a progress bar’s rate and time left', () => {
 
   it('writes durations short', () => {
     expect([formatSeconds(7), formatSeconds(65), formatSeconds(7380)]).toEqual(['7s', '1m05s', '2h03m'])
+  })
+})
+
+describe('lines printed above the bars', () => {
+  it('are cut at a space to fit the terminal, the rest indented, and keep every word', () => {
+    const warning = 'warning: GET /api/gyms/cb8bc41c-9e5e-4a16-bb12-74a4b4644d69/climbs page 5: HTTP 500; retrying in 0.7 s'
+    const lines = wrapped(warning, 40).split('\n')
+    for (const line of lines) expect([...line].length).toBeLessThanOrEqual(40)
+    expect(lines.slice(1).every((line) => line.startsWith('  '))).toBe(true)
+    expect(lines.join('').replace(/\s+/g, '')).toBe(warning.replace(/\s+/g, ''))
+    expect(lines.at(-1)).toBe('  HTTP 500; retrying in 0.7 s')
+    expect(
+      wrapped('a'.repeat(100), 30)
+        .split('\n')
+        .map((line) => line.trim().length),
+    ).toEqual([30, 28, 28, 14])
+  })
+
+  it('are left alone where the terminal says no width, or one too narrow to cut for', () => {
+    expect(wrapped('x '.repeat(50), undefined)).toBe('x '.repeat(50))
+    expect(wrapped('x '.repeat(50), 10)).toBe('x '.repeat(50))
+  })
+
+  it('leave the bar 30 wide, narrower on a narrow terminal, never under 10', () => {
+    expect([undefined, 120, 72, 60, 40].map((columns) => barSize(columns))).toEqual([30, 30, 30, 18, 10])
   })
 })
