@@ -1,9 +1,12 @@
+import {hostname} from 'node:os'
+
 import type {Knex} from 'knex'
 import type pg from 'pg'
 
 import {CREATED_TABLES, createCreatedTablesList} from '../../../migrations/20261126000000_initial.js'
 import {createServerTables} from '../../../migrations/20261205000000_server_layout.js'
 import {whileAnotherRunIsAtWork} from './connection.js'
+import {processAlive} from './importLockCandidates.js'
 import {MastocMigrationSource} from './migrationSource.js'
 import {SERVER_TABLES} from './serverSchema.js'
 import {dialectOf, type Dialect} from './target.js'
@@ -20,6 +23,8 @@ export async function migrateToLatest(db: Knex): Promise<string[]> {
   if (dialectOf(db) === 'postgres') {
     return withPostgresMigrationLock(db, async () => {
       await db.transaction((trx) => createServerTablesOnNewDatabase(trx, 'postgres'))
+      // Under the advisory lock no other mastoc migrates: knex's lock still set is a killed run's.
+      await db.migrate.forceFreeMigrationsLock()
       return latestMigrations(db)
     })
   }
@@ -135,5 +140,31 @@ async function createSqliteMigrationTables(db: Knex): Promise<void> {
     )
     await trx.raw('insert into `knex_migrations_lock` (`is_locked`) select 0 where not exists (select 1 from `knex_migrations_lock`)')
     await createServerTablesOnNewDatabase(trx, 'sqlite')
+    await claimSqliteMigrationLock(trx)
   })
 }
+
+/**
+ * knex's lock stays set when a run is killed inside a migration that runs outside knex's transaction
+ * (server_layout): every later run would fail "Migration table is already locked". So the run about to
+ * migrate writes who it is beside the lock (MIGRATOR), under the file's write lock; a lock whose
+ * recorded migrator is a process of this host that is gone is freed. Another host's is waited for.
+ */
+async function claimSqliteMigrationLock(trx: Knex.Transaction): Promise<void> {
+  await trx.raw(
+    `create table if not exists \`${MIGRATOR}\` (\`pid\` integer not null, \`host\` varchar(255) not null, \`since\` varchar(32) not null)`,
+  )
+  const lock = await trx('knex_migrations_lock').first('is_locked')
+  const migrator = await trx(MIGRATOR).first('pid', 'host')
+  let locked = Number(lock?.is_locked ?? 0) === 1
+  if (locked && migrator !== undefined && migrator.host === hostname() && !processAlive(Number(migrator.pid))) {
+    await trx('knex_migrations_lock').update({is_locked: 0})
+    locked = false
+  }
+  if (locked) return // knex says so, and the run waits for it
+  await trx(MIGRATOR).delete()
+  await trx(MIGRATOR).insert({pid: process.pid, host: hostname(), since: new Date().toISOString()})
+}
+
+/** The run that last set out to migrate this SQLite file: beside knex's lock, and like knex's tables kept after a rollback. */
+const MIGRATOR = 'knex_migrations_lock_holder'
