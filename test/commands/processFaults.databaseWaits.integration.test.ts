@@ -28,7 +28,7 @@ const SQLITE_LOCK_HOLDER = fileURLToPath(new URL('../support/sqliteWriteLockHold
 
 describe('SQLite: another process holding the write lock mid-run', () => {
   it.skipIf(unavailable('sqlite'))(
-    'the batch waits 5 s, then exit 1 naming the busy database; no false Stokt retries; the re-run converges',
+    'the batch waits 5 s, then exit 1 naming the busy database, recorded failed; no false Stokt retries; the re-run converges',
     async () => {
       await withEnvironment('sqlite', async (env) => {
         const {gym, database} = env
@@ -36,12 +36,16 @@ describe('SQLite: another process holding the write lock mid-run', () => {
         await env.heldAtPage3(child)
 
         const holder = await holdSqliteWriteLock(database.url)
+        let holderGone: Promise<void> | undefined
         try {
           // Were the failed batch noticed only once the next one is read, the run would hang here.
           env.holdPage4UntilExit(child)
           const released = Date.now()
           env.releasePage3()
+          // The other process lets go once the batch has given up (5 s), while the run records its failure.
+          const letGo = setTimeout(() => (holderGone = releaseSqliteWriteLock(holder)), 6_500)
           const result = await child.result
+          clearTimeout(letGo)
 
           expect(Date.now() - released).toBeLessThan(30_000) // it did not wait for the holder
           expect(result.code).toBe(1)
@@ -50,8 +54,10 @@ describe('SQLite: another process holding the write lock mid-run', () => {
           expect(result.stderr).toBe(
             `Error: the database sqlite:${database.url} failed: another process has held its write lock for over 5 s (SQLITE_BUSY): run the import again once that process is done\n`,
           )
+          // Its failure waited its own turn: recorded, not left "running".
+          expect(await latestRun(database.knex())).toMatchObject({status: 'failed', error: expect.stringContaining('SQLITE_BUSY')})
         } finally {
-          await releaseSqliteWriteLock(holder)
+          await (holderGone ?? releaseSqliteWriteLock(holder))
         }
 
         const rerun = await runCommand(importArgs(env.server, gym, database, ['--json']), {STOKT_TOKEN: DEFAULT_TOKEN})

@@ -2,6 +2,7 @@ import type {Knex} from 'knex'
 
 import type {Dialect} from './target.js'
 import {fromDatabaseValue, toDatabaseValue} from './encodings.js'
+import {restartBusyWait} from './sqliteBusy.js'
 
 /** The run history, `import_runs`: each run as it starts, waits, runs and ends. */
 
@@ -51,6 +52,8 @@ export class KnexRunHistory {
   }
 
   async finishRun(id: string, outcome: RunOutcome): Promise<void> {
+    // A run that failed waiting for a busy SQLite file still waits its turn to say so, not "running" for ever.
+    restartBusyWait(this.db)
     await this.db('import_runs')
       .where('id', id)
       .update({
