@@ -76,6 +76,13 @@ describe('mastoc, as oclif users expect it', () => {
     expect(result.stderr.trim().split('\n').length).toBeLessThanOrEqual(3)
   })
 
+  it('a stray argument: exit 2, saying which, without the whole usage (a cron mail of a few lines)', async () => {
+    const result = await runCommand(['import', 'all', '--incremental', 'extra'])
+    expect(result.code).toBe(2)
+    expect(result.stdout).toBe('')
+    expect(result.stderr.replace(/\s*›\s*/g, ' ').trim()).toBe('Error: Unexpected argument: extra. See mastoc import all --help')
+  })
+
   it('a mistyped flag with --log-file: the log has the run, its error and its exit code too; no secret in it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mastoc-usage-log-'))
     try {

@@ -45,9 +45,11 @@ export abstract class MastocCommand extends Command {
     if (error instanceof Errors.ExitError) throw error
     const shown = isUnknownFlag(error)
       ? this.unknownFlag(error)
-      : error instanceof UsageError
-        ? new CommandFailure(error.message, EXIT.usage)
-        : error
+      : isUnexpectedArgument(error)
+        ? this.unexpectedArgument(error)
+        : error instanceof UsageError
+          ? new CommandFailure(error.message, EXIT.usage)
+          : error
     const exitCode = shown instanceof CommandFailure ? shown.exitCode : (shown.oclif?.exit ?? EXIT.failed)
     if (this.jsonRequested()) {
       const message = stripAnsi(shown.message).replace(/\nSee more help with --help$/, '')
@@ -83,6 +85,15 @@ export abstract class MastocCommand extends Command {
     )
   }
 
+  /** A word oclif has no argument for (a flag's value given twice, a typo): one line, rather than the whole usage after it. */
+  private unexpectedArgument(error: UnexpectedArgumentError): Errors.CLIError {
+    const command = [this.config.bin, ...(this.id ?? '').split(':')].join(' ')
+    const words = error.args.map(String)
+    return new Errors.CLIError(`Unexpected argument${words.length === 1 ? '' : 's'}: ${words.join(', ')}. See ${command} --help`, {
+      exit: error.oclif?.exit ?? EXIT.usage,
+    })
+  }
+
   /** --json given, before any `--`, to a command that has it: as oclif's JSON mode decides. */
   private jsonRequested(): boolean {
     if (!('json' in (this.ctor.flags ?? {}))) return false
@@ -98,6 +109,15 @@ type UnknownFlagError = Errors.CLIError & {flags: string[]}
 function isUnknownFlag(error: Error): error is UnknownFlagError {
   return (
     error instanceof Errors.CLIError && Array.isArray((error as {flags?: unknown}).flags) && error.message.startsWith('Nonexistent flag')
+  )
+}
+
+/** oclif's UnexpectedArgsError, which @oclif/core does not export. */
+type UnexpectedArgumentError = Errors.CLIError & {args: unknown[]}
+
+function isUnexpectedArgument(error: Error): error is UnexpectedArgumentError {
+  return (
+    error instanceof Errors.CLIError && Array.isArray((error as {args?: unknown}).args) && error.message.startsWith('Unexpected argument')
   )
 }
 
