@@ -126,8 +126,10 @@ async function liveSource(flags: ImportFlagValues, onRetry?: (info: RetryInfo) =
   }
   const saveDir = flags['save-snapshot']
   // Said now, not after the whole fetch: the save would only fail when it first writes.
-  if (saveDir !== undefined && folderProblem(saveDir) !== undefined) throw new UsageError(`--save-snapshot: ${folderProblem(saveDir)}`)
-  return saveDir ? new TeeSource(client, new SnapshotWriter(saveDir)) : client
+  if (saveDir === undefined) return client
+  const problem = folderProblem(saveDir)
+  if (problem !== undefined) throw new UsageError(`--save-snapshot: ${problem}`)
+  return new TeeSource(client, new SnapshotWriter(saveDir))
 }
 
 /** Why `dir` cannot be the snapshot's folder (a file, or under one); undefined when it is one or can be made. */

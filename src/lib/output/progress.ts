@@ -197,8 +197,8 @@ export function wrapped(text: string, columns: number | undefined): string {
   if (!columns || columns < 20) return text
   const lines: string[] = []
   let rest = text
-  while ([...rest].length > columns) {
-    const head = [...rest].slice(0, columns).join('')
+  for (let characters = [...rest]; characters.length > columns; characters = [...rest]) {
+    const head = characters.slice(0, columns).join('')
     const space = head.lastIndexOf(' ')
     const cut = space > columns / 2 ? space : head.length
     lines.push(rest.slice(0, cut).trimEnd())

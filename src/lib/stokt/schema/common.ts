@@ -20,6 +20,8 @@ export function problemCheck<T>(problemOf: (value: T) => string | undefined): (p
 
 /** The largest value of an `integer` column on PostgreSQL; SQLite would store more, and the two would disagree. */
 export const INTEGER_COLUMN_MAX = 2_147_483_647
+/** Why a value past INTEGER_COLUMN_MAX is refused. */
+export const OVER_INTEGER_COLUMN = `is more than ${INTEGER_COLUMN_MAX}, the most the database keeps`
 
 /** A count Stokt keeps (likes, comments…): a whole number, never negative. */
 export const stoktCount = z.number({error: 'expected a number'}).check(
@@ -27,7 +29,7 @@ export const stoktCount = z.number({error: 'expected a number'}).check(
   problemCheck((count: number) => {
     if (!Number.isInteger(count)) return 'expected a whole number'
     if (count < 0) return 'must not be negative'
-    return count > INTEGER_COLUMN_MAX ? `is more than ${INTEGER_COLUMN_MAX}, the most the database keeps` : undefined
+    return count > INTEGER_COLUMN_MAX ? OVER_INTEGER_COLUMN : undefined
   }),
 )
 

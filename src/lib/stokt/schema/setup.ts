@@ -1,13 +1,18 @@
 import {z} from 'zod'
 
-import {finiteNumber, INTEGER_COLUMN_MAX, optionalText, problemCheck, stoktText, stoktDecimal, stoktUuid} from './common.js'
+import {
+  finiteNumber,
+  INTEGER_COLUMN_MAX,
+  optionalText,
+  OVER_INTEGER_COLUMN,
+  problemCheck,
+  stoktText,
+  stoktDecimal,
+  stoktUuid,
+} from './common.js'
 
 /** A picture's width or height. */
-const pixels = z
-  .number()
-  .int()
-  .positive()
-  .max(INTEGER_COLUMN_MAX, {error: `is more than ${INTEGER_COLUMN_MAX}, the most the database keeps`})
+const pixels = z.number().int().positive().max(INTEGER_COLUMN_MAX, {error: OVER_INTEGER_COLUMN})
 
 /** `GET /api/faces/{faceId}/setup` without its holds, which are validated one by one. */
 export const FaceSetupSchema = z.object({
@@ -31,7 +36,7 @@ const holdId = z.number({error: 'expected an integer hold id'}).check(
   problemCheck((id: number) => {
     if (!Number.isInteger(id)) return 'expected an integer hold id'
     if (id <= 0) return 'must be positive'
-    return id > INTEGER_COLUMN_MAX ? `is more than ${INTEGER_COLUMN_MAX}, the most the database keeps` : undefined
+    return id > INTEGER_COLUMN_MAX ? OVER_INTEGER_COLUMN : undefined
   }),
 )
 

@@ -37,14 +37,11 @@ export class TeeSource implements StoktSource {
   }
 
   async faceSetup(faceId: string): Promise<unknown> {
-    let setup: unknown
-    try {
-      setup = await this.inner.faceSetup(faceId)
-    } catch (error) {
-      // A face Stokt has no setup for is that face's problem (rejected): saved as no file, which the snapshot serves as the same 404.
-      if (!(error instanceof StoktError && error.status === 404)) this.failed = true
-      throw error
-    }
+    // A face Stokt has no setup for is that face's problem (rejected): saved as no file, which the snapshot serves as the same 404.
+    const setup = await this.passThrough(
+      () => this.inner.faceSetup(faceId),
+      (error) => error instanceof StoktError && error.status === 404,
+    )
     await this.writer.writeSetup(faceId, setup)
     return setup
   }
@@ -99,11 +96,12 @@ export class TeeSource implements StoktSource {
     }
   }
 
-  private async passThrough<T>(call: () => Promise<T>): Promise<T> {
+  /** `call`, a failure of which leaves the snapshot unfinished, unless `servedAsIs` says it is Stokt's answer, saved as such. */
+  private async passThrough<T>(call: () => Promise<T>, servedAsIs: (error: unknown) => boolean = () => false): Promise<T> {
     try {
       return await call()
     } catch (error) {
-      this.failed = true
+      if (!servedAsIs(error)) this.failed = true
       throw error
     }
   }
